@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings for every Zinc target (the swift-log approach: one loop, no exceptions).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Zinc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .executable(name: "zinc", targets: ["ZincCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libzmq from the system. No `pkgConfig:` on purpose: Debian's libzmq.pc adds
+        // `-isystem /usr/include/mit-krb5` (from its private Kerberos dependency), a flag SwiftPM
+        // refuses with a warning on every build. zmq.h lives in the default include path on
+        // Linux and in Homebrew's on macOS, and the module map links `zmq` itself.
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // The C reference loop the binding is measured against.
+        .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
+        .target(name: "ZincBench", dependencies: ["ZeroMQ", "CZeroMQBench"]),
+        .executableTarget(
+            name: "ZincCLI",
+            dependencies: [
+                "ZeroMQ", "ZincBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    ]
+)
+
+for target in package.targets where target.type != .system && target.name != "CZeroMQBench" {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,79 @@
+import CZeroMQ
+import Synchronization
+
+/// A libzmq context: the owner of libzmq's I/O threads and of every socket made from it.
+///
+/// A context is thread-safe and `Sendable`. Each ``Socket`` keeps its context alive, so a
+/// context is terminated only after its last socket is closed; that ordering is what keeps
+/// `zmq_ctx_term` from blocking forever. Every socket is created with a bounded linger
+/// (``Configuration/linger``), so terminating never waits for unreachable peers.
+///
+/// Call ``shutdown()`` to make blocking calls on every socket of the context fail with
+/// ``ZMQError/Code/terminated`` — the way to stop threads that are blocked in `receive`.
+// @unchecked Sendable: libzmq documents contexts as thread-safe (zmq(7)); the only stored
+// state is the immutable handle, an immutable linger value and an atomic flag.
+public final class Context: @unchecked Sendable {
+    /// Settings applied when the context and its sockets are created.
+    public struct Configuration: Sendable {
+        /// libzmq I/O threads (`ZMQ_IO_THREADS`). One is plenty below ~1 GB/s.
+        public var ioThreads: Int = 1
+        /// The most sockets the context allows (`ZMQ_MAX_SOCKETS`).
+        public var maxSockets: Int = 4096
+        /// How long a closed socket may keep trying to deliver queued messages.
+        /// libzmq's default is forever; Zinc's is bounded so shutdown cannot hang.
+        public var linger: Duration = .milliseconds(200)
+
+        public init() {}
+    }
+
+    /// The raw `void *` handle. Valid until the context is deinitialised.
+    let handle: UnsafeMutableRawPointer
+    /// The linger new sockets get, in milliseconds.
+    let defaultLingerMilliseconds: Int32
+    private let shutDown = Atomic<Bool>(false)
+
+    /// Creates a context.
+    public init(_ configuration: Configuration = Configuration()) throws(ZMQError) {
+        guard let handle = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
+        self.handle = handle
+        self.defaultLingerMilliseconds = Int32(clamping: configuration.linger.milliseconds)
+        do {
+            _ = try zmqCheck("zmq_ctx_set(ZMQ_IO_THREADS)") {
+                zmq_ctx_set(handle, ZMQ_IO_THREADS, Int32(clamping: configuration.ioThreads))
+            }
+            _ = try zmqCheck("zmq_ctx_set(ZMQ_MAX_SOCKETS)") {
+                zmq_ctx_set(handle, ZMQ_MAX_SOCKETS, Int32(clamping: configuration.maxSockets))
+            }
+        } catch {
+            zmq_ctx_term(handle)
+            throw error
+        }
+    }
+
+    /// Makes every blocking call on this context's sockets return ``ZMQError/Code/terminated``
+    /// and every later call fail the same way. Idempotent and safe from any thread.
+    /// Sockets must still be closed (or released) for the context to be freed.
+    public func shutdown() {
+        if shutDown.exchange(true, ordering: .acquiringAndReleasing) { return }
+        zmq_ctx_shutdown(handle)
+    }
+
+    /// True once ``shutdown()`` has been called.
+    public var isShutDown: Bool { shutDown.load(ordering: .acquiring) }
+
+    deinit {
+        // Every socket holds this context strongly, so none is open here and
+        // zmq_ctx_term returns promptly. EINTR is retried as the man page asks.
+        while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded towards zero; saturates instead of trapping.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (ms, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? Int64.min : Int64.max }
+        return ms.addingReportingOverflow(attoseconds / 1_000_000_000_000_000).partialValue
+    }
+}

@@ -1,0 +1,111 @@
+import CZeroMQBench
+import Synchronization
+import ZeroMQ
+
+/// The binding's overhead check: the same PUSH→PULL loop through the Swift binding and written
+/// directly in C, alternated in one run so both see the same machine conditions.
+public struct BindingBenchmark: Sendable {
+    public struct Options: Sendable {
+        public var count = 1_000_000
+        public var size = 1024
+        public var endpoint = "tcp://127.0.0.1:*"
+        public var rounds = 5
+        public init() {}
+    }
+
+    /// One loop's throughput in messages per second.
+    public struct Rates: Sendable, Codable, Equatable {
+        public let sender: Double
+        public let receiver: Double
+    }
+
+    public struct Result: Sendable, Codable {
+        public let count: Int
+        public let size: Int
+        public let endpoint: String
+        public let rounds: Int
+        public let cSender: Summary
+        public let cReceiver: Summary
+        public let swiftSender: Summary
+        public let swiftReceiver: Summary
+        /// Binding receiver rate over C receiver rate, medians.
+        public let receiverRatio: Double
+        /// Binding sender rate over C sender rate, medians.
+        public let senderRatio: Double
+    }
+
+    public let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+        var c: [Rates] = []
+        var swift: [Rates] = []
+        for round in 1...options.rounds {
+            c.append(try runC())
+            progress("round \(round)/\(options.rounds) C:     send \(formatRate(c.last!.sender)), receive \(formatRate(c.last!.receiver))")
+            swift.append(try runSwift())
+            progress("round \(round)/\(options.rounds) Swift: send \(formatRate(swift.last!.sender)), receive \(formatRate(swift.last!.receiver))")
+        }
+        let cSender = Summary(c.map(\.sender)), cReceiver = Summary(c.map(\.receiver))
+        let sSender = Summary(swift.map(\.sender)), sReceiver = Summary(swift.map(\.receiver))
+        return Result(
+            count: options.count, size: options.size, endpoint: options.endpoint, rounds: options.rounds,
+            cSender: cSender, cReceiver: cReceiver, swiftSender: sSender, swiftReceiver: sReceiver,
+            receiverRatio: sReceiver.median / cReceiver.median, senderRatio: sSender.median / cSender.median)
+    }
+
+    func runC() throws -> Rates {
+        var sendSeconds = 0.0, receiveSeconds = 0.0
+        let status = czmq_bench_push_pull(options.endpoint, options.count, options.size, &sendSeconds, &receiveSeconds)
+        guard status == 0 else { throw ZMQError(code: .invalidArgument, operation: "C push/pull loop", message: "libzmq failed") }
+        return Rates(sender: Double(options.count) / sendSeconds, receiver: Double(options.count - 1) / receiveSeconds)
+    }
+
+    /// The Swift loop: a receiving socket on this thread and a sending one on its own thread,
+    /// each with its own context, exactly like the C loop.
+    func runSwift() throws -> Rates {
+        let receiveContext = try Context()
+        let pull = try Socket(.pull, context: receiveContext)
+        try pull.bind(options.endpoint)
+        let address = try pull.lastEndpoint
+        let count = options.count
+        let size = options.size
+        let sendNanoseconds = Atomic<Int>(0)
+        let sender = IOThread(name: "bench-push") {
+            do throws(ZMQError) {
+                let context = try Context()
+                let push = try Socket(.push, context: context)
+                try push.setOption(.linger, .seconds(1))
+                try push.connect(address)
+                let payload = [UInt8](repeating: 0x7A, count: size)
+                let clock = ContinuousClock()
+                let start = clock.now
+                for _ in 0..<count { try push.send(payload) }
+                sendNanoseconds.store(Int(nanoseconds(clock.now - start)), ordering: .relaxed)
+                push.close()
+            } catch {
+                sendNanoseconds.store(-1, ordering: .relaxed)
+            }
+        }
+        let clock = ContinuousClock()
+        var start = clock.now
+        var received = 0
+        for index in 0..<count {
+            let frame = try pull.receive()
+            received &+= frame.count
+            if index == 0 { start = clock.now }
+        }
+        let receiveTime = clock.now - start
+        sender.join()
+        let sent = sendNanoseconds.load(ordering: .relaxed)
+        guard sent > 0, received == count * size else {
+            throw ZMQError(code: .invalidArgument, operation: "Swift push/pull loop", message: "sender failed")
+        }
+        return Rates(sender: Double(count) / (Double(sent) / 1e9), receiver: Double(count - 1) / (nanoseconds(receiveTime) / 1e9))
+    }
+}
+
+func nanoseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+}

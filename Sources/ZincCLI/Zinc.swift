@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct ZincCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zinc",
+        abstract: "Real-time collaborative document sync over ZeroMQ.",
+        discussion: """
+        Run nodes that form a host/client tree, spin up local clusters, and inspect, tap and
+        drive them. Every command has its own --help with examples.
+        """,
+        version: ZincVersion.string,
+        subcommands: [VersionCommand.self, BenchCommand.self]
+    )
+}
+
+enum ZincVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import ZeroMQ
+
+@Suite("CURVE, ZAP and monitor events", .timeLimit(.minutes(1)))
+struct SecurityTests {
+    @Test("Z85 matches RFC 32's test vector and rejects bad input")
+    func z85() throws {
+        let vector: [UInt8] = [0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B]
+        #expect(Z85.encode(vector) == "HelloWorld")
+        #expect(Z85.decode("HelloWorld") == vector)
+        #expect(Z85.encode([1, 2, 3]) == nil)
+        #expect(Z85.decode("Hello") != nil)
+        #expect(Z85.decode("Hell") == nil)
+        #expect(Z85.decode("Hello~orld") == nil)
+        #expect(CurveKey(z85: "tooShort") == nil)
+        #expect(CurveKey(bytes: [1, 2, 3]) == nil)
+    }
+
+    @Test("key pairs: generated, printable, and the public key derivable from the secret")
+    func keyPairs() throws {
+        let pair = try CurveKeyPair.generate()
+        #expect(pair.publicKey.bytes.count == 32)
+        #expect(pair.publicKey.z85.count == 40)
+        #expect(CurveKey(z85: pair.secretKey.z85) == pair.secretKey)
+        #expect(try CurveKeyPair(secretKey: pair.secretKey) == pair)
+        #expect(try CurveKeyPair.generate() != pair)
+    }
+
+    @Test("a CURVE client with the right server key is admitted and its messages arrive")
+    func curveSuccess() throws {
+        let context = try Context()
+        let serverKeys = try CurveKeyPair.generate()
+        let clientKeys = try CurveKeyPair.generate()
+        let authenticator = try Authenticator(context: context) { request in
+            request.clientPublicKey == clientKeys.publicKey ? .allow(userID: "client") : .deny(reason: "unknown key")
+        }
+        defer { authenticator.stop() }
+        let server = try Socket(.pull, context: context)
+        try server.makeCurveServer(secretKey: serverKeys.secretKey)
+        let address = try server.bindFresh(.tcp)
+        let client = try Socket(.push, context: context)
+        try client.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: clientKeys)
+        let monitor = try SocketMonitor(client)
+        try client.connect(address)
+        #expect(try monitor.waitFor(.handshakeSucceeded, timeout: .seconds(5)) != nil)
+        try client.send(bytes("secret text"))
+        #expect(try server.receive(timeout: .seconds(5)) == bytes("secret text"))
+        #expect(authenticator.decisions.allowed == 1)
+        #expect(authenticator.decisions.denied == 0)
+    }
+
+    @Test("a CURVE client with the wrong server key delivers nothing; the monitor sees the failure")
+    func curveWrongServerKey() throws {
+        let context = try Context()
+        let serverKeys = try CurveKeyPair.generate()
+        let impostorKeys = try CurveKeyPair.generate()
+        let server = try Socket(.pull, context: context)
+        try server.makeCurveServer(secretKey: serverKeys.secretKey)
+        let serverMonitor = try SocketMonitor(server, events: .handshakeFailed)
+        let address = try server.bindFresh(.tcp)
+        let client = try Socket(.push, context: context)
+        try client.makeCurveClient(serverKey: impostorKeys.publicKey, keyPair: try CurveKeyPair.generate())
+        try client.connect(address)
+        try client.send(bytes("must not arrive"), flags: .dontWait)
+        let failure = try serverMonitor.waitFor(.handshakeFailed, timeout: .seconds(5))
+        #expect(failure != nil, "the server's monitor reports the failed handshake")
+        #expect(try server.receive(timeout: .milliseconds(300)) == nil)
+    }
+
+    @Test("ZAP rejects a client whose key is not on the list")
+    func zapRejectsUnknownKey() throws {
+        let context = try Context()
+        let serverKeys = try CurveKeyPair.generate()
+        let known = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let authenticator = try Authenticator(context: context) { request in
+            guard request.mechanism == "CURVE", request.address == "127.0.0.1" else {
+                return .deny(reason: "unexpected mechanism or address")
+            }
+            return request.clientPublicKey == known.publicKey ? .allow() : .deny(reason: "unknown key")
+        }
+        defer { authenticator.stop() }
+        let server = try Socket(.pull, context: context)
+        try server.makeCurveServer(secretKey: serverKeys.secretKey)
+        let address = try server.bindFresh(.tcp)
+
+        let strangerSocket = try Socket(.push, context: context)
+        try strangerSocket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: stranger)
+        let strangerMonitor = try SocketMonitor(strangerSocket)
+        try strangerSocket.connect(address)
+        try strangerSocket.send(bytes("from stranger"), flags: .dontWait)
+        let rejected = try strangerMonitor.waitFor(.handshakeFailed, timeout: .seconds(5))
+        #expect(rejected?.kind == .handshakeFailedAuth)
+
+        let knownSocket = try Socket(.push, context: context)
+        try knownSocket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: known)
+        try knownSocket.connect(address)
+        try knownSocket.send(bytes("from known"))
+        #expect(try server.receive(timeout: .seconds(5)) == bytes("from known"))
+        #expect(try server.receive(timeout: .milliseconds(200)) == nil)
+        #expect(authenticator.decisions.denied >= 1)
+        #expect(authenticator.decisions.allowed == 1)
+    }
+
+    @Test("only one authenticator may serve a context")
+    func oneAuthenticatorPerContext() throws {
+        let context = try Context()
+        let first = try Authenticator(context: context) { _ in .allow() }
+        defer { first.stop() }
+        let error = #expect(throws: ZMQError.self) { try Authenticator(context: context) { _ in .allow() } }
+        #expect(error?.code == .addressInUse)
+    }
+
+    @Test("the monitor reports connect, accept and disconnect")
+    func monitorEvents() throws {
+        let context = try Context()
+        let server = try Socket(.pull, context: context)
+        let serverMonitor = try SocketMonitor(server)
+        let address = try server.bindFresh(.tcp)
+        #expect(try serverMonitor.waitFor(.listening, timeout: .seconds(5))?.endpoint == address)
+        let client = try Socket(.push, context: context)
+        let clientMonitor = try SocketMonitor(client)
+        try client.connect(address)
+        #expect(try clientMonitor.waitFor(.connected, timeout: .seconds(5)) != nil)
+        #expect(try serverMonitor.waitFor(.accepted, timeout: .seconds(5)) != nil)
+        #expect(try serverMonitor.waitFor(.handshakeSucceeded, timeout: .seconds(5)) != nil)
+        client.close()
+        #expect(try serverMonitor.waitFor(.disconnected, timeout: .seconds(5)) != nil)
+    }
+}
