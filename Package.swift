@@ -28,6 +28,8 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // Pure values: identities, clocks, version vectors, CRDTs, documents, codecs. No I/O.
+        .target(name: "ZincCore"),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
         .target(name: "ZincBench", dependencies: ["ZeroMQ", "CZeroMQBench"]),
@@ -39,6 +41,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ZincCoreTests", dependencies: ["ZincCore"]),
     ]
 )
 

@@ -1,0 +1,147 @@
+/// Maps op counters to leaf numbers by intervals: entry `(start, value)` covers counters from
+/// `start` up to the next entry's start. Used per replica to find which leaf of a sequence
+/// holds an item.
+///
+/// Stored as a two-level sorted array (chunks of at most ``chunkCapacity`` entries) so an
+/// insertion in the middle moves at most one chunk, not the whole index.
+///
+/// - Complexity: lookup O(log n); insert and assign O(log n + chunkCapacity).
+struct CounterIntervalMap: Sendable {
+    struct Entry: Sendable, Equatable {
+        var start: UInt64
+        var value: Int32
+    }
+
+    static var chunkCapacity: Int { 256 }
+
+    private(set) var chunks: [[Entry]] = []
+    private var chunkStarts: [UInt64] = []
+
+    var isEmpty: Bool { chunks.isEmpty }
+    var entryCount: Int { chunks.reduce(0) { $0 + $1.count } }
+
+    /// The value of the interval holding `counter`, if any interval starts at or before it.
+    func lookup(_ counter: UInt64) -> Int32? {
+        guard let chunk = chunkIndex(containing: counter) else { return nil }
+        let entries = chunks[chunk]
+        // Greatest start <= counter within the chunk.
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if entries[mid].start <= counter { low = mid + 1 } else { high = mid }
+        }
+        return entries[low - 1].value
+    }
+
+    /// The value of the last interval.
+    var lastValue: Int32? { chunks.last?.last?.value }
+    /// The start of the last interval.
+    var lastStart: UInt64? { chunks.last?.last?.start }
+
+    /// Adds an interval after every existing one (`start` must exceed every existing start).
+    mutating func append(start: UInt64, value: Int32) {
+        if let lastStart, start <= lastStart {
+            assign(start..<start &+ 1, value: value)
+            return
+        }
+        if chunks.isEmpty || chunks[chunks.count - 1].count >= Self.chunkCapacity {
+            chunks.append([Entry(start: start, value: value)])
+            chunkStarts.append(start)
+        } else {
+            chunks[chunks.count - 1].append(Entry(start: start, value: value))
+        }
+    }
+
+    /// Makes every counter in `range` map to `value`, leaving counters outside it unchanged.
+    mutating func assign(_ range: Range<UInt64>, value: Int32) {
+        guard !range.isEmpty else { return }
+        let valueAtEnd = lookup(range.upperBound)
+        let endStarts = hasEntry(startingAt: range.upperBound)
+        removeEntries(in: range)
+        insert(Entry(start: range.lowerBound, value: value))
+        if !endStarts, let valueAtEnd {
+            insert(Entry(start: range.upperBound, value: valueAtEnd))
+        }
+    }
+
+    // MARK: - Internals
+
+    /// The chunk whose first start is the greatest one <= counter.
+    private func chunkIndex(containing counter: UInt64) -> Int? {
+        var low = 0, high = chunkStarts.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if chunkStarts[mid] <= counter { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : low - 1
+    }
+
+    /// Position of the first entry with start >= counter, as (chunk, index); chunk == count at end.
+    private func lowerBound(_ counter: UInt64) -> (chunk: Int, index: Int) {
+        guard var chunk = chunkIndex(containing: counter) else { return (0, 0) }
+        let entries = chunks[chunk]
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if entries[mid].start < counter { low = mid + 1 } else { high = mid }
+        }
+        if low == entries.count {
+            chunk += 1
+            return (chunk, 0)
+        }
+        return (chunk, low)
+    }
+
+    private func hasEntry(startingAt counter: UInt64) -> Bool {
+        let (chunk, index) = lowerBound(counter)
+        return chunk < chunks.count && chunks[chunk][index].start == counter
+    }
+
+    private mutating func removeEntries(in range: Range<UInt64>) {
+        var (chunk, index) = lowerBound(range.lowerBound)
+        while chunk < chunks.count {
+            var end = index
+            let entries = chunks[chunk]
+            while end < entries.count && entries[end].start < range.upperBound { end += 1 }
+            if end > index {
+                chunks[chunk].removeSubrange(index..<end)
+            }
+            let reachedEnd = end < entries.count
+            if chunks[chunk].isEmpty {
+                chunks.remove(at: chunk)
+                chunkStarts.remove(at: chunk)
+            } else {
+                chunkStarts[chunk] = chunks[chunk][0].start
+                chunk += 1
+            }
+            if reachedEnd { break }
+            index = 0
+        }
+    }
+
+    private mutating func insert(_ entry: Entry) {
+        if chunks.isEmpty {
+            chunks = [[entry]]
+            chunkStarts = [entry.start]
+            return
+        }
+        var (chunk, index) = lowerBound(entry.start)
+        if chunk == chunks.count {
+            chunk -= 1
+            index = chunks[chunk].count
+        }
+        if chunk < chunks.count, index < chunks[chunk].count, chunks[chunk][index].start == entry.start {
+            chunks[chunk][index].value = entry.value
+            return
+        }
+        chunks[chunk].insert(entry, at: index)
+        chunkStarts[chunk] = chunks[chunk][0].start
+        if chunks[chunk].count > Self.chunkCapacity {
+            let half = chunks[chunk].count / 2
+            let upper = Array(chunks[chunk][half...])
+            chunks[chunk].removeSubrange(half...)
+            chunks.insert(upper, at: chunk + 1)
+            chunkStarts.insert(upper[0].start, at: chunk + 1)
+        }
+    }
+}

@@ -1,0 +1,576 @@
+/// The ordered items of a text or list CRDT: a B-tree of run-length encoded ``SequenceRun``s
+/// whose leaves also hold the visible content, with per-child aggregates (visible items, all
+/// items including tombstones, and a secondary measure such as UTF-16 units) for O(log n)
+/// position lookups, and a per-replica ``CounterIntervalMap`` from item IDs to leaves.
+///
+/// Storage is an arena: leaves and internal nodes live in two arrays and refer to each other by
+/// index, so walking the tree involves no reference counting and copying a document is a
+/// copy-on-write of a few arrays. Leaves never merge, so a leaf number stays valid forever.
+struct SequenceTree<Element: SequenceElement>: Sendable {
+    /// Runs per leaf before it splits.
+    static var leafRunCapacity: Int { 64 }
+    /// Visible elements per leaf before it splits.
+    static var leafContentCapacity: Int { 2048 }
+    /// Children per internal node before it splits.
+    static var nodeCapacity: Int { 32 }
+
+    struct Leaf: Sendable {
+        var runs: [SequenceRun] = []
+        /// The visible items' content, in run order (deleted runs contribute nothing).
+        var content: [Element] = []
+        var parent: Int32 = 0
+        var previous: Int32 = -1
+        var next: Int32 = -1
+        var total: Int = 0
+        var measure: Int = 0
+    }
+
+    struct Node: Sendable {
+        var children: [Int32] = []
+        var visible: [Int] = []
+        var total: [Int] = []
+        var measure: [Int] = []
+        var parent: Int32 = -1
+        var childrenAreLeaves = true
+    }
+
+    var leaves: [Leaf]
+    var nodes: [Node]
+    private(set) var root: Int32
+    /// Replica index → (counter → leaf).
+    private(set) var index: [CounterIntervalMap] = []
+
+    private(set) var visibleCount = 0
+    private(set) var totalCount = 0
+    private(set) var measureCount = 0
+    /// Number of runs across all leaves.
+    private(set) var runCount = 0
+
+    init() {
+        var leaf = Leaf()
+        leaf.parent = 0
+        leaves = [leaf]
+        var node = Node()
+        node.children = [0]
+        node.visible = [0]
+        node.total = [0]
+        node.measure = [0]
+        nodes = [node]
+        root = 0
+    }
+
+    var firstLeaf: Int32 {
+        var node = root
+        while true {
+            let child = nodes[Int(node)].children[0]
+            if nodes[Int(node)].childrenAreLeaves { return child }
+            node = child
+        }
+    }
+
+    var lastLeaf: Int32 {
+        var node = root
+        while true {
+            let child = nodes[Int(node)].children[nodes[Int(node)].children.count - 1]
+            if nodes[Int(node)].childrenAreLeaves { return child }
+            node = child
+        }
+    }
+
+    // MARK: - Locating positions
+
+    /// Where an item is: its leaf, run index in the leaf, offset in the run, and the offset of
+    /// its content in the leaf's content (meaningful for visible items).
+    struct Location: Equatable {
+        var leaf: Int32
+        var run: Int
+        var offset: Int
+        var contentOffset: Int
+    }
+
+    /// The visible item at visible index `position` (0 ..< visibleCount).
+    func locateVisible(_ position: Int) -> Location {
+        precondition(position >= 0 && position < visibleCount, "visible index out of range")
+        var remaining = position
+        var node = Int(root)
+        var leaf: Int32
+        while true {
+            var slot = 0
+            nodes[node].visible.withUnsafeBufferPointer { visible in
+                while remaining >= visible[slot] {
+                    remaining -= visible[slot]
+                    slot += 1
+                }
+            }
+            let child = nodes[node].children[slot]
+            if nodes[node].childrenAreLeaves { leaf = child; break }
+            node = Int(child)
+        }
+        var contentOffset = 0
+        return leaves[Int(leaf)].runs.withUnsafeBufferPointer { runs in
+            for r in 0..<runs.count where !runs[r].isDeleted {
+                let length = runs[r].count
+                if remaining < length {
+                    return Location(leaf: leaf, run: r, offset: remaining, contentOffset: contentOffset + remaining)
+                }
+                remaining -= length
+                contentOffset += length
+            }
+            preconditionFailure("sequence aggregates disagree with leaf contents")
+        }
+    }
+
+    /// The item at full index `position` (0 ..< totalCount), tombstones included.
+    func locateFull(_ position: Int) -> Location {
+        precondition(position >= 0 && position < totalCount, "full index out of range")
+        var remaining = position
+        var node = Int(root)
+        var leaf: Int32
+        while true {
+            var slot = 0
+            nodes[node].total.withUnsafeBufferPointer { total in
+                while remaining >= total[slot] {
+                    remaining -= total[slot]
+                    slot += 1
+                }
+            }
+            let child = nodes[node].children[slot]
+            if nodes[node].childrenAreLeaves { leaf = child; break }
+            node = Int(child)
+        }
+        var contentOffset = 0
+        return leaves[Int(leaf)].runs.withUnsafeBufferPointer { runs in
+            for r in 0..<runs.count {
+                let length = runs[r].count
+                if remaining < length {
+                    return Location(leaf: leaf, run: r, offset: remaining, contentOffset: contentOffset + (runs[r].isDeleted ? 0 : remaining))
+                }
+                remaining -= length
+                contentOffset += runs[r].visibleCount
+            }
+            preconditionFailure("sequence aggregates disagree with leaf contents")
+        }
+    }
+
+    /// The leaf holding `item` and the item's location in it, or `nil` if the sequence has no
+    /// such item.
+    func locate(_ item: ItemID) -> Location? {
+        guard !item.isNone else { return nil }
+        let replica = Int(item.replica)
+        guard replica < index.count, let leafNumber = index[replica].lookup(item.counter) else { return nil }
+        let leaf = Int(leafNumber)
+        guard leaf < leaves.count else { return nil }
+        var contentOffset = 0
+        return leaves[leaf].runs.withUnsafeBufferPointer { runs in
+            for r in 0..<runs.count {
+                if runs[r].contains(item) {
+                    let offset = Int(item.raw &- runs[r].id.raw)
+                    return Location(leaf: leafNumber, run: r, offset: offset, contentOffset: contentOffset + (runs[r].isDeleted ? 0 : offset))
+                }
+                contentOffset += runs[r].visibleCount
+            }
+            return nil
+        }
+    }
+
+    /// Items (all, visible, measure) before the start of `leaf` in document order.
+    func leafStart(_ leaf: Int32) -> (total: Int, visible: Int, measure: Int) {
+        var total = 0, visible = 0, measure = 0
+        var child = leaf
+        var parent = leaves[Int(leaf)].parent
+        while parent >= 0 {
+            let node = Int(parent)
+            nodes[node].children.withUnsafeBufferPointer { children in
+                var slot = 0
+                while children[slot] != child { slot += 1 }
+                for j in 0..<slot {
+                    total += nodes[node].total[j]
+                    visible += nodes[node].visible[j]
+                    measure += nodes[node].measure[j]
+                }
+            }
+            child = parent
+            parent = nodes[node].parent
+        }
+        return (total, visible, measure)
+    }
+
+    /// The full index (tombstones counted) of `item`.
+    func fullIndex(of item: ItemID) -> Int? {
+        guard let location = locate(item) else { return nil }
+        return fullIndex(of: location)
+    }
+
+    func fullIndex(of location: Location) -> Int {
+        var offset = location.offset
+        leaves[Int(location.leaf)].runs.withUnsafeBufferPointer { runs in
+            for r in 0..<location.run { offset += runs[r].count }
+        }
+        return leafStart(location.leaf).total + offset
+    }
+
+    /// The number of visible items before `item` (its visible index if it is visible).
+    func visibleIndex(of item: ItemID) -> Int? {
+        guard let location = locate(item) else { return nil }
+        return leafStart(location.leaf).visible + location.contentOffset
+    }
+
+    /// The secondary measure (e.g. UTF-16 units) of the first `visiblePosition` visible items.
+    func measure(before visiblePosition: Int) -> Int {
+        if visiblePosition >= visibleCount { return measureCount }
+        if visiblePosition <= 0 { return 0 }
+        let location = locateVisible(visiblePosition)
+        var measure = leafStart(location.leaf).measure
+        leaves[Int(location.leaf)].content.withUnsafeBufferPointer { content in
+            for i in 0..<location.contentOffset { measure += content[i].measure }
+        }
+        return measure
+    }
+
+    /// The visible position whose preceding items measure `target` units (rounded down to a
+    /// whole element when `target` falls inside one).
+    func visiblePosition(atMeasure target: Int) -> Int {
+        if target <= 0 { return 0 }
+        if target >= measureCount { return visibleCount }
+        var remaining = target
+        var position = 0
+        var node = Int(root)
+        var leaf: Int32
+        while true {
+            let last = nodes[node].children.count - 1
+            var slot = 0
+            while slot < last && remaining >= nodes[node].measure[slot] {
+                remaining -= nodes[node].measure[slot]
+                position += nodes[node].visible[slot]
+                slot += 1
+            }
+            let child = nodes[node].children[slot]
+            if nodes[node].childrenAreLeaves { leaf = child; break }
+            node = Int(child)
+        }
+        for element in leaves[Int(leaf)].content {
+            let units = element.measure
+            if remaining < units { break }
+            remaining -= units
+            position += 1
+        }
+        return position
+    }
+
+    // MARK: - Reading
+
+    /// Every visible element in order.
+    func elements() -> [Element] {
+        var result: [Element] = []
+        result.reserveCapacity(visibleCount)
+        var leaf = firstLeaf
+        while leaf >= 0 {
+            result.append(contentsOf: leaves[Int(leaf)].content)
+            leaf = leaves[Int(leaf)].next
+        }
+        return result
+    }
+
+    /// The visible elements in `range` of visible positions.
+    func elements(in range: Range<Int>) -> [Element] {
+        guard !range.isEmpty else { return [] }
+        var result: [Element] = []
+        result.reserveCapacity(range.count)
+        let start = locateVisible(range.lowerBound)
+        var leaf = start.leaf
+        var offset = start.contentOffset
+        while leaf >= 0 && result.count < range.count {
+            let content = leaves[Int(leaf)].content
+            let take = min(content.count - offset, range.count - result.count)
+            result.append(contentsOf: content[offset..<offset + take])
+            offset = 0
+            leaf = leaves[Int(leaf)].next
+        }
+        return result
+    }
+
+    /// Every run in document order.
+    func forEachRun(_ body: (SequenceRun) throws -> Void) rethrows {
+        var leaf = firstLeaf
+        while leaf >= 0 {
+            for run in leaves[Int(leaf)].runs { try body(run) }
+            leaf = leaves[Int(leaf)].next
+        }
+    }
+
+    /// The ID of the item after `location` in full order (tombstones included), or ``ItemID/none``.
+    func itemAfter(_ location: Location) -> ItemID {
+        let runs = leaves[Int(location.leaf)].runs
+        if location.offset + 1 < runs[location.run].count {
+            return runs[location.run].id.advanced(by: location.offset + 1)
+        }
+        if location.run + 1 < runs.count { return runs[location.run + 1].id }
+        var leaf = leaves[Int(location.leaf)].next
+        while leaf >= 0 {
+            if let first = leaves[Int(leaf)].runs.first { return first.id }
+            leaf = leaves[Int(leaf)].next
+        }
+        return .none
+    }
+
+    /// The first item in full order, or ``ItemID/none`` for an empty sequence.
+    var firstItem: ItemID {
+        var leaf = firstLeaf
+        while leaf >= 0 {
+            if let first = leaves[Int(leaf)].runs.first { return first.id }
+            leaf = leaves[Int(leaf)].next
+        }
+        return .none
+    }
+
+    // MARK: - Aggregates
+
+    /// Adds deltas to every ancestor of `leaf` and to the totals.
+    mutating func propagate(from leaf: Int32, visible: Int, total: Int, measure: Int) {
+        guard visible != 0 || total != 0 || measure != 0 else { return }
+        leaves[Int(leaf)].total += total
+        leaves[Int(leaf)].measure += measure
+        var child = leaf
+        var parent = leaves[Int(leaf)].parent
+        while parent >= 0 {
+            let node = Int(parent)
+            let slot = slotOf(child, in: node)
+            nodes[node].visible[slot] += visible
+            nodes[node].total[slot] += total
+            nodes[node].measure[slot] += measure
+            child = parent
+            parent = nodes[node].parent
+        }
+        visibleCount += visible
+        totalCount += total
+        measureCount += measure
+    }
+
+    @inline(__always) func slotOf(_ child: Int32, in node: Int) -> Int {
+        nodes[node].children.withUnsafeBufferPointer { children in
+            var slot = 0
+            while children[slot] != child { slot += 1 }
+            return slot
+        }
+    }
+
+    static func measure(of elements: some Collection<Element>) -> Int {
+        var sum = 0
+        for element in elements { sum += element.measure }
+        return sum
+    }
+
+    // MARK: - Index maintenance
+
+    mutating func ensureReplica(_ replica: UInt32) {
+        while index.count <= Int(replica) { index.append(CounterIntervalMap()) }
+    }
+
+    /// Records that `run`'s items (new, with the replica's highest counters) live in `leaf`.
+    mutating func indexNewItems(_ run: SequenceRun, in leaf: Int32) {
+        let replica = Int(run.id.replica)
+        ensureReplica(run.id.replica)
+        if index[replica].lastValue != leaf || index[replica].lastStart.map({ $0 > run.id.counter }) == true {
+            if let lastStart = index[replica].lastStart, lastStart >= run.id.counter {
+                index[replica].assign(run.id.counter..<run.id.counter + UInt64(run.length), value: leaf)
+            } else {
+                index[replica].append(start: run.id.counter, value: leaf)
+            }
+        }
+    }
+
+    /// Records that `run`'s items moved to `leaf`.
+    mutating func indexMovedItems(_ run: SequenceRun, to leaf: Int32) {
+        ensureReplica(run.id.replica)
+        index[Int(run.id.replica)].assign(run.id.counter..<run.id.counter + UInt64(run.length), value: leaf)
+    }
+
+    // MARK: - Structural edits inside a leaf
+
+    /// The content offset where run `run` of `leaf` starts.
+    func contentOffset(ofRun run: Int, in leaf: Int32) -> Int {
+        var offset = 0
+        leaves[Int(leaf)].runs.withUnsafeBufferPointer { runs in
+            for r in 0..<run { offset += runs[r].visibleCount }
+        }
+        return offset
+    }
+
+    /// Splits run `run` of `leaf` so that a new run starts at `offset` (0 < offset < length).
+    mutating func splitRun(_ run: Int, at offset: Int, in leaf: Int32) {
+        let suffix = leaves[Int(leaf)].runs[run].suffix(from: offset)
+        leaves[Int(leaf)].runs[run].length = Int32(offset)
+        leaves[Int(leaf)].runs.insert(suffix, at: run + 1)
+        runCount += 1
+    }
+
+    /// Merges run `run` with run `run + 1` if the second continues the first.
+    @discardableResult
+    mutating func mergeIfPossible(_ run: Int, in leaf: Int32) -> Bool {
+        let count = leaves[Int(leaf)].runs.count
+        guard run >= 0, run + 1 < count else { return false }
+        let next = leaves[Int(leaf)].runs[run + 1]
+        guard leaves[Int(leaf)].runs[run].canAppend(next) else { return false }
+        leaves[Int(leaf)].runs[run].length += next.length
+        leaves[Int(leaf)].runs.remove(at: run + 1)
+        runCount -= 1
+        return true
+    }
+
+    /// Inserts `run` (with `content` if visible) after full-order item `location`, or at the very
+    /// start when `location` is nil. Returns the visible index of the run's first item.
+    @discardableResult
+    mutating func insert(_ run: SequenceRun, content: some Collection<Element>, after location: Location?) -> Int {
+        let leaf: Int32
+        var runIndex: Int
+        var contentOffset: Int
+        if let location {
+            leaf = location.leaf
+            let current = leaves[Int(leaf)].runs[location.run]
+            if location.offset + 1 < current.count {
+                splitRun(location.run, at: location.offset + 1, in: leaf)
+            }
+            runIndex = location.run + 1
+            // A deleted run adds no content, so its items all sit at the same content offset.
+            contentOffset = location.contentOffset + (current.isDeleted ? 0 : 1)
+        } else {
+            leaf = firstLeaf
+            runIndex = 0
+            contentOffset = 0
+        }
+        let visibleBefore = leafStart(leaf).visible + contentOffset
+        if runIndex > 0 && leaves[Int(leaf)].runs[runIndex - 1].canAppend(run) {
+            leaves[Int(leaf)].runs[runIndex - 1].length += run.length
+        } else {
+            leaves[Int(leaf)].runs.insert(run, at: runIndex)
+            runCount += 1
+        }
+        var measure = 0
+        if !run.isDeleted {
+            leaves[Int(leaf)].content.insert(contentsOf: content, at: contentOffset)
+            measure = Self.measure(of: content)
+        }
+        indexNewItems(run, in: leaf)
+        propagate(from: leaf, visible: run.visibleCount, total: run.count, measure: measure)
+        splitIfNeeded(leaf)
+        return visibleBefore
+    }
+
+    // MARK: - Splitting
+
+    mutating func splitIfNeeded(_ leaf: Int32) {
+        let runs = leaves[Int(leaf)].runs.count
+        let content = leaves[Int(leaf)].content.count
+        guard runs > Self.leafRunCapacity || content > Self.leafContentCapacity else { return }
+        if runs == 1 {
+            // One huge run: cut it so the content halves.
+            let length = leaves[Int(leaf)].runs[0].count
+            splitRun(0, at: length / 2, in: leaf)
+        }
+        // Choose the split so both halves keep about half of the runs and of the content.
+        var splitAt = leaves[Int(leaf)].runs.count / 2
+        if content > Self.leafContentCapacity {
+            var seen = 0
+            let half = content / 2
+            for (r, run) in leaves[Int(leaf)].runs.enumerated() {
+                if seen + run.visibleCount > half {
+                    if seen < half - 1 && run.visibleCount > 1 && half - seen < run.count {
+                        splitRun(r, at: half - seen, in: leaf)
+                        splitAt = r + 1
+                    } else {
+                        splitAt = max(1, r)
+                    }
+                    break
+                }
+                seen += run.visibleCount
+            }
+        }
+        splitAt = min(max(1, splitAt), leaves[Int(leaf)].runs.count - 1)
+        splitLeaf(leaf, at: splitAt)
+    }
+
+    /// Moves runs `at...` of `leaf` to a new leaf placed right after it.
+    mutating func splitLeaf(_ leaf: Int32, at splitAt: Int) {
+        let moved = Array(leaves[Int(leaf)].runs[splitAt...])
+        let contentStart = contentOffset(ofRun: splitAt, in: leaf)
+        let movedContent = Array(leaves[Int(leaf)].content[contentStart...])
+        leaves[Int(leaf)].runs.removeSubrange(splitAt...)
+        leaves[Int(leaf)].content.removeSubrange(contentStart...)
+        let movedTotal = moved.reduce(0) { $0 + $1.count }
+        let movedMeasure = Self.measure(of: movedContent)
+        let newLeaf = Int32(leaves.count)
+        var fresh = Leaf()
+        fresh.runs = moved
+        fresh.content = movedContent
+        fresh.parent = leaves[Int(leaf)].parent
+        fresh.previous = leaf
+        fresh.next = leaves[Int(leaf)].next
+        fresh.total = movedTotal
+        fresh.measure = movedMeasure
+        if fresh.next >= 0 { leaves[Int(fresh.next)].previous = newLeaf }
+        leaves[Int(leaf)].next = newLeaf
+        leaves[Int(leaf)].total -= movedTotal
+        leaves[Int(leaf)].measure -= movedMeasure
+        leaves.append(fresh)
+        for run in moved { indexMovedItems(run, to: newLeaf) }
+
+        let parent = Int(leaves[Int(leaf)].parent)
+        let slot = slotOf(leaf, in: parent)
+        nodes[parent].visible[slot] -= movedContent.count
+        nodes[parent].total[slot] -= movedTotal
+        nodes[parent].measure[slot] -= movedMeasure
+        nodes[parent].children.insert(newLeaf, at: slot + 1)
+        nodes[parent].visible.insert(movedContent.count, at: slot + 1)
+        nodes[parent].total.insert(movedTotal, at: slot + 1)
+        nodes[parent].measure.insert(movedMeasure, at: slot + 1)
+        splitNodeIfNeeded(parent)
+    }
+
+    mutating func splitNodeIfNeeded(_ node: Int) {
+        guard nodes[node].children.count > Self.nodeCapacity else { return }
+        let half = nodes[node].children.count / 2
+        var fresh = Node()
+        fresh.children = Array(nodes[node].children[half...])
+        fresh.visible = Array(nodes[node].visible[half...])
+        fresh.total = Array(nodes[node].total[half...])
+        fresh.measure = Array(nodes[node].measure[half...])
+        fresh.childrenAreLeaves = nodes[node].childrenAreLeaves
+        nodes[node].children.removeSubrange(half...)
+        nodes[node].visible.removeSubrange(half...)
+        nodes[node].total.removeSubrange(half...)
+        nodes[node].measure.removeSubrange(half...)
+        let newNode = Int32(nodes.count)
+        for child in fresh.children {
+            if fresh.childrenAreLeaves { leaves[Int(child)].parent = newNode } else { nodes[Int(child)].parent = newNode }
+        }
+        let sums = (fresh.visible.reduce(0, +), fresh.total.reduce(0, +), fresh.measure.reduce(0, +))
+        if nodes[node].parent < 0 {
+            // The root split: grow the tree by one level.
+            let newRoot = Int32(nodes.count + 1)
+            fresh.parent = newRoot
+            nodes.append(fresh)
+            var top = Node()
+            top.childrenAreLeaves = false
+            top.children = [Int32(node), newNode]
+            top.visible = [nodes[node].visible.reduce(0, +), sums.0]
+            top.total = [nodes[node].total.reduce(0, +), sums.1]
+            top.measure = [nodes[node].measure.reduce(0, +), sums.2]
+            nodes[node].parent = newRoot
+            nodes.append(top)
+            root = newRoot
+            return
+        }
+        let parent = Int(nodes[node].parent)
+        fresh.parent = Int32(parent)
+        nodes.append(fresh)
+        let slot = slotOf(Int32(node), in: parent)
+        nodes[parent].visible[slot] -= sums.0
+        nodes[parent].total[slot] -= sums.1
+        nodes[parent].measure[slot] -= sums.2
+        nodes[parent].children.insert(newNode, at: slot + 1)
+        nodes[parent].visible.insert(sums.0, at: slot + 1)
+        nodes[parent].total.insert(sums.1, at: slot + 1)
+        nodes[parent].measure.insert(sums.2, at: slot + 1)
+        splitNodeIfNeeded(parent)
+    }
+}
