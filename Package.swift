@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // libzmq from the system. No `pkgConfig:` on purpose: Debian's libzmq.pc adds
@@ -41,7 +42,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "ZincCoreTests", dependencies: ["ZincCore"]),
+        .testTarget(
+            name: "ZincCoreTests",
+            dependencies: ["ZincCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
     ]
 )
 

@@ -25,11 +25,7 @@ extension SequenceTree {
         return Origins(left: left, right: right)
     }
 
-    /// Why a remote insert could not be integrated.
-    enum IntegrationError: Error, Equatable {
-        /// An origin names an item this sequence does not have.
-        case unknownOrigin(ItemID)
-    }
+    typealias IntegrationError = SequenceIntegrationError
 
     /// Integrates a remote run whose origins are present. `content` holds the run's elements
     /// when it is visible; a run that arrives already deleted carries none. `precedes(a, b)`

@@ -79,14 +79,7 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
 
     // MARK: - Locating positions
 
-    /// Where an item is: its leaf, run index in the leaf, offset in the run, and the offset of
-    /// its content in the leaf's content (meaningful for visible items).
-    struct Location: Equatable {
-        var leaf: Int32
-        var run: Int
-        var offset: Int
-        var contentOffset: Int
-    }
+    typealias Location = SequenceLocation
 
     /// The visible item at visible index `position` (0 ..< visibleCount).
     func locateVisible(_ position: Int) -> Location {
@@ -572,5 +565,26 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         nodes[parent].total.insert(sums.1, at: slot + 1)
         nodes[parent].measure.insert(sums.2, at: slot + 1)
         splitNodeIfNeeded(parent)
+    }
+}
+
+/// Where an item of a sequence is: its leaf, run index in the leaf, offset in the run, and the
+/// offset of its content in the leaf's content (for a deleted item, where it would be).
+struct SequenceLocation: Equatable, Sendable {
+    var leaf: Int32
+    var run: Int
+    var offset: Int
+    var contentOffset: Int
+}
+
+/// Why a remote insert could not be integrated.
+enum SequenceIntegrationError: Error, Equatable, CustomStringConvertible {
+    /// An origin names an item this sequence does not have.
+    case unknownOrigin(ItemID)
+
+    var description: String {
+        switch self {
+        case .unknownOrigin(let item): "\(item)"
+        }
     }
 }

@@ -1,0 +1,235 @@
+/// Text: positions are in Unicode scalars; see the UTF-16 and grapheme conversions below for
+/// editors that count differently.
+extension Document {
+    /// Inserts `string` so that it starts at scalar offset `position`.
+    public mutating func insert(_ string: String, at position: Int, in text: TextRef = .main) throws(DocumentError) {
+        var scalars: [UInt32] = []
+        scalars.reserveCapacity(string.utf8.count)
+        for scalar in string.unicodeScalars { scalars.append(scalar.value) }
+        try insertScalars(scalars, at: position, in: containerIndex(text.id))
+    }
+
+    /// Deletes the scalars in `range`.
+    public mutating func delete(_ range: Range<Int>, in text: TextRef = .main) throws(DocumentError) {
+        try deleteSequence(range, in: containerIndex(text.id))
+    }
+
+    /// Replaces the scalars in `range` with `string`.
+    public mutating func replace(_ range: Range<Int>, with string: String, in text: TextRef = .main) throws(DocumentError) {
+        try delete(range, in: text)
+        try insert(string, at: range.lowerBound, in: text)
+    }
+
+    /// The text's content.
+    public func text(_ text: TextRef = .main) -> String {
+        guard let slot = existingSlot(text.id) else { return "" }
+        return Self.string(fromScalars: texts[slot].elements())
+    }
+
+    /// The scalars in `range` of the text, as a string (clamped to the text).
+    public func text(_ text: TextRef = .main, in range: Range<Int>) -> String {
+        guard let slot = existingSlot(text.id) else { return "" }
+        let count = texts[slot].visibleCount
+        let clamped = max(0, min(range.lowerBound, count))..<max(0, min(range.upperBound, count))
+        return Self.string(fromScalars: texts[slot].elements(in: clamped))
+    }
+
+    /// The text's length in Unicode scalars.
+    public func length(of text: TextRef = .main) -> Int {
+        existingSlot(text.id).map { texts[$0].visibleCount } ?? 0
+    }
+
+    /// The text's length in UTF-16 code units.
+    public func utf16Length(of text: TextRef = .main) -> Int {
+        existingSlot(text.id).map { texts[$0].measureCount } ?? 0
+    }
+
+    /// The UTF-16 offset of scalar offset `scalarOffset`. O(log n).
+    public func utf16Offset(ofScalar scalarOffset: Int, in text: TextRef = .main) -> Int {
+        existingSlot(text.id).map { texts[$0].measure(before: scalarOffset) } ?? 0
+    }
+
+    /// The scalar offset of UTF-16 offset `utf16Offset` (inside a surrogate pair: the pair's
+    /// start). O(log n).
+    public func scalarOffset(ofUTF16 utf16Offset: Int, in text: TextRef = .main) -> Int {
+        existingSlot(text.id).map { texts[$0].visiblePosition(atMeasure: utf16Offset) } ?? 0
+    }
+
+    /// The scalar offset where grapheme cluster `graphemeOffset` starts. O(n).
+    public func scalarOffset(ofGrapheme graphemeOffset: Int, in text: TextRef = .main) -> Int {
+        let string = self.text(text)
+        let index = string.index(string.startIndex, offsetBy: max(0, graphemeOffset), limitedBy: string.endIndex) ?? string.endIndex
+        return string.unicodeScalars.distance(from: string.unicodeScalars.startIndex, to: index)
+    }
+
+    /// The grapheme cluster offset of scalar offset `scalarOffset` (rounded down to the start
+    /// of the cluster it falls in). O(n).
+    public func graphemeOffset(ofScalar scalarOffset: Int, in text: TextRef = .main) -> Int {
+        let string = self.text(text)
+        let scalars = string.unicodeScalars
+        let scalarIndex = scalars.index(scalars.startIndex, offsetBy: max(0, scalarOffset), limitedBy: scalars.endIndex) ?? scalars.endIndex
+        var index = scalarIndex
+        while index > string.startIndex && !string.indices.contains(index) {
+            index = scalars.index(before: index)
+        }
+        return string.distance(from: string.startIndex, to: index)
+    }
+
+    /// Inserts at a UTF-16 offset.
+    public mutating func insert(_ string: String, atUTF16 offset: Int, in text: TextRef = .main) throws(DocumentError) {
+        try insert(string, at: scalarOffset(ofUTF16: offset, in: text), in: text)
+    }
+
+    /// Deletes a range given in UTF-16 offsets.
+    public mutating func delete(utf16 range: Range<Int>, in text: TextRef = .main) throws(DocumentError) {
+        let lower = scalarOffset(ofUTF16: range.lowerBound, in: text)
+        let upper = scalarOffset(ofUTF16: range.upperBound, in: text)
+        try delete(lower..<upper, in: text)
+    }
+
+    // MARK: - Shared sequence operations (text and lists)
+
+    mutating func insertScalars(_ scalars: [UInt32], at position: Int, in container: UInt32) throws(DocumentError) {
+        guard !scalars.isEmpty else { return }
+        let slot = slot(of: container)
+        guard position >= 0 && position <= texts[slot].visibleCount else {
+            throw DocumentError(.outOfRange, "insert at \(position) in a text of length \(texts[slot].visibleCount)")
+        }
+        let (counter, lamport) = try reserveLocal(scalars.count)
+        let item = ItemID(replica: selfIndex, counter: counter)
+        texts[slot].insertLocal(scalars, at: position, id: item)
+        logs[Int(selfIndex)].append(LogRun(counter: counter, lamport: lamport, length: UInt32(scalars.count), container: container, kind: .insert, payload: 0))
+        undoHistory.record(.insertedSequence(container: container, span: ItemSpan(start: item, length: scalars.count)))
+        if recordsChanges {
+            record(.textInserted(containers.ids[Int(container)], position: position, text: Self.string(fromScalars: scalars)))
+        }
+    }
+
+    mutating func insertElements(_ elements: [ListElement], at position: Int, in container: UInt32) throws(DocumentError) -> ItemID? {
+        guard !elements.isEmpty else { return nil }
+        let slot = slot(of: container)
+        guard position >= 0 && position <= lists[slot].visibleCount else {
+            throw DocumentError(.outOfRange, "insert at \(position) in a list of length \(lists[slot].visibleCount)")
+        }
+        let (counter, lamport) = try reserveLocal(elements.count)
+        let item = ItemID(replica: selfIndex, counter: counter)
+        lists[slot].insertLocal(elements, at: position, id: item)
+        logs[Int(selfIndex)].append(LogRun(counter: counter, lamport: lamport, length: UInt32(elements.count), container: container, kind: .insert, payload: 0))
+        undoHistory.record(.insertedSequence(container: container, span: ItemSpan(start: item, length: elements.count)))
+        record(.listInserted(containers.ids[Int(container)], position: position, elements: elements))
+        return item
+    }
+
+    /// Deletes the visible items of a text or list in `range` as local operations.
+    mutating func deleteSequence(_ range: Range<Int>, in container: UInt32) throws(DocumentError) {
+        let id = containers.ids[Int(container)]
+        let slot = slot(of: container)
+        let length = id.type == .text ? texts[slot].visibleCount : lists[slot].visibleCount
+        guard range.lowerBound >= 0 && range.upperBound <= length else {
+            throw DocumentError(.outOfRange, "delete \(range) in a \(id.type) of length \(length)")
+        }
+        guard !range.isEmpty else { return }
+        let spans = id.type == .text ? texts[slot].spans(inVisible: range) : lists[slot].spans(inVisible: range)
+        try deleteItems(spans, in: container, expectedPosition: range.lowerBound)
+    }
+
+    /// Deletes the given visible items as local operations, in order. Items already deleted
+    /// must not be passed (they would consume counters for nothing).
+    mutating func deleteItems(_ spans: [ItemSpan], in container: UInt32, expectedPosition: Int?) throws(DocumentError) {
+        let total = spans.reduce(0) { $0 + $1.length }
+        guard total > 0 else { return }
+        let id = containers.ids[Int(container)]
+        let slot = slot(of: container)
+        let (counter, lamport) = try reserveLocal(total)
+        var missing = 0
+        for span in spans {
+            if id.type == .text {
+                let removals = texts[slot].delete(span, missing: &missing)
+                for removal in removals {
+                    undoHistory.record(.deletedText(container: container, first: span.start, content: removal.content))
+                    record(.textDeleted(id, position: removal.position, length: removal.content.count))
+                }
+            } else {
+                let removals = lists[slot].delete(span, missing: &missing)
+                for removal in removals {
+                    undoHistory.record(.deletedList(container: container, first: span.start, elements: removal.content))
+                    record(.listDeleted(id, position: removal.position, count: removal.content.count))
+                }
+            }
+        }
+        logs[Int(selfIndex)].appendDelete(
+            counter: counter, lamport: lamport, container: container,
+            spans: spans.map { DeleteSpan(start: $0.start, length: Int32($0.length), descending: false) })
+    }
+
+    /// Builds a string from scalar values known to be valid (they came from strings or were
+    /// validated when decoded).
+    static func string(fromScalars scalars: [UInt32]) -> String {
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(scalars.count)
+        for value in scalars {
+            switch value {
+            case 0..<0x80:
+                utf8.append(UInt8(value))
+            case 0x80..<0x800:
+                utf8.append(UInt8(0xC0 | (value >> 6)))
+                utf8.append(UInt8(0x80 | (value & 0x3F)))
+            case 0x800..<0x10000:
+                utf8.append(UInt8(0xE0 | (value >> 12)))
+                utf8.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                utf8.append(UInt8(0x80 | (value & 0x3F)))
+            default:
+                utf8.append(UInt8(0xF0 | (value >> 18)))
+                utf8.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
+                utf8.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                utf8.append(UInt8(0x80 | (value & 0x3F)))
+            }
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+}
+
+/// A position in a text or list that stays put while others edit: it is anchored to the item
+/// before it (or to the start), so concurrent inserts before it shift it and deleting the
+/// anchor leaves it where the anchor was.
+public struct Cursor: Hashable, Sendable {
+    /// The container the cursor is in.
+    public let container: ContainerID
+    /// The item just before the cursor; `nil` for the start of the container.
+    public let anchor: OpID?
+
+    public init(container: ContainerID, anchor: OpID?) {
+        self.container = container
+        self.anchor = anchor
+    }
+}
+
+extension Document {
+    /// A cursor at visible `position` of a text or list.
+    public func cursor(at position: Int, in container: ContainerID) -> Cursor {
+        guard position > 0, let slot = existingSlot(container) else { return Cursor(container: container, anchor: nil) }
+        let count = container.type == .text ? texts[slot].visibleCount : lists[slot].visibleCount
+        let location = container.type == .text ? texts[slot].locateVisible(min(position, count) - 1) : lists[slot].locateVisible(min(position, count) - 1)
+        let run = container.type == .text
+            ? texts[slot].leaves[Int(location.leaf)].runs[location.run]
+            : lists[slot].leaves[Int(location.leaf)].runs[location.run]
+        return Cursor(container: container, anchor: opID(run.id.advanced(by: location.offset)))
+    }
+
+    /// A cursor at scalar `position` of a text.
+    public func cursor(at position: Int, in text: TextRef = .main) -> Cursor {
+        cursor(at: position, in: text.id)
+    }
+
+    /// Where `cursor` is now, as a visible position.
+    public func position(of cursor: Cursor) -> Int {
+        guard let anchor = cursor.anchor else { return 0 }
+        guard let slot = existingSlot(cursor.container), let item = itemID(anchor) else { return 0 }
+        if cursor.container.type == .text {
+            guard let location = texts[slot].locate(item), let index = texts[slot].visibleIndex(of: item) else { return 0 }
+            return index + (texts[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
+        }
+        guard let location = lists[slot].locate(item), let index = lists[slot].visibleIndex(of: item) else { return 0 }
+        return index + (lists[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
+    }
+}

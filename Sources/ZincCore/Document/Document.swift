@@ -1,0 +1,174 @@
+/// A replicated document: a named tree of CRDT containers (text, list, map, registers,
+/// counter, set) that converges with every other replica whatever order, duplication or delay
+/// its fragments arrive in.
+///
+/// `Document` is a value: copies are independent and cheap until one is changed. Edit it with
+/// the mutating methods (each local change is stamped with this replica's ID, a counter and a
+/// Lamport time), then ship ``fragment(since:)`` (or ``takeCommittedFragment()``) to the
+/// other replicas, which ``apply(_:)`` it.
+///
+/// ```swift
+/// var alice = Document(replica: .random())
+/// try alice.insert("Hello", at: 0)
+/// var bob = Document(replica: .random())
+/// try bob.apply(alice.fragment(since: bob.versionVector))
+/// bob.text() // "Hello"
+/// ```
+public struct Document: Sendable {
+    /// The replica this document makes changes as.
+    public let replica: ReplicaID
+    /// Bounds for everything this document accepts from outside.
+    public var limits: DocumentLimits
+
+    var selfIndex: UInt32
+    var replicas = ReplicaTable()
+    /// Operations seen, by replica index (the version vector, densely).
+    var versions: [UInt64] = []
+    var clock = LamportClock()
+    var containers = ContainerTable()
+    var texts: [SequenceTree<UInt32>] = []
+    var lists: [SequenceTree<ListElement>] = []
+    var maps: [MapState] = []
+    var registers: [RegisterState] = []
+    var counters: [CounterState] = []
+    var sets: [SetState] = []
+    /// Every operation, by replica index.
+    var logs: [ReplicaLog] = []
+    /// Remote operations waiting for operations they depend on.
+    var pending = PendingOperations()
+
+    /// Local-only state: observation and undo. Not replicated, not persisted.
+    var recordsChanges = false
+    var recordedChanges: [DocumentChange] = []
+    var undoHistory = UndoHistory()
+    /// The counter this replica had when the last ``commit()`` happened.
+    var committedCounter: UInt64 = 0
+    private var cachedContainer: (id: ContainerID, index: UInt32)?
+
+    /// An empty document edited as `replica`.
+    public init(replica: ReplicaID = .random(), limits: DocumentLimits = .default) {
+        self.replica = replica
+        self.limits = limits
+        selfIndex = 0
+        selfIndex = internReplica(replica) ?? 0
+    }
+
+    // MARK: - Version and time
+
+    /// Everything this document holds, per replica.
+    public var versionVector: VersionVector {
+        var vector = VersionVector()
+        for (index, count) in versions.enumerated() where count > 0 {
+            vector[replicas[UInt32(index)]] = count
+        }
+        return vector
+    }
+
+    /// The document's Lamport time (the latest operation it made or saw).
+    public var lamport: UInt64 { clock.time }
+
+    /// The number of operations this replica has made.
+    public var localOperationCount: UInt64 { versions[Int(selfIndex)] }
+
+    /// The number of remote operations held back until what they depend on arrives.
+    public var pendingOperationCount: Int { pending.count }
+
+    /// Every container that has state in this document.
+    public var containerIDs: [ContainerID] { containers.ids }
+
+    // MARK: - Tables
+
+    mutating func internReplica(_ id: ReplicaID) -> UInt32? {
+        guard let index = replicas.intern(id) else { return nil }
+        while versions.count <= Int(index) {
+            versions.append(0)
+            logs.append(ReplicaLog())
+        }
+        return index
+    }
+
+    /// The local index of container `id`, creating its (empty) state if it is new.
+    mutating func containerIndex(_ id: ContainerID) -> UInt32 {
+        if let cached = cachedContainer, cached.id == id { return cached.index }
+        let index: UInt32
+        if let existing = containers.index(of: id) {
+            index = existing
+        } else {
+            let slot: Int
+            switch id.type {
+            case .text: slot = texts.count; texts.append(SequenceTree())
+            case .list: slot = lists.count; lists.append(SequenceTree())
+            case .map: slot = maps.count; maps.append(MapState())
+            case .register, .multiValueRegister: slot = registers.count; registers.append(RegisterState())
+            case .counter: slot = counters.count; counters.append(CounterState())
+            case .set: slot = sets.count; sets.append(SetState())
+            }
+            index = containers.add(id, slot: slot)
+        }
+        cachedContainer = (id, index)
+        return index
+    }
+
+    func slot(of container: UInt32) -> Int { Int(containers.slots[Int(container)]) }
+
+    func existingSlot(_ id: ContainerID) -> Int? {
+        containers.index(of: id).map { slot(of: $0) }
+    }
+
+    /// The global ID of a local item reference.
+    func opID(_ item: ItemID) -> OpID { OpID(replica: replicas[item.replica], counter: item.counter) }
+
+    /// The local reference for a global op ID, if the replica is known.
+    func itemID(_ op: OpID) -> ItemID? {
+        replicas.index(of: op.replica).map { ItemID(replica: $0, counter: op.counter) }
+    }
+
+    /// True if the document holds the operation `item` (it may since have been deleted).
+    func has(_ item: ItemID) -> Bool {
+        item.isNone || (Int(item.replica) < versions.count && versions[Int(item.replica)] > item.counter)
+    }
+
+    // MARK: - Recording local operations
+
+    /// Reserves counters and Lamport times for `count` local operation units.
+    mutating func reserveLocal(_ count: Int) throws(DocumentError) -> (counter: UInt64, lamport: UInt64) {
+        let counter = versions[Int(selfIndex)]
+        guard counter + UInt64(count) <= ItemID.maxCounter else {
+            throw DocumentError(.limitExceeded, "replica \(replica) has used every operation counter")
+        }
+        versions[Int(selfIndex)] = counter + UInt64(count)
+        return (counter, clock.tick(count))
+    }
+
+    /// Records a change while recording is on. Callers building costly values (strings of
+    /// inserted text) check ``recordsChanges`` first.
+    mutating func record(_ change: DocumentChange) {
+        if recordsChanges { recordedChanges.append(change) }
+    }
+
+    /// Turns change recording on or off (``LiveDocument`` turns it on). Off, no change values
+    /// are built, which keeps bulk edits fast.
+    public mutating func setRecordsChanges(_ enabled: Bool) {
+        recordsChanges = enabled
+        if !enabled { recordedChanges.removeAll() }
+    }
+
+    /// The changes recorded since the last call (only while recording is on).
+    public mutating func takeChanges() -> [DocumentChange] {
+        defer { recordedChanges.removeAll(keepingCapacity: true) }
+        return recordedChanges
+    }
+}
+
+/// Limits a document enforces on what it accepts from other replicas.
+public struct DocumentLimits: Sendable, Hashable {
+    /// Decoding bounds for fragments and snapshots.
+    public var decoding = DecodingLimits()
+    /// The most remote operations held back waiting for their dependencies; beyond it new
+    /// out-of-order operations are dropped (gap repair fetches them again later).
+    public var maxPendingOperations = 1 << 20
+
+    public init() {}
+
+    public static let `default` = DocumentLimits()
+}

@@ -1,0 +1,29 @@
+/// Why a document operation was refused.
+public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: String, Sendable, Hashable {
+        /// A position or range is outside the container.
+        case outOfRange
+        /// An operation does not fit the container's type.
+        case typeMismatch
+        /// A limit was reached (replicas, counters, document size).
+        case limitExceeded
+        /// Encoded input could not be decoded.
+        case malformed
+        /// An operation is impossible as stated (an origin that is not in the container, ...).
+        case invalidOperation
+    }
+
+    public let reason: Reason
+    public let message: String
+
+    public init(_ reason: Reason, _ message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
+    init(_ decoding: DecodingError) {
+        self.init(.malformed, decoding.description)
+    }
+
+    public var description: String { "\(reason.rawValue): \(message)" }
+}

@@ -1,0 +1,121 @@
+/// The kinds of operation a document records.
+enum OpKind: UInt8, Sendable {
+    case insert = 0
+    case delete = 1
+    case mapSet = 2
+    case registerSet = 3
+    case counterAdd = 4
+    case setAdd = 5
+    case setRemove = 6
+}
+
+/// A run of one replica's operations with consecutive counters and Lamport times, of one kind,
+/// on one container. What each counter did is found through `payload`:
+/// - inserts: the items `(replica, counter...)` themselves, in the container's sequence;
+/// - deletes: ``ReplicaLog/deleteSpans`` from `payload` on, covering `length` items;
+/// - everything else: ``ReplicaLog/payloads`` `payload ..< payload + length`.
+struct LogRun: Sendable, Equatable {
+    var counter: UInt64
+    var lamport: UInt64
+    var length: UInt32
+    var container: UInt32
+    var kind: OpKind
+    var payload: UInt32
+
+    var endCounter: UInt64 { counter + UInt64(length) }
+}
+
+/// Items deleted by consecutive delete operations: `start`, then `start ± 1`, ... (backspacing
+/// deletes downwards, forward-deleting upwards).
+struct DeleteSpan: Sendable, Equatable {
+    var start: ItemID
+    var length: Int32
+    var descending: Bool
+
+    func item(at offset: Int) -> ItemID {
+        descending ? ItemID(raw: start.raw &- UInt64(offset)) : start.advanced(by: offset)
+    }
+
+    /// The items `offset ..< offset + count`, as an ascending span.
+    func ascendingSpan(from offset: Int, count: Int) -> ItemSpan {
+        descending
+            ? ItemSpan(start: item(at: offset + count - 1), length: count)
+            : ItemSpan(start: item(at: offset), length: count)
+    }
+}
+
+/// The payload of a map, register, counter or set operation.
+enum OpPayload: Sendable, Equatable {
+    case mapSet(key: String, value: MapValue)
+    case registerSet(value: Value, supersedes: [ItemID])
+    case counterAdd(Int64)
+    case setAdd(Value)
+    case setRemove(Value, observed: [ItemID])
+}
+
+/// Everything one replica did to a document, in counter order. Serves ``Document/fragment(since:)``.
+struct ReplicaLog: Sendable {
+    var runs: [LogRun] = []
+    var deleteSpans: [DeleteSpan] = []
+    var payloads: [OpPayload] = []
+
+    /// The run holding `counter`.
+    func runIndex(containing counter: UInt64) -> Int? {
+        var low = 0, high = runs.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if runs[mid].endCounter <= counter { low = mid + 1 } else { high = mid }
+        }
+        return low < runs.count && runs[low].counter <= counter ? low : nil
+    }
+
+    /// Appends an insert or payload run, extending the last run when it continues it.
+    mutating func append(_ run: LogRun) {
+        precondition(run.kind != .delete, "deletes go through appendDelete")
+        if let last = runs.last, continues(last, with: run),
+           run.kind == .insert || last.payload &+ last.length == run.payload
+        {
+            runs[runs.count - 1].length += run.length
+        } else {
+            runs.append(run)
+        }
+    }
+
+    /// Appends a delete of `spans` (in deletion order) with counters from `counter`. When it
+    /// continues the last run, the run grows and a span that continues the last span in its
+    /// direction (backspacing, forward-deleting) folds into it; otherwise a new run starts.
+    mutating func appendDelete(counter: UInt64, lamport: UInt64, container: UInt32, spans: [DeleteSpan]) {
+        let total = spans.reduce(0) { $0 + UInt32($1.length) }
+        let run = LogRun(counter: counter, lamport: lamport, length: total, container: container, kind: .delete, payload: UInt32(deleteSpans.count))
+        guard let last = runs.last, continues(last, with: run) else {
+            runs.append(run)
+            deleteSpans.append(contentsOf: spans)
+            return
+        }
+        runs[runs.count - 1].length += total
+        for span in spans { foldOrAppend(span) }
+    }
+
+    private func continues(_ last: LogRun, with run: LogRun) -> Bool {
+        last.kind == run.kind && last.container == run.container
+            && last.endCounter == run.counter && last.lamport &+ UInt64(last.length) == run.lamport
+    }
+
+    /// Only called while extending the last run, whose spans end the table.
+    private mutating func foldOrAppend(_ span: DeleteSpan) {
+        guard span.length == 1, var last = deleteSpans.last, last.start.replica == span.start.replica else {
+            deleteSpans.append(span)
+            return
+        }
+        if span.start == last.item(at: Int(last.length)) {
+            last.length += 1
+        } else if last.length == 1 && span.start.raw == last.start.raw &- 1 {
+            last.descending = true
+            last.length = 2
+        } else {
+            deleteSpans.append(span)
+            return
+        }
+        deleteSpans[deleteSpans.count - 1] = last
+    }
+}

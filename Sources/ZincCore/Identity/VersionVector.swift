@@ -1,0 +1,142 @@
+/// What a replica has seen: for each replica, how many of its operations (counters `0..<n`).
+///
+/// Counters are contiguous: a replica never holds operation *n* of another replica without
+/// holding every operation before it. So two vectors compare, merge and diff cheaply, and
+/// "what do I lack?" is one subtraction per replica.
+public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
+    /// Replica → number of its operations seen. Replicas with zero are absent.
+    public private(set) var counters: [ReplicaID: UInt64]
+
+    public init() { counters = [:] }
+
+    public init(_ counters: [ReplicaID: UInt64]) {
+        self.counters = counters.filter { $0.value > 0 }
+    }
+
+    /// The number of `replica`'s operations seen (the counter of the next one expected).
+    public subscript(replica: ReplicaID) -> UInt64 {
+        get { counters[replica] ?? 0 }
+        set { counters[replica] = newValue == 0 ? nil : newValue }
+    }
+
+    /// True if the operation has been seen.
+    public func contains(_ op: OpID) -> Bool { op.counter < self[op.replica] }
+
+    /// The total number of operations seen.
+    public var totalOperations: UInt64 { counters.values.reduce(0, &+) }
+
+    public var isEmpty: Bool { counters.isEmpty }
+
+    /// Pointwise maximum: everything either has seen.
+    public mutating func merge(_ other: VersionVector) {
+        for (replica, count) in other.counters where count > self[replica] { counters[replica] = count }
+    }
+
+    public func merging(_ other: VersionVector) -> VersionVector {
+        var copy = self
+        copy.merge(other)
+        return copy
+    }
+
+    /// How two vectors relate.
+    public enum Ordering: Sendable, Hashable {
+        case equal, before, after, concurrent
+    }
+
+    /// `.before` if `self` has seen a strict subset of `other`, `.after` for a superset, `.equal`,
+    /// or `.concurrent` when each has seen something the other has not.
+    public func compare(_ other: VersionVector) -> Ordering {
+        var less = false, greater = false
+        for (replica, count) in counters {
+            let theirs = other[replica]
+            if count < theirs { less = true } else if count > theirs { greater = true }
+        }
+        for (replica, count) in other.counters where counters[replica] == nil && count > 0 { less = true }
+        switch (less, greater) {
+        case (false, false): return .equal
+        case (true, false): return .before
+        case (false, true): return .after
+        case (true, true): return .concurrent
+        }
+    }
+
+    /// True if `self` has seen everything `other` has.
+    public func dominates(_ other: VersionVector) -> Bool {
+        let order = compare(other)
+        return order == .equal || order == .after
+    }
+
+    /// The operations `self` has that `other` lacks, per replica, as counter ranges.
+    public func missing(from other: VersionVector) -> [ReplicaID: Range<UInt64>] {
+        var result: [ReplicaID: Range<UInt64>] = [:]
+        for (replica, count) in counters where count > other[replica] {
+            result[replica] = other[replica]..<count
+        }
+        return result
+    }
+
+    /// A 64-bit digest of the vector, equal for equal vectors whatever their insertion order,
+    /// for cheap "are we in sync?" checks in heartbeats (FNV-1a over the sorted entries).
+    public var digest: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ value: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ ((value >> UInt64(shift)) & 0xFF)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        for (replica, count) in counters.sorted(by: { $0.key < $1.key }) {
+            mix(replica.high)
+            mix(replica.low)
+            mix(count)
+        }
+        return hash
+    }
+
+    public var description: String {
+        "[" + counters.sorted { $0.key < $1.key }.map { "\($0.key.shortDescription):\($0.value)" }.joined(separator: ", ") + "]"
+    }
+}
+
+extension VersionVector {
+    /// Encoding: varint entry count, then per entry (sorted by replica) 16 bytes of replica ID
+    /// and a varint count.
+    public func encode(into writer: inout ByteWriter) {
+        let entries = counters.sorted { $0.key < $1.key }
+        writer.write(varint: UInt64(entries.count))
+        for (replica, count) in entries {
+            writer.write(replica)
+            writer.write(varint: count)
+        }
+    }
+
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: 1 + counters.count * 20)
+        encode(into: &writer)
+        return writer.bytes
+    }
+
+    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+        let count = try reader.readCount("version vector entries", minimumBytesEach: 17)
+        guard count <= reader.limits.maxReplicas else {
+            throw DecodingError(.limitExceeded, "version vector: \(count) replicas")
+        }
+        var counters: [ReplicaID: UInt64] = [:]
+        counters.reserveCapacity(count)
+        for index in 0..<count {
+            let replica = try reader.readReplicaID("version vector entry \(index)")
+            let value = try reader.readVarint("version vector entry \(index) count")
+            guard counters.updateValue(value, forKey: replica) == nil else {
+                throw DecodingError(.invalid, "version vector: replica \(replica) appears twice")
+            }
+        }
+        self.init(counters)
+    }
+
+    public init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(DecodingError) {
+        self = try withReader(bytes, limits: limits) { (reader) throws(DecodingError) -> VersionVector in
+            let vector = try VersionVector(decoding: &reader)
+            try reader.expectEnd("version vector")
+            return vector
+        }
+    }
+}
