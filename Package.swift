@@ -29,8 +29,10 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // zlib, for the compressed text column of document snapshots.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Pure values: identities, clocks, version vectors, CRDTs, documents, codecs. No I/O.
-        .target(name: "ZincCore"),
+        .target(name: "ZincCore", dependencies: ["CZlib"]),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
         .target(name: "ZincBench", dependencies: ["ZeroMQ", "CZeroMQBench"]),

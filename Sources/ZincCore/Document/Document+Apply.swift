@@ -294,7 +294,7 @@ extension Document {
                     if !piece.isDeleted { record(.listInserted(id, position: position, elements: slice)) }
                 }
             } catch {
-                throw DocumentError(.invalidOperation, "insert origin \(error) is not an item of \(id)")
+                throw DocumentError(.invalidOperation, "insert into \(id): \(error)")
             }
             if !piece.isDeleted { contentOffset += piece.count }
             originLeft = item.advanced(by: piece.count - 1)

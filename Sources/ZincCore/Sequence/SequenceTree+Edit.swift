@@ -51,6 +51,9 @@ extension SequenceTree {
             guard let index = fullIndex(of: run.originRight) else { throw .unknownOrigin(run.originRight) }
             right = index
         }
+        // A real insert's right origin comes after its left one; anything else is forged or
+        // corrupt and must not reach the scan.
+        guard right > left else { throw .originsOutOfOrder(run.originLeft, run.originRight) }
         var destination = left + 1
         if destination != right {
             destination = try scanForDestination(run, left: left, right: right, precedes: precedes)

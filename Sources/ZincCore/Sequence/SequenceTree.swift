@@ -36,15 +36,15 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
 
     var leaves: [Leaf]
     var nodes: [Node]
-    private(set) var root: Int32
+    var root: Int32
     /// Replica index → (counter → leaf).
-    private(set) var index: [CounterIntervalMap] = []
+    var index: [CounterIntervalMap] = []
 
-    private(set) var visibleCount = 0
-    private(set) var totalCount = 0
-    private(set) var measureCount = 0
+    var visibleCount = 0
+    var totalCount = 0
+    var measureCount = 0
     /// Number of runs across all leaves.
-    private(set) var runCount = 0
+    var runCount = 0
 
     init() {
         var leaf = Leaf()
@@ -581,10 +581,13 @@ struct SequenceLocation: Equatable, Sendable {
 enum SequenceIntegrationError: Error, Equatable, CustomStringConvertible {
     /// An origin names an item this sequence does not have.
     case unknownOrigin(ItemID)
+    /// The right origin is not after the left one.
+    case originsOutOfOrder(ItemID, ItemID)
 
     var description: String {
         switch self {
-        case .unknownOrigin(let item): "\(item)"
+        case .unknownOrigin(let item): "unknown origin \(item)"
+        case .originsOutOfOrder(let left, let right): "right origin \(right) is not after left origin \(left)"
         }
     }
 }

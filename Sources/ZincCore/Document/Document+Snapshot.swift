@@ -1,0 +1,479 @@
+/// Whole-document snapshots: the state, not the history of edits — runs of items instead of
+/// operations, visible text compressed, every operation's identity kept so the loaded document
+/// can still serve ``fragment(since:)``. The layout is specified in docs/protocol.md
+/// ("Snapshot encoding").
+extension Document {
+    static let snapshotMagic: [UInt8] = Array("ZNCS".utf8)
+    static let snapshotVersion: UInt8 = 1
+
+    private enum RunBit {
+        static let deleted: UInt64 = 1 << 0
+        static let continues: UInt64 = 1 << 1
+        static let leftPrevious: UInt64 = 1 << 2
+        static let leftNone: UInt64 = 1 << 3
+        static let rightNext: UInt64 = 1 << 4
+        static let rightNone: UInt64 = 1 << 5
+        static let shift: UInt64 = 6
+    }
+
+    /// The document as one self-contained byte string.
+    public func encodedSnapshot() -> [UInt8] {
+        var writer = ByteWriter(capacity: 1024)
+        writer.write(Self.snapshotMagic)
+        writer.write(Self.snapshotVersion)
+        writer.write(varint: UInt64(replicas.count))
+        for id in replicas.ids { writer.write(id) }
+        for count in versions { writer.write(varint: count) }
+        writer.write(varint: clock.time)
+        writer.write(varint: UInt64(containers.count))
+        for id in containers.ids { id.encode(into: &writer) }
+        for (index, id) in containers.ids.enumerated() {
+            let slot = Int(containers.slots[index])
+            switch id.type {
+            case .text:
+                Self.encodeRuns(texts[slot], into: &writer)
+                var utf8: [UInt8] = []
+                utf8.reserveCapacity(texts[slot].visibleCount)
+                Self.string(fromScalars: texts[slot].elements()).utf8.forEach { utf8.append($0) }
+                let compressed = utf8.count >= 64 ? Deflate.compress(utf8) : []
+                writer.write(varint: UInt64(utf8.count))
+                if !compressed.isEmpty && compressed.count < utf8.count {
+                    writer.write(lengthPrefixed: compressed)
+                } else {
+                    writer.write(varint: 0)
+                    writer.write(utf8)
+                }
+            case .list:
+                Self.encodeRuns(lists[slot], into: &writer)
+                for element in lists[slot].elements() { element.encode(into: &writer) }
+            case .map:
+                let entries = maps[slot].entries.sorted { $0.key < $1.key }
+                writer.write(varint: UInt64(entries.count))
+                for (key, entry) in entries {
+                    writer.write(string: key)
+                    entry.value.encode(into: &writer)
+                    writer.write(varint: entry.lamport)
+                    writer.write(varint: UInt64(entry.op.replica))
+                    writer.write(varint: entry.op.counter)
+                }
+            case .register:
+                if let winner = registers[slot].winner {
+                    writer.write(1)
+                    winner.value.encode(into: &writer)
+                    writer.write(varint: winner.lamport)
+                    writer.write(varint: UInt64(winner.op.replica))
+                    writer.write(varint: winner.op.counter)
+                } else {
+                    writer.write(0)
+                }
+            case .multiValueRegister:
+                writer.write(varint: UInt64(registers[slot].values.count))
+                for (op, value) in registers[slot].values {
+                    writer.write(varint: UInt64(op.replica))
+                    writer.write(varint: op.counter)
+                    value.encode(into: &writer)
+                }
+            case .counter:
+                writer.write(signed: counters[slot].value)
+            case .set:
+                let elements = sets[slot].tags.sorted { $0.key.json < $1.key.json }
+                writer.write(varint: UInt64(elements.count))
+                for (value, tags) in elements {
+                    value.encode(into: &writer)
+                    writer.write(varint: UInt64(tags.count))
+                    for tag in tags.sorted() {
+                        writer.write(varint: UInt64(tag.replica))
+                        writer.write(varint: tag.counter)
+                    }
+                }
+            }
+        }
+        for (index, log) in logs.enumerated() { Self.encodeLog(log, owner: UInt32(index), into: &writer) }
+        return writer.bytes
+    }
+
+    private static func encodeRuns<E>(_ tree: SequenceTree<E>, into writer: inout ByteWriter) {
+        var runs: [SequenceRun] = []
+        runs.reserveCapacity(tree.runCount)
+        tree.forEachRun { runs.append($0) }
+        writer.write(varint: UInt64(runs.count))
+        var last: SequenceRun?
+        for (index, run) in runs.enumerated() {
+            defer { last = run }
+            var flags: UInt64 = run.isDeleted ? RunBit.deleted : 0
+            if let previous = last, run.id == previous.id.advanced(by: previous.count), run.id.replica == previous.id.replica,
+               run.originLeft == previous.lastID, run.originRight == previous.originRight
+            {
+                flags |= RunBit.continues
+                writer.write(varint: UInt64(run.length) << RunBit.shift | flags)
+                continue
+            }
+            let next = index + 1 < runs.count ? runs[index + 1].id : ItemID.none
+            if let previous = last, run.originLeft == previous.lastID { flags |= RunBit.leftPrevious }
+            if run.originLeft.isNone { flags |= RunBit.leftNone }
+            if run.originRight.isNone { flags |= RunBit.rightNone } else if run.originRight == next { flags |= RunBit.rightNext }
+            writer.write(varint: UInt64(run.length) << RunBit.shift | flags)
+            let previousEnd = last.map { $0.id.counter + UInt64($0.length) } ?? 0
+            writer.write(varint: UInt64(run.id.replica))
+            writer.write(signed: Int64(bitPattern: run.id.counter &- previousEnd))
+            if flags & (RunBit.leftPrevious | RunBit.leftNone) == 0 {
+                writer.write(varint: UInt64(run.originLeft.replica))
+                writer.write(signed: Int64(bitPattern: run.id.counter &- run.originLeft.counter))
+            }
+            if flags & (RunBit.rightNext | RunBit.rightNone) == 0 {
+                writer.write(varint: UInt64(run.originRight.replica))
+                writer.write(signed: Int64(bitPattern: run.originRight.counter &- run.id.counter))
+            }
+        }
+    }
+
+    private static func encodeLog(_ log: ReplicaLog, owner: UInt32, into writer: inout ByteWriter) {
+        writer.write(varint: UInt64(log.runs.count))
+        var previous: LogRun?
+        for run in log.runs {
+            var head = run.kind.rawValue
+            let sameContainer = previous?.container == run.container
+            let continuesLamport = previous.map { $0.lamport &+ UInt64($0.length) == run.lamport } ?? false
+            if sameContainer { head |= 1 << 3 }
+            if continuesLamport { head |= 1 << 4 }
+            writer.write(head)
+            writer.write(varint: UInt64(run.length))
+            if !sameContainer { writer.write(varint: UInt64(run.container)) }
+            if !continuesLamport { writer.write(signed: Int64(bitPattern: run.lamport &- run.counter)) }
+            previous = run
+        }
+        writer.write(varint: UInt64(log.deleteSpans.count))
+        for span in log.deleteSpans {
+            let same = span.start.replica == owner
+            writer.write(varint: UInt64(span.length) << 2 | (span.descending ? 2 : 0) | (same ? 1 : 0))
+            if !same { writer.write(varint: UInt64(span.start.replica)) }
+            writer.write(varint: span.start.counter)
+        }
+        writer.write(varint: UInt64(log.payloads.count))
+        for payload in log.payloads {
+            switch payload {
+            case .mapSet(let key, let value):
+                writer.write(0)
+                writer.write(string: key)
+                value.encode(into: &writer)
+            case .registerSet(let value, let supersedes):
+                writer.write(1)
+                value.encode(into: &writer)
+                encodeItems(supersedes, into: &writer)
+            case .counterAdd(let delta):
+                writer.write(2)
+                writer.write(signed: delta)
+            case .setAdd(let value):
+                writer.write(3)
+                value.encode(into: &writer)
+            case .setRemove(let value, let observed):
+                writer.write(4)
+                value.encode(into: &writer)
+                encodeItems(observed, into: &writer)
+            }
+        }
+    }
+
+    private static func encodeItems(_ items: [ItemID], into writer: inout ByteWriter) {
+        writer.write(varint: UInt64(items.count))
+        for item in items {
+            writer.write(varint: UInt64(item.replica))
+            writer.write(varint: item.counter)
+        }
+    }
+}
+
+// MARK: - Decoding
+
+extension Document {
+    /// Loads a snapshot made by ``encodedSnapshot()``, to be edited as `replica` (usually the
+    /// replica that saved it, so its counters continue). Every field is validated; a corrupt
+    /// or foreign byte string throws ``DocumentError`` with reason `.malformed`.
+    public init(snapshot bytes: [UInt8], replica: ReplicaID, limits: DocumentLimits = .default) throws(DocumentError) {
+        do throws(DecodingError) {
+            self = try withReader(bytes, limits: limits.decoding) { (reader) throws(DecodingError) -> Document in
+                try Document(decodingSnapshot: &reader, replica: replica, limits: limits)
+            }
+        } catch {
+            throw DocumentError(error)
+        }
+    }
+
+    private init(decodingSnapshot reader: inout ByteReader, replica: ReplicaID, limits: DocumentLimits) throws(DecodingError) {
+        let magic = try reader.readBytes(4, "snapshot magic")
+        guard magic == Self.snapshotMagic else { throw DecodingError(.invalid, "not a Zinc document snapshot") }
+        let version = try reader.readByte("snapshot version")
+        guard version == Self.snapshotVersion else { throw DecodingError(.unsupportedVersion, "snapshot version \(version)") }
+        self.init(replica: replica, limits: limits)
+        // The constructor interned `replica` at 0; rebuild the tables from the snapshot.
+        replicas = ReplicaTable()
+        versions = []
+        logs = []
+        let replicaCount = try reader.readCount("snapshot replicas", minimumBytesEach: 16)
+        guard replicaCount <= min(reader.limits.maxReplicas, Int(ItemID.maxReplica)) else { throw DecodingError(.limitExceeded, "snapshot names \(replicaCount) replicas") }
+        for _ in 0..<replicaCount {
+            let id = try reader.readReplicaID("snapshot replica")
+            guard replicas.index(of: id) == nil, internReplica(id) != nil else { throw DecodingError(.invalid, "snapshot names replica \(id) twice") }
+        }
+        for index in 0..<replicaCount {
+            let count = try reader.readVarint("snapshot version of replica \(index)")
+            guard count <= ItemID.maxCounter else { throw DecodingError(.invalid, "snapshot version out of range") }
+            versions[index] = count
+        }
+        clock = LamportClock(time: try reader.readVarint("snapshot lamport"))
+        let containerCount = try reader.readCount("snapshot containers", minimumBytesEach: 2)
+        var ids: [ContainerID] = []
+        for _ in 0..<containerCount {
+            let id = try ContainerID(decoding: &reader)
+            guard containers.index(of: id) == nil else { throw DecodingError(.invalid, "snapshot names container \(id) twice") }
+            _ = containerIndex(id)
+            ids.append(id)
+        }
+        func item(_ context: String) throws(DecodingError) -> ItemID {
+            let replica = try reader.readVarint(max: replicaCount - 1, context + " replica")
+            let counter = try reader.readVarint(context + " counter")
+            guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, context + ": counter out of range") }
+            return ItemID(replica: UInt32(replica), counter: counter)
+        }
+        for (index, id) in ids.enumerated() {
+            let slot = Int(containers.slots[index])
+            switch id.type {
+            case .text:
+                let runs = try Self.decodeRuns(&reader, replicaCount: replicaCount)
+                let size = try reader.readVarint(max: reader.limits.maxBytes, "text size")
+                let compressedSize = try reader.readVarint(max: reader.limits.maxBytes, "compressed text size")
+                let utf8: [UInt8] = try compressedSize == 0
+                    ? reader.readBytes(size, "text")
+                    : reader.withBytes(compressedSize, "compressed text") { (raw) throws(DecodingError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
+                guard let string = String(validating: utf8, as: UTF8.self) else { throw DecodingError(.invalid, "text is not valid UTF-8") }
+                var scalars: [UInt32] = []
+                scalars.reserveCapacity(utf8.count)
+                for scalar in string.unicodeScalars { scalars.append(scalar.value) }
+                guard scalars.count <= reader.limits.maxDocumentItems else { throw DecodingError(.limitExceeded, "text of \(scalars.count) scalars") }
+                texts[slot] = try SequenceTree(bulkRuns: runs, content: scalars)
+            case .list:
+                let runs = try Self.decodeRuns(&reader, replicaCount: replicaCount)
+                let visible = runs.reduce(0) { $0 + $1.visibleCount }
+                guard visible <= reader.remaining else { throw DecodingError(.truncated, "list of \(visible) elements") }
+                var elements: [ListElement] = []
+                elements.reserveCapacity(visible)
+                for _ in 0..<visible { elements.append(try ListElement(decoding: &reader)) }
+                lists[slot] = try SequenceTree(bulkRuns: runs, content: elements)
+            case .map:
+                let count = try reader.readCount("map entries", minimumBytesEach: 5)
+                for _ in 0..<count {
+                    let key = try reader.readString("map key")
+                    let value = try MapValue(decoding: &reader)
+                    let lamport = try reader.readVarint("map entry lamport")
+                    let op = try item("map entry op")
+                    maps[slot].entries[key] = LWWEntry(value: value, lamport: lamport, replica: replicas[op.replica], op: op)
+                }
+            case .register:
+                switch try reader.readByte("register tag") {
+                case 0: break
+                case 1:
+                    let value = try Value(decoding: &reader)
+                    let lamport = try reader.readVarint("register lamport")
+                    let op = try item("register op")
+                    registers[slot].winner = LWWEntry(value: value, lamport: lamport, replica: replicas[op.replica], op: op)
+                case let tag: throw DecodingError(.invalid, "register tag \(tag)")
+                }
+            case .multiValueRegister:
+                let count = try reader.readCount("register values", minimumBytesEach: 3)
+                for _ in 0..<count {
+                    let op = try item("register value op")
+                    registers[slot].values.append((op, try Value(decoding: &reader)))
+                }
+            case .counter:
+                counters[slot].value = try reader.readSigned("counter value")
+            case .set:
+                let count = try reader.readCount("set elements", minimumBytesEach: 2)
+                for _ in 0..<count {
+                    let value = try Value(decoding: &reader)
+                    let tagCount = try reader.readCount("set tags", minimumBytesEach: 2)
+                    var tags = Set<ItemID>()
+                    for _ in 0..<tagCount { tags.insert(try item("set tag")) }
+                    if !tags.isEmpty { sets[slot].tags[value] = tags }
+                }
+            }
+        }
+        for index in 0..<replicaCount {
+            logs[index] = try Self.decodeLog(&reader, owner: UInt32(index), expectedOperations: versions[index], containerTypes: ids.map(\.type), replicaCount: replicaCount)
+        }
+        try reader.expectEnd("snapshot")
+        guard let own = internReplica(replica) else { throw DecodingError(.limitExceeded, "too many replicas") }
+        selfIndex = own
+        committedCounter = versions[Int(own)]
+    }
+
+    private static func decodeRuns(_ reader: inout ByteReader, replicaCount: Int) throws(DecodingError) -> [SequenceRun] {
+        let count = try reader.readCount("sequence runs")
+        var runs: [SequenceRun] = []
+        runs.reserveCapacity(count)
+        var fixNext: Int?
+        var items = 0
+        for _ in 0..<count {
+            let head = try reader.readVarint("run head")
+            let length = head >> RunBit.shift
+            guard length > 0, length <= UInt64(Int32.max) else { throw DecodingError(.invalid, "run of \(length) items") }
+            items += Int(length)
+            guard items <= reader.limits.maxDocumentItems else { throw DecodingError(.limitExceeded, "sequence of more than \(reader.limits.maxDocumentItems) items") }
+            let deleted = head & RunBit.deleted != 0
+            var run: SequenceRun
+            if head & RunBit.continues != 0 {
+                guard let previous = runs.last else { throw DecodingError(.invalid, "first run continues nothing") }
+                run = SequenceRun(id: previous.id.advanced(by: previous.count), originLeft: previous.lastID, originRight: previous.originRight, length: Int32(length), isDeleted: deleted)
+            } else {
+                let previousEnd = runs.last.map { $0.id.counter + UInt64($0.length) } ?? 0
+                let replica = UInt32(try reader.readVarint(max: replicaCount - 1, "run replica"))
+                let counter = previousEnd &+ UInt64(bitPattern: try reader.readSigned("run counter"))
+                guard counter <= ItemID.maxCounter - length else { throw DecodingError(.invalid, "run counter out of range") }
+                let id = ItemID(replica: replica, counter: counter)
+                var left = ItemID.none
+                if head & RunBit.leftPrevious != 0 {
+                    guard let previous = runs.last else { throw DecodingError(.invalid, "first run has no previous item") }
+                    left = previous.lastID
+                } else if head & RunBit.leftNone == 0 {
+                    let leftReplica = UInt32(try reader.readVarint(max: replicaCount - 1, "run left replica"))
+                    let leftCounter = counter &- UInt64(bitPattern: try reader.readSigned("run left counter"))
+                    guard leftCounter <= ItemID.maxCounter else { throw DecodingError(.invalid, "run left origin out of range") }
+                    left = ItemID(replica: leftReplica, counter: leftCounter)
+                }
+                var right = ItemID.none
+                if head & RunBit.rightNone == 0 && head & RunBit.rightNext == 0 {
+                    let rightReplica = UInt32(try reader.readVarint(max: replicaCount - 1, "run right replica"))
+                    let rightCounter = counter &+ UInt64(bitPattern: try reader.readSigned("run right counter"))
+                    guard rightCounter <= ItemID.maxCounter else { throw DecodingError(.invalid, "run right origin out of range") }
+                    right = ItemID(replica: rightReplica, counter: rightCounter)
+                }
+                run = SequenceRun(id: id, originLeft: left, originRight: right, length: Int32(length), isDeleted: deleted)
+            }
+            if let pending = fixNext {
+                runs[pending].originRight = run.id
+                fixNext = nil
+            }
+            if head & RunBit.rightNext != 0 && head & RunBit.continues == 0 { fixNext = runs.count }
+            runs.append(run)
+        }
+        guard fixNext == nil else { throw DecodingError(.invalid, "last run's right origin is the next run") }
+        return runs
+    }
+
+    private static func decodeLog(
+        _ reader: inout ByteReader, owner: UInt32, expectedOperations: UInt64, containerTypes: [ContainerType], replicaCount: Int
+    ) throws(DecodingError) -> ReplicaLog {
+        var log = ReplicaLog()
+        let runCount = try reader.readCount("log runs", minimumBytesEach: 2)
+        log.runs.reserveCapacity(runCount)
+        var counter: UInt64 = 0
+        var previous: LogRun?
+        var deleteUnits = 0
+        var payloadUnits = 0
+        for _ in 0..<runCount {
+            let head = try reader.readByte("log run head")
+            guard let kind = OpKind(rawValue: head & 0x07), head & 0xE0 == 0 else { throw DecodingError(.invalid, "log run head \(head)") }
+            let length = try reader.readVarint(max: Int(UInt32.max), "log run length")
+            guard length > 0 else { throw DecodingError(.invalid, "empty log run") }
+            let container: UInt32
+            if head & (1 << 3) != 0 {
+                guard let previous else { throw DecodingError(.invalid, "first log run has no previous container") }
+                container = previous.container
+            } else {
+                container = UInt32(try reader.readVarint(max: containerTypes.count - 1, "log run container"))
+            }
+            let type = containerTypes[Int(container)]
+            let fits: Bool
+            switch kind {
+            case .insert, .delete: fits = type.isSequence
+            case .mapSet: fits = type == .map
+            case .registerSet: fits = type == .register || type == .multiValueRegister
+            case .counterAdd: fits = type == .counter
+            case .setAdd, .setRemove: fits = type == .set
+            }
+            guard fits else { throw DecodingError(.invalid, "log run of kind \(kind) on a \(type)") }
+            let lamport: UInt64
+            if head & (1 << 4) != 0 {
+                guard let previous else { throw DecodingError(.invalid, "first log run continues no Lamport time") }
+                lamport = previous.lamport &+ UInt64(previous.length)
+            } else {
+                lamport = counter &+ UInt64(bitPattern: try reader.readSigned("log run lamport"))
+            }
+            var payload: UInt32 = 0
+            switch kind {
+            case .insert: break
+            case .delete:
+                payload = UInt32(truncatingIfNeeded: deleteUnits)
+                deleteUnits += length
+            default:
+                payload = UInt32(truncatingIfNeeded: payloadUnits)
+                payloadUnits += length
+            }
+            let run = LogRun(counter: counter, lamport: lamport, length: UInt32(length), container: container, kind: kind, payload: payload)
+            log.runs.append(run)
+            previous = run
+            counter += UInt64(length)
+            guard counter <= expectedOperations else { throw DecodingError(.invalid, "log holds more operations than the version vector") }
+        }
+        guard counter == expectedOperations else { throw DecodingError(.invalid, "log holds \(counter) operations, version vector says \(expectedOperations)") }
+        // Delete spans: their lengths must add up to the delete runs, and each run's spans must
+        // start at a span boundary (payload = index of the span, rebuilt below).
+        let spanCount = try reader.readCount("delete spans", minimumBytesEach: 2)
+        var spanUnits = 0
+        var spanStarts: [Int: UInt32] = [0: 0]
+        for index in 0..<spanCount {
+            let raw = try reader.readVarint("delete span")
+            let length = Int(clamping: raw >> 2)
+            guard length > 0 else { throw DecodingError(.invalid, "empty delete span") }
+            let replica = raw & 1 != 0 ? owner : UInt32(try reader.readVarint(max: replicaCount - 1, "delete span replica"))
+            let start = try reader.readVarint("delete span start")
+            guard start <= ItemID.maxCounter, raw & 2 == 0 || start >= UInt64(length - 1), raw & 2 != 0 || start <= ItemID.maxCounter - UInt64(length) else {
+                throw DecodingError(.invalid, "delete span out of range")
+            }
+            log.deleteSpans.append(DeleteSpan(start: ItemID(replica: replica, counter: start), length: Int32(clamping: length), descending: raw & 2 != 0))
+            spanUnits += length
+            spanStarts[spanUnits] = UInt32(index + 1)
+        }
+        guard spanUnits == deleteUnits else { throw DecodingError(.invalid, "delete spans cover \(spanUnits) items, delete runs \(deleteUnits)") }
+        for index in log.runs.indices where log.runs[index].kind == .delete {
+            guard let spanIndex = spanStarts[Int(log.runs[index].payload)] else {
+                throw DecodingError(.invalid, "a delete run starts inside a span")
+            }
+            log.runs[index].payload = spanIndex
+        }
+        let payloadCount = try reader.readCount("payloads", minimumBytesEach: 2)
+        guard payloadCount == payloadUnits else { throw DecodingError(.invalid, "\(payloadCount) payloads for \(payloadUnits) operations") }
+        func items() throws(DecodingError) -> [ItemID] {
+            let count = try reader.readCount("payload references", minimumBytesEach: 2)
+            var result: [ItemID] = []
+            for _ in 0..<count {
+                let replica = try reader.readVarint(max: replicaCount - 1, "reference replica")
+                let counter = try reader.readVarint("reference counter")
+                guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "reference out of range") }
+                result.append(ItemID(replica: UInt32(replica), counter: counter))
+            }
+            return result
+        }
+        for _ in 0..<payloadCount {
+            switch try reader.readByte("payload tag") {
+            case 0: log.payloads.append(.mapSet(key: try reader.readString("payload key"), value: try MapValue(decoding: &reader)))
+            case 1: log.payloads.append(.registerSet(value: try Value(decoding: &reader), supersedes: try items()))
+            case 2: log.payloads.append(.counterAdd(try reader.readSigned("payload delta")))
+            case 3: log.payloads.append(.setAdd(try Value(decoding: &reader)))
+            case 4: log.payloads.append(.setRemove(try Value(decoding: &reader), observed: try items()))
+            case let tag: throw DecodingError(.invalid, "payload tag \(tag)")
+            }
+        }
+        // Each payload run must meet payloads of its own kind.
+        for run in log.runs where run.kind != .insert && run.kind != .delete {
+            for offset in 0..<Int(run.length) {
+                let matches: Bool
+                switch (run.kind, log.payloads[Int(run.payload) + offset]) {
+                case (.mapSet, .mapSet), (.registerSet, .registerSet), (.counterAdd, .counterAdd), (.setAdd, .setAdd), (.setRemove, .setRemove): matches = true
+                default: matches = false
+                }
+                guard matches else { throw DecodingError(.invalid, "payload does not match its \(run.kind) run") }
+            }
+        }
+        return log
+    }
+}

@@ -1,0 +1,36 @@
+import CZlib
+
+/// zlib's deflate, for large text columns. Decompression is bounded: the caller states the
+/// size it expects (read from the encoding and checked against limits first).
+enum Deflate {
+    static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        guard !bytes.isEmpty else { return [] }
+        var capacity = compressBound(uLong(bytes.count))
+        var output = [UInt8](repeating: 0, count: Int(capacity))
+        let status = output.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBufferPointer { input in
+                compress2(out.baseAddress, &capacity, input.baseAddress, uLong(input.count), level)
+            }
+        }
+        precondition(status == Z_OK, "zlib compress2 failed with \(status)")
+        output.removeSubrange(Int(capacity)...)
+        return output
+    }
+
+    /// Inflates `compressed` into exactly `expectedSize` bytes, or fails.
+    static func decompress(_ compressed: UnsafeRawBufferPointer, expectedSize: Int) throws(DecodingError) -> [UInt8] {
+        guard expectedSize > 0 else {
+            guard compressed.isEmpty else { throw DecodingError(.invalid, "compressed data for empty content") }
+            return []
+        }
+        var output = [UInt8](repeating: 0, count: expectedSize)
+        var size = uLong(expectedSize)
+        let status = output.withUnsafeMutableBufferPointer { out in
+            uncompress(out.baseAddress, &size, compressed.bindMemory(to: UInt8.self).baseAddress, uLong(compressed.count))
+        }
+        guard status == Z_OK, Int(size) == expectedSize else {
+            throw DecodingError(.invalid, "compressed content is corrupt (zlib \(status), \(size) of \(expectedSize) bytes)")
+        }
+        return output
+    }
+}
