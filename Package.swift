@@ -35,7 +35,9 @@ let package = Package(
         .target(name: "ZincCore", dependencies: ["CZlib"]),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
-        .target(name: "ZincBench", dependencies: ["ZeroMQ", "CZeroMQBench"]),
+        // Heap measurement for benchmarks.
+        .target(name: "CZincSupport"),
+        .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "CZeroMQBench", "CZincSupport", "CZlib"]),
         .executableTarget(
             name: "ZincCLI",
             dependencies: [
@@ -46,11 +48,11 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
             name: "ZincCoreTests",
-            dependencies: ["ZincCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["ZincCore", "ZincBench", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ]
 )
 
-for target in package.targets where target.type != .system && target.name != "CZeroMQBench" {
+for target in package.targets where target.type != .system && !["CZeroMQBench", "CZincSupport"].contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

@@ -10,7 +10,7 @@ enum SequenceOp {
 /// One replica of a bare sequence: its tree, what it has seen, what it made.
 struct SequenceReplica {
     let replica: UInt32
-    var tree = SequenceTree<UInt32>()
+    var tree = SequenceTree()
     var nextCounter: UInt64 = 0
     var seen: [UInt32: UInt64] = [:]
     var reference = ReferenceSequence()
@@ -224,11 +224,11 @@ struct SequenceTreeTests {
 
     @Test("an origin the sequence lacks is reported, not trusted")
     func unknownOrigin() {
-        var tree = SequenceTree<UInt32>()
+        var tree = SequenceTree()
         let bogus = SequenceRun(
             id: ItemID(replica: 1, counter: 0), originLeft: ItemID(replica: 7, counter: 3),
             originRight: .none, length: 1, isDeleted: false)
-        #expect(throws: SequenceTree<UInt32>.IntegrationError.unknownOrigin(ItemID(replica: 7, counter: 3))) {
+        #expect(throws: SequenceTree.IntegrationError.unknownOrigin(ItemID(replica: 7, counter: 3))) {
             try tree.integrate(bogus, content: [65], precedes: <)
         }
         #expect(tree.visibleCount == 0)

@@ -30,7 +30,7 @@ struct SnapshotTests {
                 #expect(loaded.versionVector == original.versionVector, "seed \(seed)")
                 #expect(loaded.lamport == original.lamport)
                 #expect(loaded.encodedSnapshot() == bytes, "seed \(seed): encoding is deterministic")
-                for index in loaded.texts.indices { loaded.texts[index].checkInvariants() }
+                for index in loaded.sequences.indices { loaded.sequences[index].checkInvariants() }
                 // The loaded copy serves history exactly like the original.
                 var fromOriginal = Document(replica: ReplicaID(deterministicFrom: "x"))
                 var fromLoaded = Document(replica: ReplicaID(deterministicFrom: "y"))

@@ -16,9 +16,6 @@ public enum ListElement: Hashable, Sendable {
     case container(ContainerType)
 }
 
-extension ListElement: SequenceElement {
-    var measure: Int { 1 }
-}
 
 /// The winning write of a last-writer-wins key or register: highest Lamport time, then
 /// highest replica ID.

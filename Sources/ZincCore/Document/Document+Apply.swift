@@ -217,14 +217,8 @@ extension Document {
             var missing = 0
             for span in spans {
                 let ascending = span.ascendingSpan(from: 0, count: Int(span.length))
-                if id.type == .text {
-                    for removal in texts[slot].delete(ascending, missing: &missing) {
-                        record(.textDeleted(id, position: removal.position, length: removal.content.count))
-                    }
-                } else {
-                    for removal in lists[slot].delete(ascending, missing: &missing) {
-                        record(.listDeleted(id, position: removal.position, count: removal.content.count))
-                    }
+                for removal in sequences[slot].delete(ascending, missing: &missing, wantsPositions: recordsChanges, wantsContent: false) {
+                    record(id.type == .text ? .textDeleted(id, position: removal.position, length: removal.count) : .listDeleted(id, position: removal.position, count: removal.count))
                 }
             }
             logs[Int(op.replica)].appendDelete(counter: op.counter, lamport: op.lamport, container: op.container, spans: spans)
@@ -286,11 +280,11 @@ extension Document {
                 switch content.elements {
                 case .text(let scalars):
                     let slice = piece.isDeleted ? [] : Array(scalars[contentOffset..<contentOffset + piece.count])
-                    let position = try texts[slot].integrate(run, content: slice, precedes: precedes)
+                    let position = try sequences[slot].integrate(run, content: slice, wantsPosition: recordsChanges, precedes: precedes)
                     if !piece.isDeleted, recordsChanges { record(.textInserted(id, position: position, text: Self.string(fromScalars: slice))) }
                 case .list(let elements):
                     let slice = piece.isDeleted ? [] : Array(elements[contentOffset..<contentOffset + piece.count])
-                    let position = try lists[slot].integrate(run, content: slice, precedes: precedes)
+                    let position = try sequences[slot].integrate(run, content: storeListValues(slice, slot: slot), wantsPosition: recordsChanges, precedes: precedes)
                     if !piece.isDeleted { record(.listInserted(id, position: position, elements: slice)) }
                 }
             } catch {

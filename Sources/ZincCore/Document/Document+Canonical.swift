@@ -9,11 +9,11 @@ extension Document {
             let body: String
             switch id.type {
             case .text:
-                guard texts[slot].visibleCount > 0 else { continue }
-                body = Value.quote(Self.string(fromScalars: texts[slot].elements()))
+                guard sequences[slot].visibleCount > 0 else { continue }
+                body = Value.quote(Self.string(fromScalars: sequences[slot].elements()))
             case .list:
-                guard lists[slot].visibleCount > 0 else { continue }
-                body = "[" + lists[slot].elements().map(\.canonical).joined(separator: ",") + "]"
+                guard sequences[slot].visibleCount > 0 else { continue }
+                body = "[" + listElements(sequences[slot].elements(), slot: slot).map(\.canonical).joined(separator: ",") + "]"
             case .map:
                 let entries = maps[slot].entries.filter { $0.value.value != .deleted }.sorted { $0.key < $1.key }
                 guard !entries.isEmpty else { continue }

@@ -23,21 +23,22 @@ extension Document {
 
     /// The list's elements.
     public func elements(of list: ListRef) -> [ListElement] {
-        existingSlot(list.id).map { lists[$0].elements() } ?? []
+        existingSlot(list.id).map { listElements(sequences[$0].elements(), slot: $0) } ?? []
     }
 
     /// The ID of the nested container at `position`, if that element is a container.
     public func containerID(at position: Int, in list: ListRef) -> ContainerID? {
-        guard let slot = existingSlot(list.id), position >= 0, position < lists[slot].visibleCount else { return nil }
-        let location = lists[slot].locateVisible(position)
-        guard case .container(let type) = lists[slot].leaves[Int(location.leaf)].content[location.contentOffset] else { return nil }
-        let run = lists[slot].leaves[Int(location.leaf)].runs[location.run]
+        guard let slot = existingSlot(list.id), position >= 0, position < sequences[slot].visibleCount else { return nil }
+        let location = sequences[slot].locateVisible(position)
+        let value = listValues[slot][Int(sequences[slot].leaves[Int(location.leaf)].content[location.contentOffset])]
+        guard case .container(let type) = value else { return nil }
+        let run = sequences[slot].leaves[Int(location.leaf)].runs[location.run]
         return .listElement(parent: list.id, element: opID(run.id.advanced(by: location.offset)), type: type)
     }
 
     /// The number of elements.
     public func count(of list: ListRef) -> Int {
-        existingSlot(list.id).map { lists[$0].visibleCount } ?? 0
+        existingSlot(list.id).map { sequences[$0].visibleCount } ?? 0
     }
 
     // MARK: - Maps

@@ -14,6 +14,19 @@ extension Document {
         return builder.fragment
     }
 
+    /// The operations a replica at `version` lacks, limited to those within `limit` (for
+    /// reproducing a past state).
+    public func fragment(since version: VersionVector, upTo limit: VersionVector) -> DocumentFragment {
+        var builder = FragmentBuilder(document: self)
+        for index in versions.indices {
+            let id = replicas[UInt32(index)]
+            let from = version[id]
+            let to = min(versions[index], limit[id])
+            if to > from { builder.add(replica: UInt32(index), counters: from..<to) }
+        }
+        return builder.fragment
+    }
+
     /// `replica`'s operations with counters in `counters` (clamped to what this document holds).
     public func fragment(of replica: ReplicaID, counters: Range<UInt64>) -> DocumentFragment {
         var builder = FragmentBuilder(document: self)
@@ -143,9 +156,10 @@ struct FragmentBuilder {
             let item = ItemID(replica: replica, counter: counter)
             let piece: (run: SequenceRun, offset: Int, content: InsertContent.Elements)?
             if id.type == .text {
-                piece = Self.read(document.texts[slot], item: item, limit: Int(counters.upperBound - counter)) { .text($0) }
+                piece = Self.read(document.sequences[slot], item: item, limit: Int(counters.upperBound - counter)) { .text($0) }
             } else {
-                piece = Self.read(document.lists[slot], item: item, limit: Int(counters.upperBound - counter)) { .list($0) }
+                let values = document.listValues[slot]
+                piece = Self.read(document.sequences[slot], item: item, limit: Int(counters.upperBound - counter)) { .list($0.map { values[Int($0)] }) }
             }
             guard let piece else { return }
             let count = piece.content.count
@@ -159,8 +173,8 @@ struct FragmentBuilder {
         }
     }
 
-    private static func read<E>(
-        _ tree: SequenceTree<E>, item: ItemID, limit: Int, wrap: ([E]) -> InsertContent.Elements
+    private static func read(
+        _ tree: SequenceTree, item: ItemID, limit: Int, wrap: ([UInt32]) -> InsertContent.Elements
     ) -> (run: SequenceRun, offset: Int, content: InsertContent.Elements)? {
         guard let location = tree.locate(item) else { return nil }
         let run = tree.leaves[Int(location.leaf)].runs[location.run]

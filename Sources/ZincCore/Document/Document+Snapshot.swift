@@ -31,10 +31,10 @@ extension Document {
             let slot = Int(containers.slots[index])
             switch id.type {
             case .text:
-                Self.encodeRuns(texts[slot], into: &writer)
+                Self.encodeRuns(sequences[slot], into: &writer)
                 var utf8: [UInt8] = []
-                utf8.reserveCapacity(texts[slot].visibleCount)
-                Self.string(fromScalars: texts[slot].elements()).utf8.forEach { utf8.append($0) }
+                utf8.reserveCapacity(sequences[slot].visibleCount)
+                Self.string(fromScalars: sequences[slot].elements()).utf8.forEach { utf8.append($0) }
                 let compressed = utf8.count >= 64 ? Deflate.compress(utf8) : []
                 writer.write(varint: UInt64(utf8.count))
                 if !compressed.isEmpty && compressed.count < utf8.count {
@@ -44,8 +44,8 @@ extension Document {
                     writer.write(utf8)
                 }
             case .list:
-                Self.encodeRuns(lists[slot], into: &writer)
-                for element in lists[slot].elements() { element.encode(into: &writer) }
+                Self.encodeRuns(sequences[slot], into: &writer)
+                for element in listElements(sequences[slot].elements(), slot: slot) { element.encode(into: &writer) }
             case .map:
                 let entries = maps[slot].entries.sorted { $0.key < $1.key }
                 writer.write(varint: UInt64(entries.count))
@@ -92,7 +92,7 @@ extension Document {
         return writer.bytes
     }
 
-    private static func encodeRuns<E>(_ tree: SequenceTree<E>, into writer: inout ByteWriter) {
+    private static func encodeRuns(_ tree: SequenceTree, into writer: inout ByteWriter) {
         var runs: [SequenceRun] = []
         runs.reserveCapacity(tree.runCount)
         tree.forEachRun { runs.append($0) }
@@ -250,7 +250,7 @@ extension Document {
                 scalars.reserveCapacity(utf8.count)
                 for scalar in string.unicodeScalars { scalars.append(scalar.value) }
                 guard scalars.count <= reader.limits.maxDocumentItems else { throw DecodingError(.limitExceeded, "text of \(scalars.count) scalars") }
-                texts[slot] = try SequenceTree(bulkRuns: runs, content: scalars)
+                sequences[slot] = try SequenceTree(bulkRuns: runs, content: scalars)
             case .list:
                 let runs = try Self.decodeRuns(&reader, replicaCount: replicaCount)
                 let visible = runs.reduce(0) { $0 + $1.visibleCount }
@@ -258,7 +258,8 @@ extension Document {
                 var elements: [ListElement] = []
                 elements.reserveCapacity(visible)
                 for _ in 0..<visible { elements.append(try ListElement(decoding: &reader)) }
-                lists[slot] = try SequenceTree(bulkRuns: runs, content: elements)
+                listValues[slot] = elements
+                sequences[slot] = try SequenceTree(bulkRuns: runs, content: (0..<elements.count).map { UInt32(truncatingIfNeeded: $0) }, measuresUTF16: false)
             case .map:
                 let count = try reader.readCount("map entries", minimumBytesEach: 5)
                 for _ in 0..<count {

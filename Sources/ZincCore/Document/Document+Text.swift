@@ -3,10 +3,18 @@
 extension Document {
     /// Inserts `string` so that it starts at scalar offset `position`.
     public mutating func insert(_ string: String, at position: Int, in text: TextRef = .main) throws(DocumentError) {
-        var scalars: [UInt32] = []
+        let container = containerIndex(text.id)
+        var iterator = string.unicodeScalars.makeIterator()
+        guard let first = iterator.next() else { return }
+        guard let second = iterator.next() else {
+            // A keystroke: no array needed.
+            try insertScalars(CollectionOfOne(first.value), at: position, in: container)
+            return
+        }
+        var scalars: [UInt32] = [first.value, second.value]
         scalars.reserveCapacity(string.utf8.count)
-        for scalar in string.unicodeScalars { scalars.append(scalar.value) }
-        try insertScalars(scalars, at: position, in: containerIndex(text.id))
+        while let scalar = iterator.next() { scalars.append(scalar.value) }
+        try insertScalars(scalars, at: position, in: container)
     }
 
     /// Deletes the scalars in `range`.
@@ -23,36 +31,36 @@ extension Document {
     /// The text's content.
     public func text(_ text: TextRef = .main) -> String {
         guard let slot = existingSlot(text.id) else { return "" }
-        return Self.string(fromScalars: texts[slot].elements())
+        return Self.string(fromScalars: sequences[slot].elements())
     }
 
     /// The scalars in `range` of the text, as a string (clamped to the text).
     public func text(_ text: TextRef = .main, in range: Range<Int>) -> String {
         guard let slot = existingSlot(text.id) else { return "" }
-        let count = texts[slot].visibleCount
+        let count = sequences[slot].visibleCount
         let clamped = max(0, min(range.lowerBound, count))..<max(0, min(range.upperBound, count))
-        return Self.string(fromScalars: texts[slot].elements(in: clamped))
+        return Self.string(fromScalars: sequences[slot].elements(in: clamped))
     }
 
     /// The text's length in Unicode scalars.
     public func length(of text: TextRef = .main) -> Int {
-        existingSlot(text.id).map { texts[$0].visibleCount } ?? 0
+        existingSlot(text.id).map { sequences[$0].visibleCount } ?? 0
     }
 
     /// The text's length in UTF-16 code units.
     public func utf16Length(of text: TextRef = .main) -> Int {
-        existingSlot(text.id).map { texts[$0].measureCount } ?? 0
+        existingSlot(text.id).map { sequences[$0].measureCount } ?? 0
     }
 
     /// The UTF-16 offset of scalar offset `scalarOffset`. O(log n).
     public func utf16Offset(ofScalar scalarOffset: Int, in text: TextRef = .main) -> Int {
-        existingSlot(text.id).map { texts[$0].measure(before: scalarOffset) } ?? 0
+        existingSlot(text.id).map { sequences[$0].measure(before: scalarOffset) } ?? 0
     }
 
     /// The scalar offset of UTF-16 offset `utf16Offset` (inside a surrogate pair: the pair's
     /// start). O(log n).
     public func scalarOffset(ofUTF16 utf16Offset: Int, in text: TextRef = .main) -> Int {
-        existingSlot(text.id).map { texts[$0].visiblePosition(atMeasure: utf16Offset) } ?? 0
+        existingSlot(text.id).map { sequences[$0].visiblePosition(atMeasure: utf16Offset) } ?? 0
     }
 
     /// The scalar offset where grapheme cluster `graphemeOffset` starts. O(n).
@@ -89,31 +97,31 @@ extension Document {
 
     // MARK: - Shared sequence operations (text and lists)
 
-    mutating func insertScalars(_ scalars: [UInt32], at position: Int, in container: UInt32) throws(DocumentError) {
+    mutating func insertScalars(_ scalars: some Collection<UInt32>, at position: Int, in container: UInt32) throws(DocumentError) {
         guard !scalars.isEmpty else { return }
         let slot = slot(of: container)
-        guard position >= 0 && position <= texts[slot].visibleCount else {
-            throw DocumentError(.outOfRange, "insert at \(position) in a text of length \(texts[slot].visibleCount)")
+        guard position >= 0 && position <= sequences[slot].visibleCount else {
+            throw DocumentError(.outOfRange, "insert at \(position) in a text of length \(sequences[slot].visibleCount)")
         }
         let (counter, lamport) = try reserveLocal(scalars.count)
         let item = ItemID(replica: selfIndex, counter: counter)
-        texts[slot].insertLocal(scalars, at: position, id: item)
+        sequences[slot].insertLocal(scalars, at: position, id: item)
         logs[Int(selfIndex)].append(LogRun(counter: counter, lamport: lamport, length: UInt32(scalars.count), container: container, kind: .insert, payload: 0))
         undoHistory.record(.insertedSequence(container: container, span: ItemSpan(start: item, length: scalars.count)))
         if recordsChanges {
-            record(.textInserted(containers.ids[Int(container)], position: position, text: Self.string(fromScalars: scalars)))
+            record(.textInserted(containers.ids[Int(container)], position: position, text: Self.string(fromScalars: Array(scalars))))
         }
     }
 
     mutating func insertElements(_ elements: [ListElement], at position: Int, in container: UInt32) throws(DocumentError) -> ItemID? {
         guard !elements.isEmpty else { return nil }
         let slot = slot(of: container)
-        guard position >= 0 && position <= lists[slot].visibleCount else {
-            throw DocumentError(.outOfRange, "insert at \(position) in a list of length \(lists[slot].visibleCount)")
+        guard position >= 0 && position <= sequences[slot].visibleCount else {
+            throw DocumentError(.outOfRange, "insert at \(position) in a list of length \(sequences[slot].visibleCount)")
         }
         let (counter, lamport) = try reserveLocal(elements.count)
         let item = ItemID(replica: selfIndex, counter: counter)
-        lists[slot].insertLocal(elements, at: position, id: item)
+        sequences[slot].insertLocal(storeListValues(elements, slot: slot), at: position, id: item)
         logs[Int(selfIndex)].append(LogRun(counter: counter, lamport: lamport, length: UInt32(elements.count), container: container, kind: .insert, payload: 0))
         undoHistory.record(.insertedSequence(container: container, span: ItemSpan(start: item, length: elements.count)))
         record(.listInserted(containers.ids[Int(container)], position: position, elements: elements))
@@ -124,18 +132,32 @@ extension Document {
     mutating func deleteSequence(_ range: Range<Int>, in container: UInt32) throws(DocumentError) {
         let id = containers.ids[Int(container)]
         let slot = slot(of: container)
-        let length = id.type == .text ? texts[slot].visibleCount : lists[slot].visibleCount
+        let length = sequences[slot].visibleCount
         guard range.lowerBound >= 0 && range.upperBound <= length else {
             throw DocumentError(.outOfRange, "delete \(range) in a \(id.type) of length \(length)")
         }
         guard !range.isEmpty else { return }
-        let spans = id.type == .text ? texts[slot].spans(inVisible: range) : lists[slot].spans(inVisible: range)
-        try deleteItems(spans, in: container, expectedPosition: range.lowerBound)
+        let (counter, lamport) = try reserveLocal(range.count)
+        let wantsContent = undoHistory.isEnabled
+        let (first, more, content) = sequences[slot].deleteLocal(range, wantsContent: wantsContent)
+        logs[Int(selfIndex)].appendDelete(counter: counter, lamport: lamport, container: container, span: DeleteSpan(first))
+        var next = counter + UInt64(first.length)
+        for span in more {
+            logs[Int(selfIndex)].appendDelete(counter: next, lamport: lamport + (next - counter), container: container, span: DeleteSpan(span))
+            next += UInt64(span.length)
+        }
+        if wantsContent {
+            let first = first.start
+            undoHistory.record(id.type == .text
+                ? .deletedText(container: container, first: first, content: content)
+                : .deletedList(container: container, first: first, elements: listElements(content, slot: slot)))
+        }
+        record(id.type == .text ? .textDeleted(id, position: range.lowerBound, length: range.count) : .listDeleted(id, position: range.lowerBound, count: range.count))
     }
 
-    /// Deletes the given visible items as local operations, in order. Items already deleted
-    /// must not be passed (they would consume counters for nothing).
-    mutating func deleteItems(_ spans: [ItemSpan], in container: UInt32, expectedPosition: Int?) throws(DocumentError) {
+    /// Deletes the given visible items (by ID) as local operations, in order. Items already
+    /// deleted must not be passed (they would consume counters for nothing).
+    mutating func deleteItems(_ spans: [ItemSpan], in container: UInt32) throws(DocumentError) {
         let total = spans.reduce(0) { $0 + $1.length }
         guard total > 0 else { return }
         let id = containers.ids[Int(container)]
@@ -143,23 +165,17 @@ extension Document {
         let (counter, lamport) = try reserveLocal(total)
         var missing = 0
         for span in spans {
-            if id.type == .text {
-                let removals = texts[slot].delete(span, missing: &missing)
-                for removal in removals {
+            for removal in sequences[slot].delete(span, missing: &missing, wantsPositions: true, wantsContent: true) {
+                if id.type == .text {
                     undoHistory.record(.deletedText(container: container, first: span.start, content: removal.content))
-                    record(.textDeleted(id, position: removal.position, length: removal.content.count))
-                }
-            } else {
-                let removals = lists[slot].delete(span, missing: &missing)
-                for removal in removals {
-                    undoHistory.record(.deletedList(container: container, first: span.start, elements: removal.content))
-                    record(.listDeleted(id, position: removal.position, count: removal.content.count))
+                    record(.textDeleted(id, position: removal.position, length: removal.count))
+                } else {
+                    undoHistory.record(.deletedList(container: container, first: span.start, elements: listElements(removal.content, slot: slot)))
+                    record(.listDeleted(id, position: removal.position, count: removal.count))
                 }
             }
         }
-        logs[Int(selfIndex)].appendDelete(
-            counter: counter, lamport: lamport, container: container,
-            spans: spans.map { DeleteSpan(start: $0.start, length: Int32($0.length), descending: false) })
+        logs[Int(selfIndex)].appendDelete(counter: counter, lamport: lamport, container: container, spans: spans.map(DeleteSpan.init))
     }
 
     /// Builds a string from scalar values known to be valid (they came from strings or were
@@ -208,11 +224,11 @@ extension Document {
     /// A cursor at visible `position` of a text or list.
     public func cursor(at position: Int, in container: ContainerID) -> Cursor {
         guard position > 0, let slot = existingSlot(container) else { return Cursor(container: container, anchor: nil) }
-        let count = container.type == .text ? texts[slot].visibleCount : lists[slot].visibleCount
-        let location = container.type == .text ? texts[slot].locateVisible(min(position, count) - 1) : lists[slot].locateVisible(min(position, count) - 1)
+        let count = container.type == .text ? sequences[slot].visibleCount : sequences[slot].visibleCount
+        let location = container.type == .text ? sequences[slot].locateVisible(min(position, count) - 1) : sequences[slot].locateVisible(min(position, count) - 1)
         let run = container.type == .text
-            ? texts[slot].leaves[Int(location.leaf)].runs[location.run]
-            : lists[slot].leaves[Int(location.leaf)].runs[location.run]
+            ? sequences[slot].leaves[Int(location.leaf)].runs[location.run]
+            : sequences[slot].leaves[Int(location.leaf)].runs[location.run]
         return Cursor(container: container, anchor: opID(run.id.advanced(by: location.offset)))
     }
 
@@ -226,10 +242,10 @@ extension Document {
         guard let anchor = cursor.anchor else { return 0 }
         guard let slot = existingSlot(cursor.container), let item = itemID(anchor) else { return 0 }
         if cursor.container.type == .text {
-            guard let location = texts[slot].locate(item), let index = texts[slot].visibleIndex(of: item) else { return 0 }
-            return index + (texts[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
+            guard let location = sequences[slot].locate(item), let index = sequences[slot].visibleIndex(of: item) else { return 0 }
+            return index + (sequences[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
         }
-        guard let location = lists[slot].locate(item), let index = lists[slot].visibleIndex(of: item) else { return 0 }
-        return index + (lists[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
+        guard let location = sequences[slot].locate(item), let index = sequences[slot].visibleIndex(of: item) else { return 0 }
+        return index + (sequences[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
     }
 }

@@ -26,8 +26,10 @@ public struct Document: Sendable {
     var versions: [UInt64] = []
     var clock = LamportClock()
     var containers = ContainerTable()
-    var texts: [SequenceTree<UInt32>] = []
-    var lists: [SequenceTree<ListElement>] = []
+    /// Texts and lists. A list's tree holds indices into its entry of `listValues`.
+    var sequences: [SequenceTree] = []
+    /// For each list (empty for texts): every element value ever inserted, by index.
+    var listValues: [[ListElement]] = []
     var maps: [MapState] = []
     var registers: [RegisterState] = []
     var counters: [CounterState] = []
@@ -96,8 +98,10 @@ public struct Document: Sendable {
         } else {
             let slot: Int
             switch id.type {
-            case .text: slot = texts.count; texts.append(SequenceTree())
-            case .list: slot = lists.count; lists.append(SequenceTree())
+            case .text, .list:
+                slot = sequences.count
+                sequences.append(SequenceTree(measuresUTF16: id.type == .text))
+                listValues.append([])
             case .map: slot = maps.count; maps.append(MapState())
             case .register, .multiValueRegister: slot = registers.count; registers.append(RegisterState())
             case .counter: slot = counters.count; counters.append(CounterState())
@@ -110,6 +114,18 @@ public struct Document: Sendable {
     }
 
     func slot(of container: UInt32) -> Int { Int(containers.slots[Int(container)]) }
+
+    /// Stores list element values and returns the indices the list's tree holds for them.
+    mutating func storeListValues(_ elements: [ListElement], slot: Int) -> [UInt32] {
+        let base = listValues[slot].count
+        listValues[slot].append(contentsOf: elements)
+        return (0..<elements.count).map { UInt32(truncatingIfNeeded: base + $0) }
+    }
+
+    /// The values of a list's visible items.
+    func listElements(_ indices: [UInt32], slot: Int) -> [ListElement] {
+        indices.map { listValues[slot][Int($0)] }
+    }
 
     func existingSlot(_ id: ContainerID) -> Int? {
         containers.index(of: id).map { slot(of: $0) }

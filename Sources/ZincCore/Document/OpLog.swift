@@ -32,6 +32,17 @@ struct DeleteSpan: Sendable, Equatable {
     var length: Int32
     var descending: Bool
 
+    init(start: ItemID, length: Int32, descending: Bool) {
+        self.start = start
+        self.length = length
+        self.descending = descending
+    }
+
+    /// The ascending span's items, deleted in order.
+    init(_ span: ItemSpan) {
+        self.init(start: span.start, length: Int32(span.length), descending: false)
+    }
+
     func item(at offset: Int) -> ItemID {
         descending ? ItemID(raw: start.raw &- UInt64(offset)) : start.advanced(by: offset)
     }
@@ -85,15 +96,23 @@ struct ReplicaLog: Sendable {
     /// continues the last run, the run grows and a span that continues the last span in its
     /// direction (backspacing, forward-deleting) folds into it; otherwise a new run starts.
     mutating func appendDelete(counter: UInt64, lamport: UInt64, container: UInt32, spans: [DeleteSpan]) {
-        let total = spans.reduce(0) { $0 + UInt32($1.length) }
-        let run = LogRun(counter: counter, lamport: lamport, length: total, container: container, kind: .delete, payload: UInt32(deleteSpans.count))
+        var next = counter
+        for span in spans {
+            appendDelete(counter: next, lamport: lamport &+ (next - counter), container: container, span: span)
+            next += UInt64(span.length)
+        }
+    }
+
+    /// Appends one span's deletes (counters from `counter`).
+    mutating func appendDelete(counter: UInt64, lamport: UInt64, container: UInt32, span: DeleteSpan) {
+        let run = LogRun(counter: counter, lamport: lamport, length: UInt32(span.length), container: container, kind: .delete, payload: UInt32(deleteSpans.count))
         guard let last = runs.last, continues(last, with: run) else {
             runs.append(run)
-            deleteSpans.append(contentsOf: spans)
+            deleteSpans.append(span)
             return
         }
-        runs[runs.count - 1].length += total
-        for span in spans { foldOrAppend(span) }
+        runs[runs.count - 1].length += UInt32(span.length)
+        foldOrAppend(span)
     }
 
     private func continues(_ last: LogRun, with run: LogRun) -> Bool {

@@ -56,12 +56,41 @@ struct CounterIntervalMap: Sendable {
     mutating func assign(_ range: Range<UInt64>, value: Int32) {
         guard !range.isEmpty else { return }
         let valueAtEnd = lookup(range.upperBound)
-        let endStarts = hasEntry(startingAt: range.upperBound)
-        removeEntries(in: range)
-        insert(Entry(start: range.lowerBound, value: value))
-        if !endStarts, let valueAtEnd {
-            insert(Entry(start: range.upperBound, value: valueAtEnd))
+        var (chunk, index) = lowerBound(range.lowerBound)
+        if chunk == chunks.count {
+            // Everything is below the range: append after the last entry.
+            if let previous = chunks.last?.last, previous.value == value {
+                return
+            }
+            append(start: range.lowerBound, value: value)
+            if let valueAtEnd, valueAtEnd != value { append(start: range.upperBound, value: valueAtEnd) }
+            return
         }
+        // Remove the entries inside the range, noting whether one starts exactly at its end.
+        var endStarts = false
+        while chunk < chunks.count {
+            var end = index
+            while end < chunks[chunk].count && chunks[chunk][end].start < range.upperBound { end += 1 }
+            if end > index { chunks[chunk].removeSubrange(index..<end) }
+            let stopped = index < chunks[chunk].count
+            if chunks[chunk].isEmpty {
+                chunks.remove(at: chunk)
+                chunkStarts.remove(at: chunk)
+                index = 0
+                continue
+            }
+            chunkStarts[chunk] = chunks[chunk][0].start
+            if stopped {
+                endStarts = index < chunks[chunk].count && chunks[chunk][index].start == range.upperBound
+                break
+            }
+            chunk += 1
+            index = 0
+        }
+        if !endStarts, let valueAtEnd {
+            insert(Entry(start: range.upperBound, value: valueAtEnd), near: (chunk, index))
+        }
+        insert(Entry(start: range.lowerBound, value: value), near: (chunk, index))
     }
 
     // MARK: - Internals
@@ -92,40 +121,23 @@ struct CounterIntervalMap: Sendable {
         return (chunk, low)
     }
 
-    private func hasEntry(startingAt counter: UInt64) -> Bool {
-        let (chunk, index) = lowerBound(counter)
-        return chunk < chunks.count && chunks[chunk][index].start == counter
-    }
-
-    private mutating func removeEntries(in range: Range<UInt64>) {
-        var (chunk, index) = lowerBound(range.lowerBound)
-        while chunk < chunks.count {
-            var end = index
-            let entries = chunks[chunk]
-            while end < entries.count && entries[end].start < range.upperBound { end += 1 }
-            if end > index {
-                chunks[chunk].removeSubrange(index..<end)
-            }
-            let reachedEnd = end < entries.count
-            if chunks[chunk].isEmpty {
-                chunks.remove(at: chunk)
-                chunkStarts.remove(at: chunk)
-            } else {
-                chunkStarts[chunk] = chunks[chunk][0].start
-                chunk += 1
-            }
-            if reachedEnd { break }
-            index = 0
-        }
-    }
-
-    private mutating func insert(_ entry: Entry) {
+    /// Inserts `entry` at its sorted place; `hint` is a position at or just after it (saves a
+    /// search when the caller already knows where it is).
+    private mutating func insert(_ entry: Entry, near hint: (chunk: Int, index: Int)? = nil) {
         if chunks.isEmpty {
             chunks = [[entry]]
             chunkStarts = [entry.start]
             return
         }
-        var (chunk, index) = lowerBound(entry.start)
+        var (chunk, index) = hint.flatMap { hint -> (Int, Int)? in
+            guard hint.chunk < chunks.count, hint.index <= chunks[hint.chunk].count else { return nil }
+            let entries = chunks[hint.chunk]
+            // Valid only if entry belongs exactly at the hint.
+            if hint.index < entries.count && entries[hint.index].start < entry.start { return nil }
+            if hint.index > 0 && entries[hint.index - 1].start >= entry.start { return nil }
+            if hint.index == 0 && hint.chunk > 0 && (chunks[hint.chunk - 1].last?.start ?? 0) >= entry.start { return nil }
+            return hint
+        } ?? lowerBound(entry.start)
         if chunk == chunks.count {
             chunk -= 1
             index = chunks[chunk].count

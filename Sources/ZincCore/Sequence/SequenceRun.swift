@@ -44,13 +44,3 @@ struct SequenceRun: Sendable, Equatable {
     }
 }
 
-/// What a sequence stores per visible item. `measure` is a secondary length kept in the tree's
-/// aggregates: UTF-16 code units for text (so UTF-16 offsets convert in O(log n)), 1 for lists.
-protocol SequenceElement: Sendable {
-    var measure: Int { get }
-}
-
-extension UInt32: SequenceElement {
-    /// A Unicode scalar value's length in UTF-16 code units.
-    @inline(__always) var measure: Int { self > 0xFFFF ? 2 : 1 }
-}

@@ -3,8 +3,8 @@ extension SequenceTree {
     /// filled to about half their capacity and nodes built bottom-up: O(n), no integration.
     ///
     /// Fails if the content does not match the runs or if two runs claim the same item.
-    init(bulkRuns runs: [SequenceRun], content: [Element]) throws(DecodingError) {
-        self.init()
+    init(bulkRuns runs: [SequenceRun], content: [Element], measuresUTF16: Bool = true) throws(DecodingError) {
+        self.init(measuresUTF16: measuresUTF16)
         let visible = runs.reduce(0) { $0 + $1.visibleCount }
         guard visible == content.count else {
             throw DecodingError(.invalid, "sequence runs hold \(visible) visible items, content has \(content.count)")
@@ -61,7 +61,7 @@ extension SequenceTree {
         // Measures, counts.
         runCount = 0
         for index in leaves.indices {
-            leaves[index].measure = Self.measure(of: leaves[index].content)
+            leaves[index].measure = measure(of: leaves[index].content)
             runCount += leaves[index].runs.count
         }
         visibleCount = content.count
@@ -69,13 +69,13 @@ extension SequenceTree {
         measureCount = leaves.reduce(0) { $0 + $1.measure }
 
         // Internal levels, bottom-up.
-        var level: [(child: Int32, visible: Int, total: Int, measure: Int)] = leaves.indices.map {
-            (Int32($0), leaves[$0].content.count, leaves[$0].total, leaves[$0].measure)
+        var level: [(child: Int32, counts: Counts)] = leaves.indices.map {
+            (Int32($0), Counts(visible: leaves[$0].content.count, total: leaves[$0].total, measure: leaves[$0].measure))
         }
         var childrenAreLeaves = true
         let fanout = Self.nodeCapacity / 2
         repeat {
-            var next: [(child: Int32, visible: Int, total: Int, measure: Int)] = []
+            var next: [(child: Int32, counts: Counts)] = []
             var start = 0
             while start < level.count {
                 let end = min(level.count, start + fanout)
@@ -83,13 +83,13 @@ extension SequenceTree {
                 node.childrenAreLeaves = childrenAreLeaves
                 let nodeIndex = Int32(nodes.count)
                 for entry in level[start..<end] {
+                    let slot = Int32(node.children.count)
+                    if childrenAreLeaves { leaves[Int(entry.child)].slot = slot } else { nodes[Int(entry.child)].slot = slot }
                     node.children.append(entry.child)
-                    node.visible.append(entry.visible)
-                    node.total.append(entry.total)
-                    node.measure.append(entry.measure)
+                    node.counts.append(entry.counts)
                     if childrenAreLeaves { leaves[Int(entry.child)].parent = nodeIndex } else { nodes[Int(entry.child)].parent = nodeIndex }
                 }
-                next.append((nodeIndex, node.visible.reduce(0, +), node.total.reduce(0, +), node.measure.reduce(0, +)))
+                next.append((nodeIndex, node.sum))
                 nodes.append(node)
                 start = end
             }
@@ -98,6 +98,7 @@ extension SequenceTree {
         } while level.count > 1
         root = level[0].child
         nodes[Int(root)].parent = -1
+        nodes[Int(root)].slot = 0
 
         // The ID index, per replica in counter order; overlapping runs mean corrupt input.
         placed.sort { $0.replica != $1.replica ? $0.replica < $1.replica : $0.counter < $1.counter }

@@ -12,16 +12,21 @@ extension SequenceTree {
     /// Inserts `content` as new items `id, id+1, ...` so that the first lands at visible index
     /// `position`. Returns the origins the new run was given (they go on the wire).
     @discardableResult
-    mutating func insertLocal(_ content: [Element], at position: Int, id: ItemID) -> Origins {
+    mutating func insertLocal(_ content: some Collection<Element>, at position: Int, id: ItemID) -> Origins {
         precondition(position >= 0 && position <= visibleCount, "insert position out of range")
         precondition(!content.isEmpty)
         // The new items go right after the visible item before `position` (ahead of any
         // tombstones that follow it), as in Yjs.
-        let location: Location? = position == 0 ? nil : locateVisible(position - 1)
+        let location: Location? = position == 0 ? nil : locateVisibleCached(position - 1)
         let left = location.map { leaves[Int($0.leaf)].runs[$0.run].id.advanced(by: $0.offset) } ?? .none
         let right = location.map(itemAfter) ?? firstItem
         let run = SequenceRun(id: id, originLeft: left, originRight: right, length: Int32(content.count), isDeleted: false)
-        insert(run, content: content, after: location)
+        let landed = insert(run, content: content, after: location)
+        // Keep the cursor cache on the leaf where typing continues.
+        if cursorLeaf != landed.leaf {
+            cursorLeaf = landed.leaf
+            cursorStart = position - landed.contentOffset
+        }
         return Origins(left: left, right: right)
     }
 
@@ -31,13 +36,14 @@ extension SequenceTree {
     /// when it is visible; a run that arrives already deleted carries none. `precedes(a, b)`
     /// orders replicas globally (by ``ReplicaID``) to break ties between concurrent inserts.
     ///
-    /// Returns the visible index of the first item (where a visible run's content appears).
+    /// Returns the visible index of the first item (where a visible run's content appears)
+    /// when `wantsPosition`, else 0.
     ///
     /// - Complexity: O(log n) when nothing concurrent sits between the origins; otherwise
     ///   O(k log n) for k concurrent runs scanned.
     @discardableResult
     mutating func integrate(
-        _ run: SequenceRun, content: [Element], precedes: (UInt32, UInt32) -> Bool
+        _ run: SequenceRun, content: [Element], wantsPosition: Bool = true, precedes: (UInt32, UInt32) -> Bool
     ) throws(IntegrationError) -> Int {
         var leftLocation: Location?
         var left = -1
@@ -58,10 +64,10 @@ extension SequenceTree {
         if destination != right {
             destination = try scanForDestination(run, left: left, right: right, precedes: precedes)
         }
-        if destination == left + 1 {
-            return insert(run, content: content, after: leftLocation)
-        }
-        return insert(run, content: content, after: destination == 0 ? nil : locateFull(destination - 1))
+        let landed = destination == left + 1
+            ? insert(run, content: content, after: leftLocation)
+            : insert(run, content: content, after: destination == 0 ? nil : locateFull(destination - 1))
+        return wantsPosition ? leafStart(landed.leaf).visible + landed.contentOffset : 0
     }
 
     /// The FugueMax scan over the items between the origins. Items after the first of each run
@@ -181,17 +187,19 @@ extension SequenceTree {
         return spans
     }
 
-    /// A deletion's effect on the visible sequence: `count` items removed at visible `position`
-    /// (positions as they were just before this piece was removed), with their content.
+    /// A deletion's effect on the visible sequence: items removed at visible `position`
+    /// (positions as they were just before this piece was removed), with their content when
+    /// asked for.
     struct Removal {
         var position: Int
+        var count: Int
         var content: [Element]
     }
 
     /// Marks every item of `span` deleted. Items already deleted stay deleted (idempotent).
-    /// Returns the visible pieces removed, in the order they were removed. Items the sequence
-    /// does not hold are reported through `missing`.
-    mutating func delete(_ span: ItemSpan, missing: inout Int) -> [Removal] {
+    /// Returns the visible pieces removed, in order; positions and content are filled in only
+    /// when asked for. Items the sequence does not hold are counted in `missing`.
+    mutating func delete(_ span: ItemSpan, missing: inout Int, wantsPositions: Bool = true, wantsContent: Bool = true) -> [Removal] {
         var removals: [Removal] = []
         var item = span.start
         var remaining = span.length
@@ -205,7 +213,8 @@ extension SequenceTree {
             let run = leaves[Int(location.leaf)].runs[location.run]
             let take = min(remaining, run.count - location.offset)
             if !run.isDeleted {
-                removals.append(markDeleted(location, count: take))
+                let position = wantsPositions ? leafStart(location.leaf).visible + location.contentOffset : 0
+                removals.append(markDeleted(location, count: take, position: position, wantsContent: wantsContent))
             }
             item = item.advanced(by: take)
             remaining -= take
@@ -213,11 +222,40 @@ extension SequenceTree {
         return removals
     }
 
+    /// Deletes the visible items in `range` directly by position (a local edit). Returns the
+    /// deleted items as ID spans in document order (the first apart: usually it is the only
+    /// one, and then no array is allocated) and, when asked, their content.
+    mutating func deleteLocal(_ range: Range<Int>, wantsContent: Bool) -> (first: ItemSpan, more: [ItemSpan], content: [Element]) {
+        var first: ItemSpan?
+        var spans: [ItemSpan] = []
+        var content: [Element] = []
+        var remaining = range.count
+        while remaining > 0 {
+            // Deleting a piece leaves the next visible item at the same position.
+            let location = locateVisibleCached(range.lowerBound)
+            let run = leaves[Int(location.leaf)].runs[location.run]
+            let take = min(remaining, run.count - location.offset)
+            let start = run.id.advanced(by: location.offset)
+            if first == nil {
+                first = ItemSpan(start: start, length: take)
+            } else if spans.isEmpty, let current = first, current.end == start {
+                first?.length += take
+            } else if let last = spans.last, last.end == start {
+                spans[spans.count - 1].length += take
+            } else {
+                spans.append(ItemSpan(start: start, length: take))
+            }
+            let removal = markDeleted(location, count: take, position: range.lowerBound, wantsContent: wantsContent)
+            if wantsContent { content.append(contentsOf: removal.content) }
+            remaining -= take
+        }
+        return (first ?? ItemSpan(start: .none, length: 0), spans, content)
+    }
+
     /// Deletes `count` visible items starting at `location` (all within its run).
-    private mutating func markDeleted(_ location: Location, count: Int) -> Removal {
+    private mutating func markDeleted(_ location: Location, count: Int, position: Int, wantsContent: Bool) -> Removal {
         let leaf = location.leaf
         var r = location.run
-        let visibleStart = leafStart(leaf).visible + location.contentOffset
         if location.offset > 0 {
             splitRun(r, at: location.offset, in: leaf)
             r += 1
@@ -227,13 +265,14 @@ extension SequenceTree {
         }
         leaves[Int(leaf)].runs[r].isDeleted = true
         let contentRange = location.contentOffset..<location.contentOffset + count
-        let removed = Array(leaves[Int(leaf)].content[contentRange])
+        let removedMeasure = measuresUTF16 ? measure(of: leaves[Int(leaf)].content[contentRange]) : count
+        let removed = wantsContent ? Array(leaves[Int(leaf)].content[contentRange]) : []
         leaves[Int(leaf)].content.removeSubrange(contentRange)
         // Neighbouring tombstones of one burst of typing fold back into one run.
         mergeIfPossible(r, in: leaf)
         if r > 0 { mergeIfPossible(r - 1, in: leaf) }
-        propagate(from: leaf, visible: -count, total: 0, measure: -Self.measure(of: removed))
+        propagate(from: leaf, visible: -count, total: 0, measure: -removedMeasure)
         splitIfNeeded(leaf)
-        return Removal(position: visibleStart, content: removed)
+        return Removal(position: position, count: count, content: removed)
     }
 }

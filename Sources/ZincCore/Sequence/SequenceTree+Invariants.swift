@@ -13,7 +13,7 @@ extension SequenceTree {
             let leafTotal = l.runs.reduce(0) { $0 + $1.count }
             precondition(leafVisible == l.content.count, "leaf \(leaf): \(leafVisible) visible items but \(l.content.count) elements")
             precondition(leafTotal == l.total, "leaf \(leaf): total \(l.total), runs sum to \(leafTotal)")
-            precondition(Self.measure(of: l.content) == l.measure, "leaf \(leaf): measure mismatch")
+            precondition(self.measure(of: l.content) == l.measure, "leaf \(leaf): measure mismatch")
             precondition(l.runs.count <= Self.leafRunCapacity + 2, "leaf \(leaf) overfull")
             for run in l.runs {
                 precondition(run.length > 0, "empty run in leaf \(leaf)")
@@ -23,8 +23,10 @@ extension SequenceTree {
             // Check the aggregates of every ancestor slot for this leaf.
             let parent = Int(l.parent)
             let slot = slotOf(leaf, in: parent)
-            precondition(nodes[parent].visible[slot] == leafVisible, "node \(parent) slot \(slot) visible")
-            precondition(nodes[parent].total[slot] == leafTotal, "node \(parent) slot \(slot) total")
+            precondition(Int(l.slot) == slot, "leaf \(leaf) stores slot \(l.slot), is at \(slot)")
+            precondition(nodes[parent].counts[slot].visible == leafVisible, "node \(parent) slot \(slot) visible")
+            precondition(nodes[parent].counts[slot].total == leafTotal, "node \(parent) slot \(slot) total")
+            precondition(nodes[parent].counts[slot].measure == l.measure, "node \(parent) slot \(slot) measure")
             visible += leafVisible
             total += leafTotal
             measure += l.measure
@@ -40,8 +42,8 @@ extension SequenceTree {
             for (slot, child) in node.children.enumerated() where !node.childrenAreLeaves {
                 let c = nodes[Int(child)]
                 precondition(c.parent == Int32(n), "node \(child) parent")
-                precondition(c.visible.reduce(0, +) == node.visible[slot], "node \(n) slot \(slot) visible sum")
-                precondition(c.total.reduce(0, +) == node.total[slot], "node \(n) slot \(slot) total sum")
+                precondition(Int(c.slot) == slot, "node \(child) stores slot \(c.slot), is at \(slot)")
+                precondition(c.sum == node.counts[slot], "node \(n) slot \(slot) sums")
             }
             for child in node.children where node.childrenAreLeaves {
                 precondition(leaves[Int(child)].parent == Int32(n), "leaf \(child) parent")

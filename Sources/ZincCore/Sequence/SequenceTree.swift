@@ -6,11 +6,16 @@
 /// Storage is an arena: leaves and internal nodes live in two arrays and refer to each other by
 /// index, so walking the tree involves no reference counting and copying a document is a
 /// copy-on-write of a few arrays. Leaves never merge, so a leaf number stays valid forever.
-struct SequenceTree<Element: SequenceElement>: Sendable {
+struct SequenceTree: Sendable {
+    /// Visible items are stored as 32-bit values: Unicode scalars for text, indices into the
+    /// list's value table for lists. One concrete type keeps the hot paths free of generic
+    /// dispatch.
+    typealias Element = UInt32
+
     /// Runs per leaf before it splits.
-    static var leafRunCapacity: Int { 64 }
-    /// Visible elements per leaf before it splits.
-    static var leafContentCapacity: Int { 2048 }
+    static var leafRunCapacity: Int { 32 }
+    /// Visible elements per leaf before it splits. Small leaves keep each insert's memmove short.
+    static var leafContentCapacity: Int { 512 }
     /// Children per internal node before it splits.
     static var nodeCapacity: Int { 32 }
 
@@ -19,19 +24,47 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         /// The visible items' content, in run order (deleted runs contribute nothing).
         var content: [Element] = []
         var parent: Int32 = 0
+        /// This leaf's index among its parent's children.
+        var slot: Int32 = 0
         var previous: Int32 = -1
         var next: Int32 = -1
         var total: Int = 0
         var measure: Int = 0
     }
 
+    /// A child's aggregates: visible items, all items (tombstones included), secondary measure.
+    struct Counts: Sendable, Equatable {
+        var visible = 0
+        var total = 0
+        var measure = 0
+
+        @inline(__always) mutating func add(_ other: Counts) {
+            visible &+= other.visible
+            total &+= other.total
+            measure &+= other.measure
+        }
+
+        @inline(__always) mutating func subtract(_ other: Counts) {
+            visible &-= other.visible
+            total &-= other.total
+            measure &-= other.measure
+        }
+    }
+
     struct Node: Sendable {
         var children: [Int32] = []
-        var visible: [Int] = []
-        var total: [Int] = []
-        var measure: [Int] = []
+        /// One entry per child, kept in one array so updating a level touches one buffer.
+        var counts: [Counts] = []
         var parent: Int32 = -1
+        /// This node's index among its parent's children.
+        var slot: Int32 = 0
         var childrenAreLeaves = true
+
+        var sum: Counts {
+            var sum = Counts()
+            for count in counts { sum.add(count) }
+            return sum
+        }
     }
 
     var leaves: [Leaf]
@@ -45,16 +78,23 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
     var measureCount = 0
     /// Number of runs across all leaves.
     var runCount = 0
+    /// The leaf of the last visible-position lookup and the visible index it starts at, so a
+    /// run of edits in one place skips the descent. Reset when another leaf changes size.
+    var cursorLeaf: Int32 = -1
+    var cursorStart = 0
 
-    init() {
+    /// True for text: the secondary measure counts UTF-16 units (2 for scalars above U+FFFF);
+    /// false for lists, where it counts elements.
+    var measuresUTF16 = true
+
+    init(measuresUTF16: Bool = true) {
+        self.measuresUTF16 = measuresUTF16
         var leaf = Leaf()
         leaf.parent = 0
         leaves = [leaf]
         var node = Node()
         node.children = [0]
-        node.visible = [0]
-        node.total = [0]
-        node.measure = [0]
+        node.counts = [Counts()]
         nodes = [node]
         root = 0
     }
@@ -89,9 +129,9 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         var leaf: Int32
         while true {
             var slot = 0
-            nodes[node].visible.withUnsafeBufferPointer { visible in
-                while remaining >= visible[slot] {
-                    remaining -= visible[slot]
+            nodes[node].counts.withUnsafeBufferPointer { counts in
+                while remaining >= counts[slot].visible {
+                    remaining -= counts[slot].visible
                     slot += 1
                 }
             }
@@ -99,6 +139,38 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
             if nodes[node].childrenAreLeaves { leaf = child; break }
             node = Int(child)
         }
+        var contentOffset = 0
+        return leaves[Int(leaf)].runs.withUnsafeBufferPointer { runs in
+            for r in 0..<runs.count where !runs[r].isDeleted {
+                let length = runs[r].count
+                if remaining < length {
+                    return Location(leaf: leaf, run: r, offset: remaining, contentOffset: contentOffset + remaining)
+                }
+                remaining -= length
+                contentOffset += length
+            }
+            preconditionFailure("sequence aggregates disagree with leaf contents")
+        }
+    }
+
+    /// ``locateVisible(_:)`` through the cursor cache: editing where the last edit happened costs
+    /// a scan of one leaf.
+    mutating func locateVisibleCached(_ position: Int) -> Location {
+        if cursorLeaf >= 0 {
+            let count = leaves[Int(cursorLeaf)].content.count
+            if position >= cursorStart && position < cursorStart + count {
+                return locateInLeaf(cursorLeaf, visible: position - cursorStart)
+            }
+        }
+        let location = locateVisible(position)
+        cursorLeaf = location.leaf
+        cursorStart = position - location.contentOffset
+        return location
+    }
+
+    /// The visible item `remaining` items into `leaf`.
+    func locateInLeaf(_ leaf: Int32, visible remaining: Int) -> Location {
+        var remaining = remaining
         var contentOffset = 0
         return leaves[Int(leaf)].runs.withUnsafeBufferPointer { runs in
             for r in 0..<runs.count where !runs[r].isDeleted {
@@ -121,9 +193,9 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         var leaf: Int32
         while true {
             var slot = 0
-            nodes[node].total.withUnsafeBufferPointer { total in
-                while remaining >= total[slot] {
-                    remaining -= total[slot]
+            nodes[node].counts.withUnsafeBufferPointer { counts in
+                while remaining >= counts[slot].total {
+                    remaining -= counts[slot].total
                     slot += 1
                 }
             }
@@ -169,20 +241,18 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
     /// Items (all, visible, measure) before the start of `leaf` in document order.
     func leafStart(_ leaf: Int32) -> (total: Int, visible: Int, measure: Int) {
         var total = 0, visible = 0, measure = 0
-        var child = leaf
+        var slot = Int(leaves[Int(leaf)].slot)
         var parent = leaves[Int(leaf)].parent
         while parent >= 0 {
             let node = Int(parent)
-            nodes[node].children.withUnsafeBufferPointer { children in
-                var slot = 0
-                while children[slot] != child { slot += 1 }
+            nodes[node].counts.withUnsafeBufferPointer { counts in
                 for j in 0..<slot {
-                    total += nodes[node].total[j]
-                    visible += nodes[node].visible[j]
-                    measure += nodes[node].measure[j]
+                    total += counts[j].total
+                    visible += counts[j].visible
+                    measure += counts[j].measure
                 }
             }
-            child = parent
+            slot = Int(nodes[node].slot)
             parent = nodes[node].parent
         }
         return (total, visible, measure)
@@ -215,7 +285,7 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         let location = locateVisible(visiblePosition)
         var measure = leafStart(location.leaf).measure
         leaves[Int(location.leaf)].content.withUnsafeBufferPointer { content in
-            for i in 0..<location.contentOffset { measure += content[i].measure }
+            for i in 0..<location.contentOffset { measure += self.measure(content[i]) }
         }
         return measure
     }
@@ -232,9 +302,9 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         while true {
             let last = nodes[node].children.count - 1
             var slot = 0
-            while slot < last && remaining >= nodes[node].measure[slot] {
-                remaining -= nodes[node].measure[slot]
-                position += nodes[node].visible[slot]
+            while slot < last && remaining >= nodes[node].counts[slot].measure {
+                remaining -= nodes[node].counts[slot].measure
+                position += nodes[node].counts[slot].visible
                 slot += 1
             }
             let child = nodes[node].children[slot]
@@ -242,7 +312,7 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
             node = Int(child)
         }
         for element in leaves[Int(leaf)].content {
-            let units = element.measure
+            let units = measure(element)
             if remaining < units { break }
             remaining -= units
             position += 1
@@ -293,11 +363,12 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
 
     /// The ID of the item after `location` in full order (tombstones included), or ``ItemID/none``.
     func itemAfter(_ location: Location) -> ItemID {
-        let runs = leaves[Int(location.leaf)].runs
-        if location.offset + 1 < runs[location.run].count {
-            return runs[location.run].id.advanced(by: location.offset + 1)
+        let inLeaf: ItemID? = leaves[Int(location.leaf)].runs.withUnsafeBufferPointer { runs in
+            if location.offset + 1 < runs[location.run].count { return runs[location.run].id.advanced(by: location.offset + 1) }
+            if location.run + 1 < runs.count { return runs[location.run + 1].id }
+            return nil
         }
-        if location.run + 1 < runs.count { return runs[location.run + 1].id }
+        if let inLeaf { return inLeaf }
         var leaf = leaves[Int(location.leaf)].next
         while leaf >= 0 {
             if let first = leaves[Int(leaf)].runs.first { return first.id }
@@ -321,17 +392,16 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
     /// Adds deltas to every ancestor of `leaf` and to the totals.
     mutating func propagate(from leaf: Int32, visible: Int, total: Int, measure: Int) {
         guard visible != 0 || total != 0 || measure != 0 else { return }
+        if leaf != cursorLeaf { cursorLeaf = -1 }
         leaves[Int(leaf)].total += total
         leaves[Int(leaf)].measure += measure
-        var child = leaf
+        let delta = Counts(visible: visible, total: total, measure: measure)
+        var slot = Int(leaves[Int(leaf)].slot)
         var parent = leaves[Int(leaf)].parent
         while parent >= 0 {
             let node = Int(parent)
-            let slot = slotOf(child, in: node)
-            nodes[node].visible[slot] += visible
-            nodes[node].total[slot] += total
-            nodes[node].measure[slot] += measure
-            child = parent
+            nodes[node].counts[slot].add(delta)
+            slot = Int(nodes[node].slot)
             parent = nodes[node].parent
         }
         visibleCount += visible
@@ -339,6 +409,16 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         measureCount += measure
     }
 
+    /// Stores each child's position in `node` (after children were inserted or moved).
+    mutating func renumberSlots(of node: Int, from first: Int = 0) {
+        let leavesBelow = nodes[node].childrenAreLeaves
+        for slot in first..<nodes[node].children.count {
+            let child = Int(nodes[node].children[slot])
+            if leavesBelow { leaves[child].slot = Int32(slot) } else { nodes[child].slot = Int32(slot) }
+        }
+    }
+
+    /// The position of `child` among `node`'s children, by search (for invariant checks).
     @inline(__always) func slotOf(_ child: Int32, in node: Int) -> Int {
         nodes[node].children.withUnsafeBufferPointer { children in
             var slot = 0
@@ -347,9 +427,15 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         }
     }
 
-    static func measure(of elements: some Collection<Element>) -> Int {
+    /// The secondary measure of one element.
+    @inline(__always) func measure(_ element: Element) -> Int {
+        measuresUTF16 && element > 0xFFFF ? 2 : 1
+    }
+
+    func measure(of elements: some Collection<Element>) -> Int {
+        guard measuresUTF16 else { return elements.count }
         var sum = 0
-        for element in elements { sum += element.measure }
+        for element in elements { sum += element > 0xFFFF ? 2 : 1 }
         return sum
     }
 
@@ -411,9 +497,10 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
     }
 
     /// Inserts `run` (with `content` if visible) after full-order item `location`, or at the very
-    /// start when `location` is nil. Returns the visible index of the run's first item.
+    /// start when `location` is nil. Returns where the run's first item landed (its leaf and
+    /// content offset; add ``leafStart(_:)`` for the visible index).
     @discardableResult
-    mutating func insert(_ run: SequenceRun, content: some Collection<Element>, after location: Location?) -> Int {
+    mutating func insert(_ run: SequenceRun, content: some Collection<Element>, after location: Location?) -> (leaf: Int32, contentOffset: Int) {
         let leaf: Int32
         var runIndex: Int
         var contentOffset: Int
@@ -431,7 +518,6 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
             runIndex = 0
             contentOffset = 0
         }
-        let visibleBefore = leafStart(leaf).visible + contentOffset
         if runIndex > 0 && leaves[Int(leaf)].runs[runIndex - 1].canAppend(run) {
             leaves[Int(leaf)].runs[runIndex - 1].length += run.length
         } else {
@@ -441,12 +527,19 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         var measure = 0
         if !run.isDeleted {
             leaves[Int(leaf)].content.insert(contentsOf: content, at: contentOffset)
-            measure = Self.measure(of: content)
+            measure = self.measure(of: content)
         }
         indexNewItems(run, in: leaf)
         propagate(from: leaf, visible: run.visibleCount, total: run.count, measure: measure)
         splitIfNeeded(leaf)
-        return visibleBefore
+        // Splits move a leaf's tail; a visible run whose start is past what stayed moved on.
+        var landed = leaf
+        var offset = contentOffset
+        while !run.isDeleted && offset >= leaves[Int(landed)].content.count && leaves[Int(landed)].next >= 0 {
+            offset -= leaves[Int(landed)].content.count
+            landed = leaves[Int(landed)].next
+        }
+        return (landed, offset)
     }
 
     // MARK: - Splitting
@@ -479,18 +572,22 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
             }
         }
         splitAt = min(max(1, splitAt), leaves[Int(leaf)].runs.count - 1)
-        splitLeaf(leaf, at: splitAt)
+        let newLeaf = splitLeaf(leaf, at: splitAt)
+        // A large paste can overfill a leaf many times over: keep halving.
+        splitIfNeeded(leaf)
+        splitIfNeeded(newLeaf)
     }
 
-    /// Moves runs `at...` of `leaf` to a new leaf placed right after it.
-    mutating func splitLeaf(_ leaf: Int32, at splitAt: Int) {
+    /// Moves runs `at...` of `leaf` to a new leaf placed right after it; returns the new leaf.
+    @discardableResult
+    mutating func splitLeaf(_ leaf: Int32, at splitAt: Int) -> Int32 {
         let moved = Array(leaves[Int(leaf)].runs[splitAt...])
         let contentStart = contentOffset(ofRun: splitAt, in: leaf)
         let movedContent = Array(leaves[Int(leaf)].content[contentStart...])
         leaves[Int(leaf)].runs.removeSubrange(splitAt...)
         leaves[Int(leaf)].content.removeSubrange(contentStart...)
         let movedTotal = moved.reduce(0) { $0 + $1.count }
-        let movedMeasure = Self.measure(of: movedContent)
+        let movedMeasure = measure(of: movedContent)
         let newLeaf = Int32(leaves.count)
         var fresh = Leaf()
         fresh.runs = moved
@@ -508,15 +605,14 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         for run in moved { indexMovedItems(run, to: newLeaf) }
 
         let parent = Int(leaves[Int(leaf)].parent)
-        let slot = slotOf(leaf, in: parent)
-        nodes[parent].visible[slot] -= movedContent.count
-        nodes[parent].total[slot] -= movedTotal
-        nodes[parent].measure[slot] -= movedMeasure
+        let slot = Int(leaves[Int(leaf)].slot)
+        let movedCounts = Counts(visible: movedContent.count, total: movedTotal, measure: movedMeasure)
+        nodes[parent].counts[slot].subtract(movedCounts)
         nodes[parent].children.insert(newLeaf, at: slot + 1)
-        nodes[parent].visible.insert(movedContent.count, at: slot + 1)
-        nodes[parent].total.insert(movedTotal, at: slot + 1)
-        nodes[parent].measure.insert(movedMeasure, at: slot + 1)
+        nodes[parent].counts.insert(movedCounts, at: slot + 1)
+        renumberSlots(of: parent, from: slot + 1)
         splitNodeIfNeeded(parent)
+        return newLeaf
     }
 
     mutating func splitNodeIfNeeded(_ node: Int) {
@@ -524,19 +620,15 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
         let half = nodes[node].children.count / 2
         var fresh = Node()
         fresh.children = Array(nodes[node].children[half...])
-        fresh.visible = Array(nodes[node].visible[half...])
-        fresh.total = Array(nodes[node].total[half...])
-        fresh.measure = Array(nodes[node].measure[half...])
+        fresh.counts = Array(nodes[node].counts[half...])
         fresh.childrenAreLeaves = nodes[node].childrenAreLeaves
         nodes[node].children.removeSubrange(half...)
-        nodes[node].visible.removeSubrange(half...)
-        nodes[node].total.removeSubrange(half...)
-        nodes[node].measure.removeSubrange(half...)
+        nodes[node].counts.removeSubrange(half...)
         let newNode = Int32(nodes.count)
         for child in fresh.children {
             if fresh.childrenAreLeaves { leaves[Int(child)].parent = newNode } else { nodes[Int(child)].parent = newNode }
         }
-        let sums = (fresh.visible.reduce(0, +), fresh.total.reduce(0, +), fresh.measure.reduce(0, +))
+        let moved = fresh.sum
         if nodes[node].parent < 0 {
             // The root split: grow the tree by one level.
             let newRoot = Int32(nodes.count + 1)
@@ -545,25 +637,24 @@ struct SequenceTree<Element: SequenceElement>: Sendable {
             var top = Node()
             top.childrenAreLeaves = false
             top.children = [Int32(node), newNode]
-            top.visible = [nodes[node].visible.reduce(0, +), sums.0]
-            top.total = [nodes[node].total.reduce(0, +), sums.1]
-            top.measure = [nodes[node].measure.reduce(0, +), sums.2]
+            top.counts = [nodes[node].sum, moved]
             nodes[node].parent = newRoot
+            nodes[node].slot = 0
             nodes.append(top)
             root = newRoot
+            renumberSlots(of: Int(newNode))
+            nodes[Int(newNode)].slot = 1
             return
         }
         let parent = Int(nodes[node].parent)
         fresh.parent = Int32(parent)
         nodes.append(fresh)
-        let slot = slotOf(Int32(node), in: parent)
-        nodes[parent].visible[slot] -= sums.0
-        nodes[parent].total[slot] -= sums.1
-        nodes[parent].measure[slot] -= sums.2
+        renumberSlots(of: Int(newNode))
+        let slot = Int(nodes[node].slot)
+        nodes[parent].counts[slot].subtract(moved)
         nodes[parent].children.insert(newNode, at: slot + 1)
-        nodes[parent].visible.insert(sums.0, at: slot + 1)
-        nodes[parent].total.insert(sums.1, at: slot + 1)
-        nodes[parent].measure.insert(sums.2, at: slot + 1)
+        nodes[parent].counts.insert(moved, at: slot + 1)
+        renumberSlots(of: parent, from: slot + 1)
         splitNodeIfNeeded(parent)
     }
 }

@@ -127,25 +127,25 @@ extension Document {
             var position: Int?
             for k in 0..<span.length {
                 let item = span.start.advanced(by: k)
-                let location = id.type == .text ? texts[slot].locate(item) : lists[slot].locate(item)
+                let location = id.type == .text ? sequences[slot].locate(item) : sequences[slot].locate(item)
                 guard let location else { continue }
                 let deleted = id.type == .text
-                    ? texts[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted
-                    : lists[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted
+                    ? sequences[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted
+                    : sequences[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted
                 if deleted { continue }
-                if position == nil { position = id.type == .text ? texts[slot].visibleIndex(of: item) : lists[slot].visibleIndex(of: item) }
+                if position == nil { position = id.type == .text ? sequences[slot].visibleIndex(of: item) : sequences[slot].visibleIndex(of: item) }
                 if let last = visible.last, last.end == item { visible[visible.count - 1].length += 1 } else { visible.append(ItemSpan(start: item, length: 1)) }
             }
-            try deleteItems(visible, in: container, expectedPosition: nil)
+            try deleteItems(visible, in: container)
             return position.map { cursor(at: $0, in: id) }
         case .deletedText(let container, let first, let content):
             let slot = slot(of: container)
-            let position = texts[slot].visibleIndex(of: first) ?? texts[slot].visibleCount
+            let position = sequences[slot].visibleIndex(of: first) ?? sequences[slot].visibleCount
             try insertScalars(content, at: position, in: container)
             return cursor(at: position + content.count, in: containers.ids[Int(container)])
         case .deletedList(let container, let first, let elements):
             let slot = slot(of: container)
-            let position = lists[slot].visibleIndex(of: first) ?? lists[slot].visibleCount
+            let position = sequences[slot].visibleIndex(of: first) ?? sequences[slot].visibleCount
             _ = try insertElements(elements, at: position, in: container)
             return cursor(at: position + elements.count, in: containers.ids[Int(container)])
         case .mapSet(let container, let key, let previous):

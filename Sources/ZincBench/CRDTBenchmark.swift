@@ -1,0 +1,130 @@
+import CZincSupport
+import ZincCore
+
+/// Measures Zinc's text CRDT on a recorded trace: local replay, encoding, loading, applying
+/// every per-transaction delta remotely, delta sizes and memory.
+public struct CRDTBenchmark: Sendable {
+    public struct Result: Sendable, Codable {
+        public let trace: String
+        public let ops: Int
+        public let transactions: Int
+        public let replayMs: Double
+        public let replayMsRange: [Double]
+        public let finalLength: Int
+        public let matchesEndContent: Bool
+        public let encodingBytes: Int
+        public let loadMs: Double
+        public let applyRemoteMs: Double
+        public let applyRemoteMsRange: [Double]
+        public let deltaP50Bytes: Int
+        public let deltaP99Bytes: Int
+        public let deltaTotalBytes: Int
+        public let documentBytes: Int
+        public let rounds: Int
+    }
+
+    public let trace: Trace
+    public let rounds: Int
+
+    public init(trace: Trace, rounds: Int = 5) {
+        self.trace = trace
+        self.rounds = rounds
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+        let clock = ContinuousClock()
+        // Local replay: one commit per transaction, as an editor would.
+        var replayTimes: [Double] = []
+        var document = Document()
+        for round in 0..<rounds {
+            let start = clock.now
+            document = try TraceReplay.replaySequential(trace, replica: ReplicaID(deterministicFrom: "bench-\(round)"))
+            replayTimes.append(milliseconds(clock.now - start))
+        }
+        let text = document.text()
+        progress("replay: \(fixed(Summary(replayTimes).median, digits: 1)) ms")
+
+        // Encoding and loading.
+        let snapshot = document.encodedSnapshot()
+        var loadTimes: [Double] = []
+        for _ in 0..<max(rounds, 20) {
+            let start = clock.now
+            let loaded = try Document(snapshot: snapshot, replica: document.replica)
+            loadTimes.append(milliseconds(clock.now - start))
+            precondition(loaded.length() == document.length())
+        }
+        progress("load: \(fixed(Summary(loadTimes).median, digits: 3)) ms, \(snapshot.count) bytes")
+
+        // Memory held by one loaded document.
+        let before = czinc_heap_allocated_bytes()
+        var held: Document? = try Document(snapshot: snapshot, replica: document.replica)
+        let documentBytes = Int(czinc_heap_allocated_bytes()) - Int(before)
+        precondition(held?.length() == document.length())
+        held = nil
+
+        // Per-transaction deltas as they would go on the wire (author in the envelope).
+        var author = Document(replica: ReplicaID(deterministicFrom: "author"))
+        author.setUndoEnabled(false)
+        var deltas: [[UInt8]] = []
+        deltas.reserveCapacity(trace.transactions.count)
+        for transaction in trace.transactions {
+            for patch in transaction.patches { try author.apply(patch) }
+            deltas.append(author.commitFragment().encoded(omittingAuthor: author.replica))
+        }
+        let sizes = deltas.map { Double($0.count) }
+        var applyTimes: [Double] = []
+        for round in 0..<rounds {
+            var replica = Document(replica: ReplicaID(deterministicFrom: "remote-\(round)"))
+            let start = clock.now
+            for bytes in deltas {
+                try replica.apply(DocumentFragment(decoding: bytes, author: author.replica))
+            }
+            applyTimes.append(milliseconds(clock.now - start))
+            precondition(replica.length() == author.length())
+        }
+        progress("apply remote: \(fixed(Summary(applyTimes).median, digits: 1)) ms")
+        let replay = Summary(replayTimes)
+        let apply = Summary(applyTimes)
+        return Result(
+            trace: trace.name, ops: trace.patchCount, transactions: trace.transactions.count,
+            replayMs: replay.median, replayMsRange: [replay.min, replay.max],
+            finalLength: document.length(), matchesEndContent: text == trace.endContent,
+            encodingBytes: snapshot.count, loadMs: Summary(loadTimes).median,
+            applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
+            deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
+            deltaTotalBytes: deltas.reduce(0) { $0 + $1.count }, documentBytes: documentBytes, rounds: rounds)
+    }
+}
+
+extension CRDTBenchmark {
+    /// Runs one phase `rounds` times and nothing else, for a profiler.
+    public func profile(_ phase: String) throws {
+        let clock = ContinuousClock()
+        let document = try TraceReplay.replaySequential(trace)
+        let snapshot = document.encodedSnapshot()
+        var deltas: [[UInt8]] = []
+        var author = Document(replica: ReplicaID(deterministicFrom: "author"))
+        author.setUndoEnabled(false)
+        if phase == "apply" {
+            for transaction in trace.transactions {
+                for patch in transaction.patches { try author.apply(patch) }
+                deltas.append(author.commitFragment().encoded(omittingAuthor: author.replica))
+            }
+        }
+        let start = clock.now
+        for round in 0..<rounds {
+            switch phase {
+            case "replay": _ = try TraceReplay.replaySequential(trace)
+            case "load": for _ in 0..<100 { _ = try Document(snapshot: snapshot, replica: document.replica) }
+            case "encode": for _ in 0..<20 { _ = document.encodedSnapshot() }
+            case "apply":
+                var replica = Document(replica: ReplicaID(deterministicFrom: "remote-\(round)"))
+                for bytes in deltas { try replica.apply(DocumentFragment(decoding: bytes, author: author.replica)) }
+            default: throw DocumentError(.invalidOperation, "unknown phase \(phase)")
+            }
+        }
+        print("\(phase): \(fixed(milliseconds(clock.now - start) / Double(rounds), digits: 2)) ms per round")
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Double { nanoseconds(duration) / 1e6 }

@@ -1,0 +1,155 @@
+import CZlib
+public import Foundation
+public import ZincCore
+
+/// A recorded editing history in the format of josephg/editing-traces: sequential (one user,
+/// transactions in order) or concurrent (agents, each transaction naming its parents).
+public struct Trace: Sendable {
+    /// One edit: delete `deleteCount` scalars at `position`, then insert `insert` there.
+    public struct Patch: Sendable, Decodable {
+        public var position: Int
+        public var deleteCount: Int
+        public var insert: String
+
+        public init(position: Int, deleteCount: Int, insert: String) {
+            self.position = position
+            self.deleteCount = deleteCount
+            self.insert = insert
+        }
+
+        public init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            position = try container.decode(Int.self)
+            deleteCount = try container.decode(Int.self)
+            insert = try container.decode(String.self)
+        }
+    }
+
+    public struct Transaction: Sendable, Decodable {
+        public var patches: [Patch]
+        /// Concurrent traces only: the agent that made the transaction...
+        public var agent: Int?
+        /// ...and the transactions whose merged state it was made on ([] = the empty document).
+        public var parents: [Int]?
+    }
+
+    public var name: String
+    public var startContent: String
+    public var endContent: String
+    public var transactions: [Transaction]
+    public var isConcurrent: Bool
+    public var agentCount: Int
+
+    public var patchCount: Int { transactions.reduce(0) { $0 + $1.patches.count } }
+
+    private struct File: Decodable {
+        var startContent: String?
+        var endContent: String
+        var txns: [Transaction]
+        var kind: String?
+        var numAgents: Int?
+    }
+
+    /// Loads a trace from a `.json` or `.json.gz` file.
+    public init(contentsOf path: String) throws {
+        let data = path.hasSuffix(".gz") ? try Self.gunzip(path) : try Data(contentsOf: URL(fileURLWithPath: path))
+        let file = try JSONDecoder().decode(File.self, from: data)
+        name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".json.gz", with: "").replacingOccurrences(of: ".json", with: "")
+        startContent = file.startContent ?? ""
+        endContent = file.endContent
+        transactions = file.txns
+        isConcurrent = file.kind == "concurrent"
+        agentCount = file.numAgents ?? 1
+    }
+
+    public init(name: String, endContent: String, transactions: [Transaction], agentCount: Int) {
+        self.name = name
+        startContent = ""
+        self.endContent = endContent
+        self.transactions = transactions
+        isConcurrent = true
+        self.agentCount = agentCount
+    }
+
+    static func gunzip(_ path: String) throws -> Data {
+        guard let file = gzopen(path, "rb") else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
+        defer { gzclose(file) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+            if count < 0 { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+            if count == 0 { break }
+            data.append(contentsOf: buffer[0..<Int(count)])
+        }
+        return data
+    }
+
+    /// Where the shared traces live: `$ZINC_TRACES`, else `../shared/traces` next to the
+    /// package, else `/work/shared/traces`.
+    public static func directory(packageRoot: String = FileManager.default.currentDirectoryPath) -> String? {
+        var candidates: [String] = []
+        if let explicit = ProcessInfo.processInfo.environment["ZINC_TRACES"] { candidates.append(explicit) }
+        candidates.append(URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/traces").path)
+        candidates.append("/work/shared/traces")
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+extension Document {
+    /// Applies one trace patch as local edits (positions in Unicode scalars).
+    public mutating func apply(_ patch: Trace.Patch) throws {
+        if patch.deleteCount > 0 { try delete(patch.position..<patch.position + patch.deleteCount) }
+        if !patch.insert.isEmpty { try insert(patch.insert, at: patch.position) }
+    }
+}
+
+/// Replays traces into documents.
+public enum TraceReplay {
+    /// Replays a sequential trace as local edits of one replica, one commit per transaction.
+    public static func replaySequential(_ trace: Trace, replica: ReplicaID = ReplicaID(deterministicFrom: "trace")) throws -> Document {
+        var document = Document(replica: replica)
+        document.setUndoEnabled(false)
+        if !trace.startContent.isEmpty { try document.insert(trace.startContent, at: 0) }
+        for transaction in trace.transactions {
+            for patch in transaction.patches { try document.apply(patch) }
+            document.commit()
+        }
+        return document
+    }
+
+    /// Replays a concurrent trace: one replica per agent; before each transaction the agent
+    /// merges exactly the state its parents describe, so positions mean what they meant.
+    /// Returns every agent's document after a final all-to-all merge.
+    public static func replayConcurrent(_ trace: Trace) throws -> [Document] {
+        let agents = max(trace.agentCount, (trace.transactions.compactMap(\.agent).max() ?? 0) + 1)
+        var documents = (0..<agents).map { Document(replica: ReplicaID(deterministicFrom: "agent-\($0)")) }
+        for index in documents.indices { documents[index].setUndoEnabled(false) }
+        var versions: [VersionVector] = []
+        var authors: [Int] = []
+        for (index, transaction) in trace.transactions.enumerated() {
+            let agent = transaction.agent ?? 0
+            var target = VersionVector()
+            for parent in transaction.parents ?? (index > 0 ? [index - 1] : []) {
+                guard parent < versions.count else { throw DocumentError(.invalidOperation, "transaction \(index) names a later parent") }
+                target.merge(versions[parent])
+            }
+            // Bring the agent to exactly the parents' merged state.
+            for parent in transaction.parents ?? [] {
+                let source = documents[authors[parent]]
+                try documents[agent].apply(source.fragment(since: documents[agent].versionVector, upTo: versions[parent]))
+            }
+            guard documents[agent].versionVector == target else {
+                throw DocumentError(.invalidOperation, "transaction \(index): agent \(agent) holds edits its parents do not")
+            }
+            for patch in transaction.patches { try documents[agent].apply(patch) }
+            documents[agent].commit()
+            versions.append(documents[agent].versionVector)
+            authors.append(agent)
+        }
+        for a in documents.indices {
+            for b in documents.indices where a != b { try documents[b].merge(documents[a]) }
+        }
+        return documents
+    }
+}
