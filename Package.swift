@@ -35,9 +35,7 @@ let package = Package(
         .target(name: "ZincCore", dependencies: ["CZlib"]),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
-        // Heap measurement for benchmarks.
-        .target(name: "CZincSupport"),
-        .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "CZeroMQBench", "CZincSupport", "CZlib"]),
+        .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "CZeroMQBench", "CZlib"]),
         .executableTarget(
             name: "ZincCLI",
             dependencies: [
@@ -53,6 +51,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && !["CZeroMQBench", "CZincSupport"].contains(target.name) {
+for target in package.targets where target.type != .system && target.name != "CZeroMQBench" {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

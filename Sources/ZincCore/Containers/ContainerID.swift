@@ -34,13 +34,13 @@ public enum ContainerType: UInt8, Sendable, Hashable, CaseIterable, CustomString
 /// a root container by name and type, a nested one by its parent, its key (or list element)
 /// and its type. Two replicas that create the same nested container concurrently therefore
 /// create *the same* container, and their contents merge instead of one being lost.
-public indirect enum ContainerID: Hashable, Sendable, CustomStringConvertible {
-    /// A top-level container.
+public enum ContainerID: Hashable, Sendable, CustomStringConvertible {
+    /// A top-level container. (Not boxed: the common case costs no allocation.)
     case root(name: String, type: ContainerType)
     /// The container stored under `key` of map `parent`.
-    case mapEntry(parent: ContainerID, key: String, type: ContainerType)
+    indirect case mapEntry(parent: ContainerID, key: String, type: ContainerType)
     /// The container stored as list element `element` of list `parent`.
-    case listElement(parent: ContainerID, element: OpID, type: ContainerType)
+    indirect case listElement(parent: ContainerID, element: OpID, type: ContainerType)
 
     public var type: ContainerType {
         switch self {

@@ -31,18 +31,50 @@ extension Document {
     /// Throws only if the fragment cannot be interpreted at all (it names too many replicas).
     @discardableResult
     public mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) -> ApplyReport {
+        try apply(replicas: fragment.replicas, containers: fragment.containers, ops: fragment.ops)
+    }
+
+    /// Decodes and applies an encoded fragment in one step, reusing the document's scratch
+    /// storage (the hot path for deltas arriving from the network). The whole message is
+    /// decoded and validated before anything is applied: a malformed message changes nothing.
+    @discardableResult
+    public mutating func apply(encoded bytes: [UInt8], author: ReplicaID? = nil) throws(DocumentError) -> ApplyReport {
+        var scratch = scratchFragment
+        scratchFragment = DocumentFragment()
+        defer {
+            scratch.replicas.removeAll(keepingCapacity: true)
+            scratch.containers.removeAll(keepingCapacity: true)
+            scratch.ops.removeAll(keepingCapacity: true)
+            scratchFragment = scratch
+        }
+        let decodingLimits = limits.decoding
+        let failure: DecodingError? = bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw, limits: decodingLimits)
+            do throws(DecodingError) {
+                try DocumentFragment.decode(&reader, author: author, replicas: &scratch.replicas, containers: &scratch.containers, ops: &scratch.ops)
+                try reader.expectEnd("fragment")
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw DocumentError(failure) }
+        return try apply(replicas: scratch.replicas, containers: scratch.containers, ops: scratch.ops)
+    }
+
+    private mutating func apply(replicas fragmentReplicas: [ReplicaID], containers fragmentContainers: [ContainerID], ops: [FragmentOp]) throws(DocumentError) -> ApplyReport {
         var report = ApplyReport()
-        guard !fragment.ops.isEmpty else { return report }
-        var replicaMap: [UInt32] = []
-        replicaMap.reserveCapacity(fragment.replicas.count)
-        for replica in fragment.replicas {
+        guard !ops.isEmpty else { return report }
+        let fragment = (replicas: fragmentReplicas, containers: fragmentContainers)
+        var replicaMap = SmallIndexMap(count: fragment.replicas.count)
+        for (position, replica) in fragment.replicas.enumerated() {
             guard let index = internReplica(replica) else {
                 throw DocumentError(.limitExceeded, "more than \(ItemID.maxReplica) replicas")
             }
-            replicaMap.append(index)
+            replicaMap[position] = index
         }
-        var containerMap: [UInt32?] = Array(repeating: nil, count: fragment.containers.count)
-        for op in fragment.ops {
+        var containerMap = SmallIndexMap(count: fragment.containers.count)
+        for op in ops {
             guard let resolved = resolve(op, fragment: fragment, replicaMap: replicaMap, containerMap: &containerMap, report: &report) else { continue }
             process(resolved, report: &report)
         }
@@ -52,8 +84,8 @@ extension Document {
 
     /// Translates a fragment op to local indices, checking what can be checked in isolation.
     private mutating func resolve(
-        _ op: FragmentOp, fragment: DocumentFragment, replicaMap: [UInt32],
-        containerMap: inout [UInt32?], report: inout ApplyReport
+        _ op: FragmentOp, fragment: (replicas: [ReplicaID], containers: [ContainerID]), replicaMap: SmallIndexMap,
+        containerMap: inout SmallIndexMap, report: inout ApplyReport
     ) -> ResolvedOp? {
         guard op.replica < replicaMap.count, op.container < fragment.containers.count else {
             report.reject(op.length, "operation refers to a replica or container the fragment does not name")
@@ -66,8 +98,8 @@ extension Document {
         }
         func item(_ ref: FragmentOp.Ref?) -> ItemID? {
             guard let ref else { return ItemID.none }
-            guard ref.replica < replicaMap.count, ref.counter <= ItemID.maxCounter else { return nil }
-            return ItemID(replica: replicaMap[ref.replica], counter: ref.counter)
+            guard ref.replica < replicaMap.count, ref.counter <= ItemID.maxCounter, let replica = replicaMap[ref.replica] else { return nil }
+            return ItemID(replica: replica, counter: ref.counter)
         }
         let containerID = fragment.containers[op.container]
         let body: ResolvedOp.Body
@@ -130,7 +162,11 @@ extension Document {
             container = containerIndex(containerID)
             containerMap[op.container] = container
         }
-        return ResolvedOp(replica: replicaMap[op.replica], counter: op.counter, lamport: op.lamport, container: container, body: body, length: length)
+        guard let replica = replicaMap[op.replica] else {
+            report.reject(length, "operation refers to a replica the fragment does not name")
+            return nil
+        }
+        return ResolvedOp(replica: replica, counter: op.counter, lamport: op.lamport, container: container, body: body, length: length)
     }
 
     private enum Outcome { case applied, duplicate, blocked, rejected }
@@ -268,31 +304,72 @@ extension Document {
     /// Integrates an insert piece by piece: each piece's first item goes through the FugueMax
     /// scan; within a piece the items follow one another.
     private mutating func integrate(_ op: ResolvedOp, left: ItemID, right: ItemID, content: InsertContent, id: ContainerID, slot: Int) throws(DocumentError) {
-        let pieces = content.pieces.isEmpty ? [InsertContent.Piece(count: content.count, isDeleted: false)] : content.pieces
+        if content.pieces.isEmpty {
+            try integratePiece(op, item: ItemID(replica: op.replica, counter: op.counter), left: left, right: right, content: content, offset: 0, count: content.count, deleted: false, id: id, slot: slot)
+            return
+        }
         var originLeft = left
         var item = ItemID(replica: op.replica, counter: op.counter)
         var contentOffset = 0
-        let table = replicas
-        let precedes: (UInt32, UInt32) -> Bool = { table[$0] < table[$1] }
-        for piece in pieces where piece.count > 0 {
-            let run = SequenceRun(id: item, originLeft: originLeft, originRight: right, length: Int32(piece.count), isDeleted: piece.isDeleted)
-            do throws(SequenceIntegrationError) {
-                switch content.elements {
-                case .text(let scalars):
-                    let slice = piece.isDeleted ? [] : Array(scalars[contentOffset..<contentOffset + piece.count])
-                    let position = try sequences[slot].integrate(run, content: slice, wantsPosition: recordsChanges, precedes: precedes)
-                    if !piece.isDeleted, recordsChanges { record(.textInserted(id, position: position, text: Self.string(fromScalars: slice))) }
-                case .list(let elements):
-                    let slice = piece.isDeleted ? [] : Array(elements[contentOffset..<contentOffset + piece.count])
-                    let position = try sequences[slot].integrate(run, content: storeListValues(slice, slot: slot), wantsPosition: recordsChanges, precedes: precedes)
-                    if !piece.isDeleted { record(.listInserted(id, position: position, elements: slice)) }
-                }
-            } catch {
-                throw DocumentError(.invalidOperation, "insert into \(id): \(error)")
-            }
+        for piece in content.pieces where piece.count > 0 {
+            try integratePiece(op, item: item, left: originLeft, right: right, content: content, offset: contentOffset, count: piece.count, deleted: piece.isDeleted, id: id, slot: slot)
             if !piece.isDeleted { contentOffset += piece.count }
             originLeft = item.advanced(by: piece.count - 1)
             item = item.advanced(by: piece.count)
+        }
+    }
+
+    private mutating func integratePiece(
+        _ op: ResolvedOp, item: ItemID, left: ItemID, right: ItemID, content: InsertContent,
+        offset: Int, count: Int, deleted: Bool, id: ContainerID, slot: Int
+    ) throws(DocumentError) {
+        let run = SequenceRun(id: item, originLeft: left, originRight: right, length: Int32(count), isDeleted: deleted)
+        let table = replicas
+        let precedes: (UInt32, UInt32) -> Bool = { table[$0] < table[$1] }
+        do throws(SequenceIntegrationError) {
+            switch content.elements {
+            case .text(let scalars):
+                let slice = scalars[offset..<offset + (deleted ? 0 : count)]
+                let position = try sequences[slot].integrate(run, content: slice, wantsPosition: recordsChanges, precedes: precedes)
+                if !deleted, recordsChanges { record(.textInserted(id, position: position, text: Self.string(fromScalars: Array(slice)))) }
+            case .list(let elements):
+                let slice = deleted ? [] : Array(elements[offset..<offset + count])
+                let position = try sequences[slot].integrate(run, content: storeListValues(slice, slot: slot), wantsPosition: recordsChanges, precedes: precedes)
+                if !deleted { record(.listInserted(id, position: position, elements: slice)) }
+            }
+        } catch {
+            throw DocumentError(.invalidOperation, "insert into \(id): \(error)")
+        }
+    }
+}
+
+/// Fragment-local index → document-local index, with the first two entries stored inline: most
+/// fragments name one replica and one container, and then no array is allocated.
+struct SmallIndexMap {
+    private var first: UInt32?
+    private var second: UInt32?
+    private var rest: [UInt32?]
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        rest = count > 2 ? Array(repeating: nil, count: count - 2) : []
+    }
+
+    subscript(position: Int) -> UInt32? {
+        get {
+            switch position {
+            case 0: first
+            case 1: second
+            default: position < count ? rest[position - 2] : nil
+            }
+        }
+        set {
+            switch position {
+            case 0: first = newValue
+            case 1: second = newValue
+            default: if position < count { rest[position - 2] = newValue }
+            }
         }
     }
 }

@@ -142,12 +142,22 @@ extension Document {
             if !continuesLamport { writer.write(signed: Int64(bitPattern: run.lamport &- run.counter)) }
             previous = run
         }
+        // Each span's start is written relative to the counter of the delete that removed its
+        // first item: people mostly delete what they just typed, so the delta is small.
         writer.write(varint: UInt64(log.deleteSpans.count))
+        var opCounters = log.runs.lazy.filter { $0.kind == .delete }.makeIterator()
+        var run = opCounters.next()
+        var opCounter = run?.counter ?? 0
         for span in log.deleteSpans {
             let same = span.start.replica == owner
             writer.write(varint: UInt64(span.length) << 2 | (span.descending ? 2 : 0) | (same ? 1 : 0))
             if !same { writer.write(varint: UInt64(span.start.replica)) }
-            writer.write(varint: span.start.counter)
+            writer.write(signed: Int64(bitPattern: opCounter &- span.start.counter))
+            opCounter += UInt64(span.length)
+            if let current = run, opCounter >= current.endCounter {
+                run = opCounters.next()
+                opCounter = run?.counter ?? opCounter
+            }
         }
         writer.write(varint: UInt64(log.payloads.count))
         for payload in log.payloads {
@@ -245,10 +255,10 @@ extension Document {
                 let utf8: [UInt8] = try compressedSize == 0
                     ? reader.readBytes(size, "text")
                     : reader.withBytes(compressedSize, "compressed text") { (raw) throws(DecodingError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
-                guard let string = String(validating: utf8, as: UTF8.self) else { throw DecodingError(.invalid, "text is not valid UTF-8") }
-                var scalars: [UInt32] = []
-                scalars.reserveCapacity(utf8.count)
-                for scalar in string.unicodeScalars { scalars.append(scalar.value) }
+                let decoded: Result<[UInt32], DecodingError> = utf8.withUnsafeBytes { raw in
+                    do throws(DecodingError) { return .success(try decodeUTF8Scalars(raw, context: "text")) } catch { return .failure(error) }
+                }
+                let scalars = try decoded.get()
                 guard scalars.count <= reader.limits.maxDocumentItems else { throw DecodingError(.limitExceeded, "text of \(scalars.count) scalars") }
                 sequences[slot] = try SequenceTree(bulkRuns: runs, content: scalars)
             case .list:
@@ -417,29 +427,41 @@ extension Document {
         }
         guard counter == expectedOperations else { throw DecodingError(.invalid, "log holds \(counter) operations, version vector says \(expectedOperations)") }
         // Delete spans: their lengths must add up to the delete runs, and each run's spans must
-        // start at a span boundary (payload = index of the span, rebuilt below).
+        // start at a span boundary. Runs and spans are both in counter order: walk them together.
         let spanCount = try reader.readCount("delete spans", minimumBytesEach: 2)
+        log.deleteSpans.reserveCapacity(spanCount)
         var spanUnits = 0
-        var spanStarts: [Int: UInt32] = [0: 0]
-        for index in 0..<spanCount {
+        let deleteRuns = log.runs.filter { $0.kind == .delete }
+        var deleteRun = 0
+        var opCounter = deleteRuns.first?.counter ?? 0
+        for _ in 0..<spanCount {
             let raw = try reader.readVarint("delete span")
             let length = Int(clamping: raw >> 2)
             guard length > 0 else { throw DecodingError(.invalid, "empty delete span") }
             let replica = raw & 1 != 0 ? owner : UInt32(try reader.readVarint(max: replicaCount - 1, "delete span replica"))
-            let start = try reader.readVarint("delete span start")
+            let start = opCounter &- UInt64(bitPattern: try reader.readSigned("delete span start"))
+            opCounter &+= UInt64(length)
+            if deleteRun < deleteRuns.count, opCounter >= deleteRuns[deleteRun].endCounter {
+                deleteRun += 1
+                if deleteRun < deleteRuns.count { opCounter = deleteRuns[deleteRun].counter }
+            }
             guard start <= ItemID.maxCounter, raw & 2 == 0 || start >= UInt64(length - 1), raw & 2 != 0 || start <= ItemID.maxCounter - UInt64(length) else {
                 throw DecodingError(.invalid, "delete span out of range")
             }
             log.deleteSpans.append(DeleteSpan(start: ItemID(replica: replica, counter: start), length: Int32(clamping: length), descending: raw & 2 != 0))
             spanUnits += length
-            spanStarts[spanUnits] = UInt32(index + 1)
         }
         guard spanUnits == deleteUnits else { throw DecodingError(.invalid, "delete spans cover \(spanUnits) items, delete runs \(deleteUnits)") }
+        var spanIndex = 0
+        var unitsBeforeSpan = 0
         for index in log.runs.indices where log.runs[index].kind == .delete {
-            guard let spanIndex = spanStarts[Int(log.runs[index].payload)] else {
-                throw DecodingError(.invalid, "a delete run starts inside a span")
+            let runStart = Int(log.runs[index].payload)
+            while spanIndex < log.deleteSpans.count && unitsBeforeSpan < runStart {
+                unitsBeforeSpan += Int(log.deleteSpans[spanIndex].length)
+                spanIndex += 1
             }
-            log.runs[index].payload = spanIndex
+            guard unitsBeforeSpan == runStart else { throw DecodingError(.invalid, "a delete run starts inside a span") }
+            log.runs[index].payload = UInt32(spanIndex)
         }
         let payloadCount = try reader.readCount("payloads", minimumBytesEach: 2)
         guard payloadCount == payloadUnits else { throw DecodingError(.invalid, "\(payloadCount) payloads for \(payloadUnits) operations") }

@@ -46,6 +46,8 @@ public struct Document: Sendable {
     /// The counter this replica had when the last ``commit()`` happened.
     var committedCounter: UInt64 = 0
     private var cachedContainer: (id: ContainerID, index: UInt32)?
+    /// Reused storage for decoding incoming fragments (see ``apply(encoded:author:)``).
+    var scratchFragment = DocumentFragment()
 
     /// An empty document edited as `replica`.
     public init(replica: ReplicaID = .random(), limits: DocumentLimits = .default) {

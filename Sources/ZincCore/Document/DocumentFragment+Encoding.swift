@@ -172,6 +172,14 @@ extension DocumentFragment {
 
     public init(decoding reader: inout ByteReader, author: ReplicaID? = nil) throws(DecodingError) {
         self.init()
+        try Self.decode(&reader, author: author, replicas: &replicas, containers: &containers, ops: &ops)
+    }
+
+    /// Decodes into caller-owned arrays (appending), so a hot path can reuse their storage.
+    static func decode(
+        _ reader: inout ByteReader, author: ReplicaID?,
+        replicas: inout [ReplicaID], containers: inout [ContainerID], ops: inout [FragmentOp]
+    ) throws(DecodingError) {
         let header = try reader.readByte("fragment header")
         guard header & 0x0F == Self.formatVersion else {
             throw DecodingError(.unsupportedVersion, "fragment format \(header & 0x0F)")
@@ -210,40 +218,41 @@ extension DocumentFragment {
     private static func decodeOp(
         _ reader: inout ByteReader, previous: FragmentOp?, replicaCount: Int, containerCount: Int, index: Int
     ) throws(DecodingError) -> FragmentOp {
-        let context = "fragment op \(index)"
-        let head = try reader.readByte(context)
-        guard head & 0x80 == 0 else { throw DecodingError(.invalid, "\(context): reserved bit set") }
-        let replica = head & OpBit.sameReplica != 0 ? (previous?.replica ?? 0) : try reader.readVarint(max: replicaCount - 1, "\(context) replica")
+        // Built only when an error is reported: interpolating per op would cost more than decoding.
+        let context = LazyContext(index: index)
+        let head = try reader.readByte(context.description)
+        guard head & 0x80 == 0 else { throw DecodingError(.invalid, "\(context.description): reserved bit set") }
+        let replica = head & OpBit.sameReplica != 0 ? (previous?.replica ?? 0) : try reader.readVarint(max: replicaCount - 1, "\(context.description) replica")
         let counter: UInt64
         if head & OpBit.continuesCounter != 0 {
-            guard let previous, previous.replica == replica else { throw DecodingError(.invalid, "\(context): continues no op") }
+            guard let previous, previous.replica == replica else { throw DecodingError(.invalid, "\(context.description): continues no op") }
             counter = previous.counter &+ UInt64(previous.length)
         } else {
-            counter = try reader.readVarint("\(context) counter")
+            counter = try reader.readVarint("\(context.description) counter")
         }
-        guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context): counter \(counter) too large") }
-        let container = head & OpBit.sameContainer != 0 ? (previous?.container ?? 0) : try reader.readVarint(max: containerCount - 1, "\(context) container")
+        guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context.description): counter \(counter) too large") }
+        let container = head & OpBit.sameContainer != 0 ? (previous?.container ?? 0) : try reader.readVarint(max: containerCount - 1, "\(context.description) container")
         let lamport: UInt64
         if head & OpBit.continuesLamport != 0 {
-            guard let previous else { throw DecodingError(.invalid, "\(context): continues no op") }
+            guard let previous else { throw DecodingError(.invalid, "\(context.description): continues no op") }
             lamport = previous.lamport &+ UInt64(previous.length)
         } else {
-            lamport = counter &+ UInt64(bitPattern: try reader.readSigned("\(context) lamport"))
+            lamport = counter &+ UInt64(bitPattern: try reader.readSigned("\(context.description) lamport"))
         }
 
         func referenced(fromDelta delta: Int64) throws(DecodingError) -> UInt64 {
             let value = counter &+ UInt64(bitPattern: delta)
-            guard value <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context): reference counter out of range") }
+            guard value <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context.description): reference counter out of range") }
             return value
         }
         func readRefs() throws(DecodingError) -> [FragmentOp.Ref] {
-            let count = try reader.readCount("\(context) references", minimumBytesEach: 2)
+            let count = try reader.readCount("\(context.description) references", minimumBytesEach: 2)
             var refs: [FragmentOp.Ref] = []
             refs.reserveCapacity(count)
             for _ in 0..<count {
-                let replica = try reader.readVarint(max: replicaCount - 1, "\(context) reference replica")
-                let counter = try reader.readVarint("\(context) reference counter")
-                guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context): reference counter out of range") }
+                let replica = try reader.readVarint(max: replicaCount - 1, "\(context.description) reference replica")
+                let counter = try reader.readVarint("\(context.description) reference counter")
+                guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context.description): reference counter out of range") }
                 refs.append(.init(replica: replica, counter: counter))
             }
             return refs
@@ -252,85 +261,84 @@ extension DocumentFragment {
         let body: FragmentOp.Body
         switch head & OpBit.kindMask {
         case 0:
-            let flags = try reader.readByte("\(context) insert flags")
-            guard flags & 0x80 == 0 else { throw DecodingError(.invalid, "\(context): reserved insert bit") }
+            let flags = try reader.readByte("\(context.description) insert flags")
+            guard flags & 0x80 == 0 else { throw DecodingError(.invalid, "\(context.description): reserved insert bit") }
             var left: FragmentOp.Ref?
             if flags & InsertBit.leftNone == 0 {
                 if flags & InsertBit.leftPrevious != 0 {
-                    guard counter > 0 else { throw DecodingError(.invalid, "\(context): no previous item") }
+                    guard counter > 0 else { throw DecodingError(.invalid, "\(context.description): no previous item") }
                     left = .init(replica: replica, counter: counter - 1)
                 } else {
-                    let leftReplica = flags & InsertBit.leftSameReplica != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context) left replica")
-                    left = .init(replica: leftReplica, counter: try referenced(fromDelta: reader.readSigned("\(context) left")))
+                    let leftReplica = flags & InsertBit.leftSameReplica != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context.description) left replica")
+                    left = .init(replica: leftReplica, counter: try referenced(fromDelta: reader.readSigned("\(context.description) left")))
                 }
             }
             var right: FragmentOp.Ref?
             if flags & InsertBit.rightNone == 0 {
-                let rightReplica = flags & InsertBit.rightSameReplica != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context) right replica")
-                right = .init(replica: rightReplica, counter: try referenced(fromDelta: reader.readSigned("\(context) right")))
+                let rightReplica = flags & InsertBit.rightSameReplica != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context.description) right replica")
+                right = .init(replica: rightReplica, counter: try referenced(fromDelta: reader.readSigned("\(context.description) right")))
             }
             let elements: InsertContent.Elements
             if flags & InsertBit.list != 0 {
-                let count = try reader.readCount("\(context) list elements")
+                let count = try reader.readCount("\(context.description) list elements")
                 var items: [ListElement] = []
                 items.reserveCapacity(count)
                 for _ in 0..<count { items.append(try ListElement(decoding: &reader)) }
                 elements = .list(items)
             } else {
-                let text = try reader.readString("\(context) text")
-                elements = .text(text.unicodeScalars.map(\.value))
+                elements = .text(try reader.readScalars("\(context.description) text"))
             }
             var pieces: [InsertContent.Piece] = []
             if flags & InsertBit.hasPieces != 0 {
-                let count = try reader.readCount("\(context) pieces")
-                guard count > 0 else { throw DecodingError(.invalid, "\(context): empty piece list") }
+                let count = try reader.readCount("\(context.description) pieces")
+                guard count > 0 else { throw DecodingError(.invalid, "\(context.description): empty piece list") }
                 var visible = 0
                 var total = 0
                 for _ in 0..<count {
-                    let raw = try reader.readVarint("\(context) piece")
+                    let raw = try reader.readVarint("\(context.description) piece")
                     let pieceCount = Int(clamping: raw >> 1)
-                    guard pieceCount > 0, pieceCount <= reader.limits.maxElements else { throw DecodingError(.invalid, "\(context): piece of \(pieceCount) items") }
+                    guard pieceCount > 0, pieceCount <= reader.limits.maxElements else { throw DecodingError(.invalid, "\(context.description): piece of \(pieceCount) items") }
                     total += pieceCount
-                    guard total <= reader.limits.maxElements else { throw DecodingError(.limitExceeded, "\(context): too many items") }
+                    guard total <= reader.limits.maxElements else { throw DecodingError(.limitExceeded, "\(context.description): too many items") }
                     if raw & 1 == 0 { visible += pieceCount }
                     pieces.append(.init(count: pieceCount, isDeleted: raw & 1 != 0))
                 }
-                guard visible == elements.count else { throw DecodingError(.invalid, "\(context): pieces name \(visible) visible items, content has \(elements.count)") }
+                guard visible == elements.count else { throw DecodingError(.invalid, "\(context.description): pieces name \(visible) visible items, content has \(elements.count)") }
             } else {
-                guard elements.count > 0 else { throw DecodingError(.invalid, "\(context): empty insert") }
+                guard elements.count > 0 else { throw DecodingError(.invalid, "\(context.description): empty insert") }
             }
             body = .insert(left: left, right: right, content: InsertContent(elements: elements, pieces: pieces))
         case 1:
-            let count = try reader.readCount("\(context) spans", minimumBytesEach: 2)
-            guard count > 0 else { throw DecodingError(.invalid, "\(context): empty delete") }
+            let count = try reader.readCount("\(context.description) spans", minimumBytesEach: 2)
+            guard count > 0 else { throw DecodingError(.invalid, "\(context.description): empty delete") }
             var spans: [FragmentOp.Span] = []
             spans.reserveCapacity(count)
             var total = 0
             for _ in 0..<count {
-                let raw = try reader.readVarint("\(context) span")
+                let raw = try reader.readVarint("\(context.description) span")
                 let length = Int(clamping: raw >> 2)
                 total += length
-                guard length > 0, total <= reader.limits.maxElements else { throw DecodingError(.invalid, "\(context): span of \(length) items") }
-                let spanReplica = raw & 1 != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context) span replica")
-                let start = try referenced(fromDelta: reader.readSigned("\(context) span start"))
+                guard length > 0, total <= reader.limits.maxElements else { throw DecodingError(.invalid, "\(context.description): span of \(length) items") }
+                let spanReplica = raw & 1 != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context.description) span replica")
+                let start = try referenced(fromDelta: reader.readSigned("\(context.description) span start"))
                 spans.append(.init(start: .init(replica: spanReplica, counter: start), length: length, descending: raw & 2 != 0))
             }
             body = .delete(spans)
         case 2:
-            body = .mapSet(key: try reader.readString("\(context) key"), value: try MapValue(decoding: &reader))
+            body = .mapSet(key: try reader.readString("\(context.description) key"), value: try MapValue(decoding: &reader))
         case 3:
             body = .registerSet(value: try Value(decoding: &reader), supersedes: try readRefs())
         case 4:
-            body = .counterAdd(try reader.readSigned("\(context) delta"))
+            body = .counterAdd(try reader.readSigned("\(context.description) delta"))
         case 5:
             body = .setAdd(try Value(decoding: &reader))
         case 6:
             body = .setRemove(try Value(decoding: &reader), observed: try readRefs())
         default:
-            throw DecodingError(.invalid, "\(context): kind \(head & OpBit.kindMask)")
+            throw DecodingError(.invalid, "\(context.description): kind \(head & OpBit.kindMask)")
         }
         let op = FragmentOp(replica: replica, counter: counter, lamport: lamport, container: container, body: body)
-        guard counter <= ItemID.maxCounter - UInt64(op.length) else { throw DecodingError(.invalid, "\(context): counters overflow") }
+        guard counter <= ItemID.maxCounter - UInt64(op.length) else { throw DecodingError(.invalid, "\(context.description): counters overflow") }
         return op
     }
 }
@@ -384,4 +392,10 @@ extension ListElement {
         case let tag: throw DecodingError(.invalid, "list element tag \(tag)")
         }
     }
+}
+
+/// "fragment op N", built on demand.
+private struct LazyContext {
+    let index: Int
+    var description: String { "fragment op \(index)" }
 }

@@ -154,11 +154,19 @@ public struct ByteReader: ~Copyable {
     public mutating func readString(_ context: @autoclosure () -> String = "string") throws(DecodingError) -> String {
         let count = try readVarint(max: limits.maxBytes, context())
         return try withBytes(count, context()) { (raw) throws(DecodingError) -> String in
-            guard let string = String(validating: raw, as: UTF8.self) else {
-                throw DecodingError(.invalid, context() + ": not valid UTF-8")
-            }
-            return string
+            guard isValidUTF8(raw) else { throw DecodingError(.invalid, context() + ": not valid UTF-8") }
+            return String(decoding: raw, as: UTF8.self)
         }
+    }
+
+    /// A length-prefixed UTF-8 string decoded straight into Unicode scalar values (no `String`
+    /// in between), rejecting invalid UTF-8: overlong forms, surrogates, values past U+10FFFF.
+    public mutating func readScalars(_ context: @autoclosure () -> String = "text") throws(DecodingError) -> [UInt32] {
+        let count = try readVarint(max: limits.maxBytes, context())
+        guard count <= remaining else { throw DecodingError(.truncated, context()) }
+        let bytes = UnsafeRawBufferPointer(rebasing: base[offset..<offset + count])
+        offset += count
+        return try decodeUTF8Scalars(bytes, context: context())
     }
 
     public mutating func readDouble(_ context: @autoclosure () -> String = "double") throws(DecodingError) -> Double {
@@ -185,4 +193,110 @@ public func withReader<R>(
         }
     }
     return try outcome.get()
+}
+
+/// True if `bytes` is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+/// Written out rather than calling `String(validating:)`, whose generic path is slow here.
+public func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    var i = 0
+    let count = bytes.count
+    while i < count {
+        let lead = bytes[i]
+        if lead < 0x80 {
+            i += 1
+            continue
+        }
+        let length: Int
+        var value: UInt32
+        let minimum: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; value = UInt32(lead & 0x1F); minimum = 0x80
+        case 0xE0...0xEF: length = 3; value = UInt32(lead & 0x0F); minimum = 0x800
+        case 0xF0...0xF4: length = 4; value = UInt32(lead & 0x07); minimum = 0x10000
+        default: return false
+        }
+        guard i + length <= count else { return false }
+        for k in 1..<length {
+            let byte = bytes[i + k]
+            guard byte & 0xC0 == 0x80 else { return false }
+            value = value << 6 | UInt32(byte & 0x3F)
+        }
+        guard value >= minimum, value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value) else { return false }
+        i += length
+    }
+    return true
+}
+
+/// Decodes well-formed UTF-8 into scalar values, or throws (overlong forms, surrogates and
+/// values past U+10FFFF are errors).
+public func decodeUTF8Scalars(_ bytes: UnsafeRawBufferPointer, context: @autoclosure () -> String) throws(DecodingError) -> [UInt32] {
+    let count = bytes.count
+    var scalars: [UInt32] = []
+    scalars.reserveCapacity(count)
+    var i = 0
+    while i < count {
+        let lead = UInt32(bytes[i])
+        if lead < 0x80 {
+            scalars.append(lead)
+            i += 1
+            continue
+        }
+        let length: Int
+        var value: UInt32
+        let minimum: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; value = lead & 0x1F; minimum = 0x80
+        case 0xE0...0xEF: length = 3; value = lead & 0x0F; minimum = 0x800
+        case 0xF0...0xF4: length = 4; value = lead & 0x07; minimum = 0x10000
+        default: throw DecodingError(.invalid, context() + ": not valid UTF-8")
+        }
+        guard i + length <= count else { throw DecodingError(.invalid, context() + ": not valid UTF-8") }
+        for k in 1..<length {
+            let byte = UInt32(bytes[i + k])
+            guard byte & 0xC0 == 0x80 else { throw DecodingError(.invalid, context() + ": not valid UTF-8") }
+            value = value << 6 | (byte & 0x3F)
+        }
+        guard value >= minimum, value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value) else {
+            throw DecodingError(.invalid, context() + ": not valid UTF-8")
+        }
+        scalars.append(value)
+        i += length
+    }
+    return scalars
+}
+
+/// Sorts `keys` ascending and permutes `values` alongside (LSD radix sort, 11 bits per pass,
+/// skipping passes whose digit is constant). O(n) for the 64-bit packed IDs it is used on.
+func radixSort(_ keys: inout [UInt64], _ values: inout [UInt32]) {
+    let count = keys.count
+    guard count > 1 else { return }
+    var otherKeys = [UInt64](repeating: 0, count: count)
+    var otherValues = [UInt32](repeating: 0, count: count)
+    var histogram = [Int](repeating: 0, count: 2048)
+    var combinedOr: UInt64 = 0, combinedAnd: UInt64 = .max
+    for key in keys { combinedOr |= key; combinedAnd &= key }
+    let varying = combinedOr ^ combinedAnd
+    var shift: UInt64 = 0
+    while shift < 64 {
+        if (varying >> shift) & 0x7FF != 0 {
+            for i in 0..<2048 { histogram[i] = 0 }
+            for key in keys { histogram[Int((key >> shift) & 0x7FF)] += 1 }
+            var total = 0
+            for i in 0..<2048 {
+                let c = histogram[i]
+                histogram[i] = total
+                total += c
+            }
+            for i in 0..<count {
+                let digit = Int((keys[i] >> shift) & 0x7FF)
+                let position = histogram[digit]
+                histogram[digit] = position + 1
+                otherKeys[position] = keys[i]
+                otherValues[position] = values[i]
+            }
+            swap(&keys, &otherKeys)
+            swap(&values, &otherValues)
+        }
+        shift += 11
+    }
 }

@@ -12,61 +12,69 @@ extension SequenceTree {
         guard !runs.isEmpty else { return }
         let runsPerLeaf = Self.leafRunCapacity / 2
         let contentPerLeaf = Self.leafContentCapacity / 2
+        // Visible runs longer than a leaf's share are cut first (rare: big pastes).
+        var runs = runs
+        if runs.contains(where: { !$0.isDeleted && $0.count > contentPerLeaf }) {
+            var cut: [SequenceRun] = []
+            cut.reserveCapacity(runs.count + 16)
+            for var run in runs {
+                while !run.isDeleted && run.count > contentPerLeaf {
+                    var head = run
+                    head.length = Int32(contentPerLeaf)
+                    cut.append(head)
+                    run = run.suffix(from: contentPerLeaf)
+                }
+                cut.append(run)
+            }
+            runs = cut
+        }
+        // Leaf boundaries: about half a leaf of runs or of content each.
         leaves.removeAll(keepingCapacity: true)
         nodes.removeAll(keepingCapacity: true)
-        var contentOffset = 0
-        var current = Leaf()
-        var leafNumber: Int32 = 0
-        var placed: [(replica: UInt32, counter: UInt64, length: UInt64, leaf: Int32)] = []
-        placed.reserveCapacity(runs.count)
-
-        func flush() {
-            current.previous = leafNumber - 1
-            current.next = -1
-            leaves.append(current)
-            if leafNumber > 0 { leaves[Int(leafNumber - 1)].next = leafNumber }
-            leafNumber += 1
-            current = Leaf()
-        }
-
-        for var run in runs {
-            while true {
-                let room = contentPerLeaf - current.content.count
-                // A visible run longer than the room left is cut; the rest continues in the next leaf.
-                if !run.isDeleted && run.count > room && room > 0 && current.content.count + run.count > Self.leafContentCapacity {
-                    var head = run
-                    head.length = Int32(room)
-                    append(head)
-                    flush()
-                    run = run.suffix(from: room)
-                    continue
+        leaves.reserveCapacity(runs.count / runsPerLeaf + content.count / contentPerLeaf + 2)
+        var keys: [UInt64] = []
+        var leafOfRun: [Int32] = []
+        keys.reserveCapacity(runs.count)
+        leafOfRun.reserveCapacity(runs.count)
+        var runStart = 0
+        var contentStart = 0
+        runs.withUnsafeBufferPointer { runs in
+            while runStart < runs.count {
+                var runEnd = runStart
+                var visible = 0
+                var total = 0
+                while runEnd < runs.count && runEnd - runStart < runsPerLeaf && visible < contentPerLeaf {
+                    visible += runs[runEnd].visibleCount
+                    total += runs[runEnd].count
+                    runEnd += 1
                 }
-                append(run)
-                if current.runs.count >= runsPerLeaf || current.content.count >= contentPerLeaf { flush() }
-                break
+                let number = Int32(leaves.count)
+                var leaf = Leaf()
+                leaf.runs = Array(runs[runStart..<runEnd])
+                leaf.content = Array(content[contentStart..<contentStart + visible])
+                leaf.total = total
+                leaf.measure = measure(of: leaf.content)
+                leaf.previous = number - 1
+                leaf.next = runEnd < runs.count ? number + 1 : -1
+                leaves.append(leaf)
+                for r in runStart..<runEnd {
+                    keys.append(runs[r].id.raw)
+                    leafOfRun.append(number)
+                }
+                runStart = runEnd
+                contentStart += visible
             }
         }
-        if !current.runs.isEmpty || leaves.isEmpty { flush() }
-
-        func append(_ run: SequenceRun) {
-            current.runs.append(run)
-            if !run.isDeleted {
-                current.content.append(contentsOf: content[contentOffset..<contentOffset + run.count])
-                contentOffset += run.count
-            }
-            current.total += run.count
-            placed.append((run.id.replica, run.id.counter, UInt64(run.length), leafNumber))
-        }
-
-        // Measures, counts.
-        runCount = 0
-        for index in leaves.indices {
-            leaves[index].measure = measure(of: leaves[index].content)
-            runCount += leaves[index].runs.count
-        }
+        if leaves.isEmpty { leaves.append(Leaf()) }
+        runCount = runs.count
         visibleCount = content.count
-        totalCount = leaves.reduce(0) { $0 + $1.total }
-        measureCount = leaves.reduce(0) { $0 + $1.measure }
+        var total = 0, measured = 0
+        for leaf in leaves {
+            total += leaf.total
+            measured += leaf.measure
+        }
+        totalCount = total
+        measureCount = measured
 
         // Internal levels, bottom-up.
         var level: [(child: Int32, counts: Counts)] = leaves.indices.map {
@@ -101,16 +109,22 @@ extension SequenceTree {
         nodes[Int(root)].slot = 0
 
         // The ID index, per replica in counter order; overlapping runs mean corrupt input.
-        placed.sort { $0.replica != $1.replica ? $0.replica < $1.replica : $0.counter < $1.counter }
-        var previousEnd: (replica: UInt32, end: UInt64)?
-        for entry in placed {
-            if let previousEnd, previousEnd.replica == entry.replica, entry.counter < previousEnd.end {
-                throw DecodingError(.invalid, "two runs claim item \(entry.replica):\(entry.counter)")
+        var order = (0..<keys.count).map { UInt32(truncatingIfNeeded: $0) }
+        radixSort(&keys, &order)
+        var previousEnd: UInt64 = 0
+        var previousReplica: UInt32 = .max
+        for (position, key) in zip(order, keys) {
+            let run = runs[Int(position)]
+            let item = ItemID(raw: key)
+            if item.replica == previousReplica && item.counter < previousEnd {
+                throw DecodingError(.invalid, "two runs claim item \(item)")
             }
-            previousEnd = (entry.replica, entry.counter + entry.length)
-            ensureReplica(entry.replica)
-            if index[Int(entry.replica)].lastValue != entry.leaf {
-                index[Int(entry.replica)].append(start: entry.counter, value: entry.leaf)
+            previousReplica = item.replica
+            previousEnd = item.counter + UInt64(run.length)
+            let leaf = leafOfRun[Int(position)]
+            ensureReplica(item.replica)
+            if index[Int(item.replica)].lastValue != leaf {
+                index[Int(item.replica)].append(start: item.counter, value: leaf)
             }
         }
     }

@@ -43,15 +43,20 @@ extension SequenceTree {
     ///   O(k log n) for k concurrent runs scanned.
     @discardableResult
     mutating func integrate(
-        _ run: SequenceRun, content: [Element], wantsPosition: Bool = true, precedes: (UInt32, UInt32) -> Bool
+        _ run: SequenceRun, content: some Collection<Element>, wantsPosition: Bool = true, precedes: (UInt32, UInt32) -> Bool
     ) throws(IntegrationError) -> Int {
         var leftLocation: Location?
-        var left = -1
         if !run.originLeft.isNone {
             guard let location = locate(run.originLeft) else { throw .unknownOrigin(run.originLeft) }
             leftLocation = location
-            left = fullIndex(of: location)
         }
+        // The common case: nothing was inserted concurrently between the origins, so the right
+        // origin is still the item right after the left one (FugueMax puts the run there too).
+        if (leftLocation.map(itemAfter) ?? firstItem) == run.originRight {
+            let landed = insert(run, content: content, after: leftLocation)
+            return wantsPosition ? leafStart(landed.leaf).visible + landed.contentOffset : 0
+        }
+        let left = leftLocation.map { fullIndex(of: $0) } ?? -1
         var right = totalCount
         if !run.originRight.isNone {
             guard let index = fullIndex(of: run.originRight) else { throw .unknownOrigin(run.originRight) }
