@@ -33,17 +33,23 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Pure values: identities, clocks, version vectors, CRDTs, documents, codecs. No I/O.
         .target(name: "ZincCore", dependencies: ["CZlib"]),
+        // The protocol: wire format and pure state machines (membership, sync). No I/O.
+        .target(name: "ZincProtocol", dependencies: ["ZincCore"]),
+        // A deterministic simulator of whole trees over a faulty network (test support and
+        // `zinc simulate`).
+        .target(name: "ZincSimulator", dependencies: ["ZincProtocol", "ZincCore"]),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
         .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "CZeroMQBench", "CZlib"]),
         .executableTarget(
             name: "ZincCLI",
             dependencies: [
-                "ZeroMQ", "ZincBench",
+                "ZeroMQ", "ZincBench", "ZincSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ZincProtocolTests", dependencies: ["ZincProtocol", "ZincSimulator", "ZincCore"]),
         .testTarget(
             name: "ZincCoreTests",
             dependencies: ["ZincCore", "ZincBench", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -10,7 +10,7 @@ struct ZincCommand: AsyncParsableCommand {
         drive them. Every command has its own --help with examples.
         """,
         version: ZincVersion.string,
-        subcommands: [VersionCommand.self, BenchCommand.self]
+        subcommands: [VersionCommand.self, SimulateCommand.self, BenchCommand.self]
     )
 }
 

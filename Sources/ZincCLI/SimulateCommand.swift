@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import ZeroMQ
+import ZincSimulator
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run the protocol on simulated trees over a faulty network, with virtual time.",
+        discussion: """
+        Each seed runs --nodes nodes of the real protocol core with random edits while the
+        network drops, duplicates, reorders and delays messages, nodes crash and restart, and
+        partitions open and heal. Afterwards it checks that every live node holds identical
+        documents, no edit that reached a survivor was lost, there is exactly one root, and the
+        tree has no cycle and no orphan. A failing seed is printed; replay it with --seed.
+
+        Examples:
+          zinc simulate --seeds 1000
+          zinc simulate --seeds 10000 --nodes 50
+          zinc simulate --seed 1234 --verbose
+        """
+    )
+
+    @Option(help: "Run this one seed.") var seed: UInt64?
+    @Option(help: "Run this many seeds (from --first).") var seeds = 100
+    @Option(help: "The first seed of a range.") var first: UInt64 = 1
+    @Option(help: "Nodes per run.") var nodes = 8
+    @Option(help: "Children per host before redirecting.") var fanout = 3
+    @Option(help: "Documents per run.") var documents = 2
+    @Option(help: "Virtual seconds of faults and edits.") var duration = 12.0
+    @Option(help: "Virtual seconds to heal and converge afterwards.") var settle = 12.0
+    @Option(help: "Edits per virtual second.") var editRate = 15.0
+    @Option(help: "Fault mix: standard or none.") var faults = "standard"
+    @Option(help: "Parallel workers (default: one per core).") var jobs: Int?
+    @Flag(help: "Print each run's event log (use with --seed).") var verbose = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard nodes >= 2 && nodes <= 500 else { throw ValidationError("--nodes must be between 2 and 500") }
+        guard fanout >= 1 else { throw ValidationError("--fanout must be at least 1") }
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard ["standard", "none"].contains(faults) else { throw ValidationError("--faults must be standard or none") }
+        guard duration > 0 && settle > 0 else { throw ValidationError("--duration and --settle must be positive") }
+    }
+
+    func configuration(seed: UInt64) -> SimulationConfiguration {
+        var configuration = SimulationConfiguration(seed: seed)
+        configuration.nodes = nodes
+        configuration.fanout = fanout
+        configuration.documents = documents
+        configuration.duration = .milliseconds(Int64(duration * 1000))
+        configuration.settle = .milliseconds(Int64(settle * 1000))
+        configuration.editRate = editRate
+        configuration.faults = faults == "none" ? .none : .standard
+        return configuration
+    }
+
+    func run() throws {
+        let list: [UInt64] = seed.map { [$0] } ?? (0..<UInt64(seeds)).map { first + $0 }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, list.count))
+        let next = Atomic<Int>(0)
+        let results = Mutex<[SimulationResult]>([])
+        let verbose = self.verbose
+        let threads = (0..<workers).map { worker in
+            IOThread(name: "simulate-\(worker)") { [self] in
+                while true {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    guard index < list.count else { return }
+                    let result = Simulator.run(configuration(seed: list[index]), log: verbose ? { print($0) } : nil)
+                    if !result.passed && !json { print(result.summary) }
+                    results.withLock { $0.append(result) }
+                }
+            }
+        }
+        threads.forEach { $0.join() }
+        let elapsed = clock.now - start
+        let all = results.withLock { $0 }.sorted { $0.seed < $1.seed }
+        let failed = all.filter { !$0.passed }
+        if json {
+            let object: [String: Any] = [
+                "seeds": all.count, "failed": failed.map(\.seed), "seconds": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                "nodes": nodes, "crashes": all.reduce(0) { $0 + $1.crashes }, "promotions": all.reduce(0) { $0 + $1.promotions },
+                "partitions": all.reduce(0) { $0 + $1.partitions }, "edits": all.reduce(0) { $0 + $1.edits },
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            if list.count == 1, let only = all.first { print(only.summary) }
+            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.edits }) edits)")
+            if !failed.isEmpty { print("failing seeds: \(failed.map { String($0.seed) }.joined(separator: " "))") }
+        }
+        if !failed.isEmpty { throw ExitCode(1) }
+    }
+}

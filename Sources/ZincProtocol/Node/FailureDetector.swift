@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A phi-accrual failure detector (Hayashibara et al.), fed by the arrival of any message from
+/// one peer, with time passed in. φ measures how surprising the current silence is given the
+/// recent intervals; the peer is *suspected* above one threshold and *dead* above a higher one.
+///
+/// A floor on the standard deviation and an "acceptable pause" keep a machine under load (or a
+/// garbage-collecting peer) from being declared dead on one late heartbeat; a closed connection
+/// is strong evidence and can be reported with ``noteDisconnect(at:)`` to shorten the wait.
+public struct FailureDetector: Sendable, Hashable {
+    public struct Settings: Sendable, Hashable {
+        /// φ above which the peer is suspected.
+        public var suspectThreshold: Double = 3
+        /// φ above which the peer is declared dead.
+        public var deadThreshold: Double = 8
+        /// Intervals remembered.
+        public var window = 64
+        /// The least standard deviation assumed (jitter on a quiet loopback is tiny).
+        public var minimumDeviation: Duration = .milliseconds(60)
+        /// Silence added to the expected interval before φ grows (scheduling hiccups).
+        public var acceptablePause: Duration = .milliseconds(250)
+        /// With the connection seen closed, the peer is dead after this much silence.
+        public var deadAfterDisconnect: Duration = .milliseconds(300)
+        /// Without any heartbeat history, dead after this much silence.
+        public var bootstrapTimeout: Duration = .seconds(2)
+
+        public init() {}
+    }
+
+    public enum Status: Sendable, Hashable {
+        case alive, suspect, dead
+    }
+
+    public var settings: Settings
+    private var intervals: [Double] = []
+    private var next = 0
+    private var sum = 0.0
+    private var squares = 0.0
+    public private(set) var lastHeard: Duration
+    private var disconnectedAt: Duration?
+
+    public init(settings: Settings = Settings(), now: Duration) {
+        self.settings = settings
+        lastHeard = now
+    }
+
+    /// Any message from the peer arrived.
+    public mutating func heartbeat(at now: Duration) {
+        let interval = seconds(now - lastHeard)
+        lastHeard = now
+        disconnectedAt = nil
+        guard interval > 0 else { return }
+        if intervals.count < settings.window {
+            intervals.append(interval)
+        } else {
+            let old = intervals[next]
+            sum -= old
+            squares -= old * old
+            intervals[next] = interval
+            next = (next + 1) % settings.window
+        }
+        sum += interval
+        squares += interval * interval
+    }
+
+    /// The transport saw the connection close (libzmq's monitor: disconnected).
+    public mutating func noteDisconnect(at now: Duration) {
+        if disconnectedAt == nil { disconnectedAt = now }
+    }
+
+    /// φ at `now`.
+    public func phi(at now: Duration) -> Double {
+        let silence = seconds(now - lastHeard)
+        guard intervals.count >= 2 else {
+            return silence >= seconds(settings.bootstrapTimeout) ? .infinity : silence / seconds(settings.bootstrapTimeout) * settings.suspectThreshold
+        }
+        let count = Double(intervals.count)
+        let mean = sum / count
+        let variance = max(0, squares / count - mean * mean)
+        let deviation = max(variance.squareRoot(), seconds(settings.minimumDeviation))
+        let expected = mean + seconds(settings.acceptablePause)
+        // φ = -log10(P(silence ≥ t)) for a normal distribution, via the logistic approximation.
+        let y = (silence - expected) / deviation
+        let e = exp(-y * (1.5976 + 0.070566 * y * y))
+        let probability = silence > expected ? e / (1 + e) : 1 - 1 / (1 + e)
+        return -log10(max(probability, 1e-300))
+    }
+
+    public func status(at now: Duration) -> Status {
+        if let disconnectedAt, now - disconnectedAt >= settings.deadAfterDisconnect, now - lastHeard >= settings.deadAfterDisconnect {
+            return .dead
+        }
+        let phi = phi(at: now)
+        if phi >= settings.deadThreshold { return .dead }
+        if phi >= settings.suspectThreshold { return .suspect }
+        return .alive
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        let (whole, fraction) = duration.components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}

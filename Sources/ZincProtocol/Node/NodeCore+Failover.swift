@@ -1,0 +1,221 @@
+import ZincCore
+
+/// Re-attaching after the parent died, in order of preference.
+struct Failover: Sendable {
+    enum Stage: Sendable {
+        /// Joining the siblings ranked ahead of us, one after the other.
+        case candidates
+        /// We are the successor, joining the grandparent; if it is gone too, we become root.
+        case grandparent
+    }
+
+    var stage: Stage
+    /// Siblings to try (lowest rank first), each given ``NodeCore/candidateTimeout`` to answer.
+    var candidates: [ChildEntry]
+    var index = 0
+    var since: Duration
+}
+
+/// Failure detection, promotion, tree healing and split-brain merging (docs/protocol.md,
+/// "Failover"). Safety rests on the CRDTs: a wrong decision here costs a detour, never data.
+extension NodeCore {
+    /// How long a candidate successor has to send its beacon before the next one is tried.
+    static var candidateTimeout: Duration { .milliseconds(800) }
+    /// How often a root probes one address for another root.
+    static var probeInterval: Duration { .seconds(1) }
+    /// How long a probe waits for a beacon.
+    static var probeTimeout: Duration { .milliseconds(500) }
+
+    /// The transport saw the connection to the parent close (a monitor event): strong
+    /// evidence, shortening detection to the configured grace period.
+    public mutating func parentDisconnected(now: Duration) {
+        if case .joined(let parentID, let endpoints, var detector) = parent {
+            detector.noteDisconnect(at: now)
+            parent = .joined(id: parentID, endpoints: endpoints, detector: detector)
+        }
+    }
+
+    func detectFailuresImpl(now: Duration) -> (parentStatus: FailureDetector.Status?, deadChildren: [ReplicaID]) {
+        var status: FailureDetector.Status?
+        if case .joined(_, _, let detector) = parent { status = detector.status(at: now) }
+        let dead = children.filter { $0.value.welcomed && $0.value.detector.status(at: now) == .dead }.map(\.key).sorted()
+        return (status, dead)
+    }
+
+    mutating func detectFailures(now: Duration) -> [NodeDirective] {
+        var out: [NodeDirective] = []
+        let (status, dead) = detectFailuresImpl(now: now)
+        for child in dead {
+            counters.childFailures += 1
+            out += removeChild(child, reason: "failure detector: silent for \(now - (children[child]?.detector.lastHeard ?? now))")
+        }
+        switch status {
+        case .dead?:
+            out += parentDied(now: now)
+        case .suspect?:
+            if !parentSuspected, let parentID = parent.joinedID {
+                parentSuspected = true
+                out.append(.event(.parentSuspected(parentID)))
+            }
+        case .alive?:
+            parentSuspected = false
+        case nil:
+            break
+        }
+        out += advanceFailover(now: now)
+        out += probe(now: now)
+        return out
+    }
+
+    /// Drops the parent and tells the documents.
+    mutating func loseParent(reason: String) -> [NodeDirective] {
+        if let endpoints = parent.endpoints { rememberPeer(endpoints.publish) }
+        parent = .none
+        parentSuspected = false
+        var out: [NodeDirective] = [.disconnectParent]
+        for document in documents.sorted() { out.append(.document(document, .parentLost)) }
+        return out
+    }
+
+    /// The parent is dead: find the successor among the siblings (the lowest rank that can
+    /// host); be it, or join it.
+    mutating func parentDied(now: Duration) -> [NodeDirective] {
+        guard let lost = parent.joinedID else { return [] }
+        counters.parentFailures += 1
+        var out = loseParent(reason: "failed")
+        out.append(.event(.parentLost(lost, reason: "failure detector")))
+        family.lostParent = true
+        let hosts = family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { $0.rank < $1.rank }
+        let ahead = hosts.prefix { $0.id != id }
+        if ahead.isEmpty || (configuration.endpoints == nil && hosts.isEmpty) {
+            if configuration.endpoints != nil {
+                out += becomeSuccessor(now: now)
+            } else if let first = configuration.join.first {
+                // A node that cannot host and has no sibling to go to starts over.
+                out += connect(toPublish: first, now: now)
+            }
+            return out
+        }
+        failover = Failover(stage: .candidates, candidates: Array(ahead), since: now)
+        if let first = ahead.first?.endpoints {
+            out += connect(toPublish: first.publish, now: now)
+        }
+        return out
+    }
+
+    /// Moves to the next candidate when the current one did not answer in time.
+    mutating func advanceFailover(now: Duration) -> [NodeDirective] {
+        guard var state = failover, case .awaitingBeacon = parent, now - state.since >= Self.candidateTimeout else { return [] }
+        if state.stage == .grandparent {
+            // The grandparent is unreachable too: become the root of a new term.
+            failover = nil
+            parent = .none
+            return [.disconnectParent] + becomeRoot(now: now)
+        }
+        state.index += 1
+        state.since = now
+        if state.index < state.candidates.count, let endpoints = state.candidates[state.index].endpoints {
+            failover = state
+            return [.disconnectParent] + connect(toPublish: endpoints.publish, now: now)
+        }
+        // Every candidate ahead of us is gone too: we are the successor.
+        failover = nil
+        parent = .none
+        return [.disconnectParent] + (configuration.endpoints != nil ? becomeSuccessor(now: now) : [])
+    }
+
+    /// This node takes its dead parent's place: its siblings will join it; it re-attaches to
+    /// the grandparent, or becomes the root of a new term.
+    mutating func becomeSuccessor(now: Duration) -> [NodeDirective] {
+        counters.promotions += 1
+        failover = nil
+        if let grandparent = family.grandparent {
+            family.lostParent = true
+            failover = Failover(stage: .grandparent, candidates: [], since: now)
+            return [.event(.promoted(term: term, asRoot: false))] + connect(toPublish: grandparent.publish, now: now)
+        }
+        return becomeRoot(now: now)
+    }
+
+    /// Starts a new term as root.
+    mutating func becomeRoot(now: Duration) -> [NodeDirective] {
+        noteTerm(term + 1)
+        setRoot(id, depth: 0)
+        ancestors = []
+        family = Family()
+        var out: [NodeDirective] = [.event(.promoted(term: term, asRoot: true))]
+        if let beacon { out.append(.setBeacon(beacon)) }
+        return out
+    }
+
+    // MARK: - Split brain
+
+    /// Remembers an address to probe later for other roots.
+    mutating func rememberPeer(_ publish: String) {
+        if let own = configuration.endpoints?.publish, own == publish { return }
+        if !probeTargets.contains(publish) {
+            probeTargets.append(publish)
+            if probeTargets.count > 32 { probeTargets.removeFirst() }
+        }
+    }
+
+    /// A root looks at one known address per interval: is there another root out there?
+    mutating func probe(now: Duration) -> [NodeDirective] {
+        if case .probing(_, let since) = parent {
+            guard now - since >= Self.probeTimeout else { return [] }
+            parent = .none
+            return [.disconnectParent]
+        }
+        guard case .none = parent, failover == nil, now - lastProbe >= Self.probeInterval else { return [] }
+        var targets = probeTargets
+        for seed in configuration.join where !targets.contains(seed) && seed != configuration.endpoints?.publish { targets.append(seed) }
+        guard !targets.isEmpty else { return [] }
+        lastProbe = now
+        let target = targets[nextProbe % targets.count]
+        nextProbe += 1
+        parent = .probing(publish: target, since: now)
+        return [.connectSubscriber(target)]
+    }
+
+    /// The probed node's beacon: same tree, or a rival root to merge with.
+    mutating func probed(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+        guard case .probing = parent else { return [] }
+        if beacon.root == root || beacon.node == id || beacon.path.contains(id) {
+            parent = .none
+            return [.disconnectParent]
+        }
+        // The tree with the higher (term, root ID) wins; the other root joins it.
+        if (beacon.term, beacon.root) > (term, root) {
+            counters.merges += 1
+            parent = .awaitingBeacon(publish: beacon.endpoints.publish, since: now)
+            var out: [NodeDirective] = [.event(.mergedInto(root: beacon.root, term: beacon.term))]
+            out += receiveBeacon(beacon, now: now)
+            return out
+        }
+        // We win: invite the other side's root (through the node we reached).
+        parent = .none
+        guard let endpoints = configuration.endpoints else { return [.disconnectParent] }
+        let invitation = MergeInvitation(root: root, endpoints: endpoints, term: term)
+        // The PUSH socket stays connected until the next connect: disconnecting at once could
+        // discard the invitation before it leaves.
+        return [
+            .disconnectParent,
+            .connectPusher(beacon.endpoints.pull),
+            .push(control(.mergeInvitation, invitation.encoded, topic: .node(beacon.node))),
+        ]
+    }
+
+    /// Another root invites us: join it if it wins, pass the invitation up if we are not root.
+    mutating func receiveMergeInvitation(_ invitation: MergeInvitation, now: Duration) -> [NodeDirective] {
+        guard invitation.root != root, invitation.root != id else { return [] }
+        if isJoined {
+            return [.push(control(.mergeInvitation, invitation.encoded, topic: .node(id)))]
+        }
+        guard (invitation.term, invitation.root) > (term, root) else { return [] }
+        counters.merges += 1
+        var out: [NodeDirective] = [.event(.mergedInto(root: invitation.root, term: invitation.term))]
+        if case .probing = parent { out.append(.disconnectParent) }
+        out += connect(toPublish: invitation.endpoints.publish, now: now)
+        return out
+    }
+}

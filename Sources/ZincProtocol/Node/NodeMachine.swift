@@ -1,0 +1,177 @@
+public import ZincCore
+
+/// A whole node as one pure state machine: its ``NodeCore`` (membership and routing) and the
+/// ``DocumentSync`` of every document it replicates. Inputs in, socket-level directives out;
+/// it never emits ``NodeDirective/document(_:_:)`` (those are handled inside). The runtime's
+/// listener and the deterministic simulator both drive exactly this type.
+public struct NodeMachine: Sendable {
+    public private(set) var core: NodeCore
+    public private(set) var documents: [String: DocumentSync] = [:]
+    public var settings: SyncSettings
+    public var documentLimits: DocumentLimits
+    /// The replica ID this node edits new documents as. It must never be reused with a fresh
+    /// (empty) history: counters would repeat and peers would drop the new edits as duplicates.
+    /// Nodes that lost their state therefore start with a new one.
+    public let documentReplica: ReplicaID
+    /// Documents whose content changed since the last ``takeChangedDocuments()``.
+    public private(set) var changedDocuments: Set<String> = []
+
+    public init(
+        configuration: NodeConfiguration, settings: SyncSettings = SyncSettings(), documentLimits: DocumentLimits = .default,
+        documents: [String: Document] = [:], documentReplica: ReplicaID? = nil
+    ) {
+        core = NodeCore(configuration: configuration)
+        self.documentReplica = documentReplica ?? documents.values.first?.replica ?? ReplicaID.random()
+        self.settings = settings
+        self.documentLimits = documentLimits
+        for (id, document) in documents {
+            self.documents[id] = DocumentSync(id: id, document: document, settings: settings)
+        }
+    }
+
+    public var id: ReplicaID { core.id }
+
+    public func context(now: Duration) -> RouteContext { core.context(now: now) }
+
+    // MARK: - Inputs
+
+    public mutating func start(now: Duration) -> [NodeDirective] {
+        var out = core.start(now: now)
+        for id in documents.keys.sorted() { out += core.open(id, now: now) }
+        return expand(out, now: now)
+    }
+
+    /// A message from the SUB or PULL socket, already decoded.
+    public mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [NodeDirective] {
+        expand(core.receive(message, via: channel, now: now), now: now)
+    }
+
+    public mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+        expand(core.receiveBeacon(beacon, now: now), now: now)
+    }
+
+    public mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
+        expand(core.subscriptionChanged(prefix, subscribed: subscribed, now: now), now: now)
+    }
+
+    public mutating func parentDisconnected(now: Duration) {
+        core.parentDisconnected(now: now)
+    }
+
+    public mutating func tick(now: Duration) -> [NodeDirective] {
+        var out = core.tick(now: now, digests: digests)
+        let context = core.context(now: now)
+        for id in documents.keys.sorted() {
+            guard var sync = documents[id] else { continue }
+            let produced = sync.tick(context)
+            documents[id] = sync
+            out += produced.compactMap(core.route)
+        }
+        return expand(out, now: now)
+    }
+
+    /// Opens (starts replicating) a document.
+    public mutating func open(_ document: String, now: Duration) -> [NodeDirective] {
+        expand(core.open(document, now: now), now: now)
+    }
+
+    /// A local edit of `document` (opened if needed). Returns the committed fragment.
+    public mutating func edit(
+        _ document: String, now: Duration, mergingUndo: Bool = false, _ body: (inout Document) throws -> Void
+    ) throws -> (fragment: DocumentFragment, directives: [NodeDirective]) {
+        var out = open(document, now: now)
+        guard var sync = documents[document] else { throw DocumentError(.invalidOperation, "document \(document) is not valid") }
+        let context = core.context(now: now)
+        let result = try sync.edit(context, mergingUndo: mergingUndo, body)
+        documents[document] = sync
+        changedDocuments.insert(document)
+        out += expand(result.outgoing.compactMap(core.route), now: now)
+        return (result.fragment, out)
+    }
+
+    /// Runs `body` on a document (undo, redo, settings) and publishes what it committed.
+    public mutating func withDocument<R>(_ document: String, now: Duration, _ body: (inout Document) throws -> R) rethrows -> (R, [NodeDirective]) {
+        guard var sync = documents[document] else { return (try body(&scratch), []) }
+        let before = sync.document.localOperationCount
+        let result = try sync.withDocument(body)
+        let after = sync.document.localOperationCount
+        var out: [NodeDirective] = []
+        if after > before {
+            let fragment = sync.document.fragment(of: sync.replica, counters: before..<after)
+            out = expand(sync.publish(fragment, core.context(now: now)).compactMap(core.route), now: now)
+            changedDocuments.insert(document)
+        }
+        documents[document] = sync
+        return (result, out)
+    }
+
+    private var scratch = Document()
+
+    /// Shares this node's presence in a document.
+    public mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
+        guard var sync = documents[document] else { return [] }
+        let out = sync.updatePresence(update, core.context(now: now))
+        documents[document] = sync
+        return expand(out.compactMap(core.route), now: now)
+    }
+
+    /// Sends an application message.
+    public mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
+        core.send(channel: channel, routing: routing, body: body)
+    }
+
+    public mutating func leave(now: Duration) -> [NodeDirective] {
+        core.leave(now: now)
+    }
+
+    /// The documents changed since the last call (for observers).
+    public mutating func takeChangedDocuments() -> Set<String> {
+        defer { changedDocuments.removeAll() }
+        return changedDocuments
+    }
+
+    public var digests: [DocumentDigest] { documents.keys.sorted().compactMap { documents[$0]?.digest } }
+
+    // MARK: - Expansion
+
+    private func newDocument() -> Document {
+        Document(replica: documentReplica, limits: documentLimits)
+    }
+
+    /// Runs document events through the documents until only socket work is left.
+    private mutating func expand(_ directives: [NodeDirective], now: Duration) -> [NodeDirective] {
+        var out: [NodeDirective] = []
+        var queue = directives[...]
+        while let directive = queue.popFirst() {
+            guard case .document(let id, let event) = directive else {
+                out.append(directive)
+                continue
+            }
+            let context = core.context(now: now)
+            if documents[id] == nil {
+                documents[id] = DocumentSync(id: id, document: newDocument(), settings: settings)
+            }
+            guard var sync = documents[id] else { continue }
+            var produced: [Outgoing] = []
+            switch event {
+            case .open:
+                break
+            case .message(let message, let peer):
+                let before = sync.document.versionVector.totalOperations
+                produced = sync.receive(message, from: peer, context)
+                if sync.document.versionVector.totalOperations != before || message.header.type == .presence { changedDocuments.insert(id) }
+            case .digest(let digest, let peer):
+                produced = sync.observe(digest, from: peer, context)
+            case .parentJoined:
+                produced = sync.parentJoined(context)
+            case .parentLost:
+                sync.parentGone()
+            case .childGone(let child):
+                sync.childGone(child)
+            }
+            documents[id] = sync
+            out += produced.compactMap(core.route)
+        }
+        return out
+    }
+}

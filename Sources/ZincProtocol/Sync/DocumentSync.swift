@@ -1,0 +1,487 @@
+public import ZincCore
+
+/// One document's synchronisation, as a pure state machine: events in (local commits, messages
+/// from the parent or a child, heartbeat digests, ticks), messages out. No sockets, no clocks:
+/// the caller passes the time and executes the ``Outgoing`` messages.
+///
+/// Rules (docs/protocol.md, "Document synchronisation"):
+/// - a local commit goes to the parent and to the children;
+/// - a delta is applied; if it brought anything new it is relayed on: down to the children,
+///   and up to the parent when it came from a child; a node drops its own echo by origin and
+///   every duplicate by op ID;
+/// - sync: `syncRequest(my version)` → `syncReply(your version, what I lack)` → `delta(what you
+///   lack)`; large replies travel as chunked, acknowledged transfers;
+/// - this node's own operations stay in its log (the outbox) and are pushed again whenever it
+///   (re)joins a parent, until the parent's version vector covers them.
+public struct DocumentSync: Sendable {
+    public let id: String
+    public private(set) var document: Document
+    public private(set) var presence: PresenceStore
+    public var settings: SyncSettings
+    public private(set) var counters = SyncCounters()
+
+    /// How many of this node's own operations the parent is known to hold.
+    public private(set) var parentAcknowledged: UInt64 = 0
+    private var digestMismatchSince: [Peer: Duration] = [:]
+    private var lastRepair: [Peer: Duration] = [:]
+    private var outgoing: [UInt64: OutgoingTransfer] = [:]
+    private var incoming: [UInt64: IncomingTransfer] = [:]
+    private var nextTransfer: UInt64 = 1
+    private var localPresenceClock: UInt64 = 0
+
+    public init(id: String, document: Document, settings: SyncSettings = SyncSettings()) {
+        self.id = id
+        self.document = document
+        self.settings = settings
+        self.presence = PresenceStore(timeout: settings.presenceTimeout)
+    }
+
+    public var replica: ReplicaID { document.replica }
+    public var topic: Topic { .document(id) }
+
+    /// A digest of the document's version, for heartbeats.
+    public var digest: DocumentDigest {
+        let version = document.versionVector
+        return DocumentDigest(document: id, digest: version.digest, operations: version.totalOperations)
+    }
+
+    // MARK: - Local changes
+
+    /// Edits the document locally (the closure's changes become operations of this replica),
+    /// and returns the fragment plus the messages that carry it to the tree.
+    public mutating func edit(
+        _ context: RouteContext, mergingUndo: Bool = false, _ body: (inout Document) throws -> Void
+    ) rethrows -> (fragment: DocumentFragment, outgoing: [Outgoing]) {
+        document.commit()
+        try body(&document)
+        let fragment = document.commitFragment(mergingUndo: mergingUndo)
+        return (fragment, publish(fragment, context))
+    }
+
+    /// Sends a fragment this replica just committed (made through `document` directly, e.g. by
+    /// undo) to the tree.
+    public mutating func publish(_ fragment: DocumentFragment, _ context: RouteContext) -> [Outgoing] {
+        guard !fragment.isEmpty else { return [] }
+        counters.localOperations += UInt64(fragment.operationCount)
+        let message = delta(fragment.encoded(omittingAuthor: replica), origin: replica, context)
+        var out: [Outgoing] = []
+        if context.hasChildren { out.append(Outgoing(.children, message)) }
+        if context.hasParent { out.append(Outgoing(.parent, message)) }
+        return out
+    }
+
+    /// Mutable access to the document for local work that does not go through ``edit`` (undo,
+    /// redo, observation settings). Call ``publish(_:_:)`` with what it committed.
+    public mutating func withDocument<R>(_ body: (inout Document) throws -> R) rethrows -> R {
+        try body(&document)
+    }
+
+    /// Shares this replica's presence (cursor, name...).
+    public mutating func updatePresence(_ update: (inout Presence) -> Void, _ context: RouteContext) -> [Outgoing] {
+        localPresenceClock += 1
+        var mine = Presence(replica: replica, clock: localPresenceClock)
+        update(&mine)
+        mine.replica = replica
+        mine.clock = localPresenceClock
+        let message = WireMessage(
+            topic: topic,
+            header: MessageHeader(type: .presence, origin: replica, sender: context.node, lamport: document.lamport, term: context.term),
+            payload: mine.encoded())
+        var out: [Outgoing] = []
+        if context.hasChildren { out.append(Outgoing(.children, message)) }
+        if context.hasParent { out.append(Outgoing(.parent, message)) }
+        return out
+    }
+
+    // MARK: - Incoming messages
+
+    /// Handles a document message from the tree.
+    public mutating func receive(_ message: WireMessage, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        switch message.header.type {
+        case .delta: return receiveDelta(message, from: peer, context)
+        case .syncRequest:
+            guard let request = decode(SyncRequest.self, message) else { return [] }
+            return answer(request, from: peer, context)
+        case .syncReply:
+            guard let reply = decode(SyncReply.self, message) else { return [] }
+            return receiveReply(reply, from: peer, context)
+        case .transferChunk:
+            guard let chunk = decode(TransferChunk.self, message) else { return [] }
+            return receiveChunk(chunk, from: peer, context)
+        case .transferAck:
+            guard let ack = decode(TransferAck.self, message) else { return [] }
+            return receiveAck(ack, from: peer, context)
+        case .presence:
+            return receivePresence(message, from: peer, context)
+        default:
+            counters.badMessages += 1
+            return []
+        }
+    }
+
+    private mutating func decode<P: WirePayload>(_ type: P.Type, _ message: WireMessage) -> P? {
+        do throws(DecodingError) {
+            let payload = try P(decoding: message.payload, limits: document.limits.decoding)
+            return payload
+        } catch {
+            counters.badMessages += 1
+            counters.lastProblem = "\(message.header.type) from \(message.header.sender.shortDescription): \(error)"
+            return nil
+        }
+    }
+
+    private mutating func receiveDelta(_ message: WireMessage, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        if message.header.origin == replica {
+            counters.echoesDropped += 1
+            return []
+        }
+        let report: ApplyReport
+        do {
+            report = try document.apply(encoded: message.payload, author: message.header.origin)
+        } catch {
+            counters.badMessages += 1
+            counters.lastProblem = "delta from \(message.header.sender.shortDescription): \(error)"
+            return []
+        }
+        record(report)
+        // Relay only what was new here: duplicates stop, so nothing circulates.
+        guard report.applied > 0 || report.held > 0 else { return [] }
+        var relayed = message
+        relayed.header.sender = context.node
+        relayed.header.term = context.term
+        var out: [Outgoing] = []
+        if context.hasChildren { out.append(Outgoing(.children, relayed)) }
+        if case .child = peer, context.hasParent { out.append(Outgoing(.parent, relayed)) }
+        return out
+    }
+
+    private mutating func record(_ report: ApplyReport) {
+        counters.operationsApplied += UInt64(report.applied)
+        counters.duplicateOperations += UInt64(report.duplicates)
+        counters.operationsRejected += UInt64(report.rejected)
+        if report.rejected > 0 { counters.lastProblem = report.rejectionReasons.first }
+        counters.held = UInt64(document.pendingOperationCount)
+    }
+
+    // MARK: - Sync
+
+    /// Starts a sync with a peer: "this is what I have".
+    public func syncRequest(to peer: Peer, _ context: RouteContext) -> Outgoing {
+        let request = SyncRequest(document: id, version: document.versionVector)
+        return Outgoing(Destination(peer), control(.syncRequest, request.encoded, context))
+    }
+
+    /// This node just (re)joined a parent: push its own operations the parent may lack (the
+    /// outbox), and ask the parent for what it lacks itself.
+    public mutating func parentJoined(_ context: RouteContext) -> [Outgoing] {
+        var out: [Outgoing] = []
+        let mine = document.localOperationCount
+        if mine > parentAcknowledged {
+            let fragment = document.fragment(of: replica, counters: parentAcknowledged..<mine)
+            if !fragment.isEmpty { out.append(Outgoing(.parent, delta(fragment.encoded(omittingAuthor: replica), origin: replica, context))) }
+        }
+        out.append(syncRequest(to: .parent, context))
+        lastRepair[.parent] = context.now
+        return out
+    }
+
+    /// A child left or died: forget its transfers.
+    public mutating func childGone(_ child: ReplicaID) {
+        outgoing = outgoing.filter { $0.value.peer != .child(child) }
+        digestMismatchSince[.child(child)] = nil
+        lastRepair[.child(child)] = nil
+    }
+
+    /// The parent changed: transfers from the old one are void.
+    public mutating func parentGone() {
+        incoming = incoming.filter { $0.value.peer != .parent }
+        outgoing = outgoing.filter { $0.value.peer != .parent }
+        digestMismatchSince[.parent] = nil
+    }
+
+    private mutating func answer(_ request: SyncRequest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        counters.syncRequestsAnswered += 1
+        let mine = document.versionVector
+        let missing = document.fragment(since: request.version)
+        let bytes = missing.isEmpty ? [] : missing.encoded()
+        if bytes.count <= settings.inlineReplyLimit {
+            let reply = SyncReply(document: id, version: mine, fragment: bytes)
+            return [Outgoing(Destination(peer), control(.syncReply, reply.encoded, context))]
+        }
+        // Too big for one message: a joiner with nothing gets a snapshot, others the fragment,
+        // chunked and flow-controlled.
+        let reply = SyncReply(document: id, version: mine, fragment: [], transferFollows: true)
+        var out = [Outgoing(Destination(peer), control(.syncReply, reply.encoded, context))]
+        let payload = request.version.isEmpty ? document.encodedSnapshot() : bytes
+        out += startTransfer(payload, kind: request.version.isEmpty ? .snapshot : .fragment, covering: mine, to: peer, context)
+        return out
+    }
+
+    private mutating func receiveReply(_ reply: SyncReply, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        counters.syncRepliesReceived += 1
+        if !reply.fragment.isEmpty {
+            do {
+                record(try document.apply(encoded: reply.fragment))
+                counters.repairedOperations += 1
+            } catch {
+                counters.badMessages += 1
+                counters.lastProblem = "sync reply from \(peer): \(error)"
+            }
+        }
+        return afterLearning(reply.version, of: peer, context, waitForTransfer: reply.transferFollows)
+    }
+
+    /// We now know `version`, the peer's state: note acknowledgements and send what it lacks.
+    private mutating func afterLearning(_ version: VersionVector, of peer: Peer, _ context: RouteContext, waitForTransfer: Bool) -> [Outgoing] {
+        if peer == .parent { parentAcknowledged = max(parentAcknowledged, version[replica]) }
+        digestMismatchSince[peer] = nil
+        let lacking = document.fragment(since: version)
+        guard !lacking.isEmpty else { return [] }
+        let bytes = lacking.encoded()
+        if bytes.count <= settings.inlineReplyLimit {
+            return [Outgoing(Destination(peer), delta(bytes, origin: context.node, context))]
+        }
+        return startTransfer(bytes, kind: .fragment, covering: document.versionVector, to: peer, context)
+    }
+
+    /// A peer's heartbeat digest for this document: a mismatch that lasts starts a repair.
+    public mutating func observe(_ digest: DocumentDigest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        let mine = self.digest
+        guard mine.digest != digest.digest else {
+            digestMismatchSince[peer] = nil
+            return []
+        }
+        let since = digestMismatchSince[peer] ?? context.now
+        digestMismatchSince[peer] = since
+        guard context.now - since >= settings.repairDelay else { return [] }
+        if let last = lastRepair[peer], context.now - last < settings.repairInterval { return [] }
+        lastRepair[peer] = context.now
+        counters.repairsStarted += 1
+        return [syncRequest(to: peer, context)]
+    }
+
+    // MARK: - Transfers
+
+    private mutating func startTransfer(_ bytes: [UInt8], kind: TransferKind, covering: VersionVector, to peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        guard outgoing.count < settings.maxTransfers else {
+            counters.transfersRefused += 1
+            return []
+        }
+        let transfer = OutgoingTransfer(id: nextTransfer, peer: peer, kind: kind, covering: covering, bytes: bytes, chunkSize: settings.chunkSize)
+        nextTransfer += 1
+        outgoing[transfer.id] = transfer
+        counters.transfersStarted += 1
+        return pump(transfer.id, context)
+    }
+
+    /// Sends the chunks the window allows.
+    private mutating func pump(_ id: UInt64, _ context: RouteContext) -> [Outgoing] {
+        guard var transfer = outgoing[id] else { return [] }
+        var out: [Outgoing] = []
+        while transfer.nextToSend < transfer.chunkCount && transfer.nextToSend < transfer.acknowledged + UInt32(settings.window) {
+            out.append(Outgoing(Destination(transfer.peer), chunkMessage(transfer, index: transfer.nextToSend, context)))
+            transfer.nextToSend += 1
+            transfer.lastSent = context.now
+        }
+        outgoing[id] = transfer
+        return out
+    }
+
+    private func chunkMessage(_ transfer: OutgoingTransfer, index: UInt32, _ context: RouteContext) -> WireMessage {
+        let start = Int(index) * transfer.chunkSize
+        let end = min(transfer.bytes.count, start + transfer.chunkSize)
+        let chunk = TransferChunk(
+            transfer: transfer.id, document: id, index: index, count: transfer.chunkCount, kind: transfer.kind,
+            totalSize: UInt64(transfer.bytes.count), covering: index == 0 ? transfer.covering : VersionVector(),
+            bytes: Array(transfer.bytes[start..<end]))
+        return control(.transferChunk, chunk.encoded, context)
+    }
+
+    private mutating func receiveAck(_ ack: TransferAck, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        guard var transfer = outgoing[ack.transfer], transfer.peer == peer else { return [] }
+        if ack.next >= transfer.chunkCount {
+            outgoing[ack.transfer] = nil
+            counters.transfersCompleted += 1
+            return []
+        }
+        if ack.next > transfer.acknowledged {
+            transfer.acknowledged = ack.next
+            transfer.retries = 0
+        }
+        outgoing[ack.transfer] = transfer
+        return pump(ack.transfer, context)
+    }
+
+    private mutating func receiveChunk(_ chunk: TransferChunk, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        var transfer = incoming[chunk.transfer] ?? {
+            IncomingTransfer(peer: peer, count: chunk.count, kind: chunk.kind, totalSize: chunk.totalSize)
+        }()
+        guard transfer.peer == peer, transfer.count == chunk.count, transfer.kind == chunk.kind,
+              chunk.totalSize <= UInt64(settings.maxTransferBytes), transfer.totalSize == chunk.totalSize
+        else {
+            counters.badMessages += 1
+            return []
+        }
+        if incoming[chunk.transfer] == nil && incoming.count >= settings.maxTransfers {
+            counters.transfersRefused += 1
+            return []
+        }
+        transfer.lastHeard = context.now
+        if chunk.index == transfer.next {
+            if chunk.index == 0 { transfer.covering = chunk.covering }
+            transfer.bytes.append(contentsOf: chunk.bytes)
+            transfer.next += 1
+            guard transfer.bytes.count <= Int(transfer.totalSize) else {
+                incoming[chunk.transfer] = nil
+                counters.badMessages += 1
+                return []
+            }
+        }
+        let ack = TransferAck(transfer: chunk.transfer, document: id, next: transfer.next)
+        var out = [Outgoing(Destination(peer), control(.transferAck, ack.encoded, context))]
+        if transfer.next == transfer.count {
+            incoming[chunk.transfer] = nil
+            out += complete(transfer, from: peer, context)
+        } else {
+            incoming[chunk.transfer] = transfer
+        }
+        return out
+    }
+
+    private mutating func complete(_ transfer: IncomingTransfer, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        guard transfer.bytes.count == Int(transfer.totalSize) else {
+            counters.badMessages += 1
+            return []
+        }
+        do {
+            switch transfer.kind {
+            case .snapshot:
+                let loaded = try Document(snapshot: transfer.bytes, replica: replica, limits: document.limits)
+                record(try document.merge(loaded))
+            case .fragment:
+                record(try document.apply(encoded: transfer.bytes))
+            }
+            counters.transfersCompleted += 1
+        } catch {
+            counters.badMessages += 1
+            counters.lastProblem = "transfer from \(peer): \(error)"
+            return []
+        }
+        return afterLearning(transfer.covering, of: peer, context, waitForTransfer: false)
+    }
+
+    /// Timers: resend stalled chunks, drop dead transfers, expire presence.
+    public mutating func tick(_ context: RouteContext) -> [Outgoing] {
+        var out: [Outgoing] = []
+        // Sorted: dictionary order is seeded per process, and replays must be exact.
+        for id in outgoing.keys.sorted() {
+            guard var transfer = outgoing[id], context.now - transfer.lastSent >= settings.chunkTimeout else { continue }
+            transfer.retries += 1
+            if transfer.retries > settings.maxChunkRetries {
+                outgoing[id] = nil
+                counters.transfersAbandoned += 1
+                continue
+            }
+            transfer.nextToSend = transfer.acknowledged
+            outgoing[id] = transfer
+            out += pump(id, context)
+        }
+        for id in incoming.keys.sorted() where incoming[id].map({ context.now - $0.lastHeard >= settings.incomingTransferTimeout }) == true {
+            incoming[id] = nil
+            counters.transfersAbandoned += 1
+        }
+        presence.expire(now: context.now)
+        return out
+    }
+
+    // MARK: - Presence
+
+    private mutating func receivePresence(_ message: WireMessage, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        guard message.header.origin != replica else { return [] }
+        let update: Presence
+        do throws(DecodingError) {
+            update = try Presence(decoding: message.payload, limits: document.limits.decoding)
+        } catch {
+            counters.badMessages += 1
+            return []
+        }
+        guard update.replica == message.header.origin, presence.update(update, now: context.now) else { return [] }
+        var relayed = message
+        relayed.header.sender = context.node
+        var out: [Outgoing] = []
+        if context.hasChildren { out.append(Outgoing(.children, relayed)) }
+        if case .child = peer, context.hasParent { out.append(Outgoing(.parent, relayed)) }
+        return out
+    }
+
+    // MARK: - Messages
+
+    private func delta(_ bytes: [UInt8], origin: ReplicaID, _ context: RouteContext) -> WireMessage {
+        WireMessage(
+            topic: topic,
+            header: MessageHeader(type: .delta, origin: origin, sender: context.node, lamport: document.lamport, term: context.term),
+            payload: bytes)
+    }
+
+    private func control(_ type: MessageType, _ payload: [UInt8], _ context: RouteContext) -> WireMessage {
+        WireMessage(
+            topic: topic,
+            header: MessageHeader(type: type, origin: context.node, sender: context.node, lamport: document.lamport, term: context.term),
+            payload: payload)
+    }
+}
+
+/// Counts of what a document's sync did, for status and metrics.
+public struct SyncCounters: Sendable, Hashable {
+    public var localOperations: UInt64 = 0
+    public var operationsApplied: UInt64 = 0
+    public var duplicateOperations: UInt64 = 0
+    public var operationsRejected: UInt64 = 0
+    public var held: UInt64 = 0
+    public var echoesDropped: UInt64 = 0
+    public var badMessages: UInt64 = 0
+    public var syncRequestsAnswered: UInt64 = 0
+    public var syncRepliesReceived: UInt64 = 0
+    public var repairsStarted: UInt64 = 0
+    public var repairedOperations: UInt64 = 0
+    public var transfersStarted: UInt64 = 0
+    public var transfersCompleted: UInt64 = 0
+    public var transfersAbandoned: UInt64 = 0
+    public var transfersRefused: UInt64 = 0
+    public var lastProblem: String?
+}
+
+struct OutgoingTransfer: Sendable {
+    let id: UInt64
+    let peer: Peer
+    let kind: TransferKind
+    let covering: VersionVector
+    let bytes: [UInt8]
+    let chunkSize: Int
+    var acknowledged: UInt32 = 0
+    var nextToSend: UInt32 = 0
+    var lastSent: Duration = .zero
+    var retries = 0
+
+    init(id: UInt64, peer: Peer, kind: TransferKind, covering: VersionVector, bytes: [UInt8], chunkSize: Int) {
+        self.id = id
+        self.peer = peer
+        self.kind = kind
+        self.covering = covering
+        self.bytes = bytes
+        self.chunkSize = chunkSize
+    }
+
+    var chunkCount: UInt32 { UInt32(max(1, (bytes.count + chunkSize - 1) / chunkSize)) }
+}
+
+struct IncomingTransfer: Sendable {
+    let peer: Peer
+    let count: UInt32
+    let kind: TransferKind
+    let totalSize: UInt64
+    var covering = VersionVector()
+    var bytes: [UInt8] = []
+    var next: UInt32 = 0
+    var lastHeard: Duration = .zero
+}

@@ -1,0 +1,113 @@
+public import ZincCore
+
+/// The kinds of message Zinc exchanges (docs/protocol.md, "Message types").
+public enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Document operations (payload: an encoded fragment whose author is the header's origin).
+    case delta = 1
+    /// A client asks to join a host.
+    case join = 2
+    /// A host accepts a joiner (directed).
+    case welcome = 3
+    /// A host sends a joiner elsewhere (directed).
+    case redirect = 4
+    /// "Here is my version vector of a document; send me what I lack."
+    case syncRequest = 5
+    /// The answer: the responder's version vector and the operations the requester lacks.
+    case syncReply = 6
+    /// One chunk of a large snapshot or fragment (directed, flow-controlled).
+    case transferChunk = 7
+    /// A receiver's acknowledgement of transfer chunks.
+    case transferAck = 8
+    /// Liveness and state summary: down from a host (tree topic) or up from a client.
+    case heartbeat = 9
+    /// A replica's ephemeral presence in a document.
+    case presence = 10
+    /// An application message.
+    case application = 11
+    /// A node leaves the tree cleanly.
+    case leave = 12
+    /// A root invites another root (and its tree) to join it (split-brain merge).
+    case mergeInvitation = 13
+
+    public var description: String {
+        switch self {
+        case .delta: "delta"
+        case .join: "join"
+        case .welcome: "welcome"
+        case .redirect: "redirect"
+        case .syncRequest: "syncRequest"
+        case .syncReply: "syncReply"
+        case .transferChunk: "transferChunk"
+        case .transferAck: "transferAck"
+        case .heartbeat: "heartbeat"
+        case .presence: "presence"
+        case .application: "application"
+        case .leave: "leave"
+        case .mergeInvitation: "mergeInvitation"
+        }
+    }
+}
+
+/// The second frame of every message: 56 bytes, big-endian.
+///
+/// ```
+///  0  magic 0x5A ('Z')        1  version (1)        2  type        3  flags
+///  4  origin replica (16)     20 sender node (16)
+/// 36  Lamport time (u64)      44 term (u64)         52 payload length (u32)
+/// ```
+/// `origin` made the content (a delta's author); `sender` is the node that sent this hop.
+public struct MessageHeader: Hashable, Sendable {
+    public static let size = 56
+    public static let magic: UInt8 = 0x5A
+    public static let version: UInt8 = 1
+
+    public var type: MessageType
+    public var flags: UInt8
+    public var origin: ReplicaID
+    public var sender: ReplicaID
+    public var lamport: UInt64
+    public var term: UInt64
+    public var payloadLength: UInt32
+
+    public init(type: MessageType, flags: UInt8 = 0, origin: ReplicaID, sender: ReplicaID, lamport: UInt64, term: UInt64, payloadLength: UInt32 = 0) {
+        self.type = type
+        self.flags = flags
+        self.origin = origin
+        self.sender = sender
+        self.lamport = lamport
+        self.term = term
+        self.payloadLength = payloadLength
+    }
+
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: Self.size)
+        writer.write(Self.magic)
+        writer.write(Self.version)
+        writer.write(type.rawValue)
+        writer.write(flags)
+        writer.write(origin)
+        writer.write(sender)
+        writer.write(uint64: lamport)
+        writer.write(uint64: term)
+        writer.write(uint32: payloadLength)
+        return writer.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(DecodingError) {
+        guard bytes.count == Self.size else { throw DecodingError(.invalid, "header of \(bytes.count) bytes, expected \(Self.size)") }
+        self = try withReader(bytes) { (reader) throws(DecodingError) -> MessageHeader in
+            guard try reader.readByte("magic") == Self.magic else { throw DecodingError(.invalid, "bad magic: not a Zinc message") }
+            let version = try reader.readByte("version")
+            guard version == Self.version else { throw DecodingError(.unsupportedVersion, "protocol version \(version)") }
+            let raw = try reader.readByte("type")
+            guard let type = MessageType(rawValue: raw) else { throw DecodingError(.invalid, "unknown message type \(raw)") }
+            let flags = try reader.readByte("flags")
+            let origin = try reader.readReplicaID("origin")
+            let sender = try reader.readReplicaID("sender")
+            let lamport = try reader.readUInt64("lamport")
+            let term = try reader.readUInt64("term")
+            let length = try reader.readUInt32("payload length")
+            return MessageHeader(type: type, flags: flags, origin: origin, sender: sender, lamport: lamport, term: term, payloadLength: length)
+        }
+    }
+}

@@ -1,0 +1,479 @@
+import ZincCore
+import ZincProtocol
+
+/// Runs N nodes of the real protocol core (``NodeMachine``) in virtual time over a seeded,
+/// faulty network, then checks what must hold after healing: identical documents on every
+/// live node, no edit lost that reached a survivor, exactly one root, a tree without cycles or
+/// orphans. The same seed replays the same run exactly.
+public enum Simulator {
+    public static func run(_ configuration: SimulationConfiguration, log: ((String) -> Void)? = nil) -> SimulationResult {
+        let world = World(configuration, log: log)
+        world.run()
+        return world.check()
+    }
+}
+
+/// One node of the simulation and its simulated sockets.
+struct SimulatedNode {
+    let index: Int
+    let id: ReplicaID
+    let endpoints: Endpoints
+    var join: [String]
+    var machine: NodeMachine?
+    var incarnation = 0
+    /// The publisher whose PUB our SUB is attached to, and the one we are connecting to.
+    var subscribedTo: Int?
+    var connecting: Int?
+    var pushTo: Int?
+    var subscriptions: Set<[UInt8]> = []
+    var beacon: Beacon?
+    /// Nodes whose SUB is attached to our PUB.
+    var subscribers: Set<Int> = []
+    /// Documents kept across a crash (the data directory), if any.
+    var persisted: [String: Document] = [:]
+
+    var isAlive: Bool { machine != nil }
+}
+
+enum SimulationEvent {
+    case start(Int, incarnation: Int)
+    case tick(Int, incarnation: Int)
+    case attach(subscriber: Int, incarnation: Int, publisher: Int)
+    case deliver(to: Int, incarnation: Int, channel: Channel, frames: [[UInt8]])
+    case beacon(to: Int, incarnation: Int, frame: [UInt8])
+    case subscription(publisher: Int, incarnation: Int, prefix: [UInt8], subscribed: Bool)
+    case disconnected(Int, incarnation: Int, from: Int)
+    case edit
+    case crash(Int)
+    case restart(Int)
+    case partition(Duration)
+    case heal
+}
+
+final class World {
+    let configuration: SimulationConfiguration
+    var random: SimulationRandom
+    var queue = EventQueue<SimulationEvent>()
+    var now: Duration = .zero
+    var nodes: [SimulatedNode] = []
+    var indexOfPublish: [String: Int] = [:]
+    var indexOfPull: [String: Int] = [:]
+    /// Group of each node while partitioned.
+    var groups: [Int]?
+    var result: SimulationResult
+    var edits: [(author: Int, replica: ReplicaID, document: String, counter: UInt64)] = []
+    let logger: ((String) -> Void)?
+    let documentNames: [String]
+
+    init(_ configuration: SimulationConfiguration, log: ((String) -> Void)?) {
+        self.configuration = configuration
+        self.logger = log
+        random = SimulationRandom(seed: configuration.seed)
+        result = SimulationResult(seed: configuration.seed)
+        documentNames = (0..<max(1, configuration.documents)).map { "doc-\($0)" }
+        for index in 0..<configuration.nodes {
+            let id = ReplicaID.random(using: &random)
+            let endpoints = Endpoints(publish: "sim://n\(index)/pub", pull: "sim://n\(index)/pull")
+            // Seeds: every other node, in a per-node order, as `zinc cluster` configures them
+            // (node 0 first, so the tree starts around it).
+            var others = (1..<configuration.nodes).filter { $0 != index }
+            others.shuffle(using: &random)
+            let seeds = index == 0 ? [] : (["sim://n0/pub"] + others.map { "sim://n\($0)/pub" })
+            nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds))
+            indexOfPublish[endpoints.publish] = index
+            indexOfPull[endpoints.pull] = index
+        }
+    }
+
+    // MARK: - Running
+
+    func run() {
+        let end = configuration.duration + configuration.settle
+        for index in nodes.indices {
+            let at = index == 0 ? Duration.zero : random.duration(.zero, .milliseconds(1500))
+            boot(index, at: at)
+        }
+        scheduleEdits()
+        scheduleFaults()
+        queue.push(.heal, at: configuration.duration)
+        while let (time, event) = queue.pop(), time <= end {
+            now = time
+            result.events += 1
+            handle(event)
+        }
+        now = end
+    }
+
+    private func boot(_ index: Int, at time: Duration) {
+        var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].endpoints, join: nodes[index].join)
+        configuration.fanout = self.configuration.fanout
+        // A node that lost its documents must edit under a new replica ID (counters restart).
+        let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
+        nodes[index].machine = NodeMachine(configuration: configuration, documents: nodes[index].persisted, documentReplica: replica)
+        nodes[index].incarnation += 1
+        nodes[index].subscribedTo = nil
+        nodes[index].connecting = nil
+        nodes[index].pushTo = nil
+        nodes[index].subscriptions = []
+        nodes[index].subscribers = []
+        nodes[index].beacon = nil
+        queue.push(.start(index, incarnation: nodes[index].incarnation), at: time)
+    }
+
+    private func scheduleEdits() {
+        guard configuration.editRate > 0 else { return }
+        var time = Duration.zero
+        let mean = 1.0 / configuration.editRate
+        while true {
+            time += .milliseconds(Int64(-mean * 1000 * log(max(1e-9, Double(random.next() >> 11) / Double(1 << 53)))))
+            guard time < configuration.duration else { break }
+            queue.push(.edit, at: time)
+        }
+    }
+
+    private func scheduleFaults() {
+        let faults = configuration.faults
+        let crashes = poisson(faults.crashes)
+        for _ in 0..<crashes {
+            let node = random.int(0..<nodes.count)
+            let at = random.duration(.seconds(2), configuration.duration)
+            queue.push(.crash(node), at: at)
+            if random.chance(faults.restart) {
+                let back = at + random.duration(.milliseconds(500), .seconds(4))
+                if back < configuration.duration { queue.push(.restart(node), at: back) }
+            }
+        }
+        for _ in 0..<poisson(faults.partitions) {
+            let at = random.duration(.seconds(2), configuration.duration)
+            queue.push(.partition(random.seconds(faults.partitionDuration)), at: at)
+        }
+    }
+
+    private func poisson(_ mean: Double) -> Int {
+        guard mean > 0 else { return 0 }
+        var count = 0
+        var product = Double(random.next() >> 11) / Double(1 << 53)
+        let limit = exp(-mean)
+        while product > limit {
+            count += 1
+            product *= Double(random.next() >> 11) / Double(1 << 53)
+        }
+        return count
+    }
+
+    // MARK: - Events
+
+    private func handle(_ event: SimulationEvent) {
+        switch event {
+        case .start(let index, let incarnation):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
+            let directives = nodes[index].machine!.start(now: now)
+            execute(directives, for: index)
+            queue.push(.tick(index, incarnation: incarnation), at: now + configuration.tick)
+        case .tick(let index, let incarnation):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
+            let directives = nodes[index].machine!.tick(now: now)
+            execute(directives, for: index)
+            queue.push(.tick(index, incarnation: incarnation), at: now + configuration.tick)
+        case .attach(let subscriber, let incarnation, let publisher):
+            attach(subscriber, incarnation: incarnation, to: publisher)
+        case .deliver(let index, let incarnation, let channel, let frames):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
+            result.deliveries += 1
+            guard let message = try? WireMessage(frames: frames, maxPayload: 64 << 20) else { return }
+            let directives = nodes[index].machine!.receive(message, via: channel, now: now)
+            execute(directives, for: index)
+        case .beacon(let index, let incarnation, let frame):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, let beacon = try? Beacon(frame: frame) else { return }
+            let directives = nodes[index].machine!.receiveBeacon(beacon, now: now)
+            execute(directives, for: index)
+        case .subscription(let publisher, let incarnation, let prefix, let subscribed):
+            guard nodes[publisher].incarnation == incarnation, nodes[publisher].machine != nil else { return }
+            let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
+            execute(directives, for: publisher)
+        case .disconnected(let index, let incarnation, let from):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, nodes[index].subscribedTo == from else { return }
+            nodes[index].machine!.parentDisconnected(now: now)
+        case .edit:
+            edit()
+        case .crash(let index):
+            crash(index)
+        case .restart(let index):
+            guard nodes[index].machine == nil else { return }
+            result.restarts += 1
+            trace("restart n\(index) \(nodes[index].persisted.isEmpty ? "empty" : "with its documents")")
+            boot(index, at: now)
+        case .partition(let length):
+            guard groups == nil, nodes.count >= 2 else { return }
+            var assignment = nodes.indices.map { _ in random.int(0..<2) }
+            if Set(assignment).count < 2 { assignment[random.int(0..<nodes.count)] ^= 1 }
+            groups = assignment
+            result.partitions += 1
+            trace("partition \(assignment.enumerated().filter { $0.element == 0 }.map { "n\($0.offset)" }.joined(separator: ",")) | rest")
+            let healAt = min(now + length, configuration.duration)
+            queue.push(.heal, at: healAt)
+        case .heal:
+            if groups != nil { trace("heal") }
+            groups = nil
+        }
+    }
+
+    private func trace(_ text: @autoclosure () -> String) {
+        logger?("[\(format(now))] \(text())")
+    }
+
+    private func format(_ duration: Duration) -> String {
+        let ms = nanoseconds(duration) / 1_000_000
+        return "\(ms / 1000).\(String(ms % 1000).leftPadded(3))s"
+    }
+
+    // MARK: - Network
+
+    private func reachable(_ a: Int, _ b: Int) -> Bool {
+        guard let groups else { return true }
+        return groups[a] == groups[b]
+    }
+
+    private func latency() -> Duration {
+        var delay = random.duration(configuration.faults.minimumLatency, configuration.faults.maximumLatency)
+        if random.chance(configuration.faults.reorder) { delay += random.duration(.zero, configuration.faults.reorderDelay) }
+        return delay
+    }
+
+    private func transmit(_ frames: [[UInt8]], from sender: Int, to receiver: Int, channel: Channel) {
+        guard nodes[receiver].isAlive, reachable(sender, receiver) else {
+            result.dropped += 1
+            return
+        }
+        if random.chance(configuration.faults.drop) {
+            result.dropped += 1
+            return
+        }
+        let incarnation = nodes[receiver].incarnation
+        queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames), at: now + latency())
+        if random.chance(configuration.faults.duplicate) {
+            queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames), at: now + latency())
+        }
+    }
+
+    private func attach(_ subscriber: Int, incarnation: Int, to publisher: Int) {
+        guard nodes[subscriber].incarnation == incarnation, nodes[subscriber].isAlive, nodes[subscriber].connecting == publisher else { return }
+        guard nodes[publisher].isAlive, reachable(subscriber, publisher) else {
+            // libzmq keeps reconnecting in the background.
+            queue.push(.attach(subscriber: subscriber, incarnation: incarnation, publisher: publisher), at: now + .milliseconds(100))
+            return
+        }
+        nodes[subscriber].connecting = nil
+        nodes[subscriber].subscribedTo = publisher
+        nodes[publisher].subscribers.insert(subscriber)
+        let publisherIncarnation = nodes[publisher].incarnation
+        // The XPUB attaches the pipe and queues its welcome; the SUB's subscriptions follow.
+        if let beacon = nodes[publisher].beacon {
+            queue.push(.beacon(to: subscriber, incarnation: incarnation, frame: beacon.frame), at: now + latency())
+        }
+        for prefix in nodes[subscriber].subscriptions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            queue.push(.subscription(publisher: publisher, incarnation: publisherIncarnation, prefix: prefix, subscribed: true), at: now + latency())
+        }
+    }
+
+    private func detach(_ index: Int) {
+        if let publisher = nodes[index].subscribedTo {
+            nodes[publisher].subscribers.remove(index)
+            if nodes[publisher].isAlive {
+                for prefix in nodes[index].subscriptions where prefix.first == 0x4E {
+                    queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false), at: now + latency())
+                }
+            }
+        }
+        nodes[index].subscribedTo = nil
+        nodes[index].connecting = nil
+        nodes[index].pushTo = nil
+    }
+
+    private func execute(_ directives: [NodeDirective], for index: Int) {
+        for directive in directives {
+            switch directive {
+            case .connectSubscriber(let address):
+                detach(index)
+                guard let publisher = indexOfPublish[address] else { continue }
+                nodes[index].connecting = publisher
+                queue.push(.attach(subscriber: index, incarnation: nodes[index].incarnation, publisher: publisher), at: now + latency())
+            case .connectPusher(let address):
+                nodes[index].pushTo = indexOfPull[address]
+            case .disconnectParent:
+                detach(index)
+            case .subscribe(let prefix):
+                guard nodes[index].subscriptions.insert(prefix).inserted else { continue }
+                if let publisher = nodes[index].subscribedTo, nodes[publisher].isAlive {
+                    queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: true), at: now + latency())
+                }
+            case .unsubscribe(let prefix):
+                nodes[index].subscriptions.remove(prefix)
+            case .publish(let message):
+                let frames = message.frames
+                let topic = frames[0]
+                for subscriber in nodes[index].subscribers.sorted() where nodes[subscriber].subscribedTo == index {
+                    if nodes[subscriber].subscriptions.contains(where: { topic.starts(with: $0) }) {
+                        transmit(frames, from: index, to: subscriber, channel: .subscriber)
+                    }
+                }
+            case .push(let message):
+                guard let target = nodes[index].pushTo else { continue }
+                transmit(message.frames, from: index, to: target, channel: .puller)
+            case .setBeacon(let beacon):
+                nodes[index].beacon = beacon
+            case .deliver:
+                break
+            case .event(let event):
+                switch event {
+                case .promoted: result.promotions += 1
+                case .mergedInto: result.merges += 1
+                default: break
+                }
+                trace("n\(index) \(event)")
+            case .document:
+                break
+            }
+        }
+    }
+
+    // MARK: - Faults and edits
+
+    private func crash(_ index: Int) {
+        guard nodes[index].isAlive else { return }
+        let live = nodes.filter(\.isAlive).count
+        guard live > max(2, nodes.count * 6 / 10) else { return }
+        result.crashes += 1
+        trace("crash n\(index)")
+        let keep = random.chance(configuration.faults.persistence)
+        nodes[index].persisted = keep ? (nodes[index].machine?.documents.mapValues(\.document) ?? [:]) : [:]
+        nodes[index].machine = nil
+        detach(index)
+        // The kernel closes the sockets: attached subscribers see the disconnect, if they can.
+        for subscriber in nodes[index].subscribers.sorted() where nodes[subscriber].subscribedTo == index {
+            if reachable(index, subscriber) {
+                queue.push(.disconnected(subscriber, incarnation: nodes[subscriber].incarnation, from: index), at: now + latency())
+            }
+        }
+        nodes[index].subscribers = []
+    }
+
+    private func edit() {
+        let live = nodes.indices.filter { nodes[$0].isAlive }
+        guard !live.isEmpty else { return }
+        let index = live[random.int(0..<live.count)]
+        let document = documentNames[random.int(0..<documentNames.count)]
+        let words = ["a", "bc", "def ", "😀", "中", "\n"]
+        let word = words[random.int(0..<words.count)]
+        let roll = random.next()
+        guard var machine = nodes[index].machine else { return }
+        let before = machine.documents[document]?.document.localOperationCount ?? 0
+        do {
+            let (_, directives) = try machine.edit(document, now: now) { doc in
+                let length = doc.length()
+                if length > 4 && roll % 4 == 0 {
+                    let start = Int(roll >> 8) % (length - 1)
+                    try doc.delete(start..<min(length, start + 1 + Int(roll >> 20) % 3))
+                } else {
+                    try doc.insert(word, at: Int(roll >> 8) % (length + 1))
+                }
+            }
+            nodes[index].machine = machine
+            let after = machine.documents[document]?.document.localOperationCount ?? 0
+            let replica = machine.documentReplica
+            for counter in before..<after { edits.append((index, replica, document, counter)) }
+            result.edits += Int(after - before)
+            execute(directives, for: index)
+        } catch {
+            nodes[index].machine = machine
+        }
+    }
+
+    // MARK: - Checks
+
+    func check() -> SimulationResult {
+        var result = self.result
+        let live = nodes.indices.filter { nodes[$0].isAlive }
+        result.liveNodes = live.count
+        guard let first = live.first, let reference = nodes[first].machine else {
+            result.failures.append("no live node")
+            return result
+        }
+        // Documents: identical everywhere.
+        let names = Set(live.flatMap { nodes[$0].machine!.documents.keys })
+        var differing = 0
+        for name in names.sorted() {
+            let expected = reference.documents[name]
+            for index in live {
+                if differing >= 4 { break }
+                guard let mine = nodes[index].machine!.documents[name] else {
+                    result.failures.append("n\(index) never got \(name)")
+                    continue
+                }
+                if mine.document.versionVector != expected?.document.versionVector {
+                    differing += 1
+                    result.failures.append("n\(index) \(name) version \(mine.document.versionVector) ≠ n\(first) \(expected?.document.versionVector.description ?? "none")")
+                } else if mine.document.canonicalContent() != expected?.document.canonicalContent() {
+                    differing += 1
+                    result.failures.append("n\(index) \(name) content differs from n\(first) at the same version")
+                }
+            }
+        }
+        // Edits: every edit is in the survivors' documents unless it died with its author.
+        var missingEdits = 0
+        for edit in edits {
+            let author = edit.replica
+            let present = reference.documents[edit.document]?.document.versionVector[author] ?? 0 > edit.counter
+            if !present {
+                if nodes[edit.author].isAlive && nodes[edit.author].machine!.documents[edit.document].map({ $0.document.versionVector[author] > edit.counter }) == true {
+                    missingEdits += 1
+                    if missingEdits <= 3 {
+                        result.failures.append("edit \(author.shortDescription)@\(edit.counter) in \(edit.document) is at its live author n\(edit.author) but not at n\(first)")
+                    }
+                } else {
+                    result.editsLostWithAuthor += 1
+                }
+            }
+        }
+        if missingEdits > 3 { result.failures.append("… \(missingEdits) edits in all are missing at n\(first)") }
+        // Tree: one root, every parent live and aware of its child, no cycles.
+        let indexOfID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.index) })
+        let roots = live.filter { nodes[$0].machine!.core.parentID == nil }
+        result.roots = roots.count
+        if roots.count != 1 {
+            result.failures.append("\(roots.count) roots: \(roots.map { "n\($0)" }.joined(separator: ", "))")
+        }
+        for index in live {
+            var seen: Set<Int> = [index]
+            var current = index
+            while let parentID = nodes[current].machine?.core.parentID {
+                guard let parent = indexOfID[parentID], nodes[parent].isAlive else {
+                    result.failures.append("n\(current)'s parent is not alive")
+                    break
+                }
+                guard nodes[parent].machine!.core.childIDs.contains(nodes[current].id) else {
+                    result.failures.append("n\(current)'s parent n\(parent) does not count it as a child")
+                    break
+                }
+                guard seen.insert(parent).inserted else {
+                    if !result.failures.contains(where: { $0.hasPrefix("cycle") }) { result.failures.append("cycle through n\(parent)") }
+                    break
+                }
+                current = parent
+            }
+        }
+        return result
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
