@@ -29,6 +29,8 @@ struct SimulatedNode {
     var beacon: Beacon?
     /// Nodes whose SUB is attached to our PUB.
     var subscribers: Set<Int> = []
+    /// The publisher the probe socket is connected to.
+    var probing: Int?
     /// Documents kept across a crash (the data directory), if any.
     var persisted: [String: Document] = [:]
 
@@ -41,6 +43,7 @@ enum SimulationEvent {
     case attach(subscriber: Int, incarnation: Int, publisher: Int)
     case deliver(to: Int, incarnation: Int, channel: Channel, frames: [[UInt8]])
     case beacon(to: Int, incarnation: Int, frame: [UInt8])
+    case probeBeacon(to: Int, incarnation: Int, frame: [UInt8], publisher: Int)
     case subscription(publisher: Int, incarnation: Int, prefix: [UInt8], subscribed: Bool)
     case disconnected(Int, incarnation: Int, from: Int)
     case edit
@@ -117,6 +120,7 @@ final class World {
         nodes[index].subscriptions = []
         nodes[index].subscribers = []
         nodes[index].beacon = nil
+        nodes[index].probing = nil
         queue.push(.start(index, incarnation: nodes[index].incarnation), at: time)
     }
 
@@ -186,6 +190,12 @@ final class World {
         case .beacon(let index, let incarnation, let frame):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, let beacon = try? Beacon(frame: frame) else { return }
             let directives = nodes[index].machine!.receiveBeacon(beacon, now: now)
+            execute(directives, for: index)
+        case .probeBeacon(let index, let incarnation, let frame, let publisher):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, nodes[index].probing == publisher,
+                  let beacon = try? Beacon(frame: frame)
+            else { return }
+            let directives = nodes[index].machine!.receiveProbeBeacon(beacon, now: now)
             execute(directives, for: index)
         case .subscription(let publisher, let incarnation, let prefix, let subscribed):
             guard nodes[publisher].incarnation == incarnation, nodes[publisher].machine != nil else { return }
@@ -322,6 +332,13 @@ final class World {
                 transmit(message.frames, from: index, to: target, channel: .puller)
             case .setBeacon(let beacon):
                 nodes[index].beacon = beacon
+            case .probe(let address):
+                nodes[index].probing = address.flatMap { indexOfPublish[$0] }
+                if let target = nodes[index].probing, nodes[target].isAlive, reachable(index, target), let beacon = nodes[target].beacon {
+                    queue.push(.probeBeacon(to: index, incarnation: nodes[index].incarnation, frame: beacon.frame, publisher: target), at: now + latency() + latency())
+                }
+            case .sendOnce(let address, let message):
+                if let target = indexOfPull[address] { transmit(message.frames, from: index, to: target, channel: .puller) }
             case .deliver:
                 break
             case .event(let event):

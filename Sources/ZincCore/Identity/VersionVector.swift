@@ -76,20 +76,22 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A 64-bit digest of the vector, equal for equal vectors whatever their insertion order,
-    /// for cheap "are we in sync?" checks in heartbeats (FNV-1a over the sorted entries).
+    /// for cheap "are we in sync?" checks in heartbeats: the wrapping sum of one strong 64-bit
+    /// mix per entry (order-independent, so no sorting). Specified in docs/protocol.md.
     public var digest: UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix(_ value: UInt64) {
-            for shift in stride(from: 0, to: 64, by: 8) {
-                hash = (hash ^ ((value >> UInt64(shift)) & 0xFF)) &* 0x0000_0100_0000_01B3
-            }
+        var sum: UInt64 = 0
+        for (replica, count) in counters {
+            sum &+= Self.mix(Self.mix(replica.high ^ Self.mix(replica.low)) ^ count)
         }
-        for (replica, count) in counters.sorted(by: { $0.key < $1.key }) {
-            mix(replica.high)
-            mix(replica.low)
-            mix(count)
-        }
-        return hash
+        return sum
+    }
+
+    /// SplitMix64's finaliser.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     public var description: String {

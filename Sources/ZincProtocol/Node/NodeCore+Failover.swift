@@ -22,9 +22,9 @@ extension NodeCore {
     /// How long a candidate successor has to send its beacon before the next one is tried.
     static var candidateTimeout: Duration { .milliseconds(800) }
     /// How often a root probes one address for another root.
-    static var probeInterval: Duration { .seconds(1) }
+    static var probeInterval: Duration { .milliseconds(500) }
     /// How long a probe waits for a beacon.
-    static var probeTimeout: Duration { .milliseconds(500) }
+    static var probeTimeout: Duration { .milliseconds(300) }
 
     /// The transport saw the connection to the parent close (a monitor event): strong
     /// evidence, shortening detection to the configured grace period.
@@ -69,7 +69,11 @@ extension NodeCore {
 
     /// Drops the parent and tells the documents.
     mutating func loseParent(reason: String) -> [NodeDirective] {
-        if let endpoints = parent.endpoints { rememberPeer(endpoints.publish) }
+        if let endpoints = parent.joinedEndpoints {
+            formerParents.removeAll { $0 == endpoints.publish }
+            formerParents.insert(endpoints.publish, at: 0)
+            if formerParents.count > 8 { formerParents.removeLast() }
+        }
         parent = .none
         parentSuspected = false
         var out: [NodeDirective] = [.disconnectParent]
@@ -150,7 +154,7 @@ extension NodeCore {
 
     // MARK: - Split brain
 
-    /// Remembers an address to probe later for other roots.
+    /// Remembers an address to probe later for other trees.
     mutating func rememberPeer(_ publish: String) {
         if let own = configuration.endpoints?.publish, own == publish { return }
         if !probeTargets.contains(publish) {
@@ -159,62 +163,72 @@ extension NodeCore {
         }
     }
 
-    /// A root looks at one known address per interval: is there another root out there?
+    /// Looks at one known address per interval through the probe socket: is another tree
+    /// out there? Roots probe often, other nodes seldom (their former parents mostly).
     mutating func probe(now: Duration) -> [NodeDirective] {
-        if case .probing(_, let since) = parent {
-            guard now - since >= Self.probeTimeout else { return [] }
-            parent = .none
-            return [.disconnectParent]
+        if let current = probing {
+            guard now - current.since >= Self.probeTimeout else { return [] }
+            probing = nil
+            return [.probe(nil)]
         }
-        guard case .none = parent, failover == nil, now - lastProbe >= Self.probeInterval else { return [] }
-        var targets = probeTargets
-        for seed in configuration.join where !targets.contains(seed) && seed != configuration.endpoints?.publish { targets.append(seed) }
-        guard !targets.isEmpty else { return [] }
+        let interval = isJoined ? Self.probeInterval * 4 : Self.probeInterval
+        guard now - lastProbe >= interval, failover == nil else { return [] }
+        // Every other probe goes to a former parent (where a rival root most likely is); the
+        // rest cycle through seeds and the family addresses learned from heartbeats.
+        let own = configuration.endpoints?.publish
+        let current = parent.endpoints?.publish
+        var others = configuration.join.filter { $0 != own && $0 != current }
+        for target in probeTargets where !others.contains(target) && target != current { others.append(target) }
+        let parents = formerParents.filter { $0 != own && $0 != current }
+        guard !parents.isEmpty || !others.isEmpty else { return [] }
         lastProbe = now
-        let target = targets[nextProbe % targets.count]
         nextProbe += 1
-        parent = .probing(publish: target, since: now)
-        return [.connectSubscriber(target)]
+        let target: String
+        if !parents.isEmpty && (nextProbe % 2 == 0 || others.isEmpty) {
+            target = parents[(nextProbe / 2) % parents.count]
+        } else {
+            target = others[(nextProbe / 2) % others.count]
+        }
+        probing = (target, now)
+        return [.probe(target)]
     }
 
-    /// The probed node's beacon: same tree, or a rival root to merge with.
-    mutating func probed(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
-        guard case .probing = parent else { return [] }
-        if beacon.root == root || beacon.node == id || beacon.path.contains(id) {
-            parent = .none
-            return [.disconnectParent]
-        }
-        // The tree with the higher (term, root ID) wins; the other root joins it.
+    /// The probed node's beacon: our own tree, or another one to merge with.
+    public mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+        guard probing != nil else { return [] }
+        probing = nil
+        var out: [NodeDirective] = [.probe(nil)]
+        if beacon.root == root || beacon.node == id || beacon.path.contains(id) || ancestors.contains(beacon.node) { return out }
+        // Two trees. The one with the higher (term, root ID) wins; the other's root joins it.
         if (beacon.term, beacon.root) > (term, root) {
-            counters.merges += 1
-            parent = .awaitingBeacon(publish: beacon.endpoints.publish, since: now)
-            var out: [NodeDirective] = [.event(.mergedInto(root: beacon.root, term: beacon.term))]
-            out += receiveBeacon(beacon, now: now)
+            if isJoined {
+                // Tell our root: it must join them.
+                let hint = MergeInvitation(root: beacon.root, endpoints: beacon.endpoints, term: beacon.term)
+                out.append(.push(control(.mergeInvitation, hint.encoded, topic: .node(id))))
+            } else if case .none = parent, failover == nil {
+                counters.merges += 1
+                out.append(.event(.mergedInto(root: beacon.root, term: beacon.term)))
+                out += connect(toPublish: beacon.endpoints.publish, now: now)
+            }
             return out
         }
-        // We win: invite the other side's root (through the node we reached).
-        parent = .none
-        guard let endpoints = configuration.endpoints else { return [.disconnectParent] }
+        // We win: invite them (the invitation climbs to their root, which joins us here).
+        guard let endpoints = configuration.endpoints else { return out }
         let invitation = MergeInvitation(root: root, endpoints: endpoints, term: term)
-        // The PUSH socket stays connected until the next connect: disconnecting at once could
-        // discard the invitation before it leaves.
-        return [
-            .disconnectParent,
-            .connectPusher(beacon.endpoints.pull),
-            .push(control(.mergeInvitation, invitation.encoded, topic: .node(beacon.node))),
-        ]
+        out.append(.sendOnce(pull: beacon.endpoints.pull, control(.mergeInvitation, invitation.encoded, topic: .node(beacon.node))))
+        return out
     }
 
-    /// Another root invites us: join it if it wins, pass the invitation up if we are not root.
+    /// A merge invitation (or a hint from below): a settled root joins a tree that wins; any
+    /// other node passes it up to its root.
     mutating func receiveMergeInvitation(_ invitation: MergeInvitation, now: Duration) -> [NodeDirective] {
         guard invitation.root != root, invitation.root != id else { return [] }
         if isJoined {
             return [.push(control(.mergeInvitation, invitation.encoded, topic: .node(id)))]
         }
-        guard (invitation.term, invitation.root) > (term, root) else { return [] }
+        guard case .none = parent, failover == nil, (invitation.term, invitation.root) > (term, root) else { return [] }
         counters.merges += 1
         var out: [NodeDirective] = [.event(.mergedInto(root: invitation.root, term: invitation.term))]
-        if case .probing = parent { out.append(.disconnectParent) }
         out += connect(toPublish: invitation.endpoints.publish, now: now)
         return out
     }

@@ -35,8 +35,12 @@ public struct NodeCore: Sendable {
     var failover: Failover?
     /// Addresses a root probes to find other roots (split brain).
     var probeTargets: [String] = []
+    /// Former parents, most recent first: the likeliest place to find another root.
+    public internal(set) var formerParents: [String] = []
     var nextProbe = 0
     var lastProbe: Duration = .zero
+    /// The address being probed and since when.
+    var probing: (target: String, since: Duration)?
     var parentSuspected = false
     var seedIndex = 0
     var missingFromParent = 0
@@ -138,7 +142,6 @@ public struct NodeCore: Sendable {
 
     /// A welcome beacon arrived on the SUB socket: the host is reachable and subscribed to us.
     public mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
-        if case .probing = parent { return probed(beacon, now: now) }
         guard case .awaitingBeacon = parent else { return [] }
         guard beacon.node != id else {
             counters.rejected += 1
@@ -184,7 +187,7 @@ public struct NodeCore: Sendable {
         let sender = message.header.sender
         // Only the node we are joining or joined may speak to us on the SUB socket.
         guard let expected = parent.peerID, sender == expected else {
-            if !isProbing { counters.rejected += 1 }
+            counters.rejected += 1
             return []
         }
         if message.header.term < term && isJoined {
@@ -215,11 +218,7 @@ public struct NodeCore: Sendable {
         }
     }
 
-    /// A message arrived on the SUB socket while it was connected for a probe.
-    var isProbing: Bool {
-        if case .probing = parent { return true }
-        return false
-    }
+
 
     private mutating func receiveWelcome(_ message: WireMessage, now: Duration) -> [NodeDirective] {
         guard case .joining(let parentID, let endpoints, _, _) = parent, let welcome = decode(Welcome.self, message) else { return [] }
@@ -402,7 +401,6 @@ public struct NodeCore: Sendable {
                 return [.publish(control(.redirect, Redirect(target: target.key, endpoints: endpoints).encoded, topic: .node(joiner)))]
             }
         }
-        if let endpoints = request.endpoints { rememberPeer(endpoints.publish) }
         var child = ChildState(endpoints: request.endpoints, rank: nextRank, interest: request.interest, subtreeSize: request.subtreeSize, detector: FailureDetector(settings: configuration.detector, now: now), joinedAt: now)
         nextRank += 1
         child.welcomed = false
@@ -625,7 +623,7 @@ public struct NodeCore: Sendable {
 
     /// Periodic work: heartbeats, join retries, welcomes whose subscription never showed,
     /// failure detection. `digests` are the documents' current digests.
-    public mutating func tick(now: Duration, digests: [DocumentDigest]) -> [NodeDirective] {
+    public mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [NodeDirective] {
         var out: [NodeDirective] = []
         // Waiting for a seed that does not answer: try the next one.
         if case .awaitingBeacon(_, let since) = parent, failover == nil, configuration.join.count > 1, now - since >= configuration.seedTimeout {
@@ -655,7 +653,7 @@ public struct NodeCore: Sendable {
         }
         if now - lastHeartbeat >= configuration.heartbeatInterval {
             lastHeartbeat = now
-            out += heartbeats(digests: digests)
+            out += heartbeats(digests: digests())
         }
         out += detectFailures(now: now)
         return out
@@ -723,8 +721,6 @@ enum ParentState: Sendable {
     case awaitingBeacon(publish: String, since: Duration)
     case joining(id: ReplicaID, endpoints: Endpoints, since: Duration, lastSent: Duration)
     case joined(id: ReplicaID, endpoints: Endpoints, detector: FailureDetector)
-    /// A root looking at another node's beacon to find other roots.
-    case probing(publish: String, since: Duration)
 
     var joinedID: ReplicaID? {
         if case .joined(let id, _, _) = self { return id }

@@ -16,6 +16,12 @@ public enum NodeDirective: Sendable, Hashable {
     case push(WireMessage)
     /// The welcome frame new subscribers get.
     case setBeacon(Beacon)
+    /// Connect the probe socket (a SUB that only takes welcome beacons) to a PUB endpoint,
+    /// dropping any earlier probe; nil ends probing.
+    case probe(String?)
+    /// Send one message to a node's PULL endpoint on a short-lived PUSH socket (merge
+    /// invitations to a node of another tree).
+    case sendOnce(pull: String, WireMessage)
     /// Hand an event to one document's sync.
     case document(String, DocumentEvent)
     /// An application message for this node's handlers.

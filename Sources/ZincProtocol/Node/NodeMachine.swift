@@ -50,6 +50,11 @@ public struct NodeMachine: Sendable {
         expand(core.receiveBeacon(beacon, now: now), now: now)
     }
 
+    /// A welcome beacon arrived on the probe socket.
+    public mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+        expand(core.receiveProbeBeacon(beacon, now: now), now: now)
+    }
+
     public mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
         expand(core.subscriptionChanged(prefix, subscribed: subscribed, now: now), now: now)
     }
@@ -59,7 +64,9 @@ public struct NodeMachine: Sendable {
     }
 
     public mutating func tick(now: Duration) -> [NodeDirective] {
-        var out = core.tick(now: now, digests: digests)
+        var documents = self.documents
+        var out = core.tick(now: now, digests: { documents.keys.sorted().compactMap { documents[$0]?.digest } })
+        self.documents = documents
         let context = core.context(now: now)
         for id in documents.keys.sorted() {
             guard var sync = documents[id] else { continue }
@@ -130,7 +137,17 @@ public struct NodeMachine: Sendable {
         return changedDocuments
     }
 
-    public var digests: [DocumentDigest] { documents.keys.sorted().compactMap { documents[$0]?.digest } }
+    public var digests: [DocumentDigest] {
+        mutating get {
+            var result: [DocumentDigest] = []
+            for id in documents.keys.sorted() {
+                guard var sync = documents[id] else { continue }
+                result.append(sync.digest)
+                documents[id] = sync
+            }
+            return result
+        }
+    }
 
     // MARK: - Expansion
 

@@ -39,11 +39,19 @@ public struct DocumentSync: Sendable {
     public var replica: ReplicaID { document.replica }
     public var topic: Topic { .document(id) }
 
-    /// A digest of the document's version, for heartbeats.
+    /// A digest of the document's version, for heartbeats. Cached: the Lamport time moves
+    /// with every operation made or applied, so an unchanged time means an unchanged version.
     public var digest: DocumentDigest {
-        let version = document.versionVector
-        return DocumentDigest(document: id, digest: version.digest, operations: version.totalOperations)
+        mutating get {
+            if let cached = cachedDigest, cached.lamport == document.lamport { return cached.digest }
+            let version = document.versionVector
+            let digest = DocumentDigest(document: id, digest: version.digest, operations: version.totalOperations)
+            cachedDigest = (document.lamport, digest)
+            return digest
+        }
     }
+
+    private var cachedDigest: (lamport: UInt64, digest: DocumentDigest)?
 
     // MARK: - Local changes
 
