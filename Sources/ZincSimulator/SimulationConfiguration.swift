@@ -54,6 +54,8 @@ public struct SimulationConfiguration: Sendable, Hashable {
     public var faults = FaultMix.standard
     /// How often each node's timers run.
     public var tick: Duration = .milliseconds(25)
+    /// When set, the last node starts only at this time (a late joiner).
+    public var lateJoinerAt: Duration?
 
     public init(seed: UInt64) {
         self.seed = seed

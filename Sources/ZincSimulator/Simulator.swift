@@ -31,6 +31,8 @@ struct SimulatedNode {
     var subscribers: Set<Int> = []
     /// The publisher the probe socket is connected to.
     var probing: Int?
+    /// Operations each document held when this incarnation booted (exactly-once check).
+    var baseline: [String: UInt64] = [:]
     /// Documents kept across a crash (the data directory), if any.
     var persisted: [String: Document] = [:]
 
@@ -93,7 +95,8 @@ final class World {
     func run() {
         let end = configuration.duration + configuration.settle
         for index in nodes.indices {
-            let at = index == 0 ? Duration.zero : random.duration(.zero, .milliseconds(1500))
+            var at = index == 0 ? Duration.zero : random.duration(.zero, .milliseconds(1500))
+            if let late = configuration.lateJoinerAt, index == nodes.count - 1 { at = late }
             boot(index, at: at)
         }
         scheduleEdits()
@@ -113,6 +116,7 @@ final class World {
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
         nodes[index].machine = NodeMachine(configuration: configuration, documents: nodes[index].persisted, documentReplica: replica)
+        nodes[index].baseline = nodes[index].persisted.mapValues(\.versionVector.totalOperations)
         nodes[index].incarnation += 1
         nodes[index].subscribedTo = nil
         nodes[index].connecting = nil
@@ -453,6 +457,16 @@ final class World {
             }
         }
         if missingEdits > 3 { result.failures.append("… \(missingEdits) edits in all are missing at n\(first)") }
+        // Exactly once: every operation a node holds was made there or applied there once.
+        for index in live {
+            for (name, sync) in nodes[index].machine!.documents.sorted(by: { $0.key < $1.key }) {
+                let held = sync.document.versionVector.totalOperations - (nodes[index].baseline[name] ?? 0)
+                let counted = sync.counters.operationsApplied + sync.counters.localOperations
+                if held != counted {
+                    result.failures.append("n\(index) \(name): \(counted) operations applied or made, \(held) held (something was applied twice or uncounted)")
+                }
+            }
+        }
         // Tree: one root, every parent live and aware of its child, no cycles.
         let indexOfID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.index) })
         let roots = live.filter { nodes[$0].machine!.core.parentID == nil }

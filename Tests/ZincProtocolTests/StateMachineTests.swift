@@ -1,0 +1,160 @@
+import Testing
+@testable import ZincCore
+@testable import ZincProtocol
+
+@Suite("State machines")
+struct StateMachineTests {
+    let hostID = ReplicaID(deterministicFrom: "host")
+    let clientID = ReplicaID(deterministicFrom: "client")
+    let hostEndpoints = Endpoints(publish: "tcp://127.0.0.1:7000", pull: "tcp://127.0.0.1:7001")
+
+    func messages(_ directives: [NodeDirective]) -> [WireMessage] {
+        directives.compactMap {
+            switch $0 {
+            case .publish(let message), .push(let message): message
+            default: nil
+            }
+        }
+    }
+
+    @Test("join: beacon, then join, then a welcome deferred until the directed subscription shows")
+    func joinHandshake() throws {
+        var host = NodeCore(configuration: NodeConfiguration(id: hostID, endpoints: hostEndpoints))
+        var client = NodeCore(configuration: NodeConfiguration(id: clientID, join: [hostEndpoints.publish]))
+        _ = host.start(now: .zero)
+        let started = client.start(now: .zero)
+        #expect(started.contains(.connectSubscriber(hostEndpoints.publish)))
+        #expect(started.contains(.subscribe(Topic.node(clientID).bytes)))
+        let beacon = try #require(host.beacon)
+        let joining = client.receiveBeacon(beacon, now: .milliseconds(5))
+        #expect(joining.first == .connectPusher(hostEndpoints.pull))
+        let join = try #require(messages(joining).first)
+        #expect(join.header.type == .join)
+        // The host does not answer until its XPUB shows the joiner's node-topic subscription.
+        let early = host.receive(join, via: .puller, now: .milliseconds(6))
+        #expect(messages(early).isEmpty)
+        let welcomed = host.subscriptionChanged(Topic.node(clientID).bytes, subscribed: true, now: .milliseconds(7))
+        let welcome = try #require(messages(welcomed).first)
+        #expect(welcome.header.type == .welcome && welcome.topic == .node(clientID))
+        let joined = client.receive(welcome, via: .subscriber, now: .milliseconds(8))
+        #expect(joined.contains(.event(.joined(parent: hostID, term: 0))))
+        #expect(client.parentID == hostID && client.depth == 1 && client.ancestors == [hostID])
+        #expect(host.childIDs == [clientID])
+    }
+
+    @Test("a full host redirects joiners to its least loaded child; a lower-term parent is ignored")
+    func redirectAndStaleTerm() throws {
+        var configuration = NodeConfiguration(id: hostID, endpoints: hostEndpoints)
+        configuration.fanout = 1
+        var host = NodeCore(configuration: configuration)
+        _ = host.start(now: .zero)
+        let firstChild = Endpoints(publish: "tcp://127.0.0.1:7100", pull: "tcp://127.0.0.1:7101")
+        let join = WireMessage(topic: .node(clientID), header: MessageHeader(type: .join, origin: clientID, sender: clientID, lamport: 0, term: 0), payload: JoinRequest(endpoints: firstChild, interest: .all).encoded)
+        _ = host.receive(join, via: .puller, now: .zero)
+        _ = host.subscriptionChanged(Topic.node(clientID).bytes, subscribed: true, now: .zero)
+        let late = ReplicaID(deterministicFrom: "late")
+        let second = WireMessage(topic: .node(late), header: MessageHeader(type: .join, origin: late, sender: late, lamport: 0, term: 0), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
+        let redirect = try #require(messages(host.receive(second, via: .puller, now: .zero)).first)
+        #expect(redirect.header.type == .redirect)
+        #expect(try Redirect(decoding: redirect.payload) == Redirect(target: clientID, endpoints: firstChild))
+        #expect(host.childIDs == [clientID])
+
+        // A joined child drops a heartbeat whose term is older than its own.
+        var client = NodeCore(configuration: NodeConfiguration(id: clientID, join: [hostEndpoints.publish]))
+        _ = client.start(now: .zero)
+        _ = client.receiveBeacon(Beacon(node: hostID, endpoints: hostEndpoints, root: hostID, term: 5, depth: 0), now: .zero)
+        let welcome = WireMessage(topic: .node(clientID), header: MessageHeader(type: .welcome, origin: hostID, sender: hostID, lamport: 0, term: 5), payload: Welcome(rank: 0, root: hostID, depth: 1, grandparent: nil, siblings: [], documents: [], path: [hostID]).encoded)
+        _ = client.receive(welcome, via: .subscriber, now: .zero)
+        #expect(client.term == 5)
+        let stale = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: hostID, sender: hostID, lamport: 0, term: 4), payload: Heartbeat(root: hostID, depth: 0).encoded)
+        let directives = client.receive(stale, via: .subscriber, now: .milliseconds(1))
+        #expect(client.counters.staleTerm == 1)
+        #expect(directives.allSatisfy { if case .event(.rejected) = $0 { true } else { false } })
+    }
+
+    @Test("deltas: own echoes dropped, duplicates not relayed, news relayed down and (from a child) up")
+    func relayRules() throws {
+        var author = Document(replica: ReplicaID(deterministicFrom: "author"))
+        try author.insert("hi", at: 0)
+        let fragment = author.commitFragment()
+        let delta = WireMessage(topic: .document("d"), header: MessageHeader(type: .delta, origin: author.replica, sender: clientID, lamport: 2, term: 0), payload: fragment.encoded(omittingAuthor: author.replica))
+        var sync = DocumentSync(id: "d", document: Document(replica: hostID))
+        let context = RouteContext(node: hostID, term: 0, hasParent: true, hasChildren: true, now: .zero)
+        let relayed = sync.receive(delta, from: .child(clientID), context)
+        #expect(relayed.map(\.destination) == [.children, .parent])
+        #expect(relayed.allSatisfy { $0.message.header.origin == author.replica && $0.message.header.sender == hostID })
+        #expect(sync.receive(delta, from: .parent, context).isEmpty, "a duplicate stops here")
+        #expect(sync.counters.duplicateOperations == 2)
+        var own = DocumentSync(id: "d", document: author)
+        #expect(own.receive(delta, from: .parent, context).isEmpty)
+        #expect(own.counters.echoesDropped == 1)
+        // From the parent, news goes down only.
+        var child = DocumentSync(id: "d", document: Document(replica: clientID))
+        #expect(child.receive(delta, from: .parent, context).map(\.destination) == [.children])
+    }
+
+    @Test("sync: request, reply, and the missing delta back make both sides equal")
+    func threeMessageSync() throws {
+        var a = Document(replica: hostID)
+        var b = Document(replica: clientID)
+        try a.insert("only at the host ", at: 0)
+        try b.insert("only at the client", at: 0)
+        var host = DocumentSync(id: "d", document: a)
+        var client = DocumentSync(id: "d", document: b)
+        let hostContext = RouteContext(node: hostID, term: 0, hasParent: false, hasChildren: true, now: .zero)
+        let clientContext = RouteContext(node: clientID, term: 0, hasParent: true, hasChildren: false, now: .zero)
+        let request = client.syncRequest(to: .parent, clientContext)
+        let reply = host.receive(request.message, from: .child(clientID), hostContext)
+        #expect(reply.count == 1 && reply[0].message.header.type == .syncReply)
+        let back = client.receive(reply[0].message, from: .parent, clientContext)
+        #expect(back.count == 1 && back[0].message.header.type == .delta && back[0].destination == .parent)
+        _ = host.receive(back[0].message, from: .child(clientID), hostContext)
+        #expect(host.document.canonicalContent() == client.document.canonicalContent())
+        #expect(client.parentAcknowledged == 0, "the host had none of the client's operations when it replied")
+    }
+
+    @Test("large state travels as acknowledged chunks; a lost acknowledgement is recovered by resending")
+    func transfers() throws {
+        var big = Document(replica: hostID)
+        var random = SplitMix(state: 5)
+        for _ in 0..<400 {
+            // Incompressible text, so the snapshot spans many chunks.
+            let word = (0..<40).map { _ in String(UnicodeScalar(UInt8(33 + random.next() % 90))) }.joined()
+            try big.insert(word, at: Int(random.next() % UInt64(big.length() + 1)))
+        }
+        var settings = SyncSettings()
+        settings.inlineReplyLimit = 4096
+        settings.chunkSize = 4096
+        settings.window = 2
+        var host = DocumentSync(id: "d", document: big, settings: settings)
+        var client = DocumentSync(id: "d", document: Document(replica: clientID), settings: settings)
+        var now = Duration.zero
+        func hostContext() -> RouteContext { RouteContext(node: hostID, term: 0, hasParent: false, hasChildren: true, now: now) }
+        func clientContext() -> RouteContext { RouteContext(node: clientID, term: 0, hasParent: true, hasChildren: false, now: now) }
+        var toClient = host.receive(client.syncRequest(to: .parent, clientContext()).message, from: .child(clientID), hostContext())
+        #expect(toClient.count == 1 + settings.window, "reply, then a window of chunks")
+        var dropNextAck = true
+        var rounds = 0
+        while !toClient.isEmpty && rounds < 1000 {
+            rounds += 1
+            var toHost: [Outgoing] = []
+            for outgoing in toClient { toHost += client.receive(outgoing.message, from: .parent, clientContext()) }
+            toClient = []
+            for outgoing in toHost {
+                if outgoing.message.header.type == .transferAck && dropNextAck {
+                    dropNextAck = false
+                    continue
+                }
+                toClient += host.receive(outgoing.message, from: .child(clientID), hostContext())
+            }
+            if toClient.isEmpty && client.document.versionVector != host.document.versionVector {
+                now += settings.chunkTimeout
+                toClient = host.tick(hostContext())
+            }
+        }
+        #expect(client.document.text() == host.document.text())
+        #expect(host.counters.transfersCompleted == 1)
+        #expect(host.counters.transfersStarted == 1)
+        #expect(client.counters.transfersCompleted == 1)
+    }
+}
