@@ -12,12 +12,15 @@ let package = Package(
     name: "Zinc",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "Zinc", targets: ["Zinc", "ZincCore", "ZincProtocol"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .executable(name: "zinc", targets: ["ZincCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // libzmq from the system. No `pkgConfig:` on purpose: Debian's libzmq.pc adds
@@ -38,6 +41,15 @@ let package = Package(
         // A deterministic simulator of whole trees over a faulty network (test support and
         // `zinc simulate`).
         .target(name: "ZincSimulator", dependencies: ["ZincProtocol", "ZincCore"]),
+        // The runtime shell: Endpoint, ChannelListener (one I/O thread per endpoint), MessageHandler.
+        .target(
+            name: "Zinc",
+            dependencies: [
+                "ZeroMQ", "ZincCore", "ZincProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
         .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "CZeroMQBench", "CZlib"]),
@@ -50,6 +62,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ZincProtocolTests", dependencies: ["ZincProtocol", "ZincSimulator", "ZincCore"]),
+        .testTarget(name: "ZincTests", dependencies: ["Zinc", "ZincCore", "ZincProtocol", "ZeroMQ"]),
         .testTarget(
             name: "ZincCoreTests",
             dependencies: ["ZincCore", "ZincBench", .product(name: "PropertyBased", package: "swift-property-based")]

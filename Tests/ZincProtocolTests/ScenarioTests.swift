@@ -6,29 +6,29 @@ import Testing
 /// over real sockets in ZincTests).
 @Suite("Tree scenarios on the pure core", .timeLimit(.minutes(3)))
 struct ScenarioTests {
-    func run(_ configure: (inout SimulationConfiguration) -> Void, seeds: [UInt64]) {
-        for seed in seeds {
-            var configuration = SimulationConfiguration(seed: seed)
+    func run(_ configure: @escaping @Sendable (inout SimulationConfiguration) -> Void, seeds: [UInt64]) async {
+        let results = await simulate(seeds) { configuration in
             configuration.faults = .none
             configure(&configuration)
-            let result = Simulator.run(configuration)
-            #expect(result.passed, "\(result.summary) — replay with ZINC_SEED=\(seed)")
+        }
+        for result in results {
+            #expect(result.passed, "\(result.summary) — replay with ZINC_SEED=\(result.seed)")
         }
     }
 
     @Test("one host and five clients editing concurrently end identical")
-    func hostAndFiveClients() {
-        run({ $0.nodes = 6; $0.fanout = 8; $0.editRate = 60 }, seeds: simulationSeeds(5, base: 100))
+    func hostAndFiveClients() async {
+        await run({ $0.nodes = 6; $0.fanout = 8; $0.editRate = 60 }, seeds: simulationSeeds(5, base: 100))
     }
 
     @Test("a three-level tree (1 + 3 + 9) converges")
-    func threeLevels() {
-        run({ $0.nodes = 13; $0.fanout = 3; $0.editRate = 40 }, seeds: simulationSeeds(4, base: 200))
+    func threeLevels() async {
+        await run({ $0.nodes = 13; $0.fanout = 3; $0.editRate = 40 }, seeds: simulationSeeds(4, base: 200))
     }
 
     @Test("a node joining after 10,000 edits gets the identical state")
-    func lateJoiner() {
-        run({
+    func lateJoiner() async {
+        await run({
             $0.nodes = 4
             $0.documents = 1
             $0.duration = .seconds(12)
@@ -39,8 +39,8 @@ struct ScenarioTests {
     }
 
     @Test("heavy loss and duplication (like tiny high-water marks) still converge")
-    func heavyLoss() {
-        run({
+    func heavyLoss() async {
+        await run({
             $0.nodes = 8
             $0.faults.drop = 0.3
             $0.faults.duplicate = 0.1

@@ -8,6 +8,12 @@ public struct ChangeBatch: Sendable, Hashable {
     public var changes: [DocumentChange]
     /// The document's version after the batch.
     public var version: VersionVector
+
+    public init(origin: ChangeOrigin, changes: [DocumentChange], version: VersionVector) {
+        self.origin = origin
+        self.changes = changes
+        self.version = version
+    }
 }
 
 /// A document shared between threads, whose changes — local edits and merged remote
@@ -121,9 +127,9 @@ public final class LiveDocument: Sendable {
     }
 
     deinit {
-        state.withLock { state in
-            for continuation in state.observers.values { continuation.finish() }
-        }
+        // Finish outside the lock: termination handlers take it again.
+        let continuations = state.withLock { Array($0.observers.values) }
+        for continuation in continuations { continuation.finish() }
     }
 
     private static func publish(_ state: inout State, origin: ChangeOrigin) {

@@ -171,8 +171,15 @@ extension NodeCore {
             probing = nil
             return [.probe(nil)]
         }
+        // Only from a settled place: a root, or a joined node. A node still joining is on its
+        // way into a tree and must not mistake that tree for a rival.
+        let settled: Bool
+        switch parent {
+        case .none, .joined: settled = true
+        default: settled = false
+        }
         let interval = isJoined ? Self.probeInterval * 4 : Self.probeInterval
-        guard now - lastProbe >= interval, failover == nil else { return [] }
+        guard settled, now - lastProbe >= interval, failover == nil else { return [] }
         // Every other probe goes to a former parent (where a rival root most likely is); the
         // rest cycle through seeds and the family addresses learned from heartbeats.
         let own = configuration.endpoints?.publish

@@ -66,6 +66,16 @@ public struct NodeCore: Sendable {
     }
 
     public var parentID: ReplicaID? { parent.joinedID }
+
+    /// The parent link's state, for status displays.
+    public var parentState: String {
+        switch parent {
+        case .none: failover == nil ? "none" : "failing over"
+        case .awaitingBeacon(let publish, _): "connecting to \(publish)"
+        case .joining(let id, _, _, _): "joining \(id.shortDescription)"
+        case .joined(let id, _, _): "joined \(id.shortDescription)"
+        }
+    }
     public var parentEndpoints: Endpoints? { parent.endpoints }
     public var childIDs: [ReplicaID] { children.keys.sorted() }
     public var childEntries: [ChildEntry] {
@@ -97,7 +107,10 @@ public struct NodeCore: Sendable {
     /// Starts the node: subscribe to what it needs, publish its beacon, begin joining.
     public mutating func start(now: Duration) -> [NodeDirective] {
         lastHeartbeat = now
-        var out: [NodeDirective] = [.subscribe(Topic.welcome.bytes), .subscribe(Topic.node(id).bytes), .subscribe(Topic.tree.bytes)]
+        var out: [NodeDirective] = [
+            .subscribe(Topic.welcome.bytes), .subscribe(Topic.node(id).bytes), .subscribe(Topic.tree.bytes),
+            .subscribe(Topic.allApplications),
+        ]
         out += updateSubscriptions()
         if let beacon { out.append(.setBeacon(beacon)) }
         if let first = configuration.join.first {
@@ -350,7 +363,7 @@ public struct NodeCore: Sendable {
         switch message.header.type {
         case .heartbeat:
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
-            children[sender]?.subtreeSize = heartbeat.subtreeSize
+            children[sender]?.updateSubtreeSize(heartbeat.subtreeSize)
             var out: [NodeDirective] = []
             for digest in heartbeat.digests where documents.contains(digest.document) {
                 out.append(.document(digest.document, .digest(digest, from: .child(sender))))
@@ -392,10 +405,14 @@ public struct NodeCore: Sendable {
         let limit = request.afterFailover ? configuration.fanout * 2 : configuration.fanout
         if children.count >= limit {
             let candidates = children.filter { $0.value.endpoints != nil && $0.value.welcomed }
-            if let target = candidates.min(by: { ($0.value.subtreeSize, $0.value.rank) < ($1.value.subtreeSize, $1.value.rank) }),
+            // Heartbeats report a child's subtree a beat late; count the joiners already sent its
+            // way, or a burst of joiners would all pick the same child.
+            let load = { (child: ChildState) in child.subtreeSize + child.expectedJoiners(now: now) }
+            if let target = candidates.min(by: { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }),
                let endpoints = target.value.endpoints
             {
                 counters.redirects += 1
+                children[target.key]?.noteRedirect(at: now)
                 // The joiner is not our child: it is subscribed to its node topic only if it
                 // has its SUB connected to us, which it does (it saw our beacon).
                 return [.publish(control(.redirect, Redirect(target: target.key, endpoints: endpoints).encoded, topic: .node(joiner)))]
@@ -626,7 +643,12 @@ public struct NodeCore: Sendable {
     public mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [NodeDirective] {
         var out: [NodeDirective] = []
         // Waiting for a seed that does not answer: try the next one.
-        if case .awaitingBeacon(_, let since) = parent, failover == nil, configuration.join.count > 1, now - since >= configuration.seedTimeout {
+        // A lone seed is waited for (libzmq keeps reconnecting), but an address we were sent to
+        // by a redirect or a merge may belong to a node that has died since: go back to the seeds,
+        // or stand as a root that probing will merge again.
+        if case .awaitingBeacon(let publish, let since) = parent, failover == nil, now - since >= configuration.seedTimeout,
+           configuration.join.count > 1 || !configuration.join.contains(publish)
+        {
             out += nextSeed(now: now)
         }
         // A host that never welcomes us (it refuses, or is going away): look elsewhere.
@@ -764,6 +786,24 @@ struct ChildState: Sendable {
     var detector: FailureDetector
     var joinedAt: Duration
     var welcomed = false
+    /// When joiners were redirected to this child, until its heartbeats show them.
+    var redirectedJoiners: [Duration] = []
+
+    /// Joiners sent to this child recently that its reported subtree does not include yet.
+    func expectedJoiners(now: Duration) -> UInt32 {
+        UInt32(redirectedJoiners.lazy.filter { now - $0 < .seconds(2) }.count)
+    }
+
+    mutating func noteRedirect(at now: Duration) {
+        redirectedJoiners.removeAll { now - $0 >= .seconds(2) }
+        redirectedJoiners.append(now)
+    }
+
+    /// A heartbeat's subtree size: growth accounts for redirected joiners, oldest first.
+    mutating func updateSubtreeSize(_ size: UInt32) {
+        if size > subtreeSize { redirectedJoiners.removeFirst(min(Int(size - subtreeSize), redirectedJoiners.count)) }
+        subtreeSize = size
+    }
 }
 
 /// What the parent told a node about the tree around it, for healing.

@@ -114,6 +114,17 @@ public struct NodeMachine: Sendable {
 
     private var scratch = Document()
 
+    /// Runs `body` on a document's local state (change recording, taking recorded changes)
+    /// without publishing anything; `body` must not make operations. Nil if not replicated.
+    public mutating func peek<R>(_ document: String, _ body: (inout Document) throws -> R) rethrows -> R? {
+        guard var sync = documents[document] else { return nil }
+        let before = sync.document.localOperationCount
+        let result = try sync.withDocument(body)
+        precondition(sync.document.localOperationCount == before, "peek must not make operations")
+        documents[document] = sync
+        return result
+    }
+
     /// Shares this node's presence in a document.
     public mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
         guard var sync = documents[document] else { return [] }

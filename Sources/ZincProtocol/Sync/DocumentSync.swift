@@ -457,6 +457,8 @@ public struct SyncCounters: Sendable, Hashable {
     public var transfersAbandoned: UInt64 = 0
     public var transfersRefused: UInt64 = 0
     public var lastProblem: String?
+
+    public init() {}
 }
 
 struct OutgoingTransfer: Sendable {

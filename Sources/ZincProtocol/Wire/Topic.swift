@@ -30,6 +30,8 @@ public enum Topic: Hashable, Sendable, CustomStringConvertible {
 
     /// The prefix to subscribe to for every document (a node replicating everything).
     public static let allDocuments: [UInt8] = [0x44]
+    /// The prefix of every application channel.
+    public static let allApplications: [UInt8] = [0x41]
 
     public init(decoding bytes: [UInt8]) throws(DecodingError) {
         guard let kind = bytes.first else { throw DecodingError(.truncated, "empty topic") }

@@ -1,0 +1,325 @@
+import Logging
+import Synchronization
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+/// The I/O thread of one ``Endpoint``: it owns every socket (libzmq sockets are not
+/// thread-safe), polls them with a waker for commands from other threads, feeds what arrives
+/// to the node's ``NodeMachine`` and executes the directives it returns. All protocol decisions
+/// are the machine's; this type only moves bytes and runs timers.
+final class ChannelListener {
+    let configuration: EndpointConfiguration
+    var machine: NodeMachine
+    let endpoint: EndpointCore
+    var logger: Logger
+
+    let publisher: Socket      // XPUB, bound: to the children
+    let puller: Socket         // PULL, bound: from the children
+    let subscriber: Socket     // SUB: from the parent
+    let pusher: Socket         // PUSH: to the parent
+    let prober: Socket         // SUB on welcome frames only: probes for other trees
+    let monitor: SocketMonitor // the SUB's transport events (a dead parent's closed connection)
+    let poller = Poller()
+    var publishOutbox: Outbox
+    var pushOutbox: Outbox
+    var parentPublish: String?
+    var parentPull: String?
+    var probeTarget: String?
+
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    var stopping = false
+    var handlers: [any MessageHandler] = []
+    var observers: [String: [Int: AsyncStream<ChangeBatch>.Continuation]] = [:]
+    var nextObserver = 0
+    var counters = RuntimeCounters()
+    var lastProblemLog: ContinuousClock.Instant?
+
+    private var tokens: (publisher: Poller.Token, puller: Poller.Token, subscriber: Poller.Token, prober: Poller.Token, monitor: Poller.Token, pusher: Poller.Token, waker: Poller.Token)?
+
+    init(configuration: EndpointConfiguration, sockets: BoundSockets, endpoint: EndpointCore) throws(ZMQError) {
+        self.configuration = configuration
+        self.endpoint = endpoint
+        var logger = configuration.logger
+        logger[metadataKey: "node"] = "\(configuration.id.shortDescription)"
+        self.logger = logger
+        publisher = sockets.publisher
+        puller = sockets.puller
+        let context = sockets.publisher.context
+        subscriber = try Socket(.sub, context: context)
+        pusher = try Socket(.push, context: context)
+        prober = try Socket(.sub, context: context)
+        for socket in [subscriber, pusher, prober] {
+            try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
+            try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
+            try socket.setOption(.maximumMessageSize, Int64(configuration.maxMessageSize))
+            try socket.setOption(.reconnectInterval, .milliseconds(50))
+            try socket.setOption(.reconnectIntervalMax, .milliseconds(500))
+        }
+        try prober.subscribe(Topic.welcome.bytes)
+        monitor = try SocketMonitor(subscriber, events: [.disconnected, .connected])
+        publishOutbox = Outbox(limit: configuration.backlogLimit)
+        pushOutbox = Outbox(limit: configuration.backlogLimit)
+        var nodeConfiguration = NodeConfiguration(id: configuration.id, endpoints: sockets.advertised, join: configuration.join)
+        nodeConfiguration.fanout = configuration.fanout
+        nodeConfiguration.interest = configuration.interest
+        nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
+        nodeConfiguration.detector = configuration.detector
+        machine = NodeMachine(
+            configuration: nodeConfiguration, settings: configuration.sync, documentLimits: configuration.documentLimits,
+            documents: configuration.documents, documentReplica: configuration.documentReplica)
+        started = clock.now
+    }
+
+    var now: Duration { clock.now - started }
+
+    // MARK: - The loop
+
+    func run() {
+        let waker = endpoint.waker
+        tokens = (
+            poller.add(publisher), poller.add(puller), poller.add(subscriber), poller.add(prober),
+            poller.add(monitor.socket), poller.add(pusher, events: []), poller.add(waker)
+        )
+        execute(machine.start(now: now))
+        var nextTick = now + configuration.tickInterval
+        while !stopping {
+            let wait = max(.zero, nextTick - now)
+            do {
+                try poller.poll(timeout: wait)
+            } catch {
+                if error.isTerminated { break }
+                logger.error("poll failed: \(error)")
+                break
+            }
+            guard let tokens else { break }
+            if poller.isReadable(tokens.waker) {
+                waker.drain()
+                runCommands()
+            }
+            if poller.isReadable(tokens.publisher) { readSubscriptions() }
+            if poller.isReadable(tokens.subscriber) { read(subscriber, via: .subscriber) }
+            if poller.isReadable(tokens.puller) { read(puller, via: .puller) }
+            if poller.isReadable(tokens.prober) { readProbe() }
+            if poller.isReadable(tokens.monitor) { readMonitor() }
+            flushOutboxes()
+            if now >= nextTick {
+                execute(machine.tick(now: now))
+                nextTick = now + configuration.tickInterval
+            }
+            publishChanges(origin: .remote)
+        }
+        shutDownSockets()
+    }
+
+    private func runCommands() {
+        for command in endpoint.takeCommands() {
+            command(self)
+            if stopping { return }
+        }
+    }
+
+    /// Drains up to a batch of messages from one socket (fairness between sockets).
+    private func read(_ socket: Socket, via channel: Channel) {
+        for _ in 0..<1024 {
+            let frames: [[UInt8]]
+            do {
+                frames = try socket.receiveMessage(.dontWait)
+            } catch {
+                if error.isWouldBlock { return }
+                if error.isTerminated { stopping = true; return }
+                reject("a message too large or malformed at the transport: \(error)", from: nil)
+                continue
+            }
+            counters.messagesIn += 1
+            if frames.count == 1, frames[0].first == Topic.welcome.bytes.first, channel == .subscriber {
+                guard let beacon = try? Beacon(frame: frames[0]) else {
+                    reject("a malformed welcome beacon", from: nil)
+                    continue
+                }
+                execute(machine.receiveBeacon(beacon, now: now))
+                continue
+            }
+            let message: WireMessage
+            do {
+                message = try WireMessage(frames: frames, maxPayload: configuration.maxMessageSize)
+            } catch {
+                reject("\(error)", from: frames.count > 1 ? try? MessageHeader(decoding: frames[1]).sender : nil)
+                continue
+            }
+            execute(machine.receive(message, via: channel, now: now))
+        }
+    }
+
+    private func readSubscriptions() {
+        for _ in 0..<1024 {
+            guard let frame = try? publisher.receive(.dontWait) else { return }
+            guard let kind = frame.first, kind <= 1 else { continue }
+            execute(machine.subscriptionChanged(Array(frame.dropFirst()), subscribed: kind == 1, now: now))
+        }
+    }
+
+    private func readProbe() {
+        for _ in 0..<64 {
+            guard let frames = try? prober.receiveMessage(.dontWait) else { return }
+            guard frames.count == 1, let beacon = try? Beacon(frame: frames[0]) else { continue }
+            execute(machine.receiveProbeBeacon(beacon, now: now))
+        }
+    }
+
+    private func readMonitor() {
+        while let event = try? monitor.nextEvent() {
+            if event.kind.contains(.disconnected), let parent = parentPublish, event.endpoint == parent {
+                machine.parentDisconnected(now: now)
+                logger.debug("the connection to the parent closed", metadata: ["endpoint": "\(parent)"])
+            }
+        }
+    }
+
+    private func flushOutboxes() {
+        guard let tokens else { return }
+        if !publishOutbox.isEmpty { publishOutbox.flush(on: publisher) }
+        if !pushOutbox.isEmpty { pushOutbox.flush(on: pusher) }
+        poller.setEvents(publishOutbox.isEmpty ? .readable : [.readable, .writable], for: tokens.publisher)
+        poller.setEvents(pushOutbox.isEmpty ? [] : .writable, for: tokens.pusher)
+    }
+
+    func reject(_ reason: String, from sender: ReplicaID?) {
+        counters.badMessages += 1
+        counters.lastProblem = reason
+        // Hostile input must not flood the log: one line per second at most.
+        if let last = lastProblemLog, clock.now - last < .seconds(1) { return }
+        lastProblemLog = clock.now
+        logger.warning("dropped a bad message", metadata: ["reason": "\(reason)", "sender": "\(sender?.description ?? "unknown")", "dropped": "\(counters.badMessages)"])
+    }
+
+    // MARK: - Directives
+
+    func execute(_ directives: [NodeDirective]) {
+        for directive in directives {
+            switch directive {
+            case .connectSubscriber(let address):
+                if let old = parentPublish { try? subscriber.disconnect(old) }
+                parentPublish = address
+                do { try subscriber.connect(address) } catch { logger.error("cannot connect to \(address): \(error)") }
+            case .connectPusher(let address):
+                if let old = parentPull { try? pusher.disconnect(old) }
+                pushOutbox.clear()
+                parentPull = address
+                do { try pusher.connect(address) } catch { logger.error("cannot connect to \(address): \(error)") }
+            case .disconnectParent:
+                if let old = parentPublish { try? subscriber.disconnect(old) }
+                if let old = parentPull { try? pusher.disconnect(old) }
+                parentPublish = nil
+                parentPull = nil
+                pushOutbox.clear()
+            case .subscribe(let prefix):
+                try? subscriber.subscribe(prefix)
+            case .unsubscribe(let prefix):
+                try? subscriber.unsubscribe(prefix)
+            case .publish(let message):
+                counters.messagesOut += 1
+                if !publishOutbox.send(message.frames, on: publisher) { backpressure() }
+            case .push(let message):
+                counters.messagesOut += 1
+                if !pushOutbox.send(message.frames, on: pusher) { backpressure() }
+            case .setBeacon(let beacon):
+                try? publisher.setOption(.xpubWelcomeMessage, beacon.frame)
+            case .probe(let address):
+                if let old = probeTarget { try? prober.disconnect(old) }
+                probeTarget = address
+                if let address { try? prober.connect(address) }
+            case .sendOnce(let pull, let message):
+                sendOnce(message, to: pull)
+            case .deliver(let application, let origin):
+                deliver(application, origin: origin)
+            case .event(let event):
+                logger.info("\(event)")
+                endpoint.emit(event)
+            case .document:
+                break
+            }
+        }
+    }
+
+    private func backpressure() {
+        counters.backpressureDrops += 1
+        if counters.backpressureDrops == 1 || counters.backpressureDrops % 1000 == 0 {
+            logger.warning("a peer is not keeping up; messages dropped, digests will repair it", metadata: ["drops": "\(counters.backpressureDrops)"])
+        }
+    }
+
+    private func sendOnce(_ message: WireMessage, to pull: String) {
+        guard let socket = try? Socket(.push, context: publisher.context) else { return }
+        try? socket.setOption(.linger, .seconds(1))
+        guard (try? socket.connect(pull)) != nil else { return }
+        try? socket.send(message: message.frames, flags: .dontWait)
+        socket.close()
+    }
+
+    private func deliver(_ application: ApplicationMessage, origin: ReplicaID) {
+        let message = Message(channel: application.channel, origin: origin, routing: application.routing, body: application.body, sequence: application.sequence)
+        let context = MessageContext(endpoint: endpoint.owner)
+        for handler in handlers where handler.channels.contains(application.channel) {
+            handler.handle(message, context: context)
+        }
+    }
+
+    // MARK: - Documents and observers
+
+    func publishChanges(origin: ChangeOrigin) {
+        for document in machine.takeChangedDocuments() {
+            let (changes, version): ([DocumentChange], VersionVector) = machine.peek(document) { document in
+                (document.takeChanges(), document.versionVector)
+            } ?? ([], VersionVector())
+            guard !changes.isEmpty else { continue }
+            let batch = ChangeBatch(origin: origin, changes: changes, version: version)
+            for continuation in observers[document, default: [:]].values { continuation.yield(batch) }
+            if !handlers.isEmpty {
+                let context = MessageContext(endpoint: endpoint.owner)
+                for handler in handlers { handler.documentChanged(document, batch: batch, context: context) }
+            }
+        }
+    }
+
+    func send(channel: String, routing: Routing, body: [UInt8]) {
+        execute(machine.send(channel: channel, routing: routing, body: body))
+    }
+
+    // MARK: - Stopping
+
+    func leave() {
+        execute(machine.leave(now: now))
+        // Give the goodbyes a moment to leave the queues.
+        let deadline = clock.now + .milliseconds(200)
+        while (!publishOutbox.isEmpty || !pushOutbox.isEmpty) && clock.now < deadline {
+            flushOutboxes()
+            _ = try? poller.poll(timeout: .milliseconds(5))
+        }
+    }
+
+    private func shutDownSockets() {
+        for continuations in observers.values { for continuation in continuations.values { continuation.finish() } }
+        observers.removeAll()
+        monitor.stop()
+        for socket in [publisher, puller, subscriber, pusher, prober] { socket.close() }
+    }
+}
+
+/// Counts the shell keeps (the machine keeps the protocol's own).
+struct RuntimeCounters: Sendable, Hashable {
+    var messagesIn: UInt64 = 0
+    var messagesOut: UInt64 = 0
+    var badMessages: UInt64 = 0
+    var backpressureDrops: UInt64 = 0
+    var lastProblem: String?
+}
+
+/// The bound PUB/PULL sockets, made on the caller's thread (so bind errors surface at once)
+/// and handed to the I/O thread.
+struct BoundSockets {
+    let publisher: Socket
+    let puller: Socket
+    let advertised: Endpoints?
+}

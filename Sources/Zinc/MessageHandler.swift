@@ -1,0 +1,42 @@
+public import ZincCore
+public import ZincProtocol
+
+/// An application message delivered to a ``MessageHandler``.
+public struct Message: Sendable, Hashable {
+    public var channel: String
+    /// The node that sent it.
+    public var origin: ReplicaID
+    public var routing: Routing
+    public var body: [UInt8]
+    /// Unique per origin.
+    public var sequence: UInt64
+}
+
+/// What an application implements to receive its messages (and, if it wants, document
+/// changes). Handlers run on the endpoint's I/O thread, one message at a time, in arrival
+/// order: keep them quick, and hand long work to a task.
+public protocol MessageHandler: Sendable {
+    /// The channels this handler receives.
+    var channels: Set<String> { get }
+    /// A message on one of ``channels``.
+    func handle(_ message: Message, context: MessageContext)
+    /// A batch of changes to an open document (local or remote). Optional.
+    func documentChanged(_ document: String, batch: ChangeBatch, context: MessageContext)
+}
+
+extension MessageHandler {
+    public func documentChanged(_ document: String, batch: ChangeBatch, context: MessageContext) {}
+}
+
+/// What a handler can do in response, from the I/O thread.
+public struct MessageContext: Sendable {
+    let endpoint: Endpoint
+
+    /// This node's ID.
+    public var node: ReplicaID { endpoint.id }
+
+    /// Sends an application message into the tree (queued; never blocks).
+    public func send(channel: String, routing: Routing, body: [UInt8]) {
+        endpoint.post { listener in listener.send(channel: channel, routing: routing, body: body) }
+    }
+}
