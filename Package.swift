@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libzmq from the system. No `pkgConfig:` on purpose: Debian's libzmq.pc adds
@@ -47,6 +49,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "ZincCore", "ZincProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
@@ -56,8 +59,11 @@ let package = Package(
         .executableTarget(
             name: "ZincCLI",
             dependencies: [
-                "ZeroMQ", "ZincBench", "ZincSimulator",
+                "ZeroMQ", "ZincBench", "ZincSimulator", "Zinc", "ZincCore", "ZincProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

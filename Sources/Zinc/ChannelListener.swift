@@ -19,6 +19,7 @@ final class ChannelListener {
     let subscriber: Socket     // SUB: from the parent
     let pusher: Socket         // PUSH: to the parent
     let prober: Socket         // SUB on welcome frames only: probes for other trees
+    let admin: Socket?         // ROUTER: JSON admin requests
     let monitor: SocketMonitor // the SUB's transport events (a dead parent's closed connection)
     let poller = Poller()
     var publishOutbox: Outbox
@@ -42,10 +43,11 @@ final class ChannelListener {
         self.configuration = configuration
         self.endpoint = endpoint
         var logger = configuration.logger
-        logger[metadataKey: "node"] = "\(configuration.id.shortDescription)"
+        logger[metadataKey: "node"] = "\(configuration.name ?? configuration.id.shortDescription)"
         self.logger = logger
         publisher = sockets.publisher
         puller = sockets.puller
+        admin = sockets.admin
         let context = sockets.publisher.context
         subscriber = try Socket(.sub, context: context)
         pusher = try Socket(.push, context: context)
@@ -82,6 +84,7 @@ final class ChannelListener {
             poller.add(publisher), poller.add(puller), poller.add(subscriber), poller.add(prober),
             poller.add(monitor.socket), poller.add(pusher, events: []), poller.add(waker)
         )
+        let adminToken = admin.map { poller.add($0) }
         execute(machine.start(now: now))
         var nextTick = now + configuration.tickInterval
         while !stopping {
@@ -103,6 +106,7 @@ final class ChannelListener {
             if poller.isReadable(tokens.puller) { read(puller, via: .puller) }
             if poller.isReadable(tokens.prober) { readProbe() }
             if poller.isReadable(tokens.monitor) { readMonitor() }
+            if let admin, let adminToken, poller.isReadable(adminToken) { readAdmin(admin) }
             flushOutboxes()
             if now >= nextTick {
                 execute(machine.tick(now: now))
@@ -304,6 +308,7 @@ final class ChannelListener {
         observers.removeAll()
         monitor.stop()
         for socket in [publisher, puller, subscriber, pusher, prober] { socket.close() }
+        admin?.close()
     }
 }
 
@@ -321,5 +326,6 @@ struct RuntimeCounters: Sendable, Hashable {
 struct BoundSockets {
     let publisher: Socket
     let puller: Socket
+    let admin: Socket?
     let advertised: Endpoints?
 }

@@ -54,7 +54,8 @@ public final class Endpoint: Sendable {
         // every publish fail and stalls all children. Without it libzmq drops per subscriber at
         // the high-water mark, and the lagging child is repaired through the digests its
         // heartbeats carry (docs/protocol.md, "Backpressure").
-        guard let bind = configuration.bind else { return BoundSockets(publisher: publisher, puller: puller, advertised: nil) }
+        let admin = try bindAdmin(configuration, context: context)
+        guard let bind = configuration.bind else { return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: nil) }
         let plan = try AddressPlan.bindPair(bind)
         do throws(ZMQError) {
             try publisher.bind(plan.publish)
@@ -65,7 +66,22 @@ public final class Endpoint: Sendable {
         let advertised = Endpoints(
             publish: AddressPlan.advertise(try publisher.lastEndpoint, host: configuration.advertiseHost),
             pull: AddressPlan.advertise(try puller.lastEndpoint, host: configuration.advertiseHost))
-        return BoundSockets(publisher: publisher, puller: puller, advertised: advertised)
+        return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: advertised)
+    }
+
+    private static func bindAdmin(_ configuration: EndpointConfiguration, context: Context) throws -> Socket? {
+        guard let address = configuration.admin else { return nil }
+        try AddressPlan.checkAdmin(address, allowRemote: configuration.adminAllowsRemote)
+        let socket = try Socket(.router, context: context)
+        try socket.setOption(.maximumMessageSize, Int64(ChannelListener.maxAdminRequest))
+        socket.maximumMessageBytes = ChannelListener.maxAdminRequest
+        socket.maximumFrames = 4
+        do throws(ZMQError) {
+            try socket.bind(address)
+        } catch {
+            throw EndpointError.cannotBind(address, error)
+        }
+        return socket
     }
 
     deinit {

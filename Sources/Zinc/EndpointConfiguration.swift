@@ -8,6 +8,8 @@ public struct EndpointConfiguration: Sendable {
     /// The node's identity in the tree (random by default; ``ReplicaID/init(deterministicFrom:)``
     /// gives a stable one from a name).
     public var id: ReplicaID
+    /// A human name for logs and status (`zinc node --id NAME`).
+    public var name: String?
     /// Where to listen for children, if this endpoint should be able to host a subtree:
     /// `tcp://127.0.0.1:7000` (PUB on 7000, PULL on 7001), `tcp://127.0.0.1:*` (any two ports),
     /// `ipc:///tmp/zinc-a` or `inproc://a` (the PULL endpoint gets a `.pull` suffix).
@@ -16,6 +18,12 @@ public struct EndpointConfiguration: Sendable {
     public var advertiseHost: String?
     /// PUB endpoints of nodes to join, tried in turn; empty to start as a root.
     public var join: [String] = []
+    /// Where to serve the JSON admin interface (`zinc status`, `zinc doc`, `zinc edit`):
+    /// `tcp://127.0.0.1:PORT`, `ipc://PATH` or `inproc://NAME`. Only loopback or ipc unless
+    /// ``adminAllowsRemote``.
+    public var admin: String?
+    /// Allow a non-loopback admin address (anyone who can reach it can read and edit).
+    public var adminAllowsRemote = false
     /// Children accepted before joiners are sent further down.
     public var fanout = 8
     /// Documents to replicate: `.all` for a pure relay node, or the documents the application

@@ -16,6 +16,8 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
     }
 
     public var id: String
+    /// The name the node was started with, if any.
+    public var name: String?
     public var role: String
     /// "joined …", "joining …", "connecting to …", "failing over" or "none".
     public var link: String
@@ -25,6 +27,8 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
     public var depth: UInt32
     public var root: String
     public var lamport: UInt64
+    /// Operations held per replica, over every document (the pointwise maximum).
+    public var versionVector: [String: UInt64]
     public var endpoints: [String: String]?
     public var documents: [DocumentStatus]
     public var counters: [String: UInt64]
@@ -32,6 +36,7 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
     init(_ listener: ChannelListener) {
         let core = listener.machine.core
         id = core.id.description
+        name = listener.configuration.name
         role = core.role.rawValue
         link = core.parentState
         parent = core.parentID?.description
@@ -40,6 +45,9 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
         depth = core.depth
         root = core.root.description
         lamport = listener.machine.documents.values.map(\.document.lamport).max() ?? 0
+        var merged = VersionVector()
+        for sync in listener.machine.documents.values { merged.merge(sync.document.versionVector) }
+        versionVector = merged.stringKeyed
         endpoints = core.configuration.endpoints.map { ["publish": $0.publish, "pull": $0.pull] }
         documents = listener.machine.documents.keys.sorted().compactMap { id in
             guard let sync = listener.machine.documents[id] else { return nil }
@@ -47,7 +55,7 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
             return DocumentStatus(
                 id: id, length: document.length(), operations: document.versionVector.totalOperations,
                 sha256: SHA256.hex(Array(document.canonicalContent().utf8)),
-                versionVector: Dictionary(uniqueKeysWithValues: document.versionVector.counters.map { ($0.key.description, $0.value) }),
+                versionVector: document.versionVector.stringKeyed,
                 pending: document.pendingOperationCount)
         }
         var counters: [String: UInt64] = [
@@ -72,5 +80,28 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
             counters["transfers", default: 0] += sync.counters.transfersCompleted
         }
         self.counters = counters
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, role, link, parent, children, term, depth, root, lamport, versionVector, endpoints, documents, counters
+    }
+
+    /// Encodes every key, `parent` and `endpoints` as `null` when absent (scripts test for it).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(role, forKey: .role)
+        try container.encode(link, forKey: .link)
+        try container.encode(parent, forKey: .parent)
+        try container.encode(children, forKey: .children)
+        try container.encode(term, forKey: .term)
+        try container.encode(depth, forKey: .depth)
+        try container.encode(root, forKey: .root)
+        try container.encode(lamport, forKey: .lamport)
+        try container.encode(versionVector, forKey: .versionVector)
+        try container.encode(endpoints, forKey: .endpoints)
+        try container.encode(documents, forKey: .documents)
+        try container.encode(counters, forKey: .counters)
     }
 }

@@ -10,7 +10,10 @@ struct ZincCommand: AsyncParsableCommand {
         drive them. Every command has its own --help with examples.
         """,
         version: ZincVersion.string,
-        subcommands: [VersionCommand.self, SimulateCommand.self, BenchCommand.self]
+        subcommands: [
+            NodeCommand.self, ClusterCommand.self, StatusCommand.self, DocCommand.self, EditCommand.self, TapCommand.self,
+            KeygenCommand.self, SimulateCommand.self, BenchCommand.self, VersionCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,84 @@
+import Foundation
+public import ZeroMQ
+
+/// Talks to a node's admin interface: one JSON request, one JSON reply, with a deadline.
+///
+/// Each request uses a fresh REQ socket, so a lost reply (the node died mid-request) never
+/// leaves the client stuck in REQ's send/receive lock-step.
+public struct AdminClient: Sendable {
+    public let address: String
+    public var timeout: Duration
+    let context: Context
+
+    public init(address: String, timeout: Duration = .seconds(3), context: Context? = nil) {
+        self.address = address
+        self.timeout = timeout
+        self.context = context ?? SharedContext.context
+    }
+
+    /// Sends `request` and returns the node's reply; throws ``AdminClientError`` if the node
+    /// cannot be reached, does not answer in time, answers garbage, or reports an error.
+    public func send(_ request: AdminRequest) throws -> AdminReply {
+        let socket = try Socket(.req, context: context)
+        defer { socket.close() }
+        try socket.setOption(.linger, .zero)
+        socket.maximumMessageBytes = 64 << 20
+        do {
+            try socket.connect(address)
+        } catch {
+            throw AdminClientError.unreachable(address, error.message)
+        }
+        try socket.send(Array(try JSONEncoder.admin.encode(request)))
+        guard let frames = try socket.receiveMessage(timeout: timeout), let body = frames.last else {
+            throw AdminClientError.noAnswer(address, timeout)
+        }
+        let reply: AdminReply
+        do {
+            reply = try JSONDecoder().decode(AdminReply.self, from: Data(body))
+        } catch {
+            throw AdminClientError.badReply(address)
+        }
+        guard reply.ok else { throw AdminClientError.refused(reply.error ?? "the node refused the request") }
+        return reply
+    }
+
+    /// The reply's raw JSON, for `--json` output that must pass through unchanged.
+    public func sendRaw(_ request: AdminRequest) throws -> [UInt8] {
+        let socket = try Socket(.req, context: context)
+        defer { socket.close() }
+        try socket.setOption(.linger, .zero)
+        try socket.connect(address)
+        try socket.send(Array(try JSONEncoder.admin.encode(request)))
+        guard let frames = try socket.receiveMessage(timeout: timeout), let body = frames.last else {
+            throw AdminClientError.noAnswer(address, timeout)
+        }
+        return body
+    }
+
+    public func status() throws -> EndpointStatus {
+        guard let status = try send(.status).status else { throw AdminClientError.badReply(address) }
+        return status
+    }
+
+    public func document(_ id: String) throws -> DocumentContent {
+        guard let document = try send(.document(id)).document else { throw AdminClientError.badReply(address) }
+        return document
+    }
+}
+
+/// Why an admin request failed, in one line a user can act on.
+public enum AdminClientError: Error, CustomStringConvertible, Sendable {
+    case unreachable(String, String)
+    case noAnswer(String, Duration)
+    case badReply(String)
+    case refused(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let address, let reason): "cannot reach the admin interface at \(address): \(reason)"
+        case .noAnswer(let address, let timeout): "no answer from \(address) within \(timeout) (is a zinc node serving its admin interface there?)"
+        case .badReply(let address): "\(address) answered with something that is not a Zinc admin reply"
+        case .refused(let reason): reason
+        }
+    }
+}

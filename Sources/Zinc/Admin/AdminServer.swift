@@ -1,0 +1,145 @@
+import Foundation
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+/// The admin socket's request handling, on the endpoint's I/O thread (the socket is polled
+/// with the others, so a request sees a consistent state and an edit is applied before the
+/// reply leaves).
+///
+/// The socket is a ROUTER: each request is `[client identity, empty, JSON]`, as a REQ socket
+/// sends it, and the reply goes back the same way. A ROUTER never enters REP's lock-step error
+/// states, so a client that vanishes mid-request cannot wedge the admin interface.
+extension ChannelListener {
+    /// The largest admin request accepted (64 KiB): admin JSON is small; anything bigger is hostile.
+    static let maxAdminRequest = 64 << 10
+
+    func readAdmin(_ socket: Socket) {
+        for _ in 0..<64 {
+            let frames: [[UInt8]]
+            do {
+                frames = try socket.receiveMessage(.dontWait)
+            } catch {
+                if error.isWouldBlock { return }
+                reject("admin request: \(error)", from: nil)
+                continue
+            }
+            // [identity, empty delimiter, body]: anything else cannot be answered.
+            guard frames.count == 3, frames[1].isEmpty else {
+                reject("admin request with \(frames.count) frames", from: nil)
+                continue
+            }
+            let reply = answer(frames[2])
+            let body = (try? JSONEncoder.admin.encode(reply)).map { Array($0) } ?? Array(#"{"ok":false,"error":"reply encoding failed"}"#.utf8)
+            try? socket.send(message: [frames[0], [], body], flags: .dontWait)
+        }
+    }
+
+    private func answer(_ body: [UInt8]) -> AdminReply {
+        let request: AdminRequest
+        do {
+            request = try JSONDecoder().decode(AdminRequest.self, from: Data(body))
+        } catch {
+            counters.badMessages += 1
+            return .failure("malformed admin request: \(Self.describe(error))")
+        }
+        switch request.command {
+        case "status":
+            return AdminReply(ok: true, status: EndpointStatus(self))
+        case "doc":
+            guard let id = request.doc else { return .failure("doc: the request names no document") }
+            guard let content = documentContent(id) else { return .failure("this node holds no document \"\(id)\"") }
+            return AdminReply(ok: true, document: content)
+        case "edit":
+            return adminEdit(request)
+        default:
+            return .failure("unknown command \"\(request.command)\" (status, doc or edit)")
+        }
+    }
+
+    private func documentContent(_ id: String) -> DocumentContent? {
+        guard let document = machine.documents[id]?.document else { return nil }
+        let root = MapRef("")
+        var map: [String: JSONValue] = [:]
+        for key in document.keys(in: root) {
+            if case .value(let value) = document.value(forKey: key, in: root) { map[key] = JSONValue(value) }
+        }
+        return DocumentContent(
+            id: id, text: document.text(), length: document.length(),
+            sha256: SHA256.hex(Array(document.canonicalContent().utf8)),
+            operations: document.versionVector.totalOperations,
+            versionVector: document.versionVector.stringKeyed, map: map)
+    }
+
+    private func adminEdit(_ request: AdminRequest) -> AdminReply {
+        guard let id = request.doc else { return .failure("edit: the request names no document") }
+        guard Topic.isValidName(id) else { return .failure(EndpointError.invalidDocumentID(id).description) }
+        let edit: @Sendable (inout Document) throws -> Void
+        switch request.action {
+        case "insert":
+            guard let position = request.position, let text = request.text else { return .failure("insert needs position and text") }
+            edit = { document in
+                guard position >= 0, position <= document.length() else {
+                    throw AdminError("position \(position) is outside the text (length \(document.length()))")
+                }
+                try document.insert(text, at: position)
+            }
+        case "delete":
+            guard let position = request.position, let length = request.length else { return .failure("delete needs position and length") }
+            edit = { document in
+                guard position >= 0, length >= 0, position <= document.length() - length else {
+                    throw AdminError("cannot delete \(length) at \(position): the text has length \(document.length())")
+                }
+                try document.delete(position..<position + length)
+            }
+        case "set":
+            guard let key = request.key, let value = request.value else { return .failure("set needs key and value") }
+            edit = { document in try document.set(key, to: value.value, in: MapRef("")) }
+        default:
+            return .failure("unknown edit action \"\(request.action ?? "")\" (insert, delete or set)")
+        }
+        execute(machine.open(id, now: now))
+        do {
+            let before = machine.documents[id]?.document.versionVector.totalOperations ?? 0
+            let (_, directives) = try machine.edit(id, now: now, mergingUndo: false, edit)
+            execute(directives)
+            publishChanges(origin: .local)
+            guard let document = machine.documents[id]?.document else { return .failure("the document vanished") }
+            return AdminReply(ok: true, edit: EditResult(
+                operations: document.versionVector.totalOperations - before, length: document.length(),
+                versionVector: document.versionVector.stringKeyed, replica: document.replica.description))
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case Swift.DecodingError.dataCorrupted(let context): context.debugDescription
+        case Swift.DecodingError.keyNotFound(let key, _): "missing \"\(key.stringValue)\""
+        case Swift.DecodingError.typeMismatch(_, let context), Swift.DecodingError.valueNotFound(_, let context):
+            "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: "\(error)"
+        }
+    }
+}
+
+struct AdminError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JSONEncoder {
+    static var admin: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+extension VersionVector {
+    /// Replica IDs as strings, for JSON.
+    var stringKeyed: [String: UInt64] {
+        Dictionary(uniqueKeysWithValues: counters.map { ($0.key.description, $0.value) })
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Zinc
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a node's place in the tree, its documents and counters.",
+        discussion: """
+        ADMIN is the node's --admin address (or just its port on 127.0.0.1). With --json the
+        output is one object with the keys id, name, role (root, host or client), parent (null
+        at the root), children, term, depth, lamport, versionVector, documents (each with id,
+        length, sha256, operations), counters and link.
+
+        Examples:
+          zinc status tcp://127.0.0.1:7900
+          zinc status 7900 --json | jq .documents
+        """
+    )
+
+    @Argument(help: "The node's admin address.") var admin: String
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Seconds to wait for an answer.") var timeout = 3.0
+
+    func run() throws {
+        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)))
+        let status = try client.status()
+        if json {
+            try printJSON(status)
+            return
+        }
+        print(StatusText.render(status))
+    }
+}
+
+/// JSON on stdout, keys sorted, for scripts.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+enum StatusText {
+    static func render(_ status: EndpointStatus) -> String {
+        var lines: [String] = []
+        let name = status.name.map { "\($0) " } ?? ""
+        lines.append("node      \(name)\(status.id)")
+        lines.append("role      \(status.role), term \(status.term), depth \(status.depth), Lamport \(status.lamport)")
+        lines.append("parent    \(status.parent ?? "none (this node is the root)")  [\(status.link)]")
+        lines.append("children  \(status.children.isEmpty ? "none" : status.children.map { String($0.prefix(8)) }.joined(separator: " "))")
+        if let endpoints = status.endpoints { lines.append("hosting   \(endpoints["publish"] ?? "?") (PUB), \(endpoints["pull"] ?? "?") (PULL)") }
+        lines.append("documents \(status.documents.isEmpty ? "none" : "")")
+        for document in status.documents {
+            lines.append("  \(document.id)  length \(document.length)  operations \(document.operations)  sha256 \(document.sha256.prefix(16))…" + (document.pending > 0 ? "  (\(document.pending) held)" : ""))
+        }
+        let counters = status.counters.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        lines.append("counters  \(counters.joined(separator: " "))")
+        return lines.joined(separator: "\n")
+    }
+}

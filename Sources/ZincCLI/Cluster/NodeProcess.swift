@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+/// One `zinc node` child process of a local cluster, with its log file.
+final class NodeProcess {
+    let name: String
+    let publish: String
+    let admin: String
+    let logPath: String
+    private(set) var process: Process?
+    private(set) var killedAt: ContinuousClock.Instant?
+
+    init(name: String, publish: String, admin: String, logPath: String) {
+        self.name = name
+        self.publish = publish
+        self.admin = admin
+        self.logPath = logPath
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+    var pid: Int32? { process?.processIdentifier }
+
+    /// Starts (or restarts) the node; its stdout and stderr go to the log file.
+    func start(executable: String, join: [String], fanout: Int, logLevel: String) throws {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw CLIError("cannot write \(logPath)") }
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        var arguments = ["node", "--id", name, "--bind", publish, "--admin", admin, "--fanout", "\(fanout)",
+                         "--log-level", logLevel, "--parent-pid", "\(getpid())"]
+        for address in join { arguments += ["--join", address] }
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        killedAt = nil
+    }
+
+    /// SIGKILL: the node gets no chance to say goodbye (a crash, as far as the tree can tell).
+    func crash() {
+        guard let pid, isRunning else { return }
+        kill(pid, SIGKILL)
+        killedAt = .now
+        process?.waitUntilExit()
+    }
+
+    /// SIGTERM, then SIGKILL if it has not left within `grace`.
+    func stop(grace: Duration = .seconds(3)) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The last line the node logged (why it failed to start, usually).
+    var lastLogLine: String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").last.map(String.init) ?? "(no output)"
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Zinc
+import ZincCore
+import ZincProtocol
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run one node until SIGINT or SIGTERM, then leave the tree cleanly.",
+        discussion: """
+        A node with --bind can host a subtree (PUB on the port, PULL on the next one); with
+        --join it attaches to an existing tree (several --join addresses are tried in turn;
+        a full host redirects it further down). A node replicates every document in its tree.
+
+        Examples:
+          zinc node --bind tcp://127.0.0.1:7000 --admin tcp://127.0.0.1:7900 --id root
+          zinc node --bind tcp://127.0.0.1:7002 --join tcp://127.0.0.1:7000 --admin tcp://127.0.0.1:7901
+          zinc node --join tcp://127.0.0.1:7000 --fanout 4 --log-level debug
+        """
+    )
+
+    @Option(help: "Listen for children here: tcp://HOST:PORT (PUB on PORT, PULL on PORT+1), ipc://PATH, or tcp://HOST:* for any ports.")
+    var bind: String?
+
+    @Option(help: "The PUB address of a node to join (repeat for fallbacks).")
+    var join: [String] = []
+
+    @Option(help: "The node's name (or UUID); a stable ID is derived from a name.")
+    var id: String?
+
+    @Option(help: "Children accepted before joiners are redirected to the least-loaded child.")
+    var fanout = 8
+
+    @Option(help: "Serve the JSON admin interface here (loopback TCP or ipc), for zinc status/doc/edit.")
+    var admin: String?
+
+    @Option(help: "Persist documents in this directory (SQLite).")
+    var dataDir: String?
+
+    @Option(help: "A cluster key file from `zinc keygen`: every socket then uses CURVE.")
+    var key: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(help: "The host to advertise to joiners instead of the bound one (for 0.0.0.0 binds).")
+    var advertise: String?
+
+    @Option(help: .hidden) var parentPid: Int32?
+
+    func validate() throws {
+        guard fanout >= 1 && fanout <= 1024 else { throw ValidationError("--fanout must be between 1 and 1024") }
+        if bind == nil && join.isEmpty { throw ValidationError("give --bind (to start a tree) or --join (to join one), or both") }
+    }
+
+    func run() async throws {
+        LoggingSetup.bootstrap(level: logLevel)
+        var logger = Logger(label: "zinc")
+        logger[metadataKey: "node"] = "\(id ?? "zinc")"
+        var configuration = EndpointConfiguration(id: NodeIdentity.replicaID(for: id))
+        configuration.name = id
+        configuration.bind = bind
+        configuration.join = join
+        configuration.fanout = fanout
+        configuration.admin = admin
+        configuration.advertiseHost = advertise
+        configuration.interest = .all
+        configuration.logger = logger
+        if dataDir != nil { throw CLIError("--data-dir: persistence is not available in this build yet") }
+        if key != nil { throw CLIError("--key: CURVE cluster keys are not available in this build yet") }
+
+        let endpoint: Endpoint
+        do {
+            endpoint = try Endpoint(configuration)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        var line = "zinc node \(id ?? endpoint.id.shortDescription) (\(endpoint.id))"
+        if let endpoints = endpoint.endpoints { line += " hosting on \(endpoints.publish) (PUB) and \(endpoints.pull) (PULL)" }
+        if !join.isEmpty { line += ", joining \(join.joined(separator: ", "))" }
+        if let admin { line += ", admin on \(admin)" }
+        print(line)
+        fflush(nil)
+
+        let service = NodeService(endpoint: endpoint, logger: logger, watchedParent: parentPid)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "zinc.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
+        try await group.run()
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+struct TapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tap",
+        abstract: "Watch the messages a host publishes, decoded, without joining its tree.",
+        discussion: """
+        Connects a SUB socket to a host's PUB address and prints one line per message: time,
+        topic, type, origin, sender, Lamport time, term, payload size and a summary of the
+        payload. The tap never sends anything, so the tree does not see it as a member.
+        Malformed messages are printed as such (useful for debugging other implementations).
+
+        Examples:
+          zinc tap tcp://127.0.0.1:7000
+          zinc tap tcp://127.0.0.1:7000 --doc notes --count 20
+          zinc tap tcp://127.0.0.1:7000 --json
+        """
+    )
+
+    @Argument(help: "A host's PUB address.") var address: String
+    @Option(help: "Show only this document's traffic (and the tree's control messages).") var doc: String?
+    @Option(help: "Stop after this many messages.") var count: Int?
+    @Option(help: "Stop after this many seconds.") var seconds: Double?
+    @Flag(help: "Print one JSON object per line.") var json = false
+
+    func run() throws {
+        let context = try Context()
+        let socket = try Socket(.sub, context: context)
+        try socket.setOption(.linger, .zero)
+        if let doc {
+            guard Topic.isValidName(doc) else { throw ValidationError("invalid document ID \(doc)") }
+            for topic in [Topic.document(doc).bytes, Topic.tree.bytes, Topic.welcome.bytes] { try socket.subscribe(topic) }
+        } else {
+            try socket.subscribe([])
+        }
+        do {
+            try socket.connect(address)
+        } catch {
+            throw CLIError("cannot connect to \(address): \(error.message)")
+        }
+        let start = ContinuousClock.now
+        let deadline = seconds.map { start + .milliseconds(Int64($0 * 1000)) }
+        var seen = 0
+        while count.map({ seen < $0 }) ?? true {
+            if let deadline, ContinuousClock.now >= deadline { break }
+            guard let frames = try socket.receiveMessage(timeout: .milliseconds(200)) else { continue }
+            seen += 1
+            let elapsed = ContinuousClock.now - start
+            let line = TapLine(frames: frames, at: elapsed)
+            print(json ? line.json : line.text)
+            fflush(nil)
+        }
+    }
+}
+
+/// One decoded message, as the tap prints it.
+struct TapLine {
+    var fields: [(String, String)] = []
+
+    init(frames: [[UInt8]], at elapsed: Duration) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        fields.append(("time", String(format: "%.3f", seconds)))
+        if frames.count == 1, let beacon = try? Beacon(frame: frames[0]) {
+            fields += [("topic", "welcome"), ("type", "beacon"), ("node", beacon.node.shortDescription),
+                       ("root", beacon.root.shortDescription), ("term", "\(beacon.term)"), ("depth", "\(beacon.depth)")]
+            return
+        }
+        let message: WireMessage
+        do {
+            message = try WireMessage(frames: frames, maxPayload: 256 << 20)
+        } catch {
+            fields += [("type", "malformed"), ("error", "\(error)"), ("frames", frames.map { "\($0.count)" }.joined(separator: "+"))]
+            return
+        }
+        let header = message.header
+        fields += [
+            ("topic", message.topic.description), ("type", header.type.description),
+            ("origin", header.origin.shortDescription), ("sender", header.sender.shortDescription),
+            ("lamport", "\(header.lamport)"), ("term", "\(header.term)"), ("bytes", "\(message.payload.count)"),
+        ]
+        fields += Self.summary(message)
+    }
+
+    static func summary(_ message: WireMessage) -> [(String, String)] {
+        switch message.header.type {
+        case .delta:
+            guard let fragment = try? DocumentFragment(decoding: message.payload, author: message.header.origin) else { return [("payload", "undecodable")] }
+            return [("operations", "\(fragment.operationCount)")]
+        case .heartbeat:
+            guard let heartbeat = try? Heartbeat(decoding: message.payload) else { return [("payload", "undecodable")] }
+            return [("subtree", "\(heartbeat.subtreeSize)"), ("children", "\(heartbeat.children.count)"), ("documents", "\(heartbeat.digests.count)")]
+        case .application:
+            guard let application = try? ApplicationMessage(decoding: message.payload) else { return [("payload", "undecodable")] }
+            return [("channel", application.channel), ("body", "\(application.body.count)")]
+        case .transferChunk:
+            guard let chunk = try? TransferChunk(decoding: message.payload) else { return [("payload", "undecodable")] }
+            return [("document", chunk.document), ("chunk", "\(chunk.index + 1)/\(chunk.count)")]
+        case .syncReply:
+            guard let reply = try? SyncReply(decoding: message.payload) else { return [("payload", "undecodable")] }
+            return [("document", reply.document), ("fragment", "\(reply.fragment.count)")]
+        default:
+            return []
+        }
+    }
+
+    var text: String { fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ") }
+
+    var json: String {
+        let object = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Glibc
+import Testing
+import Zinc
+
+/// The `zinc` executable under test: `ZINC_BINARY` (set by scripts/test), else this
+/// checkout's debug build.
+func zincBinary() -> String {
+    if let path = ProcessInfo.processInfo.environment["ZINC_BINARY"], !path.isEmpty { return path }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/zinc").path
+}
+
+/// A `zinc` child process with captured output. Killed at deinit if still running, so a
+/// failing test leaves nothing behind.
+final class ZincProcess: @unchecked Sendable {
+    // @unchecked: created and used by one test task; Process is thread-safe for these calls.
+    let process = Process()
+    let outputPath: String
+
+    init(_ arguments: [String]) throws {
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("zinc-test-\(UUID().uuidString).log").path
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.executableURL = URL(fileURLWithPath: zincBinary())
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for exit (bounded) and returns the status; SIGKILLs on timeout.
+    func wait(timeout: Duration = .seconds(30)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+}
+
+/// Runs `zinc` with `arguments` to completion; returns (exit status, stdout+stderr).
+func runZinc(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    let process = try ZincProcess(arguments)
+    let status = await process.wait(timeout: timeout)
+    return (status, process.output)
+}
+
+/// A directory for ipc admin sockets, removed by the caller.
+func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("zinc-proc-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Blocking admin calls, off the cooperative pool's critical path (they take milliseconds).
+func adminStatus(_ address: String) -> EndpointStatus? {
+    try? AdminClient(address: address, timeout: .milliseconds(500)).status()
+}
