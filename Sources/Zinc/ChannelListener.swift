@@ -36,6 +36,8 @@ final class ChannelListener {
     var nextObserver = 0
     var counters = RuntimeCounters()
     var lastProblemLog: ContinuousClock.Instant?
+    var metrics: EndpointMetrics
+    var lastMetrics: Duration = .zero
 
     private var tokens: (publisher: Poller.Token, puller: Poller.Token, subscriber: Poller.Token, prober: Poller.Token, monitor: Poller.Token, pusher: Poller.Token, waker: Poller.Token)?
 
@@ -71,6 +73,7 @@ final class ChannelListener {
         machine = NodeMachine(
             configuration: nodeConfiguration, settings: configuration.sync, documentLimits: configuration.documentLimits,
             documents: configuration.documents, documentReplica: configuration.documentReplica)
+        metrics = EndpointMetrics(node: configuration.name ?? configuration.id.description)
         started = clock.now
     }
 
@@ -109,8 +112,14 @@ final class ChannelListener {
             if let admin, let adminToken, poller.isReadable(adminToken) { readAdmin(admin) }
             flushOutboxes()
             if now >= nextTick {
+                let tickStart = clock.now
                 execute(machine.tick(now: now))
                 nextTick = now + configuration.tickInterval
+                if now - lastMetrics >= .seconds(1) {
+                    lastMetrics = now
+                    metrics.report(allCounters(), children: machine.core.childIDs.count, term: machine.core.term, documents: machine.documents.count)
+                    metrics.recordTick(clock.now - tickStart)
+                }
             }
             publishChanges(origin: .remote)
         }

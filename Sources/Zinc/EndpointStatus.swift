@@ -58,28 +58,7 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
                 versionVector: document.versionVector.stringKeyed,
                 pending: document.pendingOperationCount)
         }
-        var counters: [String: UInt64] = [
-            "messagesIn": listener.counters.messagesIn,
-            "messagesOut": listener.counters.messagesOut,
-            "badMessages": listener.counters.badMessages + core.counters.badMessages,
-            "rejected": core.counters.rejected,
-            "staleTerm": core.counters.staleTerm,
-            "backpressureDrops": listener.counters.backpressureDrops,
-            "redirects": core.counters.redirects,
-            "promotions": core.counters.promotions,
-            "parentFailures": core.counters.parentFailures,
-            "childFailures": core.counters.childFailures,
-            "merges": core.counters.merges,
-        ]
-        for sync in listener.machine.documents.values {
-            counters["repairs", default: 0] += sync.counters.repairsStarted
-            counters["operationsApplied", default: 0] += sync.counters.operationsApplied
-            counters["duplicateOperations", default: 0] += sync.counters.duplicateOperations
-            counters["localOperations", default: 0] += sync.counters.localOperations
-            counters["badMessages", default: 0] += sync.counters.badMessages
-            counters["transfers", default: 0] += sync.counters.transfersCompleted
-        }
-        self.counters = counters
+        counters = listener.allCounters()
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -103,5 +82,34 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
         try container.encode(endpoints, forKey: .endpoints)
         try container.encode(documents, forKey: .documents)
         try container.encode(counters, forKey: .counters)
+    }
+}
+
+extension ChannelListener {
+    /// Every counter the endpoint keeps, by name (the keys of `zinc status`'s `counters`).
+    func allCounters() -> [String: UInt64] {
+        let core = machine.core
+        var counters: [String: UInt64] = [
+            "messagesIn": self.counters.messagesIn,
+            "messagesOut": self.counters.messagesOut,
+            "badMessages": self.counters.badMessages + core.counters.badMessages,
+            "rejected": core.counters.rejected,
+            "staleTerm": core.counters.staleTerm,
+            "backpressureDrops": self.counters.backpressureDrops,
+            "redirects": core.counters.redirects,
+            "promotions": core.counters.promotions,
+            "parentFailures": core.counters.parentFailures,
+            "childFailures": core.counters.childFailures,
+            "merges": core.counters.merges,
+        ]
+        for sync in machine.documents.values {
+            counters["repairs", default: 0] += sync.counters.repairsStarted
+            counters["operationsApplied", default: 0] += sync.counters.operationsApplied
+            counters["duplicateOperations", default: 0] += sync.counters.duplicateOperations
+            counters["localOperations", default: 0] += sync.counters.localOperations
+            counters["badMessages", default: 0] += sync.counters.badMessages
+            counters["transfers", default: 0] += sync.counters.transfersCompleted
+        }
+        return counters
     }
 }
