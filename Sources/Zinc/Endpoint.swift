@@ -14,7 +14,7 @@ import Synchronization
 /// let endpoint = try Endpoint(configuration)
 /// let notes = try await endpoint.document("notes")
 /// try await notes.edit { try $0.insert("hello", at: 0) }
-/// for await batch in notes.changes() { ... }
+/// for await batch in try await notes.changes() { ... }
 /// await endpoint.shutdown()
 /// ```
 public final class Endpoint: Sendable {
