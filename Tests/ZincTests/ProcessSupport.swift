@@ -18,12 +18,18 @@ final class ZincProcess: @unchecked Sendable {
     let process = Process()
     let outputPath: String
 
-    init(_ arguments: [String]) throws {
+    /// Runs `zinc arguments`, or `prefix... zinc arguments` (e.g. `ip netns exec NS`).
+    init(_ arguments: [String], prefix: [String] = []) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("zinc-test-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.executableURL = URL(fileURLWithPath: zincBinary())
-        process.arguments = arguments
+        if let launcher = prefix.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = Array(prefix.dropFirst()) + [zincBinary()] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: zincBinary())
+            process.arguments = arguments
+        }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -68,4 +74,19 @@ func temporaryDirectory() throws -> String {
 /// Blocking admin calls, off the cooperative pool's critical path (they take milliseconds).
 func adminStatus(_ address: String) -> EndpointStatus? {
     try? AdminClient(address: address, timeout: .milliseconds(500)).status()
+}
+
+/// Runs a system command to completion; returns its exit status and output.
+@discardableResult
+func system(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    do { try process.run() } catch { return (-1, "\(error)") }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
