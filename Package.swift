@@ -43,11 +43,15 @@ let package = Package(
         // A deterministic simulator of whole trees over a faulty network (test support and
         // `zinc simulate`).
         .target(name: "ZincSimulator", dependencies: ["ZincProtocol", "ZincCore"]),
+        // SQLite from the system, for the document store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        // A crash-safe local document store (SQLite, WAL): snapshots plus an update log.
+        .target(name: "ZincStore", dependencies: ["ZincCore", "CSQLite"]),
         // The runtime shell: Endpoint, ChannelListener (one I/O thread per endpoint), MessageHandler.
         .target(
             name: "Zinc",
             dependencies: [
-                "ZeroMQ", "ZincCore", "ZincProtocol",
+                "ZeroMQ", "ZincCore", "ZincProtocol", "ZincStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -55,11 +59,11 @@ let package = Package(
         ),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
-        .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "CZeroMQBench", "CZlib"]),
+        .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "ZincStore", "CZeroMQBench", "CZlib"]),
         .executableTarget(
             name: "ZincCLI",
             dependencies: [
-                "ZeroMQ", "ZincBench", "ZincSimulator", "Zinc", "ZincCore", "ZincProtocol",
+                "ZeroMQ", "ZincBench", "ZincSimulator", "Zinc", "ZincCore", "ZincProtocol", "ZincStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,7 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ZincProtocolTests", dependencies: ["ZincProtocol", "ZincSimulator", "ZincCore"]),
-        .testTarget(name: "ZincTests", dependencies: ["Zinc", "ZincCore", "ZincProtocol", "ZeroMQ"]),
+        .testTarget(name: "ZincTests", dependencies: ["Zinc", "ZincCore", "ZincProtocol", "ZeroMQ", "ZincStore", "ZincBench"]),
         .testTarget(
             name: "ZincCoreTests",
             dependencies: ["ZincCore", "ZincBench", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -3,6 +3,7 @@ import Synchronization
 import ZeroMQ
 import ZincCore
 import ZincProtocol
+import ZincStore
 
 /// The I/O thread of one ``Endpoint``: it owns every socket (libzmq sockets are not
 /// thread-safe), polls them with a waker for commands from other threads, feeds what arrives
@@ -37,12 +38,18 @@ final class ChannelListener {
     var counters = RuntimeCounters()
     var lastProblemLog: ContinuousClock.Instant?
     var metrics: EndpointMetrics
+    /// The document store, if the endpoint persists (used on this thread only).
+    let store: DocumentStore?
+    /// Each document's Lamport time when last saved: a change means new operations.
+    var savedLamport: [String: UInt64] = [:]
+    var lastStoreErrorLog: ContinuousClock.Instant?
     var lastMetrics: Duration = .zero
 
     private var tokens: (publisher: Poller.Token, puller: Poller.Token, subscriber: Poller.Token, prober: Poller.Token, monitor: Poller.Token, pusher: Poller.Token, waker: Poller.Token)?
 
-    init(configuration: EndpointConfiguration, sockets: BoundSockets, endpoint: EndpointCore) throws(ZMQError) {
+    init(configuration: EndpointConfiguration, sockets: BoundSockets, endpoint: EndpointCore, store: DocumentStore?) throws(ZMQError) {
         self.configuration = configuration
+        self.store = store
         self.endpoint = endpoint
         var logger = configuration.logger
         logger[metadataKey: "node"] = "\(configuration.name ?? configuration.id.shortDescription)"
@@ -122,7 +129,9 @@ final class ChannelListener {
                 }
             }
             publishChanges(origin: .remote)
+            saveChangedDocuments()
         }
+        saveChangedDocuments()
         shutDownSockets()
     }
 
@@ -296,6 +305,36 @@ final class ChannelListener {
         }
     }
 
+    // MARK: - Persistence
+
+    /// A local edit's directives, executed only once the edit is in the store (so with full
+    /// durability nothing is sent or acknowledged that a crash could take back).
+    func commitLocal(_ document: String, _ directives: [NodeDirective]) {
+        save(document)
+        execute(directives)
+    }
+
+    /// Saves every document whose operations changed since it was last saved.
+    func saveChangedDocuments() {
+        guard store != nil else { return }
+        for (id, sync) in machine.documents where savedLamport[id] != sync.document.lamport {
+            save(id)
+        }
+    }
+
+    private func save(_ id: String) {
+        guard let store, let document = machine.documents[id]?.document else { return }
+        do {
+            try store.save(document, id: id)
+            savedLamport[id] = document.lamport
+        } catch {
+            counters.storeErrors += 1
+            if let last = lastStoreErrorLog, clock.now - last < .seconds(5) { return }
+            lastStoreErrorLog = clock.now
+            logger.error("cannot persist a document; it stays in memory and is retried", metadata: ["document": "\(id)", "error": "\(error)"])
+        }
+    }
+
     func send(channel: String, routing: Routing, body: [UInt8]) {
         execute(machine.send(channel: channel, routing: routing, body: body))
     }
@@ -327,6 +366,7 @@ struct RuntimeCounters: Sendable, Hashable {
     var messagesOut: UInt64 = 0
     var badMessages: UInt64 = 0
     var backpressureDrops: UInt64 = 0
+    var storeErrors: UInt64 = 0
     var lastProblem: String?
 }
 

@@ -14,7 +14,7 @@ public struct DocumentHandle: Sendable {
         let id = self.id
         return try await endpoint.perform { listener in
             let (fragment, directives) = try listener.machine.edit(id, now: listener.now, mergingUndo: mergingUndo, body)
-            listener.execute(directives)
+            listener.commitLocal(id, directives)
             listener.publishChanges(origin: .local)
             return fragment
         }
@@ -52,7 +52,7 @@ public struct DocumentHandle: Sendable {
             let (result, directives) = try listener.machine.withDocument(id, now: listener.now) { document in
                 try redo ? document.redo() : document.undo()
             }
-            listener.execute(directives)
+            listener.commitLocal(id, directives)
             listener.publishChanges(origin: .undo)
             return result
         }

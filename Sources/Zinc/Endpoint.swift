@@ -2,6 +2,7 @@ public import ZeroMQ
 public import ZincCore
 public import ZincProtocol
 import Synchronization
+import ZincStore
 
 /// One Zinc node: a host, a client, or both (a client hosting its own subtree).
 ///
@@ -29,15 +30,27 @@ public final class Endpoint: Sendable {
     /// Binds (if configured) and starts the I/O thread. Fails with a clear error if an address
     /// is malformed or already in use.
     public init(_ configuration: EndpointConfiguration) throws {
-        self.configuration = configuration
         id = configuration.id
         let context = configuration.context ?? SharedContext.context
+        var configuration = configuration
+        var store: DocumentStore?
+        if let directory = configuration.dataDirectory {
+            let opened = try DocumentStore(directory: directory, durability: configuration.durability)
+            // A fresh replica per start: whatever a crash took from the store, counters never repeat.
+            let replica = configuration.documentReplica ?? .random()
+            configuration.documentReplica = replica
+            for (id, document) in try opened.loadAll(editingAs: replica, limits: configuration.documentLimits) where configuration.documents[id] == nil {
+                configuration.documents[id] = document
+            }
+            store = opened
+        }
+        self.configuration = configuration
         let sockets = try Self.bind(configuration, context: context)
         endpoints = sockets.advertised
         core = try EndpointCore()
         thread = Mutex(nil)
         core.setOwner(self)
-        let listener = try ChannelListener(configuration: configuration, sockets: sockets, endpoint: core)
+        let listener = try ChannelListener(configuration: configuration, sockets: sockets, endpoint: core, store: store)
         let owned = HandOver(listener)
         thread.withLock { $0 = IOThread(name: "zinc-io") { owned.take().run() } }
     }

@@ -2,6 +2,7 @@ public import Logging
 public import ZeroMQ
 public import ZincCore
 public import ZincProtocol
+public import ZincStore
 
 /// How to run one ``Endpoint``.
 public struct EndpointConfiguration: Sendable {
@@ -43,7 +44,13 @@ public struct EndpointConfiguration: Sendable {
     public var maxMessageSize = 64 << 20
     /// How often the node's timers run.
     public var tickInterval: Duration = .milliseconds(10)
-    /// Documents to start with (loaded from a store), by ID.
+    /// Persist documents in SQLite in this directory (created if needed): they are loaded at
+    /// start, and every change is recorded (docs/guarantees.md, "Durability").
+    public var dataDirectory: String?
+    /// How hard the store works to keep acknowledged edits (``Durability/full``: fsync before
+    /// an edit is sent or acknowledged).
+    public var durability: Durability = .full
+    /// Documents to start with, by ID (in addition to those loaded from ``dataDirectory``).
     public var documents: [String: Document] = [:]
     /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`
     /// carries one (never reuse an ID with an empty history).

@@ -96,6 +96,7 @@ extension ChannelListener {
             "rejected": core.counters.rejected,
             "staleTerm": core.counters.staleTerm,
             "backpressureDrops": self.counters.backpressureDrops,
+            "storeErrors": self.counters.storeErrors,
             "redirects": core.counters.redirects,
             "promotions": core.counters.promotions,
             "parentFailures": core.counters.parentFailures,

@@ -17,9 +17,11 @@ final class ContinuousEditor: Sendable {
     }
     let state = Mutex(State())
     let document: String
+    let pause: UInt32
 
-    init(document: String, admins: [String]) {
+    init(document: String, admins: [String], pause: UInt32 = 15_000) {
         self.document = document
+        self.pause = pause
         state.withLock { $0.admins = admins }
     }
 
@@ -41,17 +43,18 @@ final class ContinuousEditor: Sendable {
                     state.replicaOfAdmin[admin] = edit.replica
                     state.acknowledged[edit.replica] = max(state.acknowledged[edit.replica] ?? 0, edit.versionVector[edit.replica] ?? 0)
                 }
-                usleep(15_000)
+                if pause > 0 { usleep(pause) }
             }
         }
         thread.start()
         return thread
     }
 
-    /// Operations acknowledged by `survivors` that `version` lacks.
-    func missing(from version: [String: UInt64], survivors: [String]) -> UInt64 {
+    /// Operations acknowledged by `survivors` (every replica seen, if nil) that `version` lacks.
+    func missing(from version: [String: UInt64], survivors: [String]?) -> UInt64 {
         state.withLock { state in
-            survivors.compactMap { state.replicaOfAdmin[$0] }.reduce(0) { total, replica in
+            let replicas = survivors.map { $0.compactMap { state.replicaOfAdmin[$0] } } ?? Array(state.acknowledged.keys)
+            return replicas.reduce(0) { total, replica in
                 let acknowledged = state.acknowledged[replica] ?? 0
                 return total + (acknowledged > (version[replica] ?? 0) ? acknowledged - (version[replica] ?? 0) : 0)
             }

@@ -102,7 +102,7 @@ extension ChannelListener {
         do {
             let before = machine.documents[id]?.document.versionVector.totalOperations ?? 0
             let (_, directives) = try machine.edit(id, now: now, mergingUndo: false, edit)
-            execute(directives)
+            commitLocal(id, directives)
             publishChanges(origin: .local)
             guard let document = machine.documents[id]?.document else { return .failure("the document vanished") }
             return AdminReply(ok: true, edit: EditResult(

@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
         Benchmarks print a table of medians and ranges over several rounds (this kind of machine
         is shared and noisy); --json prints one object for scripts instead.
         """,
-        subcommands: [BenchBindingCommand.self, BenchCRDTCommand.self, BenchFailoverCommand.self]
+        subcommands: [BenchBindingCommand.self, BenchCRDTCommand.self, BenchStoreCommand.self, BenchFailoverCommand.self]
     )
 }

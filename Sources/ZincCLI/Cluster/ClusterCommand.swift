@@ -41,6 +41,7 @@ struct ClusterCommand: ParsableCommand {
     @Flag(help: "Print only a JSON summary on stdout.") var json = false
     @Flag(help: "Keep the nodes' logs even when everything passed.") var keepLogs = false
     @Option(help: "The nodes' log level.") var nodeLogLevel = "info"
+    @Flag(help: "Do not give the nodes data directories (a killed node then comes back empty).") var noPersist = false
 
     func validate() throws {
         guard nodes >= 2 && nodes <= 200 else { throw ValidationError("--nodes must be between 2 and 200") }
@@ -60,6 +61,7 @@ struct ClusterCommand: ParsableCommand {
         options.duration = duration
         options.settleTimeout = settleTimeout
         options.nodeLogLevel = nodeLogLevel
+        options.persist = !noPersist
         options.display = json ? .quiet : (plain || isatty(STDOUT_FILENO) == 0 ? .plain : .live)
         guard let base = basePort ?? FreePorts.range(count: 2 * nodes) else { throw CLIError("no free range of \(2 * nodes) TCP ports on 127.0.0.1") }
         options.basePort = base

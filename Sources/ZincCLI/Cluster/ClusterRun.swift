@@ -19,6 +19,7 @@ final class ClusterRun {
         var duration = 8.0
         var settleTimeout = 20.0
         var nodeLogLevel = "info"
+        var persist = true
         var display = Display.live
     }
 
@@ -97,11 +98,16 @@ final class ClusterRun {
     private func startNodes() throws {
         let root = processes[0]
         note("starting \(options.nodes) nodes on 127.0.0.1:\(options.basePort)–\(options.basePort + 2 * options.nodes - 1); all join \(root.name), fan-out \(options.fanout)")
-        try root.start(executable: executable, join: [], fanout: options.fanout, logLevel: options.nodeLogLevel)
+        try root.start(executable: executable, join: [], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(root))
         try waitForAdmin(root)
         for process in processes.dropFirst() {
-            try process.start(executable: executable, join: [root.publish], fanout: options.fanout, logLevel: options.nodeLogLevel)
+            try process.start(executable: executable, join: [root.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(process))
         }
+    }
+
+    /// Each node's store, inside the run's directory (so a restarted node brings its edits back).
+    private func dataDirectory(_ process: NodeProcess) -> String? {
+        options.persist ? "\(directory)/\(process.name).data" : nil
     }
 
     private func waitForAdmin(_ process: NodeProcess) throws {
@@ -174,7 +180,7 @@ final class ClusterRun {
                 restartAt = nil
                 if let newRoot = currentRoot() {
                     note("restarting \(killed.name) with --join \(newRoot.name): an old host comes back as a client")
-                    try? killed.start(executable: executable, join: [newRoot.publish], fanout: options.fanout, logLevel: options.nodeLogLevel)
+                    try? killed.start(executable: executable, join: [newRoot.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(killed))
                 }
             }
             if now - lastPoll >= .milliseconds(200) {

@@ -21,7 +21,7 @@ final class NodeProcess {
     var pid: Int32? { process?.processIdentifier }
 
     /// Starts (or restarts) the node; its stdout and stderr go to the log file.
-    func start(executable: String, join: [String], fanout: Int, logLevel: String) throws {
+    func start(executable: String, join: [String], fanout: Int, logLevel: String, dataDirectory: String? = nil) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw CLIError("cannot write \(logPath)") }
         log.seekToEndOfFile()
@@ -30,6 +30,7 @@ final class NodeProcess {
         var arguments = ["node", "--id", name, "--bind", publish, "--admin", admin, "--fanout", "\(fanout)",
                          "--log-level", logLevel, "--parent-pid", "\(getpid())"]
         for address in join { arguments += ["--join", address] }
+        if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log

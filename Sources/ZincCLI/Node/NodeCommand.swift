@@ -6,6 +6,7 @@ import UnixSignals
 import Zinc
 import ZincCore
 import ZincProtocol
+import ZincStore
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,8 +39,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Serve the JSON admin interface here (loopback TCP or ipc), for zinc status/doc/edit.")
     var admin: String?
 
-    @Option(help: "Persist documents in this directory (SQLite).")
+    @Option(help: "Persist documents in this directory (SQLite, WAL); a restarted node reloads them and pushes what the tree lacks.")
     var dataDir: String?
+
+    @Option(help: "With --data-dir: full (fsync before an edit is sent or acknowledged), normal (survives process crashes) or off.")
+    var durability: Durability = .full
 
     @Option(help: "A cluster key file from `zinc keygen`: every socket then uses CURVE.")
     var key: String?
@@ -70,7 +74,8 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.advertiseHost = advertise
         configuration.interest = .all
         configuration.logger = logger
-        if dataDir != nil { throw CLIError("--data-dir: persistence is not available in this build yet") }
+        configuration.dataDirectory = dataDir
+        configuration.durability = durability
         if key != nil { throw CLIError("--key: CURVE cluster keys are not available in this build yet") }
 
         let endpoint: Endpoint
@@ -83,6 +88,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let endpoints = endpoint.endpoints { line += " hosting on \(endpoints.publish) (PUB) and \(endpoints.pull) (PULL)" }
         if !join.isEmpty { line += ", joining \(join.joined(separator: ", "))" }
         if let admin { line += ", admin on \(admin)" }
+        if let dataDir { line += ", documents in \(dataDir) (\(endpoint.configuration.documents.count) loaded)" }
         print(line)
         fflush(nil)
 

@@ -1,10 +1,4 @@
-public import ArgumentParser
-public import Logging
-
-extension Logger.Level: @retroactive ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
-}
+import Logging
 
 enum LoggingSetup {
     /// Logs go to stderr (stdout is for a command's output), at `level` and above.

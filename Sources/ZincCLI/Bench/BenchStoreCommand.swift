@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import ZincBench
+
+struct BenchStoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "The SQLite document store on a trace: durable saves per second, size on disk, load time.",
+        discussion: """
+        Replays the first --transactions transactions of a trace with a save after each, once
+        per durability setting (full fsyncs every save), then stores the whole document,
+        compacts it and measures the file size against the document's own encoding and the
+        time to open the store and load the document.
+
+        Examples:
+          zinc bench store --trace ../shared/traces/automerge-paper.json.gz
+          zinc bench store --trace ../shared/traces/automerge-paper.json.gz --json
+        """
+    )
+
+    @Option(help: "The trace file.") var trace: String
+    @Option(help: "Rounds of the load measurement.") var rounds = 9
+    @Option(help: "Transactions saved one by one per durability setting.") var transactions = 2000
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let loaded: Trace
+        do { loaded = try Trace(contentsOf: trace) } catch { throw ValidationError("cannot read \(trace) as a trace: \(error)") }
+        let result = try StoreBenchmark(trace: loaded, rounds: rounds, saveTransactions: transactions).run { line in
+            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            return
+        }
+        var table = TextTable(["store (\(result.trace))", "value"])
+        for (name, rate) in result.savesPerSecond.sorted(by: { $0.key < $1.key }) {
+            table.add(["durable saves, durability \(name)", "\(Int(rate)) transactions/s"])
+        }
+        table.add(["store size after compaction", "\(result.storeBytes) bytes"])
+        table.add(["document encoding", "\(result.encodingBytes) bytes"])
+        table.add(["store / encoding", fixed(result.storeToEncoding, digits: 2) + "×"])
+        table.add(["open + load (median)", "\(fixed(result.loadMs, digits: 2)) ms [\(fixed(result.loadMsRange[0], digits: 2))–\(fixed(result.loadMsRange[1], digits: 2))]"])
+        table.add(["  of which opening the store", "\(fixed(result.openMs, digits: 2)) ms"])
+        print(table.render())
+    }
+}

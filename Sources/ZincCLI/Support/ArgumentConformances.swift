@@ -1,0 +1,10 @@
+public import ArgumentParser
+public import Logging
+public import ZincStore
+
+extension Logger.Level: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension Durability: ExpressibleByArgument {}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import ZincBench
+import ZincCore
+@testable import ZincStore
+
+@Suite("document store (SQLite)")
+struct StoreTests {
+    func directory() throws -> String { try temporaryDirectory() }
+
+    @Test("documents round-trip through updates and compaction, edited afterwards as a fresh replica")
+    func roundTrip() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var document = Document(replica: ReplicaID(deterministicFrom: "author"))
+        do {
+            let store = try DocumentStore(directory: path)
+            for index in 0..<1500 {
+                try document.insert("\(index % 10)", at: index / 2)
+                if index % 7 == 0 { try document.set("k\(index % 5)", to: .int(Int64(index)), in: MapRef("")) }
+                document.commit()
+                try store.save(document, id: "notes")
+            }
+            #expect(store.statistics.compactions > 0, "the log was folded into snapshots")
+            #expect(try store.integrityCheck() == "ok")
+        }
+        let store = try DocumentStore(directory: path)
+        let fresh = ReplicaID(deterministicFrom: "restarted")
+        var loaded = try #require(try store.loadAll(editingAs: fresh)["notes"])
+        #expect(loaded.canonicalContent() == document.canonicalContent())
+        #expect(loaded.versionVector == document.versionVector)
+        try loaded.insert("!", at: 0)
+        #expect(loaded.versionVector[fresh] == 1, "new edits use the new replica; old counters never repeat")
+    }
+
+    @Test("a second node cannot open a directory in use; foreign and corrupt files give a clear error")
+    func refusals() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try DocumentStore(directory: path)
+        #expect(throws: StoreError.self) { try DocumentStore(directory: path) }
+        do {
+            _ = try DocumentStore(directory: path)
+        } catch {
+            #expect(error.description.contains("in use by another zinc node"))
+        }
+        _ = first
+
+        let foreign = try directory()
+        defer { try? FileManager.default.removeItem(atPath: foreign) }
+        let database = try SQLiteDatabase(path: "\(foreign)/\(DocumentStore.fileName)")
+        try database.execute("CREATE TABLE recipes (name TEXT)")
+        database.close()
+        do {
+            _ = try DocumentStore(directory: foreign)
+            Issue.record("a foreign database was accepted")
+        } catch {
+            #expect(error.description.contains("not a Zinc store"))
+        }
+
+        let garbage = try directory()
+        defer { try? FileManager.default.removeItem(atPath: garbage) }
+        _ = FileManager.default.createFile(atPath: "\(garbage)/\(DocumentStore.fileName)", contents: Data(repeating: 0x42, count: 8192))
+        do {
+            _ = try DocumentStore(directory: garbage)
+            Issue.record("a garbage file was accepted")
+        } catch {
+            #expect(error.description.contains("corrupt or not a database"), "\(error)")
+        }
+    }
+
+    @Test("the automerge-paper trace: the compacted store stays within 2× the document's encoding")
+    func traceSize() throws {
+        guard let traces = Trace.directory() else {
+            print("skipping: no traces directory")
+            return
+        }
+        let trace = try Trace(contentsOf: "\(traces)/automerge-paper.json.gz")
+        let document = try TraceReplay.replaySequential(trace)
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try DocumentStore(directory: path)
+        try store.save(document, id: "paper")
+        try store.compact(document, id: "paper")
+        let encoding = document.encodedSnapshot().count
+        #expect(store.sizeOnDisk <= 2 * encoding, "store \(store.sizeOnDisk) B vs encoding \(encoding) B")
+        let loaded = try store.loadAll(editingAs: .random())
+        #expect(loaded["paper"]?.text() == trace.endContent)
+    }
+}
