@@ -70,7 +70,7 @@ public struct StoreBenchmark {
             var store: DocumentStore?
             let elapsed = try clock.measure { store = try DocumentStore(directory: directory) }
             opens.append(seconds(elapsed) * 1000)
-            store = nil
+            withExtendedLifetime(store) {}
         }
         for _ in 0..<rounds {
             // Closing (which checkpoints the WAL) is not part of loading: keep the store open
