@@ -22,6 +22,8 @@ final class ChannelListener {
     let prober: Socket         // SUB on welcome frames only: probes for other trees
     let admin: Socket?         // ROUTER: JSON admin requests
     let monitor: SocketMonitor // the SUB's transport events (a dead parent's closed connection)
+    /// Handshake failures on the bound sockets (a peer without the cluster key).
+    let serverMonitors: [SocketMonitor]
     let poller = Poller()
     var publishOutbox: Outbox
     var pushOutbox: Outbox
@@ -62,6 +64,7 @@ final class ChannelListener {
         pusher = try Socket(.push, context: context)
         prober = try Socket(.sub, context: context)
         for socket in [subscriber, pusher, prober] {
+            try configuration.key?.configureClient(socket)
             try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
             try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
             try socket.setOption(.maximumMessageSize, Int64(configuration.maxMessageSize))
@@ -69,7 +72,10 @@ final class ChannelListener {
             try socket.setOption(.reconnectIntervalMax, .milliseconds(500))
         }
         try prober.subscribe(Topic.welcome.bytes)
-        monitor = try SocketMonitor(subscriber, events: [.disconnected, .connected])
+        monitor = try SocketMonitor(subscriber, events: [.disconnected, .connected, .handshakeFailed])
+        serverMonitors = configuration.key == nil ? [] : [
+            try SocketMonitor(sockets.publisher, events: .handshakeFailed), try SocketMonitor(sockets.puller, events: .handshakeFailed),
+        ]
         publishOutbox = Outbox(limit: configuration.backlogLimit)
         pushOutbox = Outbox(limit: configuration.backlogLimit)
         var nodeConfiguration = NodeConfiguration(id: configuration.id, endpoints: sockets.advertised, join: configuration.join)
@@ -95,6 +101,7 @@ final class ChannelListener {
             poller.add(monitor.socket), poller.add(pusher, events: []), poller.add(waker)
         )
         let adminToken = admin.map { poller.add($0) }
+        let serverMonitorTokens = serverMonitors.map { poller.add($0.socket) }
         execute(machine.start(now: now))
         var nextTick = now + configuration.tickInterval
         while !stopping {
@@ -117,6 +124,7 @@ final class ChannelListener {
             if poller.isReadable(tokens.prober) { readProbe() }
             if poller.isReadable(tokens.monitor) { readMonitor() }
             if let admin, let adminToken, poller.isReadable(adminToken) { readAdmin(admin) }
+            for (index, token) in serverMonitorTokens.enumerated() where poller.isReadable(token) { readServerMonitor(serverMonitors[index]) }
             flushOutboxes()
             if now >= nextTick {
                 let tickStart = clock.now
@@ -192,9 +200,25 @@ final class ChannelListener {
 
     private func readMonitor() {
         while let event = try? monitor.nextEvent() {
+            if !event.kind.isDisjoint(with: .handshakeFailed) {
+                counters.handshakeFailures += 1
+                if counters.handshakeFailures == 1 || counters.handshakeFailures % 100 == 0 {
+                    logger.warning("cannot complete a secure handshake with the parent (do both use the same cluster key?)", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
+                }
+            }
             if event.kind.contains(.disconnected), let parent = parentPublish, event.endpoint == parent {
                 machine.parentDisconnected(now: now)
                 logger.debug("the connection to the parent closed", metadata: ["endpoint": "\(parent)"])
+            }
+        }
+    }
+
+    private func readServerMonitor(_ monitor: SocketMonitor) {
+        while let event = try? monitor.nextEvent() {
+            guard !event.kind.isDisjoint(with: .handshakeFailed) else { continue }
+            counters.handshakeFailures += 1
+            if counters.handshakeFailures == 1 || counters.handshakeFailures % 100 == 0 {
+                logger.warning("refused a peer that failed the secure handshake (no or wrong cluster key)", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
             }
         }
     }
@@ -274,6 +298,7 @@ final class ChannelListener {
 
     private func sendOnce(_ message: WireMessage, to pull: String) {
         guard let socket = try? Socket(.push, context: publisher.context) else { return }
+        try? configuration.key?.configureClient(socket)
         try? socket.setOption(.linger, .seconds(1))
         guard (try? socket.connect(pull)) != nil else { return }
         try? socket.send(message: message.frames, flags: .dontWait)
@@ -355,6 +380,7 @@ final class ChannelListener {
         for continuations in observers.values { for continuation in continuations.values { continuation.finish() } }
         observers.removeAll()
         monitor.stop()
+        for monitor in serverMonitors { monitor.stop() }
         for socket in [publisher, puller, subscriber, pusher, prober] { socket.close() }
         admin?.close()
     }
@@ -367,6 +393,7 @@ struct RuntimeCounters: Sendable, Hashable {
     var badMessages: UInt64 = 0
     var backpressureDrops: UInt64 = 0
     var storeErrors: UInt64 = 0
+    var handshakeFailures: UInt64 = 0
     var lastProblem: String?
 }
 

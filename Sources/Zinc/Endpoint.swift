@@ -58,10 +58,12 @@ public final class Endpoint: Sendable {
     private static func bind(_ configuration: EndpointConfiguration, context: Context) throws -> BoundSockets {
         let publisher = try Socket(.xpub, context: context)
         let puller = try Socket(.pull, context: context)
+        if let key = configuration.key { try ZAPRegistry.shared.register(key, context: context) }
         for socket in [publisher, puller] {
             try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
             try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
             try socket.setOption(.maximumMessageSize, Int64(configuration.maxMessageSize))
+            try configuration.key?.configureServer(socket)
         }
         // No ZMQ_XPUB_NODROP: with it one stuck subscriber (a dead pipe not yet noticed) makes
         // every publish fail and stalls all children. Without it libzmq drops per subscriber at
@@ -89,6 +91,8 @@ public final class Endpoint: Sendable {
         try socket.setOption(.maximumMessageSize, Int64(ChannelListener.maxAdminRequest))
         socket.maximumMessageBytes = ChannelListener.maxAdminRequest
         socket.maximumFrames = 4
+        // Keyed clusters authenticate their admin clients too.
+        try configuration.key?.configureServer(socket)
         do throws(ZMQError) {
             try socket.bind(address)
         } catch {
@@ -179,6 +183,7 @@ public enum EndpointError: Error, CustomStringConvertible, Sendable {
     case invalidDocumentID(String)
     case invalidChannel(String)
     case unknownDocument(String)
+    case security(String)
     case shutDown
 
     public var description: String {
@@ -188,6 +193,7 @@ public enum EndpointError: Error, CustomStringConvertible, Sendable {
         case .invalidDocumentID(let id): "invalid document ID \"\(id)\": use 1–255 bytes of UTF-8 without NUL"
         case .invalidChannel(let channel): "invalid channel \"\(channel)\": use 1–255 bytes of UTF-8 without NUL"
         case .unknownDocument(let id): "this node holds no document \"\(id)\""
+        case .security(let message): message
         case .shutDown: "the endpoint has shut down"
         }
     }

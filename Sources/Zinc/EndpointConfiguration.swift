@@ -25,6 +25,9 @@ public struct EndpointConfiguration: Sendable {
     public var admin: String?
     /// Allow a non-loopback admin address (anyone who can reach it can read and edit).
     public var adminAllowsRemote = false
+    /// The cluster key: with one, every socket uses CURVE and only peers holding the key (or on
+    /// its allow-list) are admitted (docs/security.md).
+    public var key: ClusterKey?
     /// Children accepted before joiners are sent further down.
     public var fanout = 8
     /// Documents to replicate: `.all` for a pure relay node, or the documents the application

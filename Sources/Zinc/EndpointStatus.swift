@@ -1,5 +1,6 @@
 import ZincCore
 import ZincProtocol
+import ZeroMQ
 
 /// A snapshot of an endpoint's state, for `zinc status` and monitoring.
 public struct EndpointStatus: Sendable, Codable, Hashable {
@@ -97,6 +98,8 @@ extension ChannelListener {
             "staleTerm": core.counters.staleTerm,
             "backpressureDrops": self.counters.backpressureDrops,
             "storeErrors": self.counters.storeErrors,
+            "handshakeFailures": self.counters.handshakeFailures,
+            "peersRefused": configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0,
             "redirects": core.counters.redirects,
             "promotions": core.counters.promotions,
             "parentFailures": core.counters.parentFailures,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import ZeroMQ
+import Zinc
 import ZincCore
 import ZincProtocol
 
@@ -27,11 +28,13 @@ struct TapCommand: ParsableCommand {
     @Option(help: "Stop after this many messages.") var count: Int?
     @Option(help: "Stop after this many seconds.") var seconds: Double?
     @Flag(help: "Print one JSON object per line.") var json = false
+    @Option(help: "The cluster key file, to tap a keyed cluster.") var key: String?
 
     func run() throws {
         let context = try Context()
         let socket = try Socket(.sub, context: context)
         try socket.setOption(.linger, .zero)
+        try loadKey(key)?.configureClient(socket)
         if let doc {
             guard Topic.isValidName(doc) else { throw ValidationError("invalid document ID \(doc)") }
             for topic in [Topic.document(doc).bytes, Topic.tree.bytes, Topic.welcome.bytes] { try socket.subscribe(topic) }

@@ -8,11 +8,14 @@ public import ZeroMQ
 public struct AdminClient: Sendable {
     public let address: String
     public var timeout: Duration
+    /// The cluster key, for the admin socket of a keyed node.
+    public var key: ClusterKey?
     let context: Context
 
-    public init(address: String, timeout: Duration = .seconds(3), context: Context? = nil) {
+    public init(address: String, timeout: Duration = .seconds(3), key: ClusterKey? = nil, context: Context? = nil) {
         self.address = address
         self.timeout = timeout
+        self.key = key
         self.context = context ?? SharedContext.context
     }
 
@@ -22,6 +25,7 @@ public struct AdminClient: Sendable {
         let socket = try Socket(.req, context: context)
         defer { socket.close() }
         try socket.setOption(.linger, .zero)
+        try key?.configureClient(socket)
         socket.maximumMessageBytes = 64 << 20
         do {
             try socket.connect(address)
@@ -47,6 +51,7 @@ public struct AdminClient: Sendable {
         let socket = try Socket(.req, context: context)
         defer { socket.close() }
         try socket.setOption(.linger, .zero)
+        try key?.configureClient(socket)
         try socket.connect(address)
         try socket.send(Array(try JSONEncoder.admin.encode(request)))
         guard let frames = try socket.receiveMessage(timeout: timeout), let body = frames.last else {

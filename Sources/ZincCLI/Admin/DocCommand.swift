@@ -19,9 +19,10 @@ struct DocCommand: ParsableCommand {
     @Argument(help: "The document ID.") var document: String
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Seconds to wait for an answer.") var timeout = 3.0
+    @Option(help: "The cluster key file, for a keyed node.") var key: String?
 
     func run() throws {
-        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)))
+        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
         let content = try client.document(document)
         if json {
             try printJSON(content)

@@ -41,6 +41,7 @@ struct ClusterCommand: ParsableCommand {
     @Flag(help: "Print only a JSON summary on stdout.") var json = false
     @Flag(help: "Keep the nodes' logs even when everything passed.") var keepLogs = false
     @Option(help: "The nodes' log level.") var nodeLogLevel = "info"
+    @Option(help: "A cluster key file (zinc keygen): every node and admin connection uses CURVE.") var key: String?
     @Flag(help: "Do not give the nodes data directories (a killed node then comes back empty).") var noPersist = false
 
     func validate() throws {
@@ -62,6 +63,8 @@ struct ClusterCommand: ParsableCommand {
         options.settleTimeout = settleTimeout
         options.nodeLogLevel = nodeLogLevel
         options.persist = !noPersist
+        options.keyPath = key
+        options.key = try loadKey(key)
         options.display = json ? .quiet : (plain || isatty(STDOUT_FILENO) == 0 ? .plain : .live)
         guard let base = basePort ?? FreePorts.range(count: 2 * nodes) else { throw CLIError("no free range of \(2 * nodes) TCP ports on 127.0.0.1") }
         options.basePort = base

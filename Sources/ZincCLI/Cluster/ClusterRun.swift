@@ -20,6 +20,8 @@ final class ClusterRun {
         var settleTimeout = 20.0
         var nodeLogLevel = "info"
         var persist = true
+        var keyPath: String?
+        var key: ClusterKey?
         var display = Display.live
     }
 
@@ -98,10 +100,10 @@ final class ClusterRun {
     private func startNodes() throws {
         let root = processes[0]
         note("starting \(options.nodes) nodes on 127.0.0.1:\(options.basePort)–\(options.basePort + 2 * options.nodes - 1); all join \(root.name), fan-out \(options.fanout)")
-        try root.start(executable: executable, join: [], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(root))
+        try root.start(executable: executable, join: [], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(root), keyPath: options.keyPath)
         try waitForAdmin(root)
         for process in processes.dropFirst() {
-            try process.start(executable: executable, join: [root.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(process))
+            try process.start(executable: executable, join: [root.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(process), keyPath: options.keyPath)
         }
     }
 
@@ -115,7 +117,7 @@ final class ClusterRun {
         while ContinuousClock.now < deadline {
             try checkInterrupted()
             if !process.isRunning { throw CLIError("\(process.name) exited: \(process.lastLogLine)") }
-            if (try? AdminClient(address: process.admin, timeout: .milliseconds(200)).status()) != nil { return }
+            if (try? AdminClient(address: process.admin, timeout: .milliseconds(200), key: options.key).status()) != nil { return }
             usleep(20_000)
         }
         throw CLIError("\(process.name) did not answer on \(process.admin) within 10 s")
@@ -180,7 +182,7 @@ final class ClusterRun {
                 restartAt = nil
                 if let newRoot = currentRoot() {
                     note("restarting \(killed.name) with --join \(newRoot.name): an old host comes back as a client")
-                    try? killed.start(executable: executable, join: [newRoot.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(killed))
+                    try? killed.start(executable: executable, join: [newRoot.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(killed), keyPath: options.keyPath)
                 }
             }
             if now - lastPoll >= .milliseconds(200) {
@@ -289,7 +291,7 @@ final class ClusterRun {
                 statuses[process.name] = nil
                 continue
             }
-            statuses[process.name] = try? AdminClient(address: process.admin, timeout: .milliseconds(300)).status()
+            statuses[process.name] = try? AdminClient(address: process.admin, timeout: .milliseconds(300), key: options.key).status()
         }
     }
 
@@ -300,7 +302,7 @@ final class ClusterRun {
         let length = statuses[process.name]?.documents.first { $0.id == Self.document }?.length ?? 0
         let word = "\(process.name)·\(number) "
         let position = length == 0 ? 0 : Int.random(in: 0...length, using: &random)
-        let client = AdminClient(address: process.admin, timeout: .milliseconds(500))
+        let client = AdminClient(address: process.admin, timeout: .milliseconds(500), key: options.key)
         var reply = try? client.send(.insert(word, at: position, in: Self.document))
         if reply == nil { reply = try? client.send(.insert(word, at: 0, in: Self.document)) }
         guard let result = reply?.edit else {

@@ -21,7 +21,7 @@ final class NodeProcess {
     var pid: Int32? { process?.processIdentifier }
 
     /// Starts (or restarts) the node; its stdout and stderr go to the log file.
-    func start(executable: String, join: [String], fanout: Int, logLevel: String, dataDirectory: String? = nil) throws {
+    func start(executable: String, join: [String], fanout: Int, logLevel: String, dataDirectory: String? = nil, keyPath: String? = nil) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw CLIError("cannot write \(logPath)") }
         log.seekToEndOfFile()
@@ -31,6 +31,7 @@ final class NodeProcess {
                          "--log-level", logLevel, "--parent-pid", "\(getpid())"]
         for address in join { arguments += ["--join", address] }
         if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
+        if let keyPath { arguments += ["--key", keyPath] }
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log

@@ -76,7 +76,13 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.logger = logger
         configuration.dataDirectory = dataDir
         configuration.durability = durability
-        if key != nil { throw CLIError("--key: CURVE cluster keys are not available in this build yet") }
+        if let key {
+            do {
+                configuration.key = try ClusterKey(contentsOf: key)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
 
         let endpoint: Endpoint
         do {
