@@ -113,6 +113,7 @@ extension ChannelListener {
             counters["localOperations", default: 0] += sync.counters.localOperations
             counters["badMessages", default: 0] += sync.counters.badMessages
             counters["transfers", default: 0] += sync.counters.transfersCompleted
+            counters["operationsRejected", default: 0] += sync.counters.operationsRejected
         }
         return counters
     }

@@ -29,16 +29,20 @@ extension Document {
     /// document's Lamport clock moves past every operation applied.
     ///
     /// Throws only if the fragment cannot be interpreted at all (it names too many replicas).
+    ///
+    /// `trusting`, if given, decides per author whether this sender may bring *new* operations
+    /// of that replica (a host accepts from a child only what its subtree authored): others are
+    /// refused and counted, while ones this document already holds are plain duplicates.
     @discardableResult
-    public mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) -> ApplyReport {
-        try apply(replicas: fragment.replicas, containers: fragment.containers, ops: fragment.ops)
+    public mutating func apply(_ fragment: DocumentFragment, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
+        try apply(replicas: fragment.replicas, containers: fragment.containers, ops: fragment.ops, trusting: trusting)
     }
 
     /// Decodes and applies an encoded fragment in one step, reusing the document's scratch
     /// storage (the hot path for deltas arriving from the network). The whole message is
     /// decoded and validated before anything is applied: a malformed message changes nothing.
     @discardableResult
-    public mutating func apply(encoded bytes: [UInt8], author: ReplicaID? = nil) throws(DocumentError) -> ApplyReport {
+    public mutating func apply(encoded bytes: [UInt8], author: ReplicaID? = nil, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
         var scratch = scratchFragment
         scratchFragment = DocumentFragment()
         defer {
@@ -59,10 +63,12 @@ extension Document {
             }
         }
         if let failure { throw DocumentError(failure) }
-        return try apply(replicas: scratch.replicas, containers: scratch.containers, ops: scratch.ops)
+        return try apply(replicas: scratch.replicas, containers: scratch.containers, ops: scratch.ops, trusting: trusting)
     }
 
-    private mutating func apply(replicas fragmentReplicas: [ReplicaID], containers fragmentContainers: [ContainerID], ops: [FragmentOp]) throws(DocumentError) -> ApplyReport {
+    private mutating func apply(
+        replicas fragmentReplicas: [ReplicaID], containers fragmentContainers: [ContainerID], ops: [FragmentOp], trusting: ((ReplicaID) -> Bool)?
+    ) throws(DocumentError) -> ApplyReport {
         var report = ApplyReport()
         guard !ops.isEmpty else { return report }
         let fragment = (replicas: fragmentReplicas, containers: fragmentContainers)
@@ -73,8 +79,18 @@ extension Document {
             }
             replicaMap[position] = index
         }
+        let distrusted: [Bool]? = trusting.map { trusts in fragment.replicas.map { !trusts($0) } }
         var containerMap = SmallIndexMap(count: fragment.containers.count)
         for op in ops {
+            if let distrusted, op.replica < distrusted.count, distrusted[Int(op.replica)] {
+                let have = replicaMap[Int(op.replica)].map { versions[Int($0)] } ?? 0
+                if op.counter + UInt64(op.length) <= have {
+                    report.duplicates += op.length
+                } else {
+                    report.reject(op.length, "operations of \(fragment.replicas[Int(op.replica)].shortDescription) are not accepted from this sender")
+                }
+                continue
+            }
             guard let resolved = resolve(op, fragment: fragment, replicaMap: replicaMap, containerMap: &containerMap, report: &report) else { continue }
             process(resolved, report: &report)
         }

@@ -223,7 +223,7 @@ extension Document {
     /// Merges everything `other` holds into this document (state-based merge: idempotent,
     /// commutative and associative in effect).
     @discardableResult
-    public mutating func merge(_ other: Document) throws(DocumentError) -> ApplyReport {
-        try apply(other.fragment(since: versionVector))
+    public mutating func merge(_ other: Document, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
+        try apply(other.fragment(since: versionVector), trusting: trusting)
     }
 }

@@ -30,6 +30,13 @@ public struct NodeCore: Sendable {
     private var subscribedToAll = false
     /// Children's node topics the PUB socket has seen subscribed.
     var subscribedNodes: Set<ReplicaID> = []
+    /// Who may author what, as far as this node knows (its own replicas, its children's claims).
+    public private(set) var trust = TrustTable()
+
+    /// Declares a document replica this node authors (its children may not write as it).
+    public mutating func claim(_ replica: ReplicaID) {
+        trust.own.insert(replica)
+    }
     private var lastHeartbeat: Duration = .zero
     /// Set while re-attaching after the parent died: who to try, in order.
     var failover: Failover?
@@ -87,7 +94,7 @@ public struct NodeCore: Sendable {
 
     /// The context documents need for routing decisions.
     public func context(now: Duration) -> RouteContext {
-        RouteContext(node: id, term: term, hasParent: isJoined, hasChildren: !children.isEmpty, now: now)
+        RouteContext(node: id, term: term, hasParent: isJoined, hasChildren: !children.isEmpty, now: now, trust: trust)
     }
 
     /// This node's interest plus its children's.
@@ -364,6 +371,7 @@ public struct NodeCore: Sendable {
         case .heartbeat:
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
             children[sender]?.updateSubtreeSize(heartbeat.subtreeSize)
+            trust.set(heartbeat.replicas, claimedBy: sender)
             var out: [NodeDirective] = []
             for digest in heartbeat.digests where documents.contains(digest.document) {
                 out.append(.document(digest.document, .digest(digest, from: .child(sender))))
@@ -466,6 +474,7 @@ public struct NodeCore: Sendable {
 
     mutating func removeChild(_ child: ReplicaID, reason: String) -> [NodeDirective] {
         guard children.removeValue(forKey: child) != nil else { return [] }
+        trust.remove(child)
         subscribedNodes.remove(child)
         var out: [NodeDirective] = [.event(.childLeft(child, reason: reason))]
         for document in documents.sorted() { out.append(.document(document, .childGone(child))) }
@@ -688,13 +697,20 @@ public struct NodeCore: Sendable {
             out.append(.publish(control(.heartbeat, down.encoded, topic: .tree)))
         }
         if isJoined {
-            let up = Heartbeat(root: root, depth: depth, subtreeSize: subtreeSize, digests: digests)
+            let up = Heartbeat(root: root, depth: depth, subtreeSize: subtreeSize, digests: digests, replicas: claimedReplicas)
             out.append(.push(control(.heartbeat, up.encoded, topic: .node(id))))
         }
         return out
     }
 
     // MARK: - Helpers
+
+    /// The replicas this node and its subtree author (for the parent's trust table).
+    var claimedReplicas: [ReplicaID] {
+        var all = trust.own
+        for (replica, _) in trust.claimers where all.count < Heartbeat.maxReplicas { all.insert(replica) }
+        return all.sorted()
+    }
 
     func control(_ type: MessageType, _ payload: [UInt8], topic: Topic) -> WireMessage {
         WireMessage(topic: topic, header: MessageHeader(type: type, origin: id, sender: id, lamport: 0, term: term), payload: payload)

@@ -22,6 +22,7 @@ public struct NodeMachine: Sendable {
     ) {
         core = NodeCore(configuration: configuration)
         self.documentReplica = documentReplica ?? documents.values.first?.replica ?? ReplicaID.random()
+        core.claim(self.documentReplica)
         self.settings = settings
         self.documentLimits = documentLimits
         for (id, document) in documents {

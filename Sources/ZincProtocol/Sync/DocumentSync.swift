@@ -145,7 +145,7 @@ public struct DocumentSync: Sendable {
         }
         let report: ApplyReport
         do {
-            report = try document.apply(encoded: message.payload, author: message.header.origin)
+            report = try document.apply(encoded: message.payload, author: message.header.origin, trusting: context.trusting(peer))
         } catch {
             counters.badMessages += 1
             counters.lastProblem = "delta from \(message.header.sender.shortDescription): \(error)"
@@ -229,7 +229,7 @@ public struct DocumentSync: Sendable {
         counters.syncRepliesReceived += 1
         if !reply.fragment.isEmpty {
             do {
-                record(try document.apply(encoded: reply.fragment))
+                record(try document.apply(encoded: reply.fragment, trusting: context.trusting(peer)))
                 counters.repairedOperations += 1
             } catch {
                 counters.badMessages += 1
@@ -365,9 +365,9 @@ public struct DocumentSync: Sendable {
             switch transfer.kind {
             case .snapshot:
                 let loaded = try Document(snapshot: transfer.bytes, replica: replica, limits: document.limits)
-                record(try document.merge(loaded))
+                record(try document.merge(loaded, trusting: context.trusting(peer)))
             case .fragment:
-                record(try document.apply(encoded: transfer.bytes))
+                record(try document.apply(encoded: transfer.bytes, trusting: context.trusting(peer)))
             }
             counters.transfersCompleted += 1
         } catch {

@@ -24,13 +24,58 @@ public struct RouteContext: Sendable, Hashable {
     /// True if this node has at least one joined child.
     public var hasChildren: Bool
     public var now: Duration
+    /// Which authors each child may bring new operations of.
+    public var trust: TrustTable
 
-    public init(node: ReplicaID, term: UInt64, hasParent: Bool, hasChildren: Bool, now: Duration) {
+    public init(node: ReplicaID, term: UInt64, hasParent: Bool, hasChildren: Bool, now: Duration, trust: TrustTable = TrustTable()) {
         self.node = node
         self.term = term
         self.hasParent = hasParent
         self.hasChildren = hasChildren
         self.now = now
+        self.trust = trust
+    }
+
+    /// The filter for operations arriving from `peer`: nil (everything) from the parent.
+    public func trusting(_ peer: Peer) -> ((ReplicaID) -> Bool)? {
+        guard case .child(let child) = peer, !trust.isEmpty else { return nil }
+        let trust = self.trust
+        return { trust.accepts($0, fromChild: child) }
+    }
+}
+
+/// The trust rule inside a cluster (docs/security.md): a host accepts new operations from a
+/// child only for authors that child's subtree claims, or that nobody else it knows claims.
+/// So no node can write under the replica ID of the host, of a sibling subtree, or of itself
+/// impersonating them.
+public struct TrustTable: Sendable, Hashable {
+    /// This node's own document replicas.
+    public var own: Set<ReplicaID> = []
+    /// Replica → the children whose subtrees claim it.
+    public var claimers: [ReplicaID: Set<ReplicaID>] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { own.isEmpty && claimers.isEmpty }
+
+    public func accepts(_ replica: ReplicaID, fromChild child: ReplicaID) -> Bool {
+        if own.contains(replica) { return false }
+        if let claiming = claimers[replica], !claiming.contains(child) { return false }
+        return true
+    }
+
+    /// Replaces `child`'s claims.
+    public mutating func set(_ replicas: some Sequence<ReplicaID>, claimedBy child: ReplicaID) {
+        remove(child)
+        for replica in replicas { claimers[replica, default: []].insert(child) }
+    }
+
+    /// Forgets a child that left.
+    public mutating func remove(_ child: ReplicaID) {
+        for (replica, var set) in claimers where set.contains(child) {
+            set.remove(child)
+            claimers[replica] = set.isEmpty ? nil : set
+        }
     }
 }
 

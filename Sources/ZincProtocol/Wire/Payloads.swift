@@ -356,9 +356,16 @@ public struct Heartbeat: WirePayload {
     public var digests: [DocumentDigest]
     /// Down: the sender's ancestors and the sender, root first (cycle detection).
     public var path: [ReplicaID]
+    /// Up: the document replicas authored in the sender's subtree (the host accepts new
+    /// operations of these replicas from this child, and refuses ones claimed elsewhere).
+    public var replicas: [ReplicaID]
 
-    public init(root: ReplicaID, depth: UInt32, grandparent: Endpoints? = nil, children: [ChildEntry] = [], subtreeSize: UInt32 = 1, digests: [DocumentDigest] = [], path: [ReplicaID] = []) {
+    /// The most replicas a heartbeat claims.
+    public static let maxReplicas = 4096
+
+    public init(root: ReplicaID, depth: UInt32, grandparent: Endpoints? = nil, children: [ChildEntry] = [], subtreeSize: UInt32 = 1, digests: [DocumentDigest] = [], path: [ReplicaID] = [], replicas: [ReplicaID] = []) {
         self.path = path
+        self.replicas = replicas
         self.root = root
         self.depth = depth
         self.grandparent = grandparent
@@ -376,6 +383,8 @@ public struct Heartbeat: WirePayload {
         writer.write(varint: UInt64(subtreeSize))
         encodeDigests(digests, into: &writer)
         encodePath(path, into: &writer)
+        writer.write(varint: UInt64(replicas.count))
+        for replica in replicas { writer.write(replica) }
     }
 
     public init(decoding reader: inout ByteReader) throws(DecodingError) {
@@ -388,6 +397,11 @@ public struct Heartbeat: WirePayload {
         subtreeSize = UInt32(try reader.readVarint(max: Int(UInt32.max), "subtree size"))
         digests = try decodeDigests(&reader)
         path = try decodePath(&reader)
+        let claimed = try reader.readCount("claimed replicas", minimumBytesEach: 16)
+        guard claimed <= Self.maxReplicas else { throw DecodingError(.limitExceeded, "heartbeat claims \(claimed) replicas") }
+        replicas = []
+        replicas.reserveCapacity(claimed)
+        for _ in 0..<claimed { replicas.append(try reader.readReplicaID("claimed replica")) }
     }
 }
 

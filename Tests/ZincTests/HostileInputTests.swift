@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import Zinc
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+/// A misbehaving peer speaking to a live host over real sockets.
+@Suite("hostile input to a live node", .serialized, .timeLimit(.minutes(2)))
+struct HostileInputTests {
+    @Test("truncated, oversized, garbage, wrong-version, wrong-type, replayed and forged messages are dropped and counted; the node keeps serving and converges")
+    func survivesHostileInput() async throws {
+        let tree = TestTree()
+        let host = try tree.host(name: "target") { $0.maxMessageSize = 1 << 20 }
+        let endpoints = try #require(host.endpoints)
+        let client = try tree.host(join: [endpoints.publish], name: "honest")
+        let hostDocument = try await host.document("doc")
+        let clientDocument = try await client.document("doc")
+        try await clientDocument.edit { try $0.insert("honest ", at: 0) }
+        #expect(try await eventually { try await hostDocument.text() == "honest " })
+        try await Task.sleep(for: .milliseconds(400))   // heartbeats carry the honest client's claims
+
+        // Mallory joins properly, then misbehaves.
+        let context = try #require(host.configuration.context ?? SharedContext.context as Context?)
+        let mallory = ReplicaID(deterministicFrom: "mallory")
+        let subscriber = try Socket(.sub, context: context)
+        let pusher = try Socket(.push, context: context)
+        defer { subscriber.close(); pusher.close() }
+        for prefix in [Topic.welcome.bytes, Topic.node(mallory).bytes, Topic.tree.bytes] { try subscriber.subscribe(prefix) }
+        try subscriber.connect(endpoints.publish)
+        try pusher.connect(endpoints.pull)
+        func header(_ type: MessageType, origin: ReplicaID = mallory, sender: ReplicaID = mallory, lamport: UInt64 = 0) -> MessageHeader {
+            MessageHeader(type: type, origin: origin, sender: sender, lamport: lamport, term: 0)
+        }
+        func send(_ frames: [[UInt8]]) throws { try pusher.send(message: frames) }
+        let join = WireMessage(topic: .node(mallory), header: header(.join), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
+        var welcomed = false
+        for _ in 0..<50 where !welcomed {
+            try send(join.frames)
+            while let frames = try subscriber.receiveMessage(timeout: .milliseconds(100)) {
+                if frames.count == 3, let message = try? WireMessage(frames: frames, maxPayload: 1 << 20), message.header.type == .welcome { welcomed = true }
+            }
+        }
+        #expect(welcomed, "mallory is a child now")
+        let before = try await host.status().counters
+
+        let topic = Topic.document("doc").bytes
+        try send([Array("garbage".utf8)])                                                    // one frame
+        try send([topic, Array(header(.delta).encoded.prefix(20)), []])                      // truncated header
+        var wrongMagic = header(.delta).encoded; wrongMagic[0] = 0x00
+        try send([topic, wrongMagic, []])                                                     // not Zinc
+        var wrongVersion = header(.delta).encoded; wrongVersion[1] = 9
+        try send([topic, wrongVersion, []])                                                   // future version
+        var wrongType = header(.delta).encoded; wrongType[2] = 99
+        try send([topic, wrongType, []])                                                      // unknown type
+        try send([topic, header(.delta).encoded, [1, 2, 3]])                                  // length disagrees
+        try send(WireMessage(topic: .document("doc"), header: header(.delta), payload: [0xFF, 0x13, 0x37]).frames) // garbage fragment
+        try send([Array("D\u{0}".utf8), header(.delta).encoded, []])                        // malformed topic
+
+        // A legitimate edit of her own, sent twice (the replay is a duplicate, applied once).
+        var own = Document(replica: mallory)
+        try own.insert("mallory ", at: 0)
+        let ownDelta = WireMessage(topic: .document("doc"), header: header(.delta, lamport: 1), payload: own.commitFragment().encoded(omittingAuthor: mallory))
+        try send(ownDelta.frames)
+        try send(ownDelta.frames)
+
+        // Forgeries: new operations under the honest client's replica and under the host's.
+        let honest = try await clientDocument.snapshot().replica
+        let hostReplica = try await hostDocument.snapshot().replica
+        for victim in [honest, hostReplica] {
+            var forger = Document(replica: victim)
+            let held = try await hostDocument.snapshot().versionVector[victim]
+            if held > 0 { try forger.insert(String(repeating: "x", count: Int(held)), at: 0); _ = forger.commitFragment() }
+            try forger.insert("FORGED ", at: 0)
+            let forged = WireMessage(topic: .document("doc"), header: header(.delta, origin: victim, lamport: 1000), payload: forger.commitFragment().encoded(omittingAuthor: victim))
+            try send(forged.frames)
+        }
+        // A delta from a node that never joined.
+        let stranger = ReplicaID(deterministicFrom: "stranger")
+        var strangerDocument = Document(replica: stranger)
+        try strangerDocument.insert("STRANGER ", at: 0)
+        try send(WireMessage(topic: .document("doc"), header: header(.delta, origin: stranger, sender: stranger), payload: strangerDocument.commitFragment().encoded(omittingAuthor: stranger)).frames)
+        // Oversized: beyond ZMQ_MAXMSGSIZE, libzmq drops the connection (mallory's PUSH reconnects).
+        try send([topic, header(.delta).encoded, [UInt8](repeating: 7, count: 2 << 20)])
+
+        // The node keeps serving: the honest client still converges with it.
+        try await clientDocument.edit { try $0.insert("still ", at: 0) }
+        #expect(try await eventually {
+            let text = try await hostDocument.text()
+            return text.contains("still ") && text.contains("mallory ")
+        })
+        #expect(try await eventually { try await tree.converged("doc") })
+        let text = try await hostDocument.text()
+        #expect(!text.contains("FORGED") && !text.contains("STRANGER"), "forged and stray operations never landed: \(text)")
+        #expect(text.components(separatedBy: "mallory ").count == 2, "the replay was applied once")
+        let after = try await host.status().counters
+        #expect((after["badMessages"] ?? 0) - (before["badMessages"] ?? 0) >= 7, "malformed messages counted: \(after)")
+        #expect((after["rejected"] ?? 0) > (before["rejected"] ?? 0), "the stranger's message was rejected")
+        // The forgery under the honest client's name is refused by the trust rule; the one under
+        // the host's own name is dropped earlier, as the host's own echo.
+        #expect((after["operationsRejected"] ?? 0) >= 7, "the forged operations were refused: \(after)")
+        await tree.shutdown()
+    }
+}
