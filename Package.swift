@@ -80,6 +80,20 @@ let package = Package(
     ]
 )
 
+// libFuzzer harnesses (docs/security.md, "Fuzzing"): only with ZINC_FUZZ set, because they
+// have no main and link only with -sanitize=fuzzer. `scripts/fuzz` builds and runs them.
+if Context.environment["ZINC_FUZZ"] != nil {
+    let harnesses: [(String, [Target.Dependency])] = [
+        ("FuzzEnvelope", ["ZincProtocol"]), ("FuzzFragment", ["ZincCore"]), ("FuzzSnapshot", ["ZincCore"]),
+        ("FuzzPayloads", ["ZincProtocol", "ZincCore"]), ("FuzzPresence", ["ZincCore"]), ("FuzzVersionVector", ["ZincCore"]),
+        ("FuzzAdmin", ["Zinc"]),
+    ]
+    for (name, dependencies) in harnesses {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}
+
 for target in package.targets where target.type != .system && target.name != "CZeroMQBench" {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }
