@@ -59,7 +59,13 @@ let package = Package(
         ),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
-        .target(name: "ZincBench", dependencies: ["ZeroMQ", "ZincCore", "ZincStore", "CZeroMQBench", "CZlib"]),
+        .target(
+            name: "ZincBench",
+            dependencies: [
+                "ZeroMQ", "ZincCore", "ZincProtocol", "ZincStore", "Zinc", "CZeroMQBench", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ZincCLI",
             dependencies: [

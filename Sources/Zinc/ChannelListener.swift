@@ -360,6 +360,9 @@ final class ChannelListener {
         }
     }
 
+    /// Messages waiting in Zinc's own queues because libzmq's were full.
+    var queuedMessages: Int { publishOutbox.count + pushOutbox.count }
+
     func send(channel: String, routing: Routing, body: [UInt8]) {
         execute(machine.send(channel: channel, routing: routing, body: body))
     }

@@ -20,7 +20,32 @@ public struct DocumentHandle: Sendable {
         }
     }
 
-    /// A copy of the document as it is now (cheap: copy-on-write).
+    /// Makes `count` local transactions in one trip to the I/O thread: `body` runs once per
+    /// transaction (with its index), and each becomes its own delta. For producers of many
+    /// small changes, where a trip per change would dominate.
+    public func editBatch(_ count: Int, _ body: @escaping @Sendable (inout Document, Int) throws -> Void) async throws {
+        let id = self.id
+        try await endpoint.perform { listener in
+            for index in 0..<count {
+                let (_, directives) = try listener.machine.edit(id, now: listener.now, mergingUndo: false) { try body(&$0, index) }
+                listener.commitLocal(id, directives)
+            }
+            listener.publishChanges(origin: .local)
+        }
+    }
+
+    /// The operations held, per replica (cheaper than ``snapshot()`` for progress checks: no
+    /// copy of the document outlives the call).
+    public func versionVector() async throws -> VersionVector {
+        let id = self.id
+        return try await endpoint.perform { listener in
+            guard let sync = listener.machine.documents[id] else { throw EndpointError.unknownDocument(id) }
+            return sync.document.versionVector
+        }
+    }
+
+    /// A copy of the document as it is now (cheap: copy-on-write; while the caller keeps it,
+    /// the next local or remote change copies the document once).
     public func snapshot() async throws -> Document {
         let id = self.id
         return try await endpoint.perform { listener in

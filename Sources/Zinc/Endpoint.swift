@@ -143,6 +143,18 @@ public final class Endpoint: Sendable {
         try await perform { listener in listener.send(channel: channel, routing: routing, body: body) }
     }
 
+    /// Sends a burst of application messages in one trip to the I/O thread, and returns how
+    /// many messages then wait in this endpoint's own send queues (libzmq's being full), so a
+    /// fast producer can pace itself.
+    @discardableResult
+    public func send(channel: String, routing: Routing = .broadcast, bodies: [[UInt8]]) async throws -> Int {
+        guard Topic.isValidName(channel) else { throw EndpointError.invalidChannel(channel) }
+        return try await perform { listener in
+            for body in bodies { listener.send(channel: channel, routing: routing, body: body) }
+            return listener.queuedMessages
+        }
+    }
+
     /// Membership events (joined, promoted, child left, ...) from now on.
     public func events() -> AsyncStream<NodeEvent> { core.events() }
 

@@ -8,6 +8,9 @@ struct BenchCommand: AsyncParsableCommand {
         Benchmarks print a table of medians and ranges over several rounds (this kind of machine
         is shared and noisy); --json prints one object for scripts instead.
         """,
-        subcommands: [BenchBindingCommand.self, BenchCRDTCommand.self, BenchStoreCommand.self, BenchFailoverCommand.self]
+        subcommands: [
+            BenchMessagesCommand.self, BenchLatencyCommand.self, BenchFanoutCommand.self, BenchFailoverCommand.self,
+            BenchCRDTCommand.self, BenchStoreCommand.self, BenchBindingCommand.self,
+        ]
     )
 }

@@ -65,17 +65,26 @@ public struct NodeMachine: Sendable {
     }
 
     public mutating func tick(now: Duration) -> [NodeDirective] {
+        // Move the documents out while the core runs: the digests closure updates their caches,
+        // and a uniquely owned dictionary is mutated in place, without copy-on-write copies.
         var documents = self.documents
+        self.documents = [:]
         var out = core.tick(now: now, digests: { documents.keys.sorted().compactMap { documents[$0]?.digest } })
-        self.documents = documents
         let context = core.context(now: now)
         for id in documents.keys.sorted() {
-            guard var sync = documents[id] else { continue }
-            let produced = sync.tick(context)
-            documents[id] = sync
+            let produced = documents[id]?.tick(context) ?? []
             out += produced.compactMap(core.route)
         }
+        self.documents = documents
         return expand(out, now: now)
+    }
+
+    /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
+    /// would keep two references while it mutates, copying the whole document on every write.)
+    private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {
+        guard var sync = documents.removeValue(forKey: id) else { return nil }
+        defer { documents[id] = sync }
+        return try body(&sync)
     }
 
     /// Opens (starts replicating) a document.
@@ -88,10 +97,10 @@ public struct NodeMachine: Sendable {
         _ document: String, now: Duration, mergingUndo: Bool = false, _ body: (inout Document) throws -> Void
     ) throws -> (fragment: DocumentFragment, directives: [NodeDirective]) {
         var out = open(document, now: now)
-        guard var sync = documents[document] else { throw DocumentError(.invalidOperation, "document \(document) is not valid") }
         let context = core.context(now: now)
-        let result = try sync.edit(context, mergingUndo: mergingUndo, body)
-        documents[document] = sync
+        guard let result = try withSync(document, { try $0.edit(context, mergingUndo: mergingUndo, body) }) else {
+            throw DocumentError(.invalidOperation, "document \(document) is not valid")
+        }
         changedDocuments.insert(document)
         out += expand(result.outgoing.compactMap(core.route), now: now)
         return (result.fragment, out)
@@ -99,18 +108,22 @@ public struct NodeMachine: Sendable {
 
     /// Runs `body` on a document (undo, redo, settings) and publishes what it committed.
     public mutating func withDocument<R>(_ document: String, now: Duration, _ body: (inout Document) throws -> R) rethrows -> (R, [NodeDirective]) {
-        guard var sync = documents[document] else { return (try body(&scratch), []) }
-        let before = sync.document.localOperationCount
-        let result = try sync.withDocument(body)
-        let after = sync.document.localOperationCount
-        var out: [NodeDirective] = []
-        if after > before {
-            let fragment = sync.document.fragment(of: sync.replica, counters: before..<after)
-            out = expand(sync.publish(fragment, core.context(now: now)).compactMap(core.route), now: now)
-            changedDocuments.insert(document)
+        guard documents[document] != nil else { return (try body(&scratch), []) }
+        let context = core.context(now: now)
+        var published: [Outgoing] = []
+        let result = try withSync(document) { sync throws -> R in
+            let before = sync.document.localOperationCount
+            let result = try sync.withDocument(body)
+            let after = sync.document.localOperationCount
+            if after > before {
+                let fragment = sync.document.fragment(of: sync.replica, counters: before..<after)
+                published = sync.publish(fragment, context)
+            }
+            return result
         }
-        documents[document] = sync
-        return (result, out)
+        guard let result else { return (try body(&scratch), []) }
+        if !published.isEmpty { changedDocuments.insert(document) }
+        return (result, expand(published.compactMap(core.route), now: now))
     }
 
     private var scratch = Document()
@@ -118,19 +131,18 @@ public struct NodeMachine: Sendable {
     /// Runs `body` on a document's local state (change recording, taking recorded changes)
     /// without publishing anything; `body` must not make operations. Nil if not replicated.
     public mutating func peek<R>(_ document: String, _ body: (inout Document) throws -> R) rethrows -> R? {
-        guard var sync = documents[document] else { return nil }
-        let before = sync.document.localOperationCount
-        let result = try sync.withDocument(body)
-        precondition(sync.document.localOperationCount == before, "peek must not make operations")
-        documents[document] = sync
-        return result
+        try withSync(document) { sync throws -> R in
+            let before = sync.document.localOperationCount
+            let result = try sync.withDocument(body)
+            precondition(sync.document.localOperationCount == before, "peek must not make operations")
+            return result
+        }
     }
 
     /// Shares this node's presence in a document.
     public mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
-        guard var sync = documents[document] else { return [] }
-        let out = sync.updatePresence(update, core.context(now: now))
-        documents[document] = sync
+        let context = core.context(now: now)
+        guard let out = withSync(document, { $0.updatePresence(update, context) }) else { return [] }
         return expand(out.compactMap(core.route), now: now)
     }
 
@@ -180,15 +192,17 @@ public struct NodeMachine: Sendable {
             if documents[id] == nil {
                 documents[id] = DocumentSync(id: id, document: newDocument(), settings: settings)
             }
-            guard var sync = documents[id] else { continue }
+            // Moved out and back (not copied): see withSync.
+            guard var sync = documents.removeValue(forKey: id) else { continue }
             var produced: [Outgoing] = []
             switch event {
             case .open:
                 break
             case .message(let message, let peer):
-                let before = sync.document.versionVector.totalOperations
+                // The Lamport clock moves exactly when operations are applied.
+                let before = sync.document.lamport
                 produced = sync.receive(message, from: peer, context)
-                if sync.document.versionVector.totalOperations != before || message.header.type == .presence { changedDocuments.insert(id) }
+                if sync.document.lamport != before || message.header.type == .presence { changedDocuments.insert(id) }
             case .digest(let digest, let peer):
                 produced = sync.observe(digest, from: peer, context)
             case .parentJoined:

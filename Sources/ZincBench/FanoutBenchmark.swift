@@ -1,0 +1,146 @@
+import Foundation
+import Synchronization
+import Zinc
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+/// One host publishing document deltas to N clients, every one of which must end with every
+/// delta — through backpressure and digest repair when PUB drops, not by luck — against raw
+/// PUB/SUB at libzmq's default high-water mark (which loses) and with none.
+///
+/// Each delta inserts `size` characters and deletes the previous insert, so every replica
+/// holds the whole history of operations while its visible text stays small.
+public struct FanoutBenchmark {
+    public struct Options: Sendable {
+        public var count = 1_000_000
+        public var size = 1024
+        public var subscribers = 8
+        public init() {}
+    }
+
+    public struct Result: Codable, Sendable {
+        public var count: Int
+        public var size: Int
+        public var subscribers: Int
+        /// Deltas per second the host produced.
+        public var senderRate: Double
+        /// Deltas per second until the last client held all of them.
+        public var deliveredRate: Double
+        /// Clients holding every delta at the end (must equal subscribers).
+        public var completeSubscribers: Int
+        public var repairs: UInt64
+        public var rawDefaultRate: Double
+        public var rawDefaultDeliveredFraction: Double
+        public var rawUnlimitedRate: Double
+        public var rawUnlimitedDeliveredFraction: Double
+        public var ratio: Double
+    }
+
+    let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+        let rawDefault = try runRaw(highWaterMark: 1000)
+        progress("raw PUB/SUB, default HWM: \(formatRate(rawDefault.rate)), \(fixed(rawDefault.fraction * 100, digits: 1))% delivered")
+        let rawUnlimited = try runRaw(highWaterMark: 0)
+        progress("raw PUB/SUB, no HWM:      \(formatRate(rawUnlimited.rate)), \(fixed(rawUnlimited.fraction * 100, digits: 1))% delivered")
+
+        let tree = try BenchTree(transport: "tcp")
+        let host = try tree.node(fanout: options.subscribers)
+        var clients: [Endpoint] = []
+        for _ in 0..<options.subscribers { clients.append(try tree.node(join: host)) }
+        try await tree.waitForTree()
+        let handle = try await host.document("fanout")
+        for client in clients { _ = try await client.document("fanout") }
+        try await Task.sleep(for: .milliseconds(300))
+        let chunk = String(repeating: "z", count: options.size)
+        let size = options.size
+        let clock = ContinuousClock()
+        let start = clock.now
+        let batch = 256
+        var made = 0
+        while made < options.count {
+            let count = min(batch, options.count - made)
+            let first = made == 0
+            try await handle.editBatch(count) { document, index in
+                if index == 0 && first { document.setUndoEnabled(false) }
+                let length = document.length()
+                try document.insert(chunk, at: length)
+                if length >= size { try document.delete(0..<size) }
+            }
+            made += count
+        }
+        let produced = clock.now - start
+        let target = try await handle.versionVector()
+        progress("host made \(options.count) deltas in \(fixed(nanoseconds(produced) / 1e9, digits: 2)) s; waiting for \(options.subscribers) clients")
+        var complete = 0
+        let deadline = clock.now + .seconds(600)
+        while clock.now < deadline {
+            complete = 0
+            for client in clients where try await client.document("fanout").versionVector() == target { complete += 1 }
+            if complete == clients.count { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let delivered = clock.now - start
+        var repairs: UInt64 = 0
+        for client in clients { repairs += try await client.status().counters["repairs"] ?? 0 }
+        await tree.shutdown()
+        let rate = Double(options.count) / (nanoseconds(delivered) / 1e9)
+        return Result(
+            count: options.count, size: options.size, subscribers: options.subscribers,
+            senderRate: Double(options.count) / (nanoseconds(produced) / 1e9), deliveredRate: rate,
+            completeSubscribers: complete, repairs: repairs,
+            rawDefaultRate: rawDefault.rate, rawDefaultDeliveredFraction: rawDefault.fraction,
+            rawUnlimitedRate: rawUnlimited.rate, rawUnlimitedDeliveredFraction: rawUnlimited.fraction,
+            ratio: rate / rawUnlimited.rate)
+    }
+
+    /// Raw PUB → N SUB threads; the rate is messages per second until the slowest subscriber
+    /// stopped receiving, and the fraction is what arrived on average.
+    private func runRaw(highWaterMark: Int) throws -> (rate: Double, fraction: Double) {
+        let context = try Context()
+        defer { context.shutdown() }
+        let publisher = try Socket(.pub, context: context)
+        try publisher.setOption(.sendHighWaterMark, highWaterMark)
+        try publisher.bind("tcp://127.0.0.1:*")
+        let address = try publisher.lastEndpoint
+        let count = options.count
+        let received = Mutex<[Int]>([])
+        let lastArrival = Mutex<ContinuousClock.Instant?>(nil)
+        let connected = Atomic<Int>(0)
+        let threads = (0..<options.subscribers).map { _ in
+            IOThread(name: "bench-sub") {
+                guard let subscriber = try? Socket(.sub, context: context) else { return }
+                try? subscriber.setOption(.receiveHighWaterMark, highWaterMark)
+                try? subscriber.subscribe([])
+                try? subscriber.connect(address)
+                connected.add(1, ordering: .relaxed)
+                var got = 0
+                var last: ContinuousClock.Instant?
+                while got < count {
+                    guard (try? subscriber.receive(timeout: .milliseconds(500))) != nil else { break }
+                    got += 1
+                    last = .now
+                }
+                if let last { lastArrival.withLock { $0 = max($0 ?? last, last) } }
+                subscriber.close()
+                received.withLock { $0.append(got) }
+            }
+        }
+        while connected.load(ordering: .relaxed) < options.subscribers { usleep(1000) }
+        usleep(300_000)
+        let payload = [UInt8](repeating: 0x7A, count: options.size)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<count { try publisher.send(payload) }
+        for thread in threads { thread.join() }
+        // Until the last message reached the last subscriber (not the idle wait after it).
+        let end = lastArrival.withLock { $0 } ?? clock.now
+        let elapsed = max(nanoseconds(end - start) / 1e9, 1e-6)
+        publisher.close()
+        let counts = received.withLock { $0 }
+        let fraction = Double(counts.reduce(0, +)) / Double(count * options.subscribers)
+        return (Double(count) / elapsed, fraction)
+    }
+}
