@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import ZincCore
 
 @Suite("Snapshots")
@@ -110,5 +111,22 @@ struct SnapshotTests {
         writer.write(varint: 1_000_000)  // a million ops claimed
         let error = #expect(throws: DecodingError.self) { _ = try DocumentFragment(decoding: writer.bytes, limits: limits) }
         #expect(error?.reason == .limitExceeded)
+    }
+}
+
+/// Inputs the fuzzer once crashed on (`scripts/fuzz`); each must now throw, never trap.
+@Suite("Fuzzer regressions")
+struct FuzzerRegressionTests {
+    /// FuzzSnapshot: a delete span longer than `ItemID.maxCounter` overflowed the range check.
+    static let snapshots = [
+        "Wk5DUwECAAAAAAAAAAEAAAAAAAAANgYBGyMjQ2hhIyMjAf///wAAAAAAAEojIyMjIyMjIyMjIyMjIyMjI98jIyMjI93c3Nzc3NzfIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjI1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tb3dzc3Nzc3N8jIyMjIyMjIyMjIyMjIyMjIyMjIyMnIyMjIyMjIyNbcmlTZXF1ZW5jZQ==",
+    ]
+
+    @Test("snapshot inputs that once crashed the decoder now throw", arguments: snapshots)
+    func snapshot(_ base64: String) throws {
+        let bytes = try #require(Data(base64Encoded: base64))
+        #expect(throws: DocumentError.self) {
+            _ = try Document(snapshot: Array(bytes), replica: .random())
+        }
     }
 }

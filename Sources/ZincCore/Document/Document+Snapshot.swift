@@ -438,6 +438,8 @@ extension Document {
             let raw = try reader.readVarint("delete span")
             let length = Int(clamping: raw >> 2)
             guard length > 0 else { throw DecodingError(.invalid, "empty delete span") }
+            // Bounding the span by the delete units still unclaimed keeps every sum below in range.
+            guard length <= deleteUnits - spanUnits else { throw DecodingError(.invalid, "delete spans exceed the delete runs") }
             let replica = raw & 1 != 0 ? owner : UInt32(try reader.readVarint(max: replicaCount - 1, "delete span replica"))
             let start = opCounter &- UInt64(bitPattern: try reader.readSigned("delete span start"))
             opCounter &+= UInt64(length)
@@ -445,7 +447,7 @@ extension Document {
                 deleteRun += 1
                 if deleteRun < deleteRuns.count { opCounter = deleteRuns[deleteRun].counter }
             }
-            guard start <= ItemID.maxCounter, raw & 2 == 0 || start >= UInt64(length - 1), raw & 2 != 0 || start <= ItemID.maxCounter - UInt64(length) else {
+            guard start <= ItemID.maxCounter, raw & 2 == 0 || start >= UInt64(length - 1), raw & 2 != 0 || UInt64(length) <= ItemID.maxCounter && start <= ItemID.maxCounter - UInt64(length) else {
                 throw DecodingError(.invalid, "delete span out of range")
             }
             log.deleteSpans.append(DeleteSpan(start: ItemID(replica: replica, counter: start), length: Int32(clamping: length), descending: raw & 2 != 0))
