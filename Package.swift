@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Zinc", targets: ["Zinc", "ZincCore", "ZincProtocol"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .executable(name: "zinc", targets: ["ZincCLI"]),
+        .executable(name: "zinc-pad", targets: ["ZincPad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,6 +76,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
+        ),
+        // ncurses from the system, for the terminal editor demo. No `pkgConfig:`: ncursesw.pc
+        // adds -D flags SwiftPM refuses; the header is on the default path and the module map links.
+        .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]),
+        .executableTarget(
+            name: "ZincPad",
+            dependencies: [
+                "Zinc", "ZincCore", "ZincProtocol", "CNCurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Demos/ZincPad"
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ZincProtocolTests", dependencies: ["ZincProtocol", "ZincSimulator", "ZincCore"]),

@@ -76,9 +76,13 @@ func adminStatus(_ address: String) -> EndpointStatus? {
     try? AdminClient(address: address, timeout: .milliseconds(500)).status()
 }
 
-/// Runs a system command to completion; returns its exit status and output.
+/// Runs a system command to completion; returns its exit status and output. With
+/// `captureOutput: false` the command runs through `posix_spawn` and `waitpid` with its output
+/// in /dev/null: Foundation's `Process` learns of an exit through a descriptor the child
+/// inherits, so a command that leaves a daemon behind (`tmux new-session`) never "exits" for it.
 @discardableResult
-func system(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+func system(_ executable: String, _ arguments: [String], captureOutput: Bool = true) -> (status: Int32, output: String) {
+    guard captureOutput else { return (spawnAndWait(executable, arguments), "") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -89,4 +93,25 @@ func system(_ executable: String, _ arguments: [String]) -> (status: Int32, outp
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// `posix_spawn` with stdin, stdout and stderr on /dev/null, then `waitpid`; the exit status,
+/// or -1 if it could not start.
+private func spawnAndWait(_ executable: String, _ arguments: [String]) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for descriptor: Int32 in [0, 1, 2] {
+        posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+    }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+        guard errno == EINTR else { return -1 }
+    }
+    // WIFEXITED / WEXITSTATUS are macros Swift does not import.
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
 }
