@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .executable(name: "zinc", targets: ["ZincCLI"]),
         .executable(name: "zinc-pad", targets: ["ZincPad"]),
+        .executable(name: "zinc-jobs", targets: ["ZincJobs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -88,6 +89,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Demos/ZincPad"
+        ),
+        // The seed's autonomous load balancing: jobs as application messages over the tree.
+        .executableTarget(
+            name: "ZincJobs",
+            dependencies: [
+                "Zinc", "ZincCore", "ZincProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Demos/ZincJobs"
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ZincProtocolTests", dependencies: ["ZincProtocol", "ZincSimulator", "ZincCore"]),

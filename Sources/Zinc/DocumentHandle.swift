@@ -54,6 +54,17 @@ public struct DocumentHandle: Sendable {
         }
     }
 
+    /// Reads the document in place on the I/O thread and returns what `body` computes: no
+    /// copy of the document is made (unlike ``snapshot()``, whose copy makes the next change
+    /// copy the whole document once).
+    public func read<Result: Sendable>(_ body: @escaping @Sendable (borrowing Document) throws -> Result) async throws -> Result {
+        let id = self.id
+        return try await endpoint.perform { listener in
+            guard let sync = listener.machine.documents[id] else { throw EndpointError.unknownDocument(id) }
+            return try body(sync.document)
+        }
+    }
+
     /// The main text's content.
     public func text(_ text: TextRef = .main) async throws -> String {
         try await snapshot().text(text)

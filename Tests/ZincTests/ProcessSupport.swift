@@ -11,6 +11,12 @@ func zincBinary() -> String {
     return root.appendingPathComponent(".build/debug/zinc").path
 }
 
+/// Another executable of the package (a demo), next to `zinc` unless `variable` names it.
+func siblingBinary(_ name: String, variable: String) -> String {
+    if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { return path }
+    return URL(fileURLWithPath: zincBinary()).deletingLastPathComponent().appendingPathComponent(name).path
+}
+
 /// A `zinc` child process with captured output. Killed at deinit if still running, so a
 /// failing test leaves nothing behind.
 final class ZincProcess: @unchecked Sendable {
@@ -19,15 +25,15 @@ final class ZincProcess: @unchecked Sendable {
     let outputPath: String
 
     /// Runs `zinc arguments`, or `prefix... zinc arguments` (e.g. `ip netns exec NS`).
-    init(_ arguments: [String], prefix: [String] = []) throws {
+    init(_ arguments: [String], prefix: [String] = [], executable: String = zincBinary()) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("zinc-test-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         if let launcher = prefix.first {
             process.executableURL = URL(fileURLWithPath: launcher)
-            process.arguments = Array(prefix.dropFirst()) + [zincBinary()] + arguments
+            process.arguments = Array(prefix.dropFirst()) + [executable] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: zincBinary())
+            process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
         process.standardOutput = log
