@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "zinc", targets: ["ZincCLI"]),
         .executable(name: "zinc-pad", targets: ["ZincPad"]),
         .executable(name: "zinc-jobs", targets: ["ZincJobs"]),
+        .executable(name: "zinc-tree", targets: ["ZincTree"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +60,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // Local tree clusters of `zinc node` processes: `zinc cluster` and the `zinc-tree` demo.
+        .target(name: "ZincCluster", dependencies: ["Zinc"]),
         // The C reference loop the binding is measured against.
         .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
         .target(
@@ -71,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "ZincCLI",
             dependencies: [
-                "ZeroMQ", "ZincBench", "ZincSimulator", "Zinc", "ZincCore", "ZincProtocol", "ZincStore",
+                "ZeroMQ", "ZincBench", "ZincSimulator", "ZincCluster", "Zinc", "ZincCore", "ZincProtocol", "ZincStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,6 +92,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Demos/ZincPad"
+        ),
+        // The tree-cluster demo: `zinc cluster` with each step explained on screen.
+        .executableTarget(
+            name: "ZincTree",
+            dependencies: ["ZincCluster", "Zinc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Demos/ZincTree"
         ),
         // The seed's autonomous load balancing: jobs as application messages over the tree.
         .executableTarget(

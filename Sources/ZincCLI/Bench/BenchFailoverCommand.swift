@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Zinc
+import ZincCluster
 import ZincBench
 
 struct BenchFailoverCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Zinc
+import ZincCluster
 
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +44,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "The nodes' log level.") var nodeLogLevel = "info"
     @Option(help: "A cluster key file (zinc keygen): every node and admin connection uses CURVE.") var key: String?
     @Flag(help: "Do not give the nodes data directories (a killed node then comes back empty).") var noPersist = false
+    @Flag(help: "Explain each stage on screen (what the zinc-tree demo shows).") var explain = false
 
     func validate() throws {
         guard nodes >= 2 && nodes <= 200 else { throw ValidationError("--nodes must be between 2 and 200") }
@@ -63,6 +65,7 @@ struct ClusterCommand: ParsableCommand {
         options.settleTimeout = settleTimeout
         options.nodeLogLevel = nodeLogLevel
         options.persist = !noPersist
+        options.explain = explain
         options.keyPath = key
         options.key = try loadKey(key)
         options.display = json ? .quiet : (plain || isatty(STDOUT_FILENO) == 0 ? .plain : .live)

@@ -1,9 +1,9 @@
 import Glibc
 
 /// Finds free TCP ports on 127.0.0.1, so a demo cluster does not collide with what runs here.
-enum FreePorts {
+package enum FreePorts {
     /// The first of `count` consecutive ports that are free now, searching from `start`.
-    static func range(count: Int, from start: Int = 20_000 + Int.random(in: 0..<20_000)) -> Int? {
+    package static func range(count: Int, from start: Int = 20_000 + Int.random(in: 0..<20_000)) -> Int? {
         var base = start
         while base + count < 65_000 {
             if let taken = (0..<count).first(where: { !isFree(base + $0) }) {

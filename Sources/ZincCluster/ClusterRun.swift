@@ -2,33 +2,40 @@ import Dispatch
 import Foundation
 import Glibc
 import Synchronization
-import Zinc
+package import Zinc
 
 /// One `zinc cluster` run: starts the node processes, drives edits through their admin
 /// interfaces, kills and restarts the host, watches the tree heal and checks convergence.
-final class ClusterRun {
-    enum Display { case live, plain, quiet }
+package final class ClusterRun {
+    package enum Display: Sendable { case live, plain, quiet }
 
-    struct Options {
-        var nodes = 7
-        var fanout = 2
-        var basePort = 7400
-        var edits = 300
-        var kill: Double? = 4
-        var restart: Double? = 3
-        var duration = 8.0
-        var settleTimeout = 20.0
-        var nodeLogLevel = "info"
-        var persist = true
-        var keyPath: String?
-        var key: ClusterKey?
-        var display = Display.live
+    package struct Options: Sendable {
+        package var nodes = 7
+        package var fanout = 2
+        package var basePort = 7400
+        package var edits = 300
+        package var kill: Double? = 4
+        package var restart: Double? = 3
+        package var duration = 8.0
+        package var settleTimeout = 20.0
+        package var nodeLogLevel = "info"
+        package var persist = true
+        package var keyPath: String?
+        package var key: ClusterKey?
+        package var display = Display.live
+        /// The `zinc` executable the nodes run (the CLI passes itself).
+        package var nodeExecutable = "/proc/self/exe"
+        /// Explain each stage on screen (the `zinc-tree` demo).
+        package var explain = false
+        package var title = "zinc cluster"
+
+        package init() {}
     }
 
     static let document = "demo"
 
-    let options: Options
-    let directory: String
+    package let options: Options
+    package let directory: String
     let processes: [NodeProcess]
     private let executable: String
     private let started = ContinuousClock.now
@@ -39,14 +46,17 @@ final class ClusterRun {
     /// The highest counter each replica reached in an acknowledged edit, and whose node made it.
     private var madeByReplica: [String: (node: String, counter: UInt64)] = [:]
     private var lastDraw = ContinuousClock.now - .seconds(1)
+    private var stage = Stage.forming
+    /// Whether the run has seen a child notice its dead host (narrated once).
+    private var sawFailover = false
     private let interrupted = InterruptFlag()
     private var signalSources: [any DispatchSourceSignal] = []
 
-    init(_ options: Options) throws {
+    package init(_ options: Options) throws {
         self.options = options
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("zinc-cluster-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        executable = URL(fileURLWithPath: options.nodeExecutable).resolvingSymlinksInPath().path
         processes = (0..<options.nodes).map { index in
             NodeProcess(
                 name: "n\(index)", publish: "tcp://127.0.0.1:\(options.basePort + 2 * index)",
@@ -58,7 +68,7 @@ final class ClusterRun {
         summary.edits = options.edits
     }
 
-    func removeLogs() { try? FileManager.default.removeItem(atPath: directory) }
+    package func removeLogs() { try? FileManager.default.removeItem(atPath: directory) }
 
     private var elapsed: Double { seconds(ContinuousClock.now - started) }
 
@@ -68,7 +78,7 @@ final class ClusterRun {
 
     // MARK: - The run
 
-    func execute() -> ClusterSummary {
+    package func execute() -> ClusterSummary {
         installSignalHandlers()
         do {
             try startNodes()
@@ -94,11 +104,12 @@ final class ClusterRun {
     }
 
     private func checkInterrupted() throws {
-        if interrupted.isRaised { throw CLIError("interrupted") }
+        if interrupted.isRaised { throw ClusterError("interrupted") }
     }
 
     private func startNodes() throws {
         let root = processes[0]
+        enter(.forming)
         note("starting \(options.nodes) nodes on 127.0.0.1:\(options.basePort)–\(options.basePort + 2 * options.nodes - 1); all join \(root.name), fan-out \(options.fanout)")
         try root.start(executable: executable, join: [], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(root), keyPath: options.keyPath)
         try waitForAdmin(root)
@@ -116,11 +127,11 @@ final class ClusterRun {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             try checkInterrupted()
-            if !process.isRunning { throw CLIError("\(process.name) exited: \(process.lastLogLine)") }
+            if !process.isRunning { throw ClusterError("\(process.name) exited: \(process.lastLogLine)") }
             if (try? AdminClient(address: process.admin, timeout: .milliseconds(200), key: options.key).status()) != nil { return }
             usleep(20_000)
         }
-        throw CLIError("\(process.name) did not answer on \(process.admin) within 10 s")
+        throw ClusterError("\(process.name) did not answer on \(process.admin) within 10 s")
     }
 
     private func waitForTree() throws {
@@ -128,7 +139,7 @@ final class ClusterRun {
         while ContinuousClock.now < deadline {
             try checkInterrupted()
             for process in processes where !process.isRunning && process.killedAt == nil {
-                throw CLIError("\(process.name) exited: \(process.lastLogLine)")
+                throw ClusterError("\(process.name) exited: \(process.lastLogLine)")
             }
             poll()
             draw(phase: "forming the tree")
@@ -137,13 +148,14 @@ final class ClusterRun {
                 summary.depth = statuses.values.map(\.depth).max() ?? 0
                 let redirects = statuses.values.reduce(0) { $0 + ($1.counters["redirects"] ?? 0) }
                 note("tree formed: \(options.nodes) nodes, depth \(summary.depth); hosts redirected joiners \(redirects / 2) times to keep every fan-out ≤ \(options.fanout)")
+                enter(.editing)
                 draw(phase: "tree formed", force: true)
                 return
             }
             usleep(100_000)
         }
         let missing = processes.filter { statuses[$0.name].map { $0.role != "root" && !$0.link.hasPrefix("joined") } ?? true }.map(\.name)
-        throw CLIError("the tree did not form within 20 s (not attached: \(missing.joined(separator: ", ")))")
+        throw ClusterError("the tree did not form within 20 s (not attached: \(missing.joined(separator: ", ")))")
     }
 
     private func demo() throws {
@@ -172,6 +184,7 @@ final class ClusterRun {
                 let host = currentRoot() ?? root
                 note("SIGKILL \(host.name), the root: its children stop hearing heartbeats and suspect it")
                 host.crash()
+                enter(.suspecting)
                 killedReplicas = Set(madeByReplica.filter { $0.value.node == host.name }.map(\.key))
                 statuses[host.name] = nil
                 summary.killedHost = host.name
@@ -182,6 +195,7 @@ final class ClusterRun {
                 restartAt = nil
                 if let newRoot = currentRoot() {
                     note("restarting \(killed.name) with --join \(newRoot.name): an old host comes back as a client")
+                    enter(.rejoining)
                     try? killed.start(executable: executable, join: [newRoot.publish], fanout: options.fanout, logLevel: options.nodeLogLevel, dataDirectory: dataDirectory(killed), keyPath: options.keyPath)
                 }
             }
@@ -192,19 +206,26 @@ final class ClusterRun {
                     summary.promotionSeconds = seconds(.now - killedAt)
                     summary.newRoot = newRoot.name
                     summary.term = status.term
+                    enter(.promoting)
                     note("\(newRoot.name) promoted to root under term \(status.term), \(String(format: "%.2f", summary.promotionSeconds ?? 0)) s after the kill; its siblings re-attach, repair by digest")
                 }
                 if let killedAt, summary.healSeconds == nil, summary.promotionSeconds != nil,
                    isHealed(processes.filter { $0.isRunning && $0.name != summary.killedHost })
                 {
                     summary.healSeconds = seconds(.now - killedAt)
+                    enter(.repairing)
                     note("tree healed \(String(format: "%.2f", summary.healSeconds ?? 0)) s after the kill: every surviving node is attached under \(summary.newRoot ?? "the new root")")
+                }
+                if killedAt != nil, !sawFailover, let child = processes.first(where: { statuses[$0.name]?.link == "failing over" }) {
+                    sawFailover = true
+                    if options.explain { note("\(child.name) declared its host dead and is failing over (term \(statuses[child.name]?.term ?? 0))") }
                 }
                 draw(phase: killedAt == nil ? "editing" : "editing after the kill")
             }
             if ContinuousClock.now >= end && editsMade >= options.edits { break }
             usleep(5_000)
         }
+        enter(.converging)
         note("\(summary.acknowledgedEdits) edits applied; waiting for every live node to hold the same document")
         try settle(since: .now)
     }
@@ -217,6 +238,7 @@ final class ClusterRun {
             draw(phase: "converging")
             if checkConvergence() {
                 summary.convergeSeconds = seconds(.now - since)
+                enter(.converged)
                 note("converged: \(summary.liveNodes) live nodes hold identical documents (sha256 \(summary.sha256?.prefix(16) ?? "")…)")
                 draw(phase: "converged", force: true)
                 return
@@ -317,6 +339,16 @@ final class ClusterRun {
 
     // MARK: - Display
 
+    /// Moves to `next`; with `explain`, plain output prints the stage's explanation once.
+    private func enter(_ next: Stage) {
+        stage = next
+        guard options.explain, options.display == .plain else { return }
+        print("\n── \(next.title) ──")
+        for line in next.explanation(fanout: options.fanout) { print("   " + line) }
+        print("")
+        fflush(nil)
+    }
+
     private func note(_ text: String) {
         let line = String(format: "%6.2fs  ", elapsed) + text
         events.append(line)
@@ -338,10 +370,15 @@ final class ClusterRun {
         case .live:
             guard force || ContinuousClock.now - lastDraw >= .milliseconds(200) else { return }
             lastDraw = .now
-            var screen = ["zinc cluster — \(options.nodes) nodes, fan-out \(options.fanout), document \"\(Self.document)\"   t=\(String(format: "%.1f", elapsed))s   edits \(summary.acknowledgedEdits)/\(options.edits)   \(phase)", ""]
+            var screen = ["\(options.title) — \(options.nodes) nodes, fan-out \(options.fanout), document \"\(Self.document)\"   t=\(String(format: "%.1f", elapsed))s   edits \(summary.acknowledgedEdits)/\(options.edits)   \(phase)", ""]
             screen += TreeView.render(entries, document: Self.document, referenceDigest: reference)
             screen += ["", "✓ = same content as the root; … = still catching up", ""]
-            screen += events.suffix(10)
+            if options.explain {
+                screen += ["── \(stage.title) " + String(repeating: "─", count: max(0, 78 - stage.title.count))]
+                screen += stage.explanation(fanout: options.fanout).map { "  " + $0 }
+                screen.append("")
+            }
+            screen += events.suffix(options.explain ? 7 : 10)
             print("\u{1B}[H" + screen.map { $0 + "\u{1B}[K" }.joined(separator: "\n") + "\n\u{1B}[J", terminator: "")
             fflush(nil)
         }

@@ -1,29 +1,29 @@
-import Foundation
+package import Foundation
 import Glibc
 
 /// One `zinc node` child process of a local cluster, with its log file.
-final class NodeProcess {
-    let name: String
-    let publish: String
-    let admin: String
-    let logPath: String
-    private(set) var process: Process?
-    private(set) var killedAt: ContinuousClock.Instant?
+package final class NodeProcess {
+    package let name: String
+    package let publish: String
+    package let admin: String
+    package let logPath: String
+    package private(set) var process: Process?
+    package private(set) var killedAt: ContinuousClock.Instant?
 
-    init(name: String, publish: String, admin: String, logPath: String) {
+    package init(name: String, publish: String, admin: String, logPath: String) {
         self.name = name
         self.publish = publish
         self.admin = admin
         self.logPath = logPath
     }
 
-    var isRunning: Bool { process?.isRunning ?? false }
-    var pid: Int32? { process?.processIdentifier }
+    package var isRunning: Bool { process?.isRunning ?? false }
+    package var pid: Int32? { process?.processIdentifier }
 
     /// Starts (or restarts) the node; its stdout and stderr go to the log file.
-    func start(executable: String, join: [String], fanout: Int, logLevel: String, dataDirectory: String? = nil, keyPath: String? = nil) throws {
+    package func start(executable: String, join: [String], fanout: Int, logLevel: String, dataDirectory: String? = nil, keyPath: String? = nil) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else { throw CLIError("cannot write \(logPath)") }
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw ClusterError("cannot write \(logPath)") }
         log.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -42,7 +42,7 @@ final class NodeProcess {
     }
 
     /// SIGKILL: the node gets no chance to say goodbye (a crash, as far as the tree can tell).
-    func crash() {
+    package func crash() {
         guard let pid, isRunning else { return }
         kill(pid, SIGKILL)
         killedAt = .now
@@ -50,7 +50,7 @@ final class NodeProcess {
     }
 
     /// SIGTERM, then SIGKILL if it has not left within `grace`.
-    func stop(grace: Duration = .seconds(3)) {
+    package func stop(grace: Duration = .seconds(3)) {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -62,7 +62,7 @@ final class NodeProcess {
     }
 
     /// The last line the node logged (why it failed to start, usually).
-    var lastLogLine: String {
+    package var lastLogLine: String {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").last.map(String.init) ?? "(no output)"
     }

@@ -1,40 +1,40 @@
 import Foundation
 /// The outcome of `zinc cluster` (its JSON keys are what scripts read).
-struct ClusterSummary: Codable {
-    var converged = false
-    var nodes = 0
-    var liveNodes = 0
-    var fanout = 0
-    var depth: UInt32 = 0
-    var edits = 0
-    var acknowledgedEdits = 0
-    var failedEdits = 0
+package struct ClusterSummary: Codable, Sendable {
+    package var converged = false
+    package var nodes = 0
+    package var liveNodes = 0
+    package var fanout = 0
+    package var depth: UInt32 = 0
+    package var edits = 0
+    package var acknowledgedEdits = 0
+    package var failedEdits = 0
     /// Seconds from start until every node was attached to the tree.
-    var formationSeconds: Double?
-    var killedHost: String?
+    package var formationSeconds: Double?
+    package var killedHost: String?
     /// Seconds from the SIGKILL until a successor was root under a new term.
-    var promotionSeconds: Double?
-    var newRoot: String?
+    package var promotionSeconds: Double?
+    package var newRoot: String?
     /// Seconds from the SIGKILL until every surviving node was attached to the healed tree.
-    var healSeconds: Double?
-    var term: UInt64 = 0
+    package var healSeconds: Double?
+    package var term: UInt64 = 0
     /// Seconds from the last edit until every live node held the same document.
-    var convergeSeconds: Double?
+    package var convergeSeconds: Double?
     /// Operations acknowledged by surviving nodes that are missing from the converged document.
-    var lostOperations: UInt64 = 0
-    var survivingOperations: UInt64 = 0
+    package var lostOperations: UInt64 = 0
+    package var survivingOperations: UInt64 = 0
     /// Operations the killed host made, and how many of them reached the tree before it died.
-    var killedHostOperations: UInt64 = 0
-    var killedHostOperationsKept: UInt64 = 0
-    var restartedAsClient: Bool?
-    var promotions: UInt64 = 0
-    var merges: UInt64 = 0
-    var sha256: String?
-    var length = 0
-    var elapsedSeconds = 0.0
-    var error: String?
+    package var killedHostOperations: UInt64 = 0
+    package var killedHostOperationsKept: UInt64 = 0
+    package var restartedAsClient: Bool?
+    package var promotions: UInt64 = 0
+    package var merges: UInt64 = 0
+    package var sha256: String?
+    package var length = 0
+    package var elapsedSeconds = 0.0
+    package var error: String?
 
-    var text: String {
+    package var text: String {
         var lines = ["", "summary"]
         func row(_ label: String, _ value: String) { lines.append("  " + label.padding(toLength: 18, withPad: " ", startingAt: 0) + value) }
         row("nodes", "\(nodes) started, \(liveNodes) live at the end (fan-out \(fanout), depth \(depth))")
