@@ -84,6 +84,8 @@ final class Pad {
             move(to: layout.offset(row: cell.row + delta, column: column), keepColumn: column)
         case .home: move(to: layout.rowBounds(layout.cell(at: cursor).row).start)
         case .end: move(to: layout.rowBounds(layout.cell(at: cursor).row).end)
+        case .documentStart: move(to: 0)
+        case .documentEnd: move(to: layout.scalarCount)
         case .resize: layout = TextLayout(text: document.text(), columns: terminal.columns)
         case .control: break
         }

@@ -21,7 +21,13 @@ final class Terminal {
             }
             init_pair(20, Int16(COLOR_BLACK), Int16(COLOR_WHITE))             // status line
         }
+        controlHome = zinc_extended_key("kHOM5")
+        controlEnd = zinc_extended_key("kEND5")
     }
+
+    /// Ctrl-Home and Ctrl-End have no fixed codes: ncurses assigns them per terminal.
+    private var controlHome: Int32 = 0
+    private var controlEnd: Int32 = 0
 
     func restore() { endwin() }
 
@@ -31,6 +37,8 @@ final class Terminal {
     enum Key: Equatable {
         case character(Character)
         case left, right, up, down, home, end, pageUp, pageDown, backspace, delete, enter
+        /// Ctrl-Home and Ctrl-End: the start and the end of the document.
+        case documentStart, documentEnd
         case control(UInt32)
         case resize
     }
@@ -54,6 +62,8 @@ final class Terminal {
             case KEY_DC: return .delete
             case KEY_ENTER: return .enter
             case KEY_RESIZE: return .resize
+            case let code where code != 0 && code == controlHome: return .documentStart
+            case let code where code != 0 && code == controlEnd: return .documentEnd
             default: return nil
             }
         }

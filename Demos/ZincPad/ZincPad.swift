@@ -16,7 +16,7 @@ struct ZincPad: AsyncParsableCommand {
         names in colour. Every pad can host (it binds an ephemeral port unless --bind says
         otherwise), so when the host dies one pad is promoted and the rest carry on.
 
-        Keys: arrows, Home/End, PgUp/PgDn move; Backspace/Delete erase; Ctrl-Z undo;
+        Keys: arrows, Home/End, PgUp/PgDn, Ctrl-Home/Ctrl-End move; Backspace/Delete erase; Ctrl-Z undo;
         Ctrl-Y redo; Ctrl-Q quit (leaving the tree cleanly).
 
         Examples:

@@ -19,4 +19,12 @@ static inline int zinc_read_key(int *is_function_key, unsigned int *key) {
     *key = (unsigned int)value;
     return result == ERR ? -1 : 0;
 }
+// The key code ncurses assigned to an extended terminfo capability such as "kEND5"
+// (Ctrl-End), or 0 if this terminal has none.
+static inline int zinc_extended_key(const char *capability) {
+    char *sequence = tigetstr(capability);
+    if (sequence == NULL || sequence == (char *)-1) return 0;
+    int code = key_defined(sequence);
+    return code > 0 ? code : 0;
+}
 #endif
