@@ -130,4 +130,47 @@ struct FailoverProcessTests {
         for node in nodes where node.name != target.name { node.process.signal(SIGTERM) }
         for node in nodes where node.name != target.name { _ = await node.process.wait() }
     }
+
+    @Test("no false promotions while every CPU is saturated by other work")
+    func noFalsePromotionsUnderLoad() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let root = try await helper.startNode("root", fanout: 2, directory: directory, port: helper.freePort())
+        var nodes = [root]
+        for index in 0..<4 {
+            nodes.append(try await helper.startNode("n\(index)", join: [root.publish], fanout: 2, directory: directory, port: helper.freePort()))
+        }
+        #expect(await eventually(.seconds(15)) {
+            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.hasPrefix("joined") == true }
+        })
+        // Two busy loops per core, at the nodes' own priority.
+        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        var burners: [Process] = []
+        for _ in 0..<(2 * cores) {
+            let burner = Process()
+            burner.executableURL = URL(fileURLWithPath: "/bin/sh")
+            burner.arguments = ["-c", "while :; do :; done"]
+            try burner.run()
+            burners.append(burner)
+        }
+        defer { for burner in burners where burner.isRunning { kill(burner.processIdentifier, SIGKILL) } }
+        let editor = ContinuousEditor(document: "busy", admins: nodes.map(\.admin))
+        let thread = editor.start()
+        try await Task.sleep(for: .seconds(8))
+        editor.stop()
+        while !thread.isFinished { try await Task.sleep(for: .milliseconds(10)) }
+        for burner in burners { kill(burner.processIdentifier, SIGKILL) }
+
+        let (ok, _) = await converged(nodes.map(\.admin), document: "busy")
+        #expect(ok)
+        let statuses = nodes.compactMap { adminStatus($0.admin) }
+        let promotions = statuses.reduce(0) { $0 + ($1.counters["promotions"] ?? 0) }
+        let parentFailures = statuses.reduce(0) { $0 + ($1.counters["parentFailures"] ?? 0) }
+        let edits = editor.state.withLock { $0.edits }
+        #expect(promotions == 0 && parentFailures == 0, "no host was suspected dead: \(promotions) promotions, \(parentFailures) parent failures")
+        #expect(statuses.allSatisfy { $0.term == 0 })
+        #expect(edits > 50, "edits kept flowing (\(edits))")
+        for node in nodes { node.process.signal(SIGTERM) }
+        for node in nodes { _ = await node.process.wait() }
+    }
 }

@@ -42,6 +42,13 @@ struct HostileInputTests {
             }
         }
         #expect(welcomed, "mallory is a child now")
+        // Mallory keeps her membership alive like any child (otherwise, on a slow machine, the
+        // host declares her dead and refuses everything she sends before the trust rule runs).
+        func heartbeat() throws {
+            let beat = Heartbeat(root: host.id, depth: 1)
+            try send(WireMessage(topic: .tree, header: header(.heartbeat), payload: beat.encoded).frames)
+        }
+        try heartbeat()
         let before = try await host.status().counters
 
         let topic = Topic.document("doc").bytes
@@ -68,6 +75,7 @@ struct HostileInputTests {
         let honest = try await clientDocument.snapshot().replica
         let hostReplica = try await hostDocument.snapshot().replica
         for victim in [honest, hostReplica] {
+            try heartbeat()
             var forger = Document(replica: victim)
             let held = try await hostDocument.snapshot().versionVector[victim]
             if held > 0 { try forger.insert(String(repeating: "x", count: Int(held)), at: 0); _ = forger.commitFragment() }
