@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Prints the Markdown tables of docs/benchmarks.md from the JSON in benchmarks/results/
+(written by run_all.sh), so the document can be refreshed from a new run."""
+import glob
+import json
+import os
+import statistics
+
+RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "results")
+
+
+def load(name):
+    path = os.path.join(RESULTS, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as file:
+        return json.load(file)
+
+
+def rate(value):
+    return f"{value / 1e3:,.0f} k/s"
+
+
+def spread(values, scale=1e3, unit="k"):
+    return f"{min(values) / scale:,.0f}–{max(values) / scale:,.0f} {unit}"
+
+
+def binding():
+    result = load("binding.json")
+    if not result:
+        return
+    print("| loop | sender median (range) | receiver median (range) |")
+    print("|---|---|---|")
+    for key, label in (("c", "C (libzmq API)"), ("swift", "Swift binding")):
+        sender, receiver = result[f"{key}Sender"], result[f"{key}Receiver"]
+        print(f"| {label} | {rate(sender['median'])} ({rate(sender['min'])}–{rate(sender['max'])}) | "
+              f"{rate(receiver['median'])} ({rate(receiver['min'])}–{rate(receiver['max'])}) |")
+    print(f"| ratio Swift ÷ C | {result['senderRatio']:.3f}× | {result['receiverRatio']:.3f}× |")
+    print(f"\n{result['count']:,} × {result['size']} B over {result['endpoint']}, {result['rounds']} alternated rounds.\n")
+
+
+def messages():
+    rows = []
+    for transport in ("tcp", "ipc"):
+        result = load(f"messages-{transport}.json")
+        if result:
+            rows.append((transport, result))
+    pyzmq = load("pyzmq.json")
+    if not rows and not pyzmq:
+        return
+    print("| transport | raw libzmq sender | raw receiver | Zinc sender | Zinc receiver | ratio (receiver) |")
+    print("|---|---|---|---|---|---|")
+    for transport, r in rows:
+        print(f"| {transport} | {rate(r['rawSenderRate'])} | {rate(r['rawReceiverRate'])} ({spread(r['rawReceiverRates'])}) | "
+              f"{rate(r['senderRate'])} | {rate(r['receiverRate'])} ({spread(r['receiverRates'])}) | {r['ratio']:.2f}× |")
+    if pyzmq:
+        print(f"| tcp, pyzmq {pyzmq['version']} | {rate(pyzmq['senderRate'])} | {rate(pyzmq['receiverRate'])} "
+              f"({spread(pyzmq['receiverRates'])}) | | | |")
+    print()
+
+
+def latency():
+    result = load("latency.json")
+    if not result:
+        return
+    paths = [("raw", "raw PUB→SUB"), ("oneHop", "Zinc one hop"), ("depth3", "Zinc depth-3 tree")]
+    print("| messages | " + " | ".join(f"{label} avg / p50 / p99 µs" for _, label in paths) + " |")
+    print("|---|" + "---|" * len(paths))
+    counts = [p["count"] for p in result["paths"]["raw"]]
+    for index, count in enumerate(counts):
+        cells = []
+        for key, _ in paths:
+            p = result["paths"][key][index]
+            lost = "" if p["received"] == count else f" ({count - p['received']} lost)"
+            cells.append(f"{p['averageMicroseconds']:.0f} / {p['p50Microseconds']:.0f} / {p['p99Microseconds']:.0f}{lost}")
+        print(f"| {count:,} | " + " | ".join(cells) + " |")
+    print()
+
+
+def fanout():
+    r = load("fanout.json")
+    if not r:
+        return
+    print("| | rate | delivered |")
+    print("|---|---|---|")
+    print(f"| Zinc, {r['subscribers']} clients | {rate(r['deliveredRate'])} (host produced {rate(r['senderRate'])}) | "
+          f"{r['completeSubscribers']} of {r['subscribers']} clients hold all {r['count']:,} ({r['repairs']} repairs) |")
+    print(f"| raw PUB/SUB, default HWM | {rate(r['rawDefaultRate'])} | {100 * r['rawDefaultDeliveredFraction']:.1f}% of messages |")
+    print(f"| raw PUB/SUB, no HWM | {rate(r['rawUnlimitedRate'])} | {100 * r['rawUnlimitedDeliveredFraction']:.1f}% of messages |")
+    print()
+
+
+def failover():
+    r = load("failover.json")
+    if not r:
+        return
+    print("| | median | worst |")
+    print("|---|---|---|")
+    print(f"| SIGKILL → successor promoted | {r['promotionMedianSeconds']:.2f} s | {r['promotionWorstSeconds']:.2f} s |")
+    print(f"| SIGKILL → all converged | {r['medianSeconds']:.2f} s | {r['worstSeconds']:.2f} s |")
+    print(f"\n{r['trials']} trials of {r['nodes']} nodes, {r['failedTrials']} failed, {r['lostEdits']} edits lost.\n")
+
+
+def crdt():
+    for path in sorted(glob.glob(os.path.join(RESULTS, "crdt-*.json"))):
+        with open(path) as file:
+            data = json.load(file)
+        print(f"**{data['trace']}**\n")
+        print("| library | replay ms | apply remote ms | encoding bytes | load ms | delta p50 / p99 B | matches |")
+        print("|---|---|---|---|---|---|---|")
+        for r in data["results"]:
+            replay_range = r.get("replayMsRange")
+            replay = f"{r['replayMs']:.1f}" + (f" ({replay_range[0]:.0f}–{replay_range[1]:.0f})" if replay_range else "")
+            apply_value = r.get("applyRemoteMs")
+            print(f"| {r['library']} | {replay} | {apply_value:.0f} | {r['encodingBytes']:,} | {r['loadMs']:.2f} | "
+                  f"{r.get('deltaP50Bytes', '')} / {r.get('deltaP99Bytes', '')} | {'yes' if r.get('matchesEndContent') else 'no'} |"
+                  if apply_value is not None else
+                  f"| {r['library']} | {replay} | | {r['encodingBytes']:,} | {r['loadMs']:.2f} | | {'yes' if r.get('matchesEndContent') else 'no'} |")
+        print()
+
+
+def store():
+    r = load("store-automerge-paper.json")
+    if not r:
+        return
+    print("```json")
+    print(json.dumps({k: v for k, v in r.items() if not isinstance(v, list)}, indent=2, sort_keys=True))
+    print("```\n")
+
+
+if __name__ == "__main__":
+    for title, table in (("Binding", binding), ("Messages", messages), ("Latency", latency), ("Fan-out", fanout),
+                         ("Failover", failover), ("CRDT", crdt), ("Store", store)):
+        print(f"### {title}\n")
+        table()
