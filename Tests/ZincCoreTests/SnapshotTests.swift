@@ -130,3 +130,29 @@ struct FuzzerRegressionTests {
         }
     }
 }
+
+extension FuzzerRegressionTests {
+    /// FuzzPresence: metadata holding a NaN double made the decoded value unequal to itself.
+    static let presences = [
+        "AQ4AAAAAAAD6AABdAAEAAAACAANCb2IAAAAAAQABAAAAAAAAAAEAAAAAAAAhBQACAAEAAAAAAAAAAQAAAAAAAAAFBwgHBwcHBwAABQcAAQAIAQF4BwcHBwcEBP////8EBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAUHCAEBeAcHKQcHBwQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAUHCAEBeAcHKQcHBwQEBAQEBAQEBAEAAAAAAAAABQcIBwcHBwcBAAIAAAUHCAEBeAMHBwcHBAAAAAQEBAQEBAQEBAQB",
+    ]
+
+    @Test("presence inputs that once failed the fuzzer's round trip (a NaN in metadata) are refused", arguments: presences)
+    func presence(_ base64: String) throws {
+        let bytes = try #require(Data(base64Encoded: base64))
+        #expect(throws: DecodingError.self) { _ = try Presence(decoding: Array(bytes)) }
+    }
+
+    @Test("documents refuse NaN anywhere in a value, so no replica can create what peers refuse")
+    func nanIsNotStorable() throws {
+        var document = Document(replica: .random())
+        for value: Value in [.double(.nan), .array([1, .double(.nan)]), .object(["x": .double(.nan)])] {
+            #expect(throws: DocumentError.self) { try document.set("k", to: value, in: MapRef("m")) }
+            #expect(throws: DocumentError.self) { try document.set(value, in: RegisterRef("r")) }
+            #expect(throws: DocumentError.self) { try document.add(value, to: SetRef("s")) }
+            #expect(throws: DocumentError.self) { try document.insert([value], at: 0, in: ListRef("l")) }
+        }
+        try document.set("k", to: .double(.infinity), in: MapRef("m"))
+        #expect(document.value(forKey: "k", in: MapRef("m")) == .value(.double(.infinity)))
+    }
+}

@@ -4,6 +4,7 @@ extension Document {
 
     /// Inserts `values` so the first lands at `position`.
     public mutating func insert(_ values: [Value], at position: Int, in list: ListRef) throws(DocumentError) {
+        guard !values.contains(where: \.containsNaN) else { throw DocumentError(.invalidOperation, "NaN is not a storable value") }
         _ = try insertElements(values.map(ListElement.value), at: position, in: containerIndex(list.id))
     }
 
@@ -45,6 +46,7 @@ extension Document {
 
     /// Sets `key` to `value`.
     public mutating func set(_ key: String, to value: Value, in map: MapRef) throws(DocumentError) {
+        guard !value.containsNaN else { throw DocumentError(.invalidOperation, "NaN is not a storable value") }
         try setMapValue(key, .value(value), in: containerIndex(map.id))
     }
 
@@ -96,11 +98,13 @@ extension Document {
 
     /// Sets a last-writer-wins register.
     public mutating func set(_ value: Value, in register: RegisterRef) throws(DocumentError) {
+        guard !value.containsNaN else { throw DocumentError(.invalidOperation, "NaN is not a storable value") }
         try setRegister(value, in: containerIndex(register.id))
     }
 
     /// Sets a multi-value register, superseding every value this replica has seen.
     public mutating func set(_ value: Value, in register: MultiValueRegisterRef) throws(DocumentError) {
+        guard !value.containsNaN else { throw DocumentError(.invalidOperation, "NaN is not a storable value") }
         try setRegister(value, in: containerIndex(register.id))
     }
 
@@ -156,6 +160,7 @@ extension Document {
 
     /// Adds `value` to an add-wins set.
     public mutating func add(_ value: Value, to set: SetRef) throws(DocumentError) {
+        guard !value.containsNaN else { throw DocumentError(.invalidOperation, "NaN is not a storable value") }
         try addToSet(value, in: containerIndex(set.id))
     }
 

@@ -108,7 +108,11 @@ extension Value {
         case .false: self = .bool(false)
         case .true: self = .bool(true)
         case .int: self = .int(try reader.readSigned("int value"))
-        case .double: self = .double(try reader.readDouble("double value"))
+        case .double:
+            let value = try reader.readDouble("double value")
+            // NaN is not equal to itself, so it could never be found, removed or compared: refused.
+            guard !value.isNaN else { throw DecodingError(.invalid, "a double value is NaN") }
+            self = .double(value)
         case .string: self = .string(try reader.readString("string value"))
         case .bytes: self = .bytes(try reader.readLengthPrefixed("bytes value"))
         case .array:
@@ -131,3 +135,18 @@ extension Value {
         }
     }
 }
+
+extension Value {
+    /// True if this value, or one nested in it, is a NaN double. Documents and presence refuse
+    /// such values: NaN is unequal to itself, so it could be neither found nor removed, and
+    /// peers refuse it on the wire.
+    public var containsNaN: Bool {
+        switch self {
+        case .double(let value): value.isNaN
+        case .array(let values): values.contains { $0.containsNaN }
+        case .object(let values): values.values.contains { $0.containsNaN }
+        default: false
+        }
+    }
+}
+
