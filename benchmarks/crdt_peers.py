@@ -166,10 +166,16 @@ def main():
     args = parser.parse_args()
     trace = load_trace(args.trace)
     results = [bench_zinc(args.zinc, args.trace, max(args.rounds, 5))]
-    if "loro" not in args.skip:
-        results.append(bench_loro(trace, args.rounds))
-    if "pycrdt" not in args.skip:
-        results.append(bench_pycrdt(trace, args.rounds))
+    for label, bench in (("loro", bench_loro), ("pycrdt", bench_pycrdt)):
+        if label in args.skip:
+            continue
+        try:
+            results.append(bench(trace, args.rounds))
+        except BaseException as error:  # pyo3 panics derive from BaseException
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            print(f"{label} failed on this trace: {type(error).__name__}: {error}", file=sys.stderr)
+            results.append({"library": label, "error": f"{type(error).__name__}: {error}"})
     zinc = results[0]
     columns = [("replayMs", "replay ms"), ("applyRemoteMs", "apply remote ms"), ("encodingBytes", "encoding B"),
                ("loadMs", "load ms"), ("deltaP50Bytes", "delta p50 B"), ("deltaP99Bytes", "delta p99 B")]
@@ -180,6 +186,9 @@ def main():
     print("-" * len(header))
     for result in results:
         row = f"{result['library']:<26}"
+        if "error" in result:
+            print(row + "  failed: " + result["error"][:80])
+            continue
         for key, _ in columns:
             value = result[key]
             text = f"{value:.3f}" if key == "loadMs" else (f"{value:.1f}" if isinstance(value, float) else str(value))

@@ -104,6 +104,8 @@ def crdt():
             data = json.load(file)
         traces.append(data["trace"])
         for row in data["results"]:
+            if "error" in row:
+                continue
             name = row["library"].split(" ")[0]
             series.setdefault(name, {})[data["trace"]] = row
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))

@@ -109,6 +109,9 @@ def crdt():
         print("| library | replay ms | apply remote ms | encoding bytes | load ms | delta p50 / p99 B | matches |")
         print("|---|---|---|---|---|---|---|")
         for r in data["results"]:
+            if "error" in r:
+                print(f"| {r['library']} | failed: {r['error'][:70]} | | | | | |")
+                continue
             replay_range = r.get("replayMsRange")
             replay = f"{r['replayMs']:.1f}" + (f" ({replay_range[0]:.0f}–{replay_range[1]:.0f})" if replay_range else "")
             apply_value = r.get("applyRemoteMs")

@@ -273,6 +273,16 @@ extension SequenceTree {
         let removedMeasure = measuresUTF16 ? measure(of: leaves[Int(leaf)].content[contentRange]) : count
         let removed = wantsContent ? Array(leaves[Int(leaf)].content[contentRange]) : []
         leaves[Int(leaf)].content.removeSubrange(contentRange)
+        // Arrays keep their capacity when they shrink: a leaf whose text was mostly deleted
+        // would hold its largest size forever (a document that is rewritten in place, like a
+        // log window, grows without bound). Give the memory back once most of it is unused.
+        let remaining = leaves[Int(leaf)].content.count
+        if leaves[Int(leaf)].content.capacity > 4 * remaining + 256 {
+            var fitted: [Element] = []
+            fitted.reserveCapacity(remaining)
+            fitted.append(contentsOf: leaves[Int(leaf)].content)
+            leaves[Int(leaf)].content = fitted
+        }
         // Neighbouring tombstones of one burst of typing fold back into one run.
         mergeIfPossible(r, in: leaf)
         if r > 0 { mergeIfPossible(r - 1, in: leaf) }

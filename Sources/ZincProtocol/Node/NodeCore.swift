@@ -53,7 +53,9 @@ public struct NodeCore: Sendable {
     var missingFromParent = 0
     private var applicationSequence: UInt64 = 0
     private var seenApplication: Set<MessageKey> = []
+    /// The remembered keys in arrival order, as a ring: the oldest is at `seenNext` once full.
     private var seenOrder: [MessageKey] = []
+    private var seenNext = 0
     public internal(set) var counters = NodeCounters()
 
     public init(configuration: NodeConfiguration) {
@@ -599,50 +601,68 @@ public struct NodeCore: Sendable {
         guard message.header.origin != id, !seenApplication.contains(key) else { return [] }
         remember(key)
         var out: [NodeDirective] = []
-        var relayed = message
-        relayed.header.sender = id
-        var forwarded = application
-        forwarded.hops = application.hops &+ 1
-        relayed.payload = forwarded.encoded
-        relayed.header.payloadLength = UInt32(relayed.payload.count)
+        // The relayed copy (sender rewritten, one more hop) is built only if something relays it.
+        let id = self.id
+        func relayed(topic: Topic) -> WireMessage {
+            var relayed = message
+            relayed.topic = topic
+            relayed.header.sender = id
+            var forwarded = application
+            forwarded.hops = application.hops &+ 1
+            relayed.payload = forwarded.encoded
+            relayed.header.payloadLength = UInt32(relayed.payload.count)
+            return relayed
+        }
         let canRelay = application.hops < 64
         switch application.routing {
         case .down:
             out.append(.deliver(application, origin: message.header.origin))
-            if canRelay, !children.isEmpty, peer == .parent { out.append(.publish(relayed)) }
+            if canRelay, !children.isEmpty, peer == .parent { out.append(.publish(relayed(topic: message.topic))) }
         case .up:
             out.append(.deliver(application, origin: message.header.origin))
         case .broadcast:
             out.append(.deliver(application, origin: message.header.origin))
             if canRelay {
-                if !children.isEmpty { relayed.topic = .application(application.channel); out.append(.publish(relayed)) }
-                if case .child = peer, isJoined { out.append(.push(relayed)) }
+                let toChildren = !children.isEmpty
+                let toParent = peer != .parent && isJoined
+                if toChildren || toParent {
+                    let copy = relayed(topic: .application(application.channel))
+                    if toChildren { out.append(.publish(copy)) }
+                    if toParent { out.append(.push(copy)) }
+                }
             }
         case .node(let target):
             if target == id {
                 out.append(.deliver(application, origin: message.header.origin))
             } else if canRelay {
                 if children[target] != nil {
-                    relayed.topic = .node(target)
-                    out.append(.publish(relayed))
+                    out.append(.publish(relayed(topic: .node(target))))
                 } else {
-                    relayed.topic = .application(application.channel)
-                    if !children.isEmpty { out.append(.publish(relayed)) }
-                    if case .child = peer, isJoined { out.append(.push(relayed)) }
+                    let toChildren = !children.isEmpty
+                    let toParent = peer != .parent && isJoined
+                    if toChildren || toParent {
+                        let copy = relayed(topic: .application(application.channel))
+                        if toChildren { out.append(.publish(copy)) }
+                        if toParent { out.append(.push(copy)) }
+                    }
                 }
             }
         }
         return out
     }
 
+    /// Remembers `key` for de-duplication, forgetting the oldest beyond `applicationMemory`
+    /// (a ring, so remembering is O(1) however large the memory).
     private mutating func remember(_ key: MessageKey) {
         seenApplication.insert(key)
-        seenOrder.append(key)
-        if seenOrder.count > configuration.applicationMemory {
-            let drop = seenOrder.count - configuration.applicationMemory
-            for old in seenOrder.prefix(drop) { seenApplication.remove(old) }
-            seenOrder.removeFirst(drop)
+        let capacity = max(1, configuration.applicationMemory)
+        if seenOrder.count < capacity {
+            seenOrder.append(key)
+            return
         }
+        seenApplication.remove(seenOrder[seenNext])
+        seenOrder[seenNext] = key
+        seenNext = (seenNext + 1) % capacity
     }
 
     // MARK: - Timers
