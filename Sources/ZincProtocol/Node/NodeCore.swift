@@ -172,8 +172,18 @@ public struct NodeCore: Sendable {
         // Joining our own descendant would close a cycle: look elsewhere.
         if beacon.path.contains(id) {
             counters.rejected += 1
+            let rejected = NodeDirective.event(.rejected(reason: "\(beacon.node.shortDescription) is in our own subtree"))
+            // During a failover, skip to the next candidate at once.
+            if var state = failover {
+                state.since = now - Self.candidateTimeout
+                failover = state
+                return [rejected] + advanceFailover(now: now)
+            }
+            // Otherwise stand as a root of a new term. Merely dropping the parent would leave a
+            // root that still names its old tree's root: no probe could tell the two trees apart,
+            // and they would never merge (found by the simulator, seeds 648 and 3810 of 50 nodes).
             parent = .none
-            return [.disconnectParent, .event(.rejected(reason: "\(beacon.node.shortDescription) is in our own subtree"))]
+            return [.disconnectParent, rejected] + becomeRoot(now: now)
         }
         parent = .joining(id: beacon.node, endpoints: beacon.endpoints, since: now, lastSent: now)
         return [.connectPusher(beacon.endpoints.pull), .push(joinMessage(afterFailover: family.lostParent))]
