@@ -36,13 +36,9 @@ struct BenchBindingCommand: ParsableCommand {
         options.size = size
         options.rounds = rounds
         options.endpoint = endpoint
-        let result = try BindingBenchmark(options).run { line in
-            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        let result = try BindingBenchmark(options).run(progress: progress(quiet: json))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         print("PUSH→PULL, \(count) × \(size) B over \(endpoint), \(rounds) rounds (median [min–max])")

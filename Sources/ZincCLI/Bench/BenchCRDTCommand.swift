@@ -40,13 +40,9 @@ struct BenchCRDTCommand: ParsableCommand {
             try CRDTBenchmark(trace: loaded, rounds: rounds).profile(phase)
             return
         }
-        let result = try CRDTBenchmark(trace: loaded, rounds: rounds).run { line in
-            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        let result = try CRDTBenchmark(trace: loaded, rounds: rounds).run(progress: progress(quiet: json))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         var table = TextTable(["metric", "value"])

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 struct BenchCommand: AsyncParsableCommand {
@@ -13,4 +14,9 @@ struct BenchCommand: AsyncParsableCommand {
             BenchCRDTCommand.self, BenchStoreCommand.self, BenchBindingCommand.self,
         ]
     )
+}
+
+/// A benchmark's progress lines on stderr, or nothing with `--json` (stdout is the JSON).
+func progress(quiet: Bool) -> @Sendable (String) -> Void {
+    { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 }

@@ -71,9 +71,7 @@ struct BenchFailoverCommand: ParsableCommand {
             promotionMedianSeconds: promotion.isEmpty ? 0 : percentile(promotion, 0.5), promotionWorstSeconds: promotion.max() ?? 0,
             lostEdits: lost, failedTrials: failed, convergeSamples: converge, promotionSamples: promotion)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
         } else {
             var table = TextTable(["failover (\(nodes) nodes, \(trials) SIGKILLs of the root)", "median", "worst"])
             table.add(["promotion (a survivor is root, term + 1)", "\(fixed(result.promotionMedianSeconds, digits: 3)) s", "\(fixed(result.promotionWorstSeconds, digits: 3)) s"])

@@ -29,14 +29,9 @@ struct BenchFanoutCommand: AsyncParsableCommand {
         options.count = count
         options.size = size
         options.subscribers = subscribers
-        let quiet = json
-        let result = try await FanoutBenchmark(options).run { line in
-            if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        let result = try await FanoutBenchmark(options).run(progress: progress(quiet: json))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         var table = TextTable(["\(count) × \(size) B to \(subscribers) clients", "rate", "delivered"])

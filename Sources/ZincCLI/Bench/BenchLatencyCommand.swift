@@ -30,14 +30,9 @@ struct BenchLatencyCommand: AsyncParsableCommand {
         guard !options.counts.isEmpty, options.counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--counts must list positive numbers") }
         options.rate = rate
         options.size = size
-        let quiet = json
-        let result = try await LatencyBenchmark(options).run { line in
-            if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        let result = try await LatencyBenchmark(options).run(progress: progress(quiet: json))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         var table = TextTable(["messages", "raw avg/p50/p99 µs", "one hop avg/p50/p99 µs", "depth 3 avg/p50/p99 µs"])

@@ -36,14 +36,9 @@ struct BenchMessagesCommand: AsyncParsableCommand {
         options.size = size
         options.transport = transport
         options.rounds = rounds
-        let quiet = json
-        let result = try await MessagesBenchmark(options).run { line in
-            if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        let result = try await MessagesBenchmark(options).run(progress: progress(quiet: json))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         var table = TextTable(["\(count) × \(size) B over \(transport)", "sender", "receiver"])

@@ -26,13 +26,9 @@ struct BenchStoreCommand: ParsableCommand {
     func run() throws {
         let loaded: Trace
         do { loaded = try Trace(contentsOf: trace) } catch { throw ValidationError("cannot read \(trace) as a trace: \(error)") }
-        let result = try StoreBenchmark(trace: loaded, rounds: rounds, saveTransactions: transactions).run { line in
-            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        let result = try StoreBenchmark(trace: loaded, rounds: rounds, saveTransactions: transactions).run(progress: progress(quiet: json))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         var table = TextTable(["store (\(result.trace))", "value"])
