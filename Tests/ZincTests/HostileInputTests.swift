@@ -18,7 +18,11 @@ struct HostileInputTests {
         let clientDocument = try await client.document("doc")
         try await clientDocument.edit { try $0.insert("honest ", at: 0) }
         #expect(try await eventually { try await hostDocument.text() == "honest " })
-        try await Task.sleep(for: .milliseconds(400))   // heartbeats carry the honest client's claims
+        // The honest client's heartbeats have told the host which replicas its subtree authors.
+        let honestReplica = try await clientDocument.snapshot().replica
+        #expect(try await eventually {
+            try await host.perform { $0.machine.core.trust.claimers[honestReplica] != nil }
+        })
 
         // Mallory joins properly, then misbehaves.
         let context = try #require(host.configuration.context ?? SharedContext.context as Context?)
@@ -72,7 +76,7 @@ struct HostileInputTests {
         try send(ownDelta.frames)
 
         // Forgeries: new operations under the honest client's replica and under the host's.
-        let honest = try await clientDocument.snapshot().replica
+        let honest = honestReplica
         let hostReplica = try await hostDocument.snapshot().replica
         for victim in [honest, hostReplica] {
             try heartbeat()

@@ -125,7 +125,8 @@ struct ProcessTests {
         let child = try await startNode("child", join: [node.publish], directory: directory, port: freePort())
         #expect(await eventually(.seconds(10)) { adminStatus(node.admin)?.children.count == 1 })
         let tap = try ZincProcess(["tap", node.publish, "--doc", "notes", "--seconds", "8"])
-        try await Task.sleep(for: .milliseconds(500))
+        // Its first line (the welcome beacon or a heartbeat) proves the subscription is live.
+        #expect(await eventually(.seconds(5)) { !tap.output.isEmpty })
         var result = try await runZinc(["edit", node.admin, "notes", "insert", "0", "Hello, 世界 🌍"])
         #expect(result.status == 0 && result.output.contains("ok: 11 operations"), "\(result.output)")
         result = try await runZinc(["edit", node.admin, "notes", "set", "title", #""Minutes""#])

@@ -32,8 +32,12 @@ struct ClusterKeyTests {
         let intruder = try keyed(tree, key: variant == "wrong key" ? try key() : nil, join: [try #require(host.endpoints?.publish)], name: "intruder")
         try await host.document("vault").edit { try $0.insert("host secret", at: 0) }
         try await intruder.document("vault").edit { try $0.insert("injected", at: 0) }
-        // Give the intruder ample time to try (reconnects happen every 50–500 ms).
-        try await Task.sleep(for: .seconds(2))
+        // Wait for the evidence that the intruder tried and was refused (it reconnects every
+        // 50–500 ms); then nothing may have crossed either way.
+        #expect(try await eventually {
+            let counters = try await host.status().counters
+            return (counters["handshakeFailures"] ?? 0) + (counters["peersRefused"] ?? 0) > 0
+        })
         #expect(try await host.status().children.isEmpty)
         #expect(try await host.document("vault").text() == "host secret", "nothing got in")
         #expect(try await intruder.document("vault").text() == "injected", "nothing got out")
