@@ -14,26 +14,26 @@ struct Job: Hashable, Sendable {
     /// The job's key in the ledger's maps.
     var key: String { "j\(id)" }
 
-    static let encodedSize = 8 + 16 + 2 + 1
-
     /// Big-endian: id, submitter (16 bytes), cost, attempt.
     func encoded() -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.encodedSize)
-        bytes += withUnsafeBytes(of: id.bigEndian, Array.init)
-        bytes += submitter.bytes
-        bytes += withUnsafeBytes(of: costMilliseconds.bigEndian, Array.init)
-        bytes.append(attempt)
-        return bytes
+        var writer = ByteWriter(capacity: 27)
+        writer.write(uint64: id)
+        writer.write(submitter)
+        writer.write(uint16: costMilliseconds)
+        writer.write(attempt)
+        return writer.bytes
     }
 
     /// Decodes a job body; nil unless it is exactly one well-formed job.
     init?(decoding bytes: [UInt8]) {
-        guard bytes.count == Self.encodedSize, let submitter = ReplicaID(bytes: bytes[8..<24]) else { return nil }
-        id = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
-        self.submitter = submitter
-        costMilliseconds = UInt16(bytes[24]) << 8 | UInt16(bytes[25])
-        attempt = bytes[26]
+        guard let job = try? withReader(bytes, { (reader) throws(DecodingError) -> Job in
+            let job = Job(
+                id: try reader.readUInt64("job id"), submitter: try reader.readReplicaID("job submitter"),
+                costMilliseconds: try reader.readUInt16("job cost"), attempt: try reader.readByte("job attempt"))
+            try reader.expectEnd("job")
+            return job
+        }) else { return nil }
+        self = job
     }
 
     init(id: UInt64, submitter: ReplicaID, costMilliseconds: UInt16, attempt: UInt8 = 1) {
@@ -51,13 +51,19 @@ struct LoadReport: Hashable, Sendable {
     var workers: UInt32
 
     func encoded() -> [UInt8] {
-        withUnsafeBytes(of: queued.bigEndian, Array.init) + withUnsafeBytes(of: workers.bigEndian, Array.init)
+        var writer = ByteWriter(capacity: 8)
+        writer.write(uint32: queued)
+        writer.write(uint32: workers)
+        return writer.bytes
     }
 
     init?(decoding bytes: [UInt8]) {
-        guard bytes.count == 8 else { return nil }
-        queued = bytes[0..<4].reduce(0) { $0 << 8 | UInt32($1) }
-        workers = bytes[4..<8].reduce(0) { $0 << 8 | UInt32($1) }
+        guard let report = try? withReader(bytes, { (reader) throws(DecodingError) -> LoadReport in
+            let report = LoadReport(queued: try reader.readUInt32("queued"), workers: try reader.readUInt32("workers"))
+            try reader.expectEnd("load report")
+            return report
+        }) else { return nil }
+        self = report
     }
 
     init(queued: UInt32, workers: UInt32) {
