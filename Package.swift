@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "ZincJobs",
             dependencies: [
-                "Zinc", "ZincCore", "ZincProtocol",
+                "Zinc", "ZincCore", "ZincProtocol", "ZincCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

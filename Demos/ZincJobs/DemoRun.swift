@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import Zinc
+import ZincCluster
 import ZincCore
 import ZincProtocol
 
@@ -57,11 +58,7 @@ final class DemoRun {
         executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    private var elapsed: Double { seconds(.now - started) }
+    private var elapsed: Double { (.now - started).inSeconds }
 
     func execute() async -> DemoSummary {
         LoggingSystem.bootstrap { label in
@@ -93,7 +90,7 @@ final class DemoRun {
     // MARK: - The run
 
     private func run(_ endpoint: Endpoint) async throws {
-        guard let address = endpoint.endpoints?.publish else { throw DemoError("the submitter has no address") }
+        guard let address = endpoint.endpoints?.publish else { throw ClusterError("the submitter has no address") }
         submitterID = endpoint.id
         let ledger = try await endpoint.document(Ledger.document)
         let node = JobNode(endpoint: endpoint, ledger: ledger, name: "submitter", isWorker: false, slots: 1)
@@ -120,7 +117,7 @@ final class DemoRun {
         let end = submitStart + .milliseconds(Int64(options.duration * 1000))
         while ContinuousClock.now < end {
             let now = ContinuousClock.now
-            let sinceStart = seconds(now - submitStart)
+            let sinceStart = (now - submitStart).inSeconds
             let due = UInt64(options.rate * sinceStart)
             while submittedUpTo < due {
                 submittedUpTo += 1
@@ -170,7 +167,7 @@ final class DemoRun {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await checkLedger(ledger, node: node)
-        summary.secondsToDrain = seconds(.now - drainStart)
+        summary.secondsToDrain = (.now - drainStart).inSeconds
         summary.lost = outstanding.count
         phase = outstanding.isEmpty ? "done" : "gave up waiting"
         note(outstanding.isEmpty
@@ -198,10 +195,10 @@ final class DemoRun {
                 note("tree formed: \(workers.count) workers under the submitter, depth \(depth)")
                 return
             }
-            if let dead = workers.first(where: { !$0.isRunning }) { throw DemoError("\(dead.name) exited (log: \(dead.logPath))") }
+            if let dead = workers.first(where: { !$0.isRunning }) { throw ClusterError("\(dead.name) exited (log: \(dead.logPath))") }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw DemoError("the workers did not attach within 20 s")
+        throw ClusterError("the workers did not attach within 20 s")
     }
 
     // MARK: - Faults
@@ -273,7 +270,7 @@ final class DemoRun {
 
     private var recentRate: Double {
         guard let first = completions.first, let last = completions.last, last.at > first.at else { return 0 }
-        return Double(last.completed - first.completed) / seconds(last.at - first.at)
+        return Double(last.completed - first.completed) / (last.at - first.at).inSeconds
     }
 
     private func pollStatuses() {
@@ -288,9 +285,9 @@ final class DemoRun {
 
     private func finishSummary(submitStart: ContinuousClock.Instant) {
         let end = ContinuousClock.now
-        summary.jobsPerSecond = Double(summary.completed) / max(0.001, seconds(end - submitStart))
+        summary.jobsPerSecond = Double(summary.completed) / max(0.001, (end - submitStart).inSeconds)
         summary.workers = workers.map { worker in
-            let alive = seconds((worker.endedAt ?? end) - (worker.startedAt ?? started))
+            let alive = ((worker.endedAt ?? end) - (worker.startedAt ?? started)).inSeconds
             let done = doneBy[worker.name] ?? 0
             return DemoSummary.Worker(
                 name: worker.name, done: done, executions: executionsBy[worker.name] ?? 0,
@@ -329,7 +326,3 @@ final class DemoRun {
     }
 }
 
-struct DemoError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

@@ -1,62 +1,50 @@
 import Foundation
 import Glibc
+import ZincCluster
 
-/// A `zinc-jobs worker` child process.
+/// A `zinc-jobs worker` child process (a ``NodeProcess`` running the worker), with what the
+/// summary needs: when it started and ended, and how.
 final class WorkerProcess {
-    let name: String
-    let admin: String
-    let logPath: String
-    private(set) var process: Process?
+    let node: NodeProcess
     private(set) var startedAt: ContinuousClock.Instant?
     private(set) var endedAt: ContinuousClock.Instant?
     private(set) var fate = "running"
 
     init(name: String, directory: String) {
-        self.name = name
-        admin = "ipc://\(directory)/\(name).admin"
-        logPath = "\(directory)/\(name).log"
+        node = NodeProcess(name: name, publish: "tcp://127.0.0.1:*", admin: "ipc://\(directory)/\(name).admin", logPath: "\(directory)/\(name).log")
     }
 
-    var isRunning: Bool { process?.isRunning ?? false }
+    var name: String { node.name }
+    var admin: String { node.admin }
+    var logPath: String { node.logPath }
+    var isRunning: Bool { node.isRunning }
 
     func start(executable: String, join: String, slots: Int, fanout: Int) throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["worker", "--join", join, "--name", name, "--slots", "\(slots)", "--fanout", "\(fanout)",
-                             "--admin", admin, "--parent-pid", "\(getpid())"]
-        process.standardOutput = log ?? FileHandle.nullDevice
-        process.standardError = log ?? FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        try node.launch(executable: executable, arguments: [
+            "worker", "--join", join, "--name", name, "--bind", node.publish, "--slots", "\(slots)", "--fanout", "\(fanout)",
+            "--admin", admin, "--parent-pid", "\(getpid())",
+        ])
         startedAt = .now
     }
 
     /// SIGKILL: no goodbye, queued and running jobs die with it.
     func crash() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard isRunning else { return }
+        node.crash()
         fate = "killed"
         endedAt = .now
     }
 
     /// SIGTERM: the worker routes new work away, drains its queue and leaves the tree.
     func leave() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        guard let pid = node.pid, isRunning else { return }
+        kill(pid, SIGTERM)
         fate = "left"
         endedAt = .now
     }
 
     func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        node.stop(grace: .seconds(5))
         if endedAt == nil { endedAt = .now }
     }
 }

@@ -70,11 +70,7 @@ package final class ClusterRun {
 
     package func removeLogs() { try? FileManager.default.removeItem(atPath: directory) }
 
-    private var elapsed: Double { seconds(ContinuousClock.now - started) }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    private var elapsed: Double { (ContinuousClock.now - started).inSeconds }
 
     // MARK: - The run
 
@@ -174,7 +170,7 @@ package final class ClusterRun {
             try checkInterrupted()
             let now = ContinuousClock.now
             // Edits, paced evenly over 80% of the run.
-            let due = min(options.edits, Int(Double(options.edits) * min(1, seconds(now - demoStart) / editSpan)) + 1)
+            let due = min(options.edits, Int(Double(options.edits) * min(1, (now - demoStart).inSeconds / editSpan)) + 1)
             while editsMade < due {
                 edit(number: editsMade)
                 editsMade += 1
@@ -203,7 +199,7 @@ package final class ClusterRun {
                 lastPoll = now
                 poll()
                 if let killedAt, summary.promotionSeconds == nil, let newRoot = currentRoot(), let status = statuses[newRoot.name], status.term > initialTerm {
-                    summary.promotionSeconds = seconds(.now - killedAt)
+                    summary.promotionSeconds = (.now - killedAt).inSeconds
                     summary.newRoot = newRoot.name
                     summary.term = status.term
                     enter(.promoting)
@@ -212,7 +208,7 @@ package final class ClusterRun {
                 if let killedAt, summary.healSeconds == nil, summary.promotionSeconds != nil,
                    isHealed(processes.filter { $0.isRunning && $0.name != summary.killedHost })
                 {
-                    summary.healSeconds = seconds(.now - killedAt)
+                    summary.healSeconds = (.now - killedAt).inSeconds
                     enter(.repairing)
                     note("tree healed \(String(format: "%.2f", summary.healSeconds ?? 0)) s after the kill: every surviving node is attached under \(summary.newRoot ?? "the new root")")
                 }
@@ -237,7 +233,7 @@ package final class ClusterRun {
             poll()
             draw(phase: "converging")
             if checkConvergence() {
-                summary.convergeSeconds = seconds(.now - since)
+                summary.convergeSeconds = (.now - since).inSeconds
                 enter(.converged)
                 note("converged: \(summary.liveNodes) live nodes hold identical documents (sha256 \(summary.sha256?.prefix(16) ?? "")…)")
                 draw(phase: "converged", force: true)

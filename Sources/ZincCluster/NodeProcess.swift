@@ -22,16 +22,22 @@ package final class NodeProcess {
 
     /// Starts (or restarts) the node; its stdout and stderr go to the log file.
     package func start(executable: String, join: [String], fanout: Int, logLevel: String, dataDirectory: String? = nil, keyPath: String? = nil) throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else { throw ClusterError("cannot write \(logPath)") }
-        log.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         var arguments = ["node", "--id", name, "--bind", publish, "--admin", admin, "--fanout", "\(fanout)",
                          "--log-level", logLevel, "--parent-pid", "\(getpid())"]
         for address in join { arguments += ["--join", address] }
         if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
         if let keyPath { arguments += ["--key", keyPath] }
+        try launch(executable: executable, arguments: arguments)
+    }
+
+    /// Starts (or restarts) `executable arguments` as this node (any program that runs one,
+    /// such as a demo's worker); its stdout and stderr go to the log file.
+    package func launch(executable: String, arguments: [String]) throws {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw ClusterError("cannot write \(logPath)") }
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
