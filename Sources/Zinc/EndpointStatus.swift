@@ -101,6 +101,7 @@ extension ChannelListener {
             "handshakeFailures": self.counters.handshakeFailures,
             "peersRefused": configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0,
             "redirects": core.counters.redirects,
+            "rebalances": core.counters.rebalances,
             "promotions": core.counters.promotions,
             "parentFailures": core.counters.parentFailures,
             "childFailures": core.counters.childFailures,

@@ -12,8 +12,9 @@ struct SimulateCommand: ParsableCommand {
         Each seed runs --nodes nodes of the real protocol core with random edits while the
         network drops, duplicates, reorders and delays messages, nodes crash and restart, and
         partitions open and heal. Afterwards it checks that every live node holds identical
-        documents, no edit that reached a survivor was lost, there is exactly one root, and the
-        tree has no cycle and no orphan. A failing seed is printed; replay it with --seed.
+        documents, no edit that reached a survivor was lost, there is exactly one root, the
+        tree has no cycle and no orphan, and no host is over its fan-out. A failing seed is
+        printed; replay it with --seed.
 
         Examples:
           zinc simulate --seeds 1000
@@ -84,11 +85,12 @@ struct SimulateCommand: ParsableCommand {
                 "seeds": all.count, "failed": failed.map(\.seed), "seconds": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                 "nodes": nodes, "crashes": all.reduce(0) { $0 + $1.crashes }, "promotions": all.reduce(0) { $0 + $1.promotions },
                 "partitions": all.reduce(0) { $0 + $1.partitions }, "edits": all.reduce(0) { $0 + $1.edits },
+                "merges": all.reduce(0) { $0 + $1.merges }, "rebalances": all.reduce(0) { $0 + $1.rebalances },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             if list.count == 1, let only = all.first { print(only.summary) }
-            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.edits }) edits)")
+            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.edits }) edits)")
             if !failed.isEmpty { print("failing seeds: \(failed.map { String($0.seed) }.joined(separator: " "))") }
         }
         if !failed.isEmpty { throw ExitCode(1) }

@@ -49,6 +49,8 @@ package final class ClusterRun {
     private var stage = Stage.forming
     /// Whether the run has seen a child notice its dead host (narrated once).
     private var sawFailover = false
+    /// Whether the run has seen the successor over its fan-out after healing (narrated once).
+    private var sawOverfull = false
     private let interrupted = InterruptFlag()
     private var signalSources: [any DispatchSourceSignal] = []
 
@@ -212,6 +214,18 @@ package final class ClusterRun {
                     enter(.repairing)
                     note("tree healed \(String(format: "%.2f", summary.healSeconds ?? 0)) s after the kill: every surviving node is attached under \(summary.newRoot ?? "the new root")")
                 }
+                if let killedAt, summary.healSeconds != nil, summary.balancedSeconds == nil, let busiest = busiestHost() {
+                    if busiest.children > options.fanout, !sawOverfull {
+                        sawOverfull = true
+                        note("\(busiest.name) hosts \(busiest.children) children, over its fan-out of \(options.fanout); the excess moves down once they settle")
+                    } else if busiest.children <= options.fanout {
+                        summary.balancedSeconds = (.now - killedAt).inSeconds
+                        if sawOverfull {
+                            let moves = statuses.values.reduce(0) { $0 + ($1.counters["rebalances"] ?? 0) }
+                            note("rebalanced \(String(format: "%.2f", summary.balancedSeconds ?? 0)) s after the kill: \(moves) child\(moves == 1 ? "" : "ren") moved down, every host within fan-out \(options.fanout)")
+                        }
+                    }
+                }
                 if killedAt != nil, !sawFailover, let child = processes.first(where: { statuses[$0.name]?.link == "failing over" }) {
                     sawFailover = true
                     if options.explain { note("\(child.name) declared its host dead and is failing over (term \(statuses[child.name]?.term ?? 0))") }
@@ -237,11 +251,39 @@ package final class ClusterRun {
                 enter(.converged)
                 note("converged: \(summary.liveNodes) live nodes hold identical documents (sha256 \(summary.sha256?.prefix(16) ?? "")…)")
                 draw(phase: "converged", force: true)
+                try waitForBalance(until: deadline)
                 return
             }
             usleep(100_000)
         }
         draw(phase: "did not converge", force: true)
+    }
+
+    /// After convergence: every host back within its fan-out (a successor moves the siblings it
+    /// adopted beyond it once its children have settled, protocol §14).
+    private func waitForBalance(until deadline: ContinuousClock.Instant) throws {
+        while true {
+            try checkInterrupted()
+            if let busiest = busiestHost() {
+                summary.maxChildren = busiest.children
+                summary.rebalances = statuses.values.reduce(0) { $0 + ($1.counters["rebalances"] ?? 0) }
+                if busiest.children <= options.fanout && isHealed(processes.filter(\.isRunning)) {
+                    summary.balanced = true
+                    return
+                }
+            }
+            guard ContinuousClock.now < deadline else {
+                if let busiest = busiestHost() { note("\(busiest.name) still hosts \(busiest.children) children, over the fan-out of \(options.fanout)") }
+                return
+            }
+            usleep(100_000)
+            poll()
+        }
+    }
+
+    /// The live node with the most children.
+    private func busiestHost() -> (name: String, children: Int)? {
+        processes.compactMap { process in statuses[process.name].map { (process.name, $0.children.count) } }.max { $0.1 < $1.1 }
     }
 
     /// True when every running node answered and they all hold the same version and content.

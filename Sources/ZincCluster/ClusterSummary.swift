@@ -18,6 +18,13 @@ package struct ClusterSummary: Codable, Sendable {
     /// Seconds from the SIGKILL until every surviving node was attached to the healed tree.
     package var healSeconds: Double?
     package var term: UInt64 = 0
+    /// Seconds from the SIGKILL until every host was back within its fan-out.
+    package var balancedSeconds: Double?
+    /// At the end: every host within its fan-out, the most children any host had, and the
+    /// children moved down to rebalance.
+    package var balanced = false
+    package var maxChildren = 0
+    package var rebalances: UInt64 = 0
     /// Seconds from the last edit until every live node held the same document.
     package var convergeSeconds: Double?
     /// Operations acknowledged by surviving nodes that are missing from the converged document.
@@ -52,6 +59,9 @@ package struct ClusterSummary: Codable, Sendable {
         } else {
             row("converged", "NO")
         }
+        row("balance", balanced
+            ? "every host within fan-out \(fanout); \(rebalances) child\(rebalances == 1 ? "" : "ren") moved down" + (balancedSeconds.map { ", \(format($0)) s after the kill" } ?? "")
+            : "NO: a host has \(maxChildren) children, over the fan-out of \(fanout)")
         row("lost edits", "\(lostOperations) of \(survivingOperations) operations made at surviving nodes")
         row("failovers", "\(promotions) promotion\(promotions == 1 ? "" : "s"), \(merges) merge\(merges == 1 ? "" : "s")")
         row("elapsed", "\(format(elapsedSeconds)) s")

@@ -52,7 +52,9 @@ package enum Stage: String, Sendable {
             [
                 "Every survivor is attached again. Nodes exchange version vectors with their",
                 "new host: whatever one side holds and the other lacks is sent. An edit that",
-                "reached any surviving node is not lost.",
+                "reached any surviving node is not lost. The successor adopted all its siblings",
+                "at once, beyond its fan-out of \(fanout); two seconds after its children settle",
+                "it moves the excess down under its least-loaded child, so the tree rebalances.",
             ]
         case .rejoining:
             [

@@ -75,6 +75,7 @@ public struct SimulationResult: Sendable, Hashable {
     public var partitions = 0
     public var promotions = 0
     public var merges = 0
+    public var rebalances = 0
     public var edits = 0
     /// Edits whose author died before anyone received them (allowed: nothing survived).
     public var editsLostWithAuthor = 0
@@ -84,7 +85,7 @@ public struct SimulationResult: Sendable, Hashable {
     public var passed: Bool { failures.isEmpty }
 
     public var summary: String {
-        "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(deliveries) deliveries (\(dropped) dropped)"
+        "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped)"
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }
 }

@@ -4,7 +4,7 @@ import ZincProtocol
 /// Runs N nodes of the real protocol core (``NodeMachine``) in virtual time over a seeded,
 /// faulty network, then checks what must hold after healing: identical documents on every
 /// live node, no edit lost that reached a survivor, exactly one root, a tree without cycles or
-/// orphans. The same seed replays the same run exactly.
+/// orphans, no host over its fan-out. The same seed replays the same run exactly.
 public enum Simulator {
     public static func run(_ configuration: SimulationConfiguration, log: ((String) -> Void)? = nil) -> SimulationResult {
         let world = World(configuration, log: log)
@@ -349,6 +349,7 @@ final class World {
                 switch event {
                 case .promoted: result.promotions += 1
                 case .mergedInto: result.merges += 1
+                case .rebalanced: result.rebalances += 1
                 default: break
                 }
                 trace("n\(index) \(event)")
@@ -465,6 +466,14 @@ final class World {
                 if held != counted {
                     result.failures.append("n\(index) \(name): \(counted) operations applied or made, \(held) held (something was applied twice or uncounted)")
                 }
+            }
+        }
+        // Balance: failover lets a successor adopt up to twice its fan-out; by the end of the
+        // quiet phase it must have moved the excess under its other children.
+        for index in live {
+            let count = nodes[index].machine!.core.childIDs.count
+            if count > configuration.fanout {
+                result.failures.append("n\(index) hosts \(count) children, over the fan-out of \(configuration.fanout)")
             }
         }
         // Tree: one root, every parent live and aware of its child, no cycles.

@@ -177,6 +177,9 @@ struct ProcessTests {
         #expect(json["promotions"] as? Int == 1)
         #expect(json["restartedAsClient"] as? Bool == true)
         #expect((json["promotionSeconds"] as? Double ?? 99) < 2.0, "promoted within 2 s of the kill")
+        // The successor adopted its sibling beyond the fan-out of 2, then moved one child down.
+        #expect(json["balanced"] as? Bool == true, "\(result.output)")
+        #expect(json["maxChildren"] as? Int ?? 99 <= 2)
     }
 
     @Test("keygen writes a key file once, with mode 0600")

@@ -12,7 +12,7 @@ struct TreeDemoTests {
             return
         }
         let run = try ZincProcess(
-            ["--plain", "--nodes", "5", "--edits", "100", "--duration", "6", "--kill-host-after", "2", "--restart-after", "2",
+            ["--plain", "--nodes", "7", "--edits", "100", "--duration", "7", "--kill-host-after", "2", "--restart-after", "3",
              "--zinc", zincBinary()],
             executable: binary)
         let status = await run.wait(timeout: .seconds(90))
@@ -24,5 +24,10 @@ struct TreeDemoTests {
         }
         #expect(output.contains("lost edits        0 of"))
         #expect(output.contains("converged         yes"))
+        // With 7 nodes the successor adopts its sibling beyond the fan-out of 2 and moves one down.
+        #expect(output.contains("balance           every host within fan-out 2"), "\(output)")
+        if output.contains("over its fan-out of 2") {
+            #expect(output.contains("rebalanced") && output.contains("moved down, every host within fan-out 2"))
+        }
     }
 }

@@ -22,6 +22,9 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var joinRetryInterval: Duration = .milliseconds(300)
     /// How long a host waits for a joiner's directed subscription before welcoming anyway.
     public var welcomeDeferral: Duration = .milliseconds(500)
+    /// How long a host's children must be unchanged before it moves children beyond its
+    /// fan-out (a failover's successor adopts up to twice as many) under other children.
+    public var rebalanceDelay: Duration = .seconds(2)
     /// Failure detection.
     public var detector = FailureDetector.Settings()
     /// Application messages remembered for de-duplication.

@@ -51,6 +51,8 @@ public struct NodeCore: Sendable {
     var parentSuspected = false
     var seedIndex = 0
     var missingFromParent = 0
+    /// When this host last moved a child to rebalance.
+    var lastRebalance: Duration = .zero
     private var applicationSequence: UInt64 = 0
     private var seenApplication: Set<MessageKey> = []
     /// The remembered keys in arrival order, as a ring: the oldest is at `seenNext` once full.
@@ -717,6 +719,7 @@ public struct NodeCore: Sendable {
             out += heartbeats(digests: digests())
         }
         out += detectFailures(now: now)
+        out += rebalance(now: now)
         return out
     }
 
@@ -776,6 +779,8 @@ public struct NodeCounters: Sendable, Hashable {
     public var badMessages: UInt64 = 0
     public var staleTerm: UInt64 = 0
     public var redirects: UInt64 = 0
+    /// Children this host moved under another child because it was over its fan-out.
+    public var rebalances: UInt64 = 0
     public var promotions: UInt64 = 0
     public var parentFailures: UInt64 = 0
     public var childFailures: UInt64 = 0

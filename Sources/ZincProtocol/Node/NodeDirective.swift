@@ -53,6 +53,8 @@ public enum NodeEvent: Sendable, Hashable, CustomStringConvertible {
     case promoted(term: UInt64, asRoot: Bool)
     case becameRoot(term: UInt64)
     case mergedInto(root: ReplicaID, term: UInt64)
+    /// This host was over its fan-out and moved a child under another child.
+    case rebalanced(child: ReplicaID, under: ReplicaID)
     case rejected(reason: String)
 
     public var description: String {
@@ -67,6 +69,7 @@ public enum NodeEvent: Sendable, Hashable, CustomStringConvertible {
         case .becameRoot(let term): "became root (term \(term))"
         case .mergedInto(let root, let term): "merged into the tree of \(root.shortDescription) (term \(term))"
         case .rejected(let reason): "dropped a message: \(reason)"
+        case .rebalanced(let child, let target): "moved child \(child.shortDescription) under \(target.shortDescription) to rebalance"
         }
     }
 }
