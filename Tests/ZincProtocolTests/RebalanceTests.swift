@@ -82,6 +82,35 @@ struct RebalanceTests {
         #expect(run(&host, from: .seconds(6), to: .seconds(10)).isEmpty)
     }
 
+    @Test("when the smallest subtree is the only child that can host, a client moves under it instead")
+    func onlyOneChildCanHost() throws {
+        var configuration = NodeConfiguration(id: hostID, endpoints: hostEndpoints)
+        configuration.fanout = 2
+        var host = NodeCore(configuration: configuration)
+        _ = host.start(now: .zero)
+        // Clients 0 and 1 (subtrees 2 and 3) first, then the only possible host, child 2 (subtree 1).
+        let sizes: [UInt32] = [2, 3, 1]
+        for index in 0..<3 {
+            let join = JoinRequest(endpoints: index == 2 ? endpoints(2) : nil, interest: .all, subtreeSize: sizes[index], afterFailover: true)
+            _ = host.receive(message(.join, from: childIDs[index], join.encoded), via: .puller, now: .zero)
+            _ = host.subscriptionChanged(Topic.node(childIDs[index]).bytes, subscribed: true, now: .zero)
+        }
+        var moves: [(to: Topic, Redirect)] = []
+        var now = Duration.zero
+        while now <= .seconds(4) {
+            for index in 0..<3 where host.childIDs.contains(childIDs[index]) {
+                _ = host.receive(message(.heartbeat, from: childIDs[index], Heartbeat(root: hostID, depth: 1, subtreeSize: sizes[index]).encoded), via: .puller, now: now)
+            }
+            moves += redirects(host.tick(now: now, digests: { [] }))
+            now += .milliseconds(100)
+        }
+        let target = try #require(endpoints(2))
+        #expect(moves.count == 1)
+        #expect(moves.first?.to == .node(childIDs[0]))
+        #expect(moves.first?.1 == Redirect(target: childIDs[2], endpoints: target))
+        #expect(Set(host.childIDs) == [childIDs[1], childIDs[2]])
+    }
+
     @Test("a joined child told to move drops its parent and joins the target")
     func movedChildJoinsTarget() throws {
         let childID = childIDs[1]

@@ -42,16 +42,18 @@ extension NodeCore {
         guard children.values.allSatisfy({ $0.welcomed && now - $0.joinedAt >= delay && $0.detector.status(at: now) == .alive }) else {
             return nil
         }
-        // Move the smallest subtree (the cheapest re-join), newest first among equals.
-        guard let child = children.min(by: { ($0.value.subtreeSize, UInt64.max - $0.value.rank) < ($1.value.subtreeSize, UInt64.max - $1.value.rank) })?.key else {
-            return nil
-        }
-        // Under the least-loaded other child that can host; it redirects further down if full.
+        // Move the smallest subtree (the cheapest re-join), newest first among equals, under the
+        // least-loaded other child that can host (which redirects it further down if full).
         let load = { (state: ChildState) in state.subtreeSize + state.expectedJoiners(now: now) }
-        guard let target = children.filter({ $0.key != child && $0.value.endpoints != nil })
-            .min(by: { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }),
-            let endpoints = target.value.endpoints
-        else { return nil }
-        return (child, target.key, endpoints)
+        let movable = children.sorted { ($0.value.subtreeSize, UInt64.max - $0.value.rank) < ($1.value.subtreeSize, UInt64.max - $1.value.rank) }
+        for (child, _) in movable {
+            if let target = children.filter({ $0.key != child && $0.value.endpoints != nil })
+                .min(by: { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }),
+                let endpoints = target.value.endpoints
+            {
+                return (child, target.key, endpoints)
+            }
+        }
+        return nil
     }
 }
