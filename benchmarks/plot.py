@@ -84,8 +84,12 @@ def failover():
     if not result:
         return
     figure, axes = plt.subplots(figsize=(7, 3.5))
-    axes.hist([result["promotionSamples"], result["convergeSamples"]], bins=15,
-              label=["SIGKILL → successor promoted", "SIGKILL → all converged"])
+    samples = [result["promotionSamples"], result["convergeSamples"]]
+    labels = ["SIGKILL → successor promoted", "SIGKILL → all converged"]
+    if result.get("balancedSamples"):
+        samples.append(result["balancedSamples"])
+        labels.append("SIGKILL → rebalanced, converged")
+    axes.hist(samples, bins=20, label=labels)
     axes.set_xlabel("seconds")
     axes.set_ylabel("trials")
     axes.set_title(f"Failover over {result['trials']} kills of the root ({result['nodes']} nodes)")

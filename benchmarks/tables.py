@@ -98,6 +98,8 @@ def failover():
     print("|---|---|---|")
     print(f"| SIGKILL → successor promoted | {r['promotionMedianSeconds']:.2f} s | {r['promotionWorstSeconds']:.2f} s |")
     print(f"| SIGKILL → all converged | {r['medianSeconds']:.2f} s | {r['worstSeconds']:.2f} s |")
+    if "balancedMedianSeconds" in r:
+        print(f"| SIGKILL → rebalanced within fan-out, converged | {r['balancedMedianSeconds']:.2f} s | {r['balancedWorstSeconds']:.2f} s |")
     print(f"\n{r['trials']} trials of {r['nodes']} nodes, {r['failedTrials']} failed, {r['lostEdits']} edits lost.\n")
 
 

@@ -13,9 +13,11 @@ struct BenchFailoverCommand: ParsableCommand {
         Each trial starts --nodes `zinc node` processes on 127.0.0.1 (fan-out 2, so the tree has
         three levels), edits at every node and waits until they agree, then SIGKILLs the root
         and, at the same moment, makes an edit at every survivor. It measures how long until a
-        survivor is root under a new term (promotion) and until every survivor is attached to
-        one tree and holds the same document including those edits (convergence). Any edit a
-        survivor acknowledged that is missing at the end counts as lost.
+        survivor is root under a new term (promotion), until every survivor is attached to one
+        tree and holds the same document including those edits (convergence), and until the
+        successor, which adopts its siblings beyond the fan-out, has moved the excess down and
+        the tree has converged again (balanced). Any edit a survivor acknowledged that is
+        missing at the end counts as lost.
 
         Examples:
           zinc bench failover --trials 20
@@ -35,10 +37,14 @@ struct BenchFailoverCommand: ParsableCommand {
         var worstSeconds: Double
         var promotionMedianSeconds: Double
         var promotionWorstSeconds: Double
+        /// Every host within its fan-out again, still converged.
+        var balancedMedianSeconds: Double
+        var balancedWorstSeconds: Double
         var lostEdits: UInt64
         var failedTrials: Int
         var convergeSamples: [Double]
         var promotionSamples: [Double]
+        var balancedSamples: [Double]
     }
 
     func validate() throws {
@@ -49,19 +55,22 @@ struct BenchFailoverCommand: ParsableCommand {
     func run() throws {
         var converge: [Double] = []
         var promotion: [Double] = []
+        var balanced: [Double] = []
         var lost: UInt64 = 0
         var failed = 0
         for trial in 1...trials {
             let outcome = try FailoverTrial(nodes: nodes).run()
             lost += outcome.lost
-            if let seconds = outcome.converge, let promoted = outcome.promotion {
+            if let seconds = outcome.converge, let promoted = outcome.promotion, let balance = outcome.balanced {
                 converge.append(seconds)
                 promotion.append(promoted)
+                balanced.append(balance)
             } else {
                 failed += 1
             }
             if !json {
-                let text = outcome.converge.map { "promoted after \(fixed(outcome.promotion ?? 0, digits: 3)) s, converged after \(fixed($0, digits: 3)) s" } ?? "FAILED: \(outcome.problem ?? "no convergence")"
+                let text = outcome.problem.map { "FAILED: \($0)" }
+                    ?? "promoted after \(fixed(outcome.promotion ?? 0, digits: 3)) s, converged after \(fixed(outcome.converge ?? 0, digits: 3)) s, balanced after \(fixed(outcome.balanced ?? 0, digits: 3)) s"
                 FileHandle.standardError.write(Data("trial \(trial)/\(trials): \(text), lost \(outcome.lost)\n".utf8))
             }
         }
@@ -69,13 +78,15 @@ struct BenchFailoverCommand: ParsableCommand {
             trials: trials, nodes: nodes,
             medianSeconds: converge.isEmpty ? 0 : percentile(converge, 0.5), worstSeconds: converge.max() ?? 0,
             promotionMedianSeconds: promotion.isEmpty ? 0 : percentile(promotion, 0.5), promotionWorstSeconds: promotion.max() ?? 0,
-            lostEdits: lost, failedTrials: failed, convergeSamples: converge, promotionSamples: promotion)
+            balancedMedianSeconds: balanced.isEmpty ? 0 : percentile(balanced, 0.5), balancedWorstSeconds: balanced.max() ?? 0,
+            lostEdits: lost, failedTrials: failed, convergeSamples: converge, promotionSamples: promotion, balancedSamples: balanced)
         if json {
             try printJSON(result)
         } else {
             var table = TextTable(["failover (\(nodes) nodes, \(trials) SIGKILLs of the root)", "median", "worst"])
             table.add(["promotion (a survivor is root, term + 1)", "\(fixed(result.promotionMedianSeconds, digits: 3)) s", "\(fixed(result.promotionWorstSeconds, digits: 3)) s"])
             table.add(["convergence (one tree, identical documents)", "\(fixed(result.medianSeconds, digits: 3)) s", "\(fixed(result.worstSeconds, digits: 3)) s"])
+            table.add(["balanced (every host within fan-out 2, converged)", "\(fixed(result.balancedMedianSeconds, digits: 3)) s", "\(fixed(result.balancedWorstSeconds, digits: 3)) s"])
             print(table.render())
             print("lost edits: \(lost); failed trials: \(failed)")
         }
@@ -90,6 +101,7 @@ struct FailoverTrial {
     struct Outcome {
         var promotion: Double?
         var converge: Double?
+        var balanced: Double?
         var lost: UInt64 = 0
         var problem: String?
     }
@@ -128,14 +140,18 @@ struct FailoverTrial {
                 outcome.promotion = seconds(ContinuousClock.now - killed)
             }
             if outcome.promotion != nil, let version = converged(survivors), covers(version, acknowledged, survivors: survivors) {
-                outcome.converge = seconds(ContinuousClock.now - killed)
-                outcome.lost = 0
-                return outcome
+                if outcome.converge == nil { outcome.converge = seconds(ContinuousClock.now - killed) }
+                // Moving a child down must not cost an edit: balanced counts only while converged.
+                if survivors.allSatisfy({ (status($0)?.children.count ?? .max) <= 2 }) {
+                    outcome.balanced = seconds(ContinuousClock.now - killed)
+                    outcome.lost = 0
+                    return outcome
+                }
             }
             usleep(5_000)
         }
         if let version = converged(survivors) { outcome.lost = missing(version, acknowledged) }
-        outcome.problem = outcome.promotion == nil ? "no promotion within 20 s" : "no convergence within 20 s"
+        outcome.problem = outcome.promotion == nil ? "no promotion within 20 s" : outcome.converge == nil ? "no convergence within 20 s" : "a host still over its fan-out after 20 s"
         return outcome
     }
 
