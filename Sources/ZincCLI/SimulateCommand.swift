@@ -13,8 +13,8 @@ struct SimulateCommand: ParsableCommand {
         network drops, duplicates, reorders and delays messages, nodes crash and restart, and
         partitions open and heal. Afterwards it checks that every live node holds identical
         documents, no edit that reached a survivor was lost, there is exactly one root, the
-        tree has no cycle and no orphan, and no host is over its fan-out. A failing seed is
-        printed; replay it with --seed.
+        tree has no cycle and no orphan, and no host whose children have settled is over its
+        fan-out. A failing seed is printed; replay it with --seed.
 
         Examples:
           zinc simulate --seeds 1000
