@@ -28,6 +28,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The first seed of a range.") var first: UInt64 = 1
     @Option(help: "Nodes per run.") var nodes = 8
     @Option(help: "Children per host before redirecting.") var fanout = 3
+    @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
     @Option(help: "Documents per run.") var documents = 2
     @Option(help: "Virtual seconds of faults and edits.") var duration = 12.0
     @Option(help: "Virtual seconds to heal and converge afterwards.") var settle = 12.0
@@ -40,6 +41,7 @@ struct SimulateCommand: ParsableCommand {
     func validate() throws {
         guard nodes >= 2 && nodes <= 500 else { throw ValidationError("--nodes must be between 2 and 500") }
         guard fanout >= 1 else { throw ValidationError("--fanout must be at least 1") }
+        guard clients >= 0 && clients < nodes else { throw ValidationError("--clients must be between 0 and --nodes - 1") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard ["standard", "none"].contains(faults) else { throw ValidationError("--faults must be standard or none") }
         guard duration > 0 && settle > 0 else { throw ValidationError("--duration and --settle must be positive") }
@@ -49,6 +51,7 @@ struct SimulateCommand: ParsableCommand {
         var configuration = SimulationConfiguration(seed: seed)
         configuration.nodes = nodes
         configuration.fanout = fanout
+        configuration.clients = clients
         configuration.documents = documents
         configuration.duration = .milliseconds(Int64(duration * 1000))
         configuration.settle = .milliseconds(Int64(settle * 1000))

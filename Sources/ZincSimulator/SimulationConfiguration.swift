@@ -44,6 +44,9 @@ public struct SimulationConfiguration: Sendable, Hashable {
     public var seed: UInt64
     public var nodes = 8
     public var fanout = 3
+    /// How many nodes (the last ones, never node 0) start without endpoints: clients that
+    /// cannot host a subtree.
+    public var clients = 0
     public var documents = 2
     /// Virtual time with faults and edits.
     public var duration: Duration = .seconds(12)

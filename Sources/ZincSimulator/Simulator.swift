@@ -19,6 +19,8 @@ struct SimulatedNode {
     let id: ReplicaID
     let endpoints: Endpoints
     var join: [String]
+    /// False for a client that cannot host (started without endpoints).
+    var canHost = true
     var machine: NodeMachine?
     var incarnation = 0
     /// The publisher whose PUB our SUB is attached to, and the one we are connecting to.
@@ -83,10 +85,11 @@ final class World {
             let endpoints = Endpoints(publish: "sim://n\(index)/pub", pull: "sim://n\(index)/pull")
             // Seeds: every other node, in a per-node order, as `zinc cluster` configures them
             // (node 0 first, so the tree starts around it).
-            var others = (1..<configuration.nodes).filter { $0 != index }
+            let firstClient = configuration.nodes - min(configuration.clients, configuration.nodes - 1)
+            var others = (1..<firstClient).filter { $0 != index }
             others.shuffle(using: &random)
             let seeds = index == 0 ? [] : (["sim://n0/pub"] + others.map { "sim://n\($0)/pub" })
-            nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds))
+            nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds, canHost: index < firstClient))
             indexOfPublish[endpoints.publish] = index
             indexOfPull[endpoints.pull] = index
         }
@@ -113,7 +116,7 @@ final class World {
     }
 
     private func boot(_ index: Int, at time: Duration) {
-        var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].endpoints, join: nodes[index].join)
+        var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: nodes[index].join)
         configuration.fanout = self.configuration.fanout
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
@@ -471,6 +474,7 @@ final class World {
                 }
             }
         }
+        let indexOfID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.index) })
         // Balance: failover lets a successor adopt up to twice its fan-out; it must have moved the
         // excess under its other children unless its last child joined too recently for that (a
         // false suspicion late in the quiet phase, under heavy loss): the rebalance delay plus
@@ -481,12 +485,13 @@ final class World {
             let count = machine.core.childIDs.count
             let excess = count - configuration.fanout
             let needed = machine.core.configuration.rebalanceDelay + .seconds(excess + 1)
-            if excess > 0 && end - nodes[index].lastChildJoined >= needed {
+            // A host none of whose children can host keeps them all (it has nowhere to move them).
+            let anyChildCanHost = machine.core.childIDs.contains { child in indexOfID[child].map { nodes[$0].canHost } ?? false }
+            if excess > 0 && anyChildCanHost && end - nodes[index].lastChildJoined >= needed {
                 result.failures.append("n\(index) hosts \(count) children, over the fan-out of \(configuration.fanout), its last child joined \(end - nodes[index].lastChildJoined) before the end")
             }
         }
         // Tree: one root, every parent live and aware of its child, no cycles.
-        let indexOfID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.index) })
         let roots = live.filter { nodes[$0].machine!.core.parentID == nil }
         result.roots = roots.count
         if roots.count != 1 {

@@ -683,6 +683,12 @@ public struct NodeCore: Sendable {
     /// failure detection. `digests` are the documents' current digests.
     public mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [NodeDirective] {
         var out: [NodeDirective] = []
+        // A node that cannot host has no tree of its own to stand in: left without a parent (every
+        // failover candidate gone, say) it goes back to its seeds until one answers, or it would
+        // edit alone for ever (found by the simulator with client-only nodes).
+        if case .none = parent, failover == nil, configuration.endpoints == nil, !configuration.join.isEmpty {
+            out += nextSeed(now: now)
+        }
         // Waiting for a seed that does not answer: try the next one.
         // A lone seed is waited for (libzmq keeps reconnecting), but an address we were sent to
         // by a redirect or a merge may belong to a node that has died since: go back to the seeds,
