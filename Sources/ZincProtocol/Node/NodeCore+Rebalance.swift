@@ -1,6 +1,6 @@
 import ZincCore
 
-/// Rebalancing (docs/protocol.md §14.1): a successor adopts all of its former siblings at once,
+/// Rebalancing (docs/protocol.md §14, step 5): a successor adopts all of its former siblings at once,
 /// so for a while it hosts up to twice its fan-out. Once its children have been stable for
 /// ``NodeConfiguration/rebalanceDelay`` it moves the excess, one child at a time, under its
 /// least-loaded other child, with the same redirect a joiner gets. A move costs the moved
@@ -44,15 +44,9 @@ extension NodeCore {
         }
         // Move the smallest subtree (the cheapest re-join), newest first among equals, under the
         // least-loaded other child that can host (which redirects it further down if full).
-        let load = { (state: ChildState) in state.subtreeSize + state.expectedJoiners(now: now) }
         let movable = children.sorted { ($0.value.subtreeSize, UInt64.max - $0.value.rank) < ($1.value.subtreeSize, UInt64.max - $1.value.rank) }
         for (child, _) in movable {
-            if let target = children.filter({ $0.key != child && $0.value.endpoints != nil })
-                .min(by: { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }),
-                let endpoints = target.value.endpoints
-            {
-                return (child, target.key, endpoints)
-            }
+            if let target = leastLoadedHost(excluding: child, now: now) { return (child, target.id, target.endpoints) }
         }
         return nil
     }

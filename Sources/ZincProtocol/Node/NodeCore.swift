@@ -426,18 +426,12 @@ public struct NodeCore: Sendable {
         // (up to twice), so the healing does not cascade into redirects.
         let limit = request.afterFailover ? configuration.fanout * 2 : configuration.fanout
         if children.count >= limit {
-            let candidates = children.filter { $0.value.endpoints != nil && $0.value.welcomed }
-            // Heartbeats report a child's subtree a beat late; count the joiners already sent its
-            // way, or a burst of joiners would all pick the same child.
-            let load = { (child: ChildState) in child.subtreeSize + child.expectedJoiners(now: now) }
-            if let target = candidates.min(by: { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }),
-               let endpoints = target.value.endpoints
-            {
+            if let target = leastLoadedHost(excluding: nil, now: now) {
                 counters.redirects += 1
-                children[target.key]?.noteRedirect(at: now)
+                children[target.id]?.noteRedirect(at: now)
                 // The joiner is not our child: it is subscribed to its node topic only if it
                 // has its SUB connected to us, which it does (it saw our beacon).
-                return [.publish(control(.redirect, Redirect(target: target.key, endpoints: endpoints).encoded, topic: .node(joiner)))]
+                return [.publish(control(.redirect, Redirect(target: target.id, endpoints: target.endpoints).encoded, topic: .node(joiner)))]
             }
         }
         var child = ChildState(endpoints: request.endpoints, rank: nextRank, interest: request.interest, subtreeSize: request.subtreeSize, detector: FailureDetector(settings: configuration.detector, now: now), joinedAt: now)
@@ -448,6 +442,18 @@ public struct NodeCore: Sendable {
         out += openInterest(request.interest, now: now)
         if subscribedNodes.contains(joiner) { out += welcome(joiner) }
         return out
+    }
+
+    /// The welcomed child that can host with the smallest `(subtree + joiners recently sent its
+    /// way, rank)`: where a full host sends joiners and moves excess children. Heartbeats report a
+    /// child's subtree a beat late; counting the joiners already sent keeps a burst from all
+    /// picking the same child.
+    func leastLoadedHost(excluding excluded: ReplicaID?, now: Duration) -> (id: ReplicaID, endpoints: Endpoints)? {
+        let load = { (child: ChildState) in child.subtreeSize + child.expectedJoiners(now: now) }
+        let best = children.filter { $0.key != excluded && $0.value.endpoints != nil && $0.value.welcomed }
+            .min { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }
+        guard let best, let endpoints = best.value.endpoints else { return nil }
+        return (best.key, endpoints)
     }
 
     private mutating func openInterest(_ interest: Interest, now: Duration) -> [NodeDirective] {
