@@ -144,7 +144,7 @@ package final class ClusterRun {
             if isHealed(processes) {
                 summary.formationSeconds = elapsed
                 summary.depth = statuses.values.map(\.depth).max() ?? 0
-                let redirects = statuses.values.reduce(0) { $0 + ($1.counters["redirects"] ?? 0) }
+                let redirects = total("redirects")
                 note("tree formed: \(options.nodes) nodes, depth \(summary.depth); hosts redirected joiners \(redirects / 2) times to keep every fan-out ≤ \(options.fanout)")
                 enter(.editing)
                 draw(phase: "tree formed", force: true)
@@ -221,7 +221,7 @@ package final class ClusterRun {
                     } else if busiest.children <= options.fanout {
                         summary.balancedSeconds = (.now - killedAt).inSeconds
                         if sawOverfull {
-                            let moves = statuses.values.reduce(0) { $0 + ($1.counters["rebalances"] ?? 0) }
+                            let moves = total("rebalances")
                             note("rebalanced \(String(format: "%.2f", summary.balancedSeconds ?? 0)) s after the kill: \(moves) child\(moves == 1 ? "" : "ren") moved down, every host within fan-out \(options.fanout)")
                         }
                     }
@@ -266,7 +266,7 @@ package final class ClusterRun {
             try checkInterrupted()
             if let busiest = busiestHost() {
                 summary.maxChildren = busiest.children
-                summary.rebalances = statuses.values.reduce(0) { $0 + ($1.counters["rebalances"] ?? 0) }
+                summary.rebalances = total("rebalances")
                 if busiest.children <= options.fanout && isHealed(processes.filter(\.isRunning)) {
                     summary.balanced = true
                     return
@@ -279,6 +279,11 @@ package final class ClusterRun {
             usleep(100_000)
             poll()
         }
+    }
+
+    /// A counter summed over every node that answered.
+    private func total(_ counter: String) -> UInt64 {
+        statuses.values.reduce(0) { $0 + ($1.counters[counter] ?? 0) }
     }
 
     /// The live node with the most children.
