@@ -19,6 +19,8 @@ public struct EndpointStatus: Sendable, Codable, Hashable {
     public var id: String
     /// The name the node was started with, if any.
     public var name: String?
+    /// "root", "host" (joined, with children), "client" (joined, no children) or "joining" (no
+    /// parent yet: connecting to a seed, joining, or failing over — not a root).
     public var role: String
     /// "joined …", "joining …", "connecting to …", "failing over" or "none".
     public var link: String

@@ -22,7 +22,7 @@ enum TreeView {
             let doc = status.documents.first { $0.id == document }
             let ops = doc.map { "ops \($0.operations)".padding(toLength: 10, withPad: " ", startingAt: 0) } ?? "no document"
             let mark = doc.map { $0.sha256 == referenceDigest ? "✓" : "…" } ?? " "
-            let role = status.role.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let role = status.role.count >= 6 ? status.role + " " : status.role.padding(toLength: 6, withPad: " ", startingAt: 0)
             var text = "\(entry.name.padding(toLength: 5, withPad: " ", startingAt: 0))\(role) term \(status.term)  \(ops) \(mark)"
             if let doc { text += " \(doc.sha256.prefix(8))" }
             if !status.link.hasPrefix("joined"), status.role != "root" { text += "  [\(status.link)]" }
@@ -42,7 +42,11 @@ enum TreeView {
             }
         }
 
-        for entry in entries where entry.status?.role == "root" {
+        // Tops of trees: roots, and nodes still looking for a parent (with their subtrees).
+        for entry in entries where entry.status.map({ $0.parent == nil && $0.role == "root" }) == true {
+            if let id = entry.status?.id { draw(id, prefix: "", isLast: true, depth: 0) }
+        }
+        for entry in entries where entry.status.map({ $0.parent == nil && $0.role != "root" && !$0.children.isEmpty }) == true {
             if let id = entry.status?.id { draw(id, prefix: "", isLast: true, depth: 0) }
         }
         let rest = entries.filter { entry in entry.status.map { !drawn.contains($0.id) } ?? true }

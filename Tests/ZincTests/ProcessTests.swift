@@ -82,8 +82,9 @@ struct ProcessTests {
                 && statuses.allSatisfy { $0.role == "root" || $0.link.hasPrefix("joined") }
         }
         #expect(promoted, "one survivor is promoted and the others re-attach")
-        #expect(newRoot?.term == 1 && newRoot?.parent == nil)
-        #expect((newRoot?.counters["promotions"] ?? 0) == 1)
+        let logs = Comment(rawValue: nodes.map { "--- \($0.admin)\n\($0.process.output)" }.joined(separator: "\n"))
+        #expect(newRoot?.term == 1 && newRoot?.parent == nil, logs)
+        #expect((newRoot?.counters["promotions"] ?? 0) == 1, logs)
         // Edits after the failover reach everyone; nothing made at a survivor is lost.
         for (index, node) in survivors.enumerated() {
             _ = try AdminClient(address: node.admin).send(.insert("after \(index) ", at: 0, in: "shared"))

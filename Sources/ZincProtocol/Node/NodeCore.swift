@@ -67,13 +67,23 @@ public struct NodeCore: Sendable {
 
     // MARK: - Observation
 
+    /// Where the node stands in its tree, for status displays.
     public enum Role: String, Sendable {
-        case root, host, client
+        /// The root of a tree: no parent, and not looking for one.
+        case root
+        /// Joined to a parent, with children of its own.
+        case host
+        /// Joined to a parent, without children.
+        case client
+        /// Looking for a parent: connecting to a seed, joining, or failing over. Not a root,
+        /// although it has no parent (a node failing over must not look like a second root).
+        case joining
     }
 
     public var role: Role {
-        if parent.joinedID == nil { return .root }
-        return children.isEmpty ? .client : .host
+        if parent.joinedID != nil { return children.isEmpty ? .client : .host }
+        if case .none = parent, failover == nil { return .root }
+        return .joining
     }
 
     public var parentID: ReplicaID? { parent.joinedID }
