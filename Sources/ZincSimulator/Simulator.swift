@@ -495,7 +495,12 @@ final class World {
         let roots = live.filter { nodes[$0].machine!.core.parentID == nil }
         result.roots = roots.count
         if roots.count != 1 {
-            result.failures.append("\(roots.count) roots: \(roots.map { "n\($0)" }.joined(separator: ", "))")
+            // Say where each parentless node stands: a root of which term, or stuck looking for a parent.
+            let states = roots.map { index in
+                let core = nodes[index].machine!.core
+                return "n\(index) (\(core.role.rawValue), term \(core.term), link \(core.parentState), \(core.childIDs.count) children)"
+            }
+            result.failures.append("\(roots.count) roots: \(states.joined(separator: ", "))")
         }
         for index in live {
             var seen: Set<Int> = [index]

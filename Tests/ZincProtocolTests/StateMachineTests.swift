@@ -96,6 +96,36 @@ struct StateMachineTests {
         #expect(client.role == .root && client.term == 1 && client.counters.promotions == 1)
     }
 
+    @Test("failing over, a welcome from our own subtree moves on to the next candidate at once; none left: successor")
+    func refusedCandidateDuringFailover() throws {
+        let ownEndpoints = Endpoints(publish: "tcp://127.0.0.1:7200", pull: "tcp://127.0.0.1:7201")
+        var node = NodeCore(configuration: NodeConfiguration(id: clientID, endpoints: ownEndpoints, join: [hostEndpoints.publish]))
+        _ = node.start(now: .zero)
+        _ = node.receiveBeacon(Beacon(node: hostID, endpoints: hostEndpoints, root: hostID, term: 0, depth: 0), now: .zero)
+        let siblings = (0..<2).map { index in
+            ChildEntry(id: ReplicaID(deterministicFrom: "sibling \(index)"), endpoints: Endpoints(publish: "tcp://127.0.0.1:\(7300 + 2 * index)", pull: "tcp://127.0.0.1:\(7301 + 2 * index)"), rank: UInt64(index))
+        }
+        let welcome = Welcome(rank: 2, root: hostID, depth: 1, grandparent: nil, siblings: siblings + [ChildEntry(id: clientID, endpoints: ownEndpoints, rank: 2)], documents: [], path: [hostID])
+        _ = node.receive(WireMessage(topic: .node(clientID), header: MessageHeader(type: .welcome, origin: hostID, sender: hostID, lamport: 0, term: 0), payload: welcome.encoded), via: .subscriber, now: .milliseconds(1))
+        _ = node.parentDied(now: .seconds(1))
+        for (index, sibling) in siblings.enumerated() {
+            let endpoints = try #require(sibling.endpoints)
+            #expect(node.parentState == "connecting to \(endpoints.publish)")
+            _ = node.receiveBeacon(Beacon(node: sibling.id, endpoints: endpoints, root: sibling.id, term: 0, depth: 0), now: .seconds(1))
+            // The candidate (restarted, say) joined us meanwhile: its welcome names us in its path.
+            let looped = Welcome(rank: 0, root: sibling.id, depth: 2, grandparent: nil, siblings: [], documents: [], path: [clientID, sibling.id])
+            let message = WireMessage(topic: .node(clientID), header: MessageHeader(type: .welcome, origin: sibling.id, sender: sibling.id, lamport: 0, term: 0), payload: looped.encoded)
+            let directives = node.receive(message, via: .subscriber, now: .seconds(1))
+            #expect(node.counters.rejected == UInt64(index + 1))
+            if index + 1 < siblings.count {
+                #expect(directives.contains(.connectSubscriber(siblings[index + 1].endpoints!.publish)), "on to the next candidate without waiting")
+            }
+        }
+        // No candidate left: this node is the successor, root of a new term, and settled (it probes).
+        #expect(node.role == .root && node.term == 1 && node.counters.promotions == 1)
+        #expect(node.parentState == "none")
+    }
+
     @Test("deltas: own echoes dropped, duplicates not relayed, news relayed down and (from a child) up")
     func relayRules() throws {
         var author = Document(replica: ReplicaID(deterministicFrom: "author"))

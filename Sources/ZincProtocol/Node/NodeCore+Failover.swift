@@ -107,9 +107,15 @@ extension NodeCore {
         return out
     }
 
-    /// Moves to the next candidate when the current one did not answer in time.
+    /// Moves to the next candidate when the current one did not answer in time, or at once when
+    /// nothing is in flight (the candidate was refused).
     mutating func advanceFailover(now: Duration) -> [NodeDirective] {
-        guard var state = failover, case .awaitingBeacon = parent, now - state.since >= Self.candidateTimeout else { return [] }
+        guard var state = failover else { return [] }
+        switch parent {
+        case .awaitingBeacon: guard now - state.since >= Self.candidateTimeout else { return [] }
+        case .none: break
+        case .joining, .joined: return []
+        }
         if state.stage == .grandparent {
             // The grandparent is unreachable too: become the root of a new term.
             failover = nil
@@ -126,6 +132,23 @@ extension NodeCore {
         failover = nil
         parent = .none
         return [.disconnectParent] + (configuration.endpoints != nil ? becomeSuccessor(now: now) : [])
+    }
+
+    /// The would-be parent is in our own subtree: joining it would close a cycle. During a
+    /// failover, try the next candidate at once; otherwise stand as the root of a new term.
+    /// Merely dropping the parent would leave a root that still names its old tree's root: no
+    /// probe could tell the two trees apart, and they would never merge (found by the
+    /// simulator, seeds 648 and 3810 of 50 nodes). Dropping it during a failover without moving
+    /// on left the node failing over for ever, never probing (seed 2002738 of 8 nodes, 3 clients).
+    mutating func refuseDescendant(reason: String, now: Duration) -> [NodeDirective] {
+        counters.rejected += 1
+        let rejected = NodeDirective.event(.rejected(reason: reason))
+        parent = .none
+        if failover != nil {
+            // Every way on from here starts by disconnecting the parent link.
+            return [rejected] + advanceFailover(now: now)
+        }
+        return [.disconnectParent, rejected] + becomeRoot(now: now)
     }
 
     /// This node takes its dead parent's place: its siblings will join it; it re-attaches to

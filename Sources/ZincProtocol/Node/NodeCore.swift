@@ -183,19 +183,7 @@ public struct NodeCore: Sendable {
         }
         // Joining our own descendant would close a cycle: look elsewhere.
         if beacon.path.contains(id) {
-            counters.rejected += 1
-            let rejected = NodeDirective.event(.rejected(reason: "\(beacon.node.shortDescription) is in our own subtree"))
-            // During a failover, skip to the next candidate at once.
-            if var state = failover {
-                state.since = now - Self.candidateTimeout
-                failover = state
-                return [rejected] + advanceFailover(now: now)
-            }
-            // Otherwise stand as a root of a new term. Merely dropping the parent would leave a
-            // root that still names its old tree's root: no probe could tell the two trees apart,
-            // and they would never merge (found by the simulator, seeds 648 and 3810 of 50 nodes).
-            parent = .none
-            return [.disconnectParent, rejected] + becomeRoot(now: now)
+            return refuseDescendant(reason: "\(beacon.node.shortDescription) is in our own subtree", now: now)
         }
         parent = .joining(id: beacon.node, endpoints: beacon.endpoints, since: now, lastSent: now)
         return [.connectPusher(beacon.endpoints.pull), .push(joinMessage(afterFailover: family.lostParent))]
@@ -266,10 +254,10 @@ public struct NodeCore: Sendable {
 
     private mutating func receiveWelcome(_ message: WireMessage, now: Duration) -> [NodeDirective] {
         guard case .joining(let parentID, let endpoints, _, _) = parent, let welcome = decode(Welcome.self, message) else { return [] }
+        // The parent joined our subtree while we joined it (two nodes each taking the other as
+        // parent, a restarted node and one failing over to it, say).
         if welcome.path.contains(id) {
-            counters.rejected += 1
-            parent = .none
-            return [.disconnectParent, .event(.rejected(reason: "welcome from our own subtree"))]
+            return refuseDescendant(reason: "welcome from our own subtree", now: now)
         }
         parent = .joined(id: parentID, endpoints: endpoints, detector: FailureDetector(settings: configuration.detector, now: now))
         // The parent's tree decides the epoch.
