@@ -29,6 +29,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Nodes per run.") var nodes = 8
     @Option(help: "Children per host before redirecting.") var fanout = 3
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
+    @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
     @Option(help: "Documents per run.") var documents = 2
     @Option(help: "Virtual seconds of faults and edits.") var duration = 12.0
     @Option(help: "Virtual seconds to heal and converge afterwards.") var settle = 12.0
@@ -52,6 +53,7 @@ struct SimulateCommand: ParsableCommand {
         configuration.nodes = nodes
         configuration.fanout = fanout
         configuration.clients = clients
+        configuration.singleSeed = singleSeed
         configuration.documents = documents
         configuration.duration = .milliseconds(Int64(duration * 1000))
         configuration.settle = .milliseconds(Int64(settle * 1000))

@@ -47,6 +47,9 @@ public struct SimulationConfiguration: Sendable, Hashable {
     /// How many nodes (the last ones, never node 0) start without endpoints: clients that
     /// cannot host a subtree.
     public var clients = 0
+    /// Every node is given node 0 as its only seed (as when each is started with one `--join`),
+    /// instead of every other node.
+    public var singleSeed = false
     public var documents = 2
     /// Virtual time with faults and edits.
     public var duration: Duration = .seconds(12)

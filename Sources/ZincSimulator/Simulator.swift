@@ -88,7 +88,7 @@ final class World {
             let firstClient = configuration.nodes - min(configuration.clients, configuration.nodes - 1)
             var others = (1..<firstClient).filter { $0 != index }
             others.shuffle(using: &random)
-            let seeds = index == 0 ? [] : (["sim://n0/pub"] + others.map { "sim://n\($0)/pub" })
+            let seeds = index == 0 ? [] : (["sim://n0/pub"] + (configuration.singleSeed ? [] : others.map { "sim://n\($0)/pub" }))
             nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds, canHost: index < firstClient))
             indexOfPublish[endpoints.publish] = index
             indexOfPull[endpoints.pull] = index
