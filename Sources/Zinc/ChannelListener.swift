@@ -44,6 +44,8 @@ final class ChannelListener {
     let store: DocumentStore?
     /// Each document's Lamport time when last saved: a change means new operations.
     var savedLamport: [String: UInt64] = [:]
+    /// The peer addresses last read from or written to the store.
+    var rememberedPeers: [String] = []
     var lastStoreErrorLog: ContinuousClock.Instant?
     var lastMetrics: Duration = .zero
 
@@ -78,7 +80,22 @@ final class ChannelListener {
         ]
         publishOutbox = Outbox(limit: configuration.backlogLimit)
         pushOutbox = Outbox(limit: configuration.backlogLimit)
-        var nodeConfiguration = NodeConfiguration(id: configuration.id, endpoints: sockets.advertised, join: configuration.join)
+        // A node that joins through seeds also tries the peers it knew before a restart, after
+        // its configured seeds: its only seed may be gone for good (docs/guarantees.md). A node
+        // configured without seeds is a root by intent and stays one.
+        var join = configuration.join
+        if !join.isEmpty, let store {
+            do {
+                rememberedPeers = try store.rememberedPeers()
+            } catch {
+                logger.warning("cannot read the remembered peers; starting from the configured seeds only", metadata: ["error": "\(error)"])
+            }
+            for address in rememberedPeers where !join.contains(address) && address != sockets.advertised?.publish { join.append(address) }
+            if join.count > configuration.join.count {
+                logger.info("also trying \(join.count - configuration.join.count) peers remembered from the last run after the configured seeds")
+            }
+        }
+        var nodeConfiguration = NodeConfiguration(id: configuration.id, endpoints: sockets.advertised, join: join)
         nodeConfiguration.fanout = configuration.fanout
         nodeConfiguration.interest = configuration.interest
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
@@ -134,6 +151,7 @@ final class ChannelListener {
                     lastMetrics = now
                     metrics.report(allCounters(), children: machine.core.childIDs.count, term: machine.core.term, documents: machine.documents.count)
                     metrics.recordTick(clock.now - tickStart)
+                    savePeers()
                 }
             }
             publishChanges(origin: .remote)
@@ -344,6 +362,23 @@ final class ChannelListener {
         guard store != nil else { return }
         for (id, sync) in machine.documents where savedLamport[id] != sync.document.lamport {
             save(id)
+        }
+    }
+
+    /// Keeps the addresses this node has been linked with in the store (the current ones
+    /// first, then those remembered before), for the next start.
+    func savePeers() {
+        guard let store else { return }
+        var peers = machine.core.knownPeers
+        for address in rememberedPeers where !peers.contains(address) { peers.append(address) }
+        peers = Array(peers.prefix(DocumentStore.maxPeers))
+        guard peers != rememberedPeers else { return }
+        do {
+            try store.rememberPeers(peers)
+            rememberedPeers = peers
+        } catch {
+            counters.storeErrors += 1
+            logger.error("cannot persist the peer addresses; retried", metadata: ["error": "\(error)"])
         }
     }
 

@@ -37,6 +37,8 @@ struct SimulatedNode {
     var baseline: [String: UInt64] = [:]
     /// Documents kept across a crash (the data directory), if any.
     var persisted: [String: Document] = [:]
+    /// Peer addresses kept with the documents (the runtime stores them in the data directory).
+    var rememberedPeers: [String] = []
     /// When this node last accepted a child (rebalancing waits for its children to settle).
     var lastChildJoined: Duration = .zero
 
@@ -116,7 +118,12 @@ final class World {
     }
 
     private func boot(_ index: Int, at time: Duration) {
-        var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: nodes[index].join)
+        // Remembered peers come after the configured seeds (and only for a node that has seeds).
+        var join = nodes[index].join
+        if !join.isEmpty {
+            for address in nodes[index].rememberedPeers where !join.contains(address) && address != nodes[index].endpoints.publish { join.append(address) }
+        }
+        var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: join)
         configuration.fanout = self.configuration.fanout
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
@@ -375,6 +382,14 @@ final class World {
         trace("crash n\(index)")
         let keep = random.chance(configuration.faults.persistence)
         nodes[index].persisted = keep ? (nodes[index].machine?.documents.mapValues(\.document) ?? [:]) : [:]
+        if keep {
+            // As ChannelListener.savePeers: the current links first, then what was remembered.
+            var peers = nodes[index].machine?.core.knownPeers ?? []
+            for address in nodes[index].rememberedPeers where !peers.contains(address) { peers.append(address) }
+            nodes[index].rememberedPeers = Array(peers.prefix(NodeCore.maxKnownPeers))
+        } else {
+            nodes[index].rememberedPeers = []
+        }
         nodes[index].machine = nil
         detach(index)
         // The kernel closes the sockets: attached subscribers see the disconnect, if they can.

@@ -31,7 +31,10 @@ public final class DocumentStore {
     public static let fileName = "zinc.sqlite"
     /// `PRAGMA application_id`: 'ZINC'.
     static let applicationID: Int64 = 0x5A49_4E43
-    static let schemaVersion: Int64 = 1
+    /// 1: documents and updates. 2: adds `peers` (addresses remembered across restarts).
+    static let schemaVersion: Int64 = 2
+    /// The most peer addresses kept.
+    public static let maxPeers = 16
 
     public let path: String
     public let durability: Durability
@@ -122,6 +125,17 @@ public final class DocumentStore {
             throw StoreError("\(path) is not a Zinc store (another application's SQLite database); use another --data-dir")
         } else if version > schemaVersion {
             throw StoreError("\(path) was written by a newer Zinc (schema \(version), this build reads \(schemaVersion))")
+        }
+        if version < 2 {
+            // New stores and schema-1 stores alike: the table is additive, so upgrading in place
+            // loses nothing (and an older Zinc refuses the upgraded file rather than misread it).
+            try database.execute("""
+                CREATE TABLE IF NOT EXISTS peers (
+                    position INTEGER PRIMARY KEY NOT NULL,
+                    address TEXT NOT NULL
+                ) STRICT;
+                PRAGMA user_version = \(schemaVersion);
+                """)
         }
         let mode = try database.scalar("PRAGMA journal_mode = WAL")?.text ?? ""
         guard mode.lowercased() == "wal" else { throw StoreError("\(path): cannot switch to WAL mode (got \(mode))") }
@@ -242,6 +256,37 @@ public final class DocumentStore {
         statistics.compactions += 1
         statistics.bytesWritten += UInt64(snapshot.count)
         persisted[id] = Persisted(version: version, snapshotBytes: snapshot.count)
+    }
+
+    // MARK: - Peers
+
+    /// The peer addresses remembered by ``rememberPeers(_:)``, most useful first: extra seeds for
+    /// a restarted node whose configured seeds may be gone.
+    public func rememberedPeers() throws(StoreError) -> [String] {
+        var addresses: [String] = []
+        do {
+            try database.query("SELECT address FROM peers ORDER BY position LIMIT \(Self.maxPeers)") { row in
+                if let address = row.value(0).text { addresses.append(address) }
+            }
+        } catch {
+            throw StoreError("cannot read \(path): \(error)")
+        }
+        return addresses
+    }
+
+    /// Replaces the remembered peer addresses (the first ``maxPeers``) in one transaction.
+    public func rememberPeers(_ addresses: [String]) throws(StoreError) {
+        do {
+            try database.transaction { () throws(SQLiteError) in
+                try database.query("DELETE FROM peers")
+                for (position, address) in addresses.prefix(Self.maxPeers).enumerated() {
+                    try database.query("INSERT INTO peers (position, address) VALUES (?, ?)", [.integer(Int64(position)), .text(address)])
+                }
+            }
+        } catch {
+            throw StoreError("cannot write \(path): \(error)")
+        }
+        statistics.commits += 1
     }
 
     // MARK: - Checks

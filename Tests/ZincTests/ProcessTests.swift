@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import Zinc
+@testable import ZincStore
 
 @Suite("zinc processes", .serialized, .timeLimit(.minutes(3)))
 struct ProcessTests {
@@ -13,11 +14,12 @@ struct ProcessTests {
     }
 
     /// Starts `zinc node` on a wildcard port with an ipc admin socket and waits until it answers.
-    func startNode(_ name: String, join: [String] = [], fanout: Int = 8, directory: String, port: Int) async throws -> Node {
+    func startNode(_ name: String, join: [String] = [], fanout: Int = 8, directory: String, port: Int, dataDirectory: String? = nil) async throws -> Node {
         let admin = "ipc://\(directory)/\(name).admin"
         let publish = "tcp://127.0.0.1:\(port)"
         var arguments = ["node", "--id", name, "--bind", publish, "--admin", admin, "--fanout", "\(fanout)", "--log-level", "debug"]
         for address in join { arguments += ["--join", address] }
+        if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
         let process = try ZincProcess(arguments)
         let up = await eventually(.seconds(10)) { adminStatus(admin) != nil }
         #expect(up, "\(name) did not start: \(process.output)")
@@ -43,6 +45,17 @@ struct ProcessTests {
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
+    }
+
+    /// The peer addresses a running node has stored (SQLite lets a reader in beside it).
+    func storedPeers(_ dataDirectory: String) -> [String] {
+        guard let database = try? SQLiteDatabase(path: dataDirectory + "/" + DocumentStore.fileName) else { return [] }
+        defer { database.close() }
+        var peers: [String] = []
+        try? database.query("SELECT address FROM peers ORDER BY position") { row in
+            if let address = row.value(0).text { peers.append(address) }
+        }
+        return peers
     }
 
     func digests(_ nodes: [Node], document: String) -> [String?] {
@@ -99,6 +112,45 @@ struct ProcessTests {
         for index in 0..<survivors.count { #expect(text.contains("after \(index) ")) }
         for node in survivors { node.process.signal(SIGTERM) }
         for node in survivors { #expect(await node.process.wait() == 0, "SIGTERM ends a node cleanly") }
+    }
+
+    @Test("a node restarted with its data directory finds its tree through remembered peers when its only seed is dead")
+    func rememberedPeers() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/c-data"
+        // Fan-out 1: the root takes one child; the second joiner is redirected below it.
+        let root = try await startNode("root", fanout: 1, directory: directory, port: freePort())
+        let middle = try await startNode("middle", join: [root.publish], fanout: 1, directory: directory, port: freePort())
+        #expect(await eventually(.seconds(10)) { adminStatus(middle.admin)?.link.hasPrefix("joined") == true })
+        let leafPort = freePort()
+        let leaf = try await startNode("leaf", join: [root.publish], fanout: 1, directory: directory, port: leafPort, dataDirectory: data)
+        #expect(await eventually(.seconds(10)) { adminStatus(leaf.admin)?.parent == adminStatus(middle.admin)?.id })
+        _ = try AdminClient(address: leaf.admin).send(.insert("from the leaf ", at: 0, in: "shared"))
+        #expect(await eventually(.seconds(10)) { adminStatus(root.admin)?.documents.first { $0.id == "shared" } != nil })
+        // The peers are written once a second; wait until the store has the middle node.
+        #expect(await eventually(.seconds(10)) { storedPeers(data).contains(middle.publish) })
+        leaf.process.signal(SIGKILL)
+        _ = await leaf.process.wait()
+        root.process.signal(SIGKILL)
+        _ = await root.process.wait()
+        #expect(await eventually(.seconds(10)) { adminStatus(middle.admin)?.role == "root" }, "the middle node takes over as root")
+        _ = try AdminClient(address: middle.admin).send(.insert("while the leaf was down ", at: 0, in: "shared"))
+
+        // Its only configured seed is the dead root; its data directory remembers the middle node.
+        let again = try await startNode("leaf-again", join: [root.publish], fanout: 1, directory: directory, port: leafPort, dataDirectory: data)
+        let logs = Comment(rawValue: "--- middle\n\(middle.process.output)\n--- leaf again\n\(again.process.output)")
+        #expect(await eventually(.seconds(15)) { adminStatus(again.admin)?.link.hasPrefix("joined") == true }, logs)
+        #expect(again.process.output.contains("remembered from the last run"), logs)
+        _ = try AdminClient(address: again.admin).send(.insert("back ", at: 0, in: "shared"))
+        #expect(await eventually(.seconds(10)) {
+            let both = digests([middle, again], document: "shared")
+            return both[0] != nil && both[0] == both[1]
+        }, logs)
+        let text = try AdminClient(address: middle.admin).document("shared").text
+        #expect(text.contains("from the leaf ") && text.contains("while the leaf was down ") && text.contains("back "))
+        for node in [middle, again] { node.process.signal(SIGTERM) }
+        for node in [middle, again] { #expect(await node.process.wait() == 0) }
     }
 
     @Test("SIGTERM makes a node leave: its host drops it at once, not by failure detection")

@@ -33,6 +33,40 @@ struct StoreTests {
         #expect(loaded.versionVector[fresh] == 1, "new edits use the new replica; old counters never repeat")
     }
 
+    @Test("peer addresses round-trip (capped, in order); a schema-1 store is upgraded in place with its documents")
+    func peers() throws {
+        let path = try directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var document = Document(replica: ReplicaID(deterministicFrom: "author"))
+        try document.insert("kept", at: 0)
+        document.commit()
+        let addresses = (0..<20).map { "tcp://127.0.0.1:\(7000 + $0)" }
+        do {
+            let store = try DocumentStore(directory: path)
+            #expect(try store.rememberedPeers().isEmpty)
+            try store.rememberPeers(addresses)
+            try store.save(document, id: "notes")
+        }
+        do {
+            let store = try DocumentStore(directory: path)
+            #expect(try store.rememberedPeers() == Array(addresses.prefix(DocumentStore.maxPeers)))
+            try store.rememberPeers(["tcp://127.0.0.1:9000"])
+            #expect(try store.rememberedPeers() == ["tcp://127.0.0.1:9000"])
+        }
+        // Turn it back into a schema-1 store, as an older Zinc wrote it.
+        do {
+            let database = try SQLiteDatabase(path: path + "/" + DocumentStore.fileName)
+            try database.execute("DROP TABLE peers; PRAGMA user_version = 1;")
+            database.close()
+        }
+        let store = try DocumentStore(directory: path)
+        #expect(try store.rememberedPeers().isEmpty)
+        #expect(try store.loadAll(editingAs: ReplicaID(deterministicFrom: "next"))["notes"]?.canonicalContent() == document.canonicalContent())
+        try store.rememberPeers(["tcp://127.0.0.1:9001"])
+        #expect(try store.rememberedPeers() == ["tcp://127.0.0.1:9001"])
+        #expect(try store.integrityCheck() == "ok")
+    }
+
     @Test("a second node cannot open a directory in use; foreign and corrupt files give a clear error")
     func refusals() throws {
         let path = try directory()
