@@ -22,7 +22,7 @@ enum TreeView {
             let doc = status.documents.first { $0.id == document }
             let ops = doc.map { "ops \($0.operations)".padding(toLength: 10, withPad: " ", startingAt: 0) } ?? "no document"
             let mark = doc.map { $0.sha256 == referenceDigest ? "✓" : "…" } ?? " "
-            let role = status.role.count >= 6 ? status.role + " " : status.role.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let role = status.role.count >= 6 ? status.role : status.role.padding(toLength: 6, withPad: " ", startingAt: 0)
             var text = "\(entry.name.padding(toLength: 5, withPad: " ", startingAt: 0))\(role) term \(status.term)  \(ops) \(mark)"
             if let doc { text += " \(doc.sha256.prefix(8))" }
             if !status.link.hasPrefix("joined"), status.role != "root" { text += "  [\(status.link)]" }
