@@ -80,20 +80,18 @@ final class ChannelListener {
         ]
         publishOutbox = Outbox(limit: configuration.backlogLimit)
         pushOutbox = Outbox(limit: configuration.backlogLimit)
-        // A node that joins through seeds also tries the peers it knew before a restart, after
-        // its configured seeds: its only seed may be gone for good (docs/guarantees.md). A node
-        // configured without seeds is a root by intent and stays one.
-        var join = configuration.join
-        if !join.isEmpty, let store {
+        // The peers known before a restart are tried after the configured seeds: the only seed
+        // may be gone for good (docs/guarantees.md).
+        if let store {
             do {
-                rememberedPeers = try store.rememberedPeers()
+                rememberedPeers = try store.rememberedPeers(limit: RememberedPeers.limit)
             } catch {
                 logger.warning("cannot read the remembered peers; starting from the configured seeds only", metadata: ["error": "\(error)"])
             }
-            for address in rememberedPeers where !join.contains(address) && address != sockets.advertised?.publish { join.append(address) }
-            if join.count > configuration.join.count {
-                logger.info("also trying \(join.count - configuration.join.count) peers remembered from the last run after the configured seeds")
-            }
+        }
+        let join = RememberedPeers.seeds(configured: configuration.join, remembered: rememberedPeers, own: sockets.advertised?.publish)
+        if join.count > configuration.join.count {
+            logger.info("also trying \(join.count - configuration.join.count) peers remembered from the last run after the configured seeds")
         }
         var nodeConfiguration = NodeConfiguration(id: configuration.id, endpoints: sockets.advertised, join: join)
         nodeConfiguration.fanout = configuration.fanout
@@ -369,9 +367,7 @@ final class ChannelListener {
     /// first, then those remembered before), for the next start.
     func savePeers() {
         guard let store else { return }
-        var peers = machine.core.knownPeers
-        for address in rememberedPeers where !peers.contains(address) { peers.append(address) }
-        peers = Array(peers.prefix(DocumentStore.maxPeers))
+        let peers = RememberedPeers.merge(current: machine.core.knownPeers, previous: rememberedPeers)
         guard peers != rememberedPeers else { return }
         do {
             try store.rememberPeers(peers)

@@ -118,11 +118,7 @@ final class World {
     }
 
     private func boot(_ index: Int, at time: Duration) {
-        // Remembered peers come after the configured seeds (and only for a node that has seeds).
-        var join = nodes[index].join
-        if !join.isEmpty {
-            for address in nodes[index].rememberedPeers where !join.contains(address) && address != nodes[index].endpoints.publish { join.append(address) }
-        }
+        let join = RememberedPeers.seeds(configured: nodes[index].join, remembered: nodes[index].rememberedPeers, own: nodes[index].endpoints.publish)
         var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: join)
         configuration.fanout = self.configuration.fanout
         // A node that lost its documents must edit under a new replica ID (counters restart).
@@ -382,14 +378,7 @@ final class World {
         trace("crash n\(index)")
         let keep = random.chance(configuration.faults.persistence)
         nodes[index].persisted = keep ? (nodes[index].machine?.documents.mapValues(\.document) ?? [:]) : [:]
-        if keep {
-            // As ChannelListener.savePeers: the current links first, then what was remembered.
-            var peers = nodes[index].machine?.core.knownPeers ?? []
-            for address in nodes[index].rememberedPeers where !peers.contains(address) { peers.append(address) }
-            nodes[index].rememberedPeers = Array(peers.prefix(NodeCore.maxKnownPeers))
-        } else {
-            nodes[index].rememberedPeers = []
-        }
+        nodes[index].rememberedPeers = keep ? RememberedPeers.merge(current: nodes[index].machine?.core.knownPeers ?? [], previous: nodes[index].rememberedPeers) : []
         nodes[index].machine = nil
         detach(index)
         // The kernel closes the sockets: attached subscribers see the disconnect, if they can.

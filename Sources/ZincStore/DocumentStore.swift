@@ -33,8 +33,6 @@ public final class DocumentStore {
     static let applicationID: Int64 = 0x5A49_4E43
     /// 1: documents and updates. 2: adds `peers` (addresses remembered across restarts).
     static let schemaVersion: Int64 = 2
-    /// The most peer addresses kept.
-    public static let maxPeers = 16
 
     public let path: String
     public let durability: Durability
@@ -260,12 +258,12 @@ public final class DocumentStore {
 
     // MARK: - Peers
 
-    /// The peer addresses remembered by ``rememberPeers(_:)``, most useful first: extra seeds for
-    /// a restarted node whose configured seeds may be gone.
-    public func rememberedPeers() throws(StoreError) -> [String] {
+    /// The first `limit` peer addresses remembered by ``rememberPeers(_:)``, most useful first:
+    /// extra seeds for a restarted node whose configured seeds may be gone.
+    public func rememberedPeers(limit: Int) throws(StoreError) -> [String] {
         var addresses: [String] = []
         do {
-            try database.query("SELECT address FROM peers ORDER BY position LIMIT \(Self.maxPeers)") { row in
+            try database.query("SELECT address FROM peers ORDER BY position LIMIT ?", [.integer(Int64(max(0, limit)))]) { row in
                 if let address = row.value(0).text { addresses.append(address) }
             }
         } catch {
@@ -274,12 +272,12 @@ public final class DocumentStore {
         return addresses
     }
 
-    /// Replaces the remembered peer addresses (the first ``maxPeers``) in one transaction.
+    /// Replaces the remembered peer addresses in one transaction (the caller bounds them).
     public func rememberPeers(_ addresses: [String]) throws(StoreError) {
         do {
             try database.transaction { () throws(SQLiteError) in
                 try database.query("DELETE FROM peers")
-                for (position, address) in addresses.prefix(Self.maxPeers).enumerated() {
+                for (position, address) in addresses.enumerated() {
                     try database.query("INSERT INTO peers (position, address) VALUES (?, ?)", [.integer(Int64(position)), .text(address)])
                 }
             }

@@ -53,6 +53,19 @@ struct SimulatorTests {
         }
     }
 
+    @Test("one seed per node: a node restarted with its documents finds its tree through the peers it remembers")
+    func rememberedPeers() async {
+        // With node 0 as every node's only seed, these seeds of 8 nodes ended split when a node
+        // restarted while node 0 was dead; the peers it kept with its documents bring it back.
+        let results = await simulate([58, 59, 75, 162, 167]) { configuration in
+            configuration.nodes = 8
+            configuration.singleSeed = true
+        }
+        for result in results {
+            #expect(result.passed, "\(result.summary) — replay with zinc simulate --single-seed --seed \(result.seed)")
+        }
+    }
+
     @Test("drops, duplicates, reordering, crashes, restarts and partitions: everything heals", arguments: [0, 1, 2, 3])
     func faults(shard: Int) async {
         // `scripts/test` runs thousands more seeds through the release `zinc simulate`.

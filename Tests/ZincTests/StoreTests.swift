@@ -33,7 +33,7 @@ struct StoreTests {
         #expect(loaded.versionVector[fresh] == 1, "new edits use the new replica; old counters never repeat")
     }
 
-    @Test("peer addresses round-trip (capped, in order); a schema-1 store is upgraded in place with its documents")
+    @Test("peer addresses round-trip (in order, read up to a limit); a schema-1 store is upgraded in place with its documents")
     func peers() throws {
         let path = try directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -43,15 +43,15 @@ struct StoreTests {
         let addresses = (0..<20).map { "tcp://127.0.0.1:\(7000 + $0)" }
         do {
             let store = try DocumentStore(directory: path)
-            #expect(try store.rememberedPeers().isEmpty)
+            #expect(try store.rememberedPeers(limit: 16).isEmpty)
             try store.rememberPeers(addresses)
             try store.save(document, id: "notes")
         }
         do {
             let store = try DocumentStore(directory: path)
-            #expect(try store.rememberedPeers() == Array(addresses.prefix(DocumentStore.maxPeers)))
+            #expect(try store.rememberedPeers(limit: 16) == Array(addresses.prefix(16)))
             try store.rememberPeers(["tcp://127.0.0.1:9000"])
-            #expect(try store.rememberedPeers() == ["tcp://127.0.0.1:9000"])
+            #expect(try store.rememberedPeers(limit: 16) == ["tcp://127.0.0.1:9000"])
         }
         // Turn it back into a schema-1 store, as an older Zinc wrote it.
         do {
@@ -60,10 +60,10 @@ struct StoreTests {
             database.close()
         }
         let store = try DocumentStore(directory: path)
-        #expect(try store.rememberedPeers().isEmpty)
+        #expect(try store.rememberedPeers(limit: 16).isEmpty)
         #expect(try store.loadAll(editingAs: ReplicaID(deterministicFrom: "next"))["notes"]?.canonicalContent() == document.canonicalContent())
         try store.rememberPeers(["tcp://127.0.0.1:9001"])
-        #expect(try store.rememberedPeers() == ["tcp://127.0.0.1:9001"])
+        #expect(try store.rememberedPeers(limit: 16) == ["tcp://127.0.0.1:9001"])
         #expect(try store.integrityCheck() == "ok")
     }
 

@@ -103,12 +103,11 @@ public struct NodeCore: Sendable {
         children.map { ChildEntry(id: $0.key, endpoints: $0.value.endpoints, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
     }
     public var isJoined: Bool { parent.joinedID != nil }
-    /// The most addresses ``knownPeers`` lists.
-    public static let maxKnownPeers = 16
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful
     /// first, without its own or duplicates. Worth keeping across a restart: a node whose only
-    /// configured seed is gone can still find its tree through them. At most ``maxKnownPeers``.
+    /// configured seed is gone can still find its tree through them. At most
+    /// ``RememberedPeers/limit``.
     public var knownPeers: [String] {
         var addresses: [String] = []
         let own = configuration.endpoints?.publish
@@ -119,7 +118,7 @@ public struct NodeCore: Sendable {
         formerParents.forEach(add)
         probeTargets.reversed().forEach(add)
         childEntries.forEach { add($0.endpoints?.publish) }
-        return Array(addresses.prefix(Self.maxKnownPeers))
+        return Array(addresses.prefix(RememberedPeers.limit))
     }
     /// Nodes in this node's subtree, itself included.
     public var subtreeSize: UInt32 { 1 + children.values.reduce(0) { $0 + $1.subtreeSize } }
