@@ -723,7 +723,7 @@ public struct NodeCore: Sendable {
         if case .joining(_, _, let since, _) = parent, now - since >= configuration.joinTimeout {
             out.append(.event(.rejected(reason: "join unanswered for \(now - since)")))
             if failover != nil {
-                parent = .awaitingBeacon(publish: "", since: .zero)
+                parent = .none
                 out += advanceFailover(now: now)
             } else if !configuration.join.isEmpty {
                 out += nextSeed(now: now)
