@@ -42,12 +42,10 @@ enum TreeView {
             }
         }
 
-        // Tops of trees: roots, and nodes still looking for a parent (with their subtrees).
-        for entry in entries where entry.status.map({ $0.parent == nil && $0.role == "root" }) == true {
-            if let id = entry.status?.id { draw(id, prefix: "", isLast: true, depth: 0) }
-        }
-        for entry in entries where entry.status.map({ $0.parent == nil && $0.role != "root" && !$0.children.isEmpty }) == true {
-            if let id = entry.status?.id { draw(id, prefix: "", isLast: true, depth: 0) }
+        // Tops of trees: roots first, then nodes still looking for a parent with a subtree.
+        let tops = entries.compactMap(\.status).filter { $0.parent == nil && ($0.role == "root" || !$0.children.isEmpty) }
+        for status in tops.filter({ $0.role == "root" }) + tops.filter({ $0.role != "root" }) {
+            draw(status.id, prefix: "", isLast: true, depth: 0)
         }
         let rest = entries.filter { entry in entry.status.map { !drawn.contains($0.id) } ?? true }
         if !rest.isEmpty && !lines.isEmpty { lines.append("") }
