@@ -90,7 +90,7 @@ final class DemoRun {
     // MARK: - The run
 
     private func run(_ endpoint: Endpoint) async throws {
-        guard let address = endpoint.endpoints?.publish else { throw ClusterError("the submitter has no address") }
+        guard let address = endpoint.addresses?.publish else { throw ClusterError("the submitter has no address") }
         submitterID = endpoint.id
         let ledger = try await endpoint.document(Ledger.document)
         let node = JobNode(endpoint: endpoint, ledger: ledger, name: "submitter", isWorker: false, slots: 1)
@@ -189,7 +189,7 @@ final class DemoRun {
         while ContinuousClock.now < deadline {
             pollStatuses()
             draw()
-            let attached = workers.filter { statuses[$0.name]?.link.hasPrefix("joined") == true }
+            let attached = workers.filter { statuses[$0.name]?.link.isJoined == true }
             if attached.count == workers.count {
                 let depth = statuses.values.map(\.depth).max() ?? 0
                 note("tree formed: \(workers.count) workers under the submitter, depth \(depth)")
@@ -316,7 +316,7 @@ final class DemoRun {
                 name: worker.name, status: statuses[worker.name], fate: worker.isRunning ? "running" : worker.fate,
                 done: doneBy[worker.name] ?? 0, executions: executionsBy[worker.name] ?? 0)
         }
-        let names = Dictionary(statuses.map { ($0.value.id, $0.key) }, uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(statuses.map { ($0.value.id.description, $0.key) }, uniquingKeysWith: { first, _ in first })
             .merging(submitterID.map { [$0.description: "submitter"] } ?? [:]) { first, _ in first }
         let screen = DemoScreen.render(
             title: "zinc-jobs — \(workers.count) workers, fan-out \(options.fanout), \(Int(options.rate)) jobs/s offered   t=\(String(format: "%.1f", elapsed))s   \(phase)",

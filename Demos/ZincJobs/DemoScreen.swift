@@ -20,8 +20,8 @@ enum DemoScreen {
         let total = max(1, rows.reduce(0) { $0 + $1.done })
         let widest = max(1, rows.map(\.done).max() ?? 1)
         for row in rows {
-            let role = row.fate == "running" ? (row.status?.role ?? "…") : row.fate
-            let parent = row.status?.parent.map { names[$0] ?? String($0.prefix(8)) } ?? (row.fate == "running" ? "…" : "")
+            let role = row.fate == "running" ? (row.status?.role.rawValue ?? "…") : row.fate
+            let parent = row.status?.parent.map { names[$0.description] ?? $0.shortDescription } ?? (row.fate == "running" ? "…" : "")
             let depth = row.status.map { "\($0.depth)" } ?? ""
             let bar = String(repeating: "█", count: row.done * 30 / widest)
             let share = String(format: "%4.1f%%", 100 * Double(row.done) / Double(total))

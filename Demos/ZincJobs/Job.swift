@@ -26,7 +26,7 @@ struct Job: Hashable, Sendable {
 
     /// Decodes a job body; nil unless it is exactly one well-formed job.
     init?(decoding bytes: [UInt8]) {
-        guard let job = try? withReader(bytes, { (reader) throws(DecodingError) -> Job in
+        guard let job = try? withReader(bytes, { (reader) throws(FormatError) -> Job in
             let job = Job(
                 id: try reader.readUInt64("job id"), submitter: try reader.readReplicaID("job submitter"),
                 costMilliseconds: try reader.readUInt16("job cost"), attempt: try reader.readByte("job attempt"))
@@ -58,7 +58,7 @@ struct LoadReport: Hashable, Sendable {
     }
 
     init?(decoding bytes: [UInt8]) {
-        guard let report = try? withReader(bytes, { (reader) throws(DecodingError) -> LoadReport in
+        guard let report = try? withReader(bytes, { (reader) throws(FormatError) -> LoadReport in
             let report = LoadReport(queued: try reader.readUInt32("queued"), workers: try reader.readUInt32("workers"))
             try reader.expectEnd("load report")
             return report

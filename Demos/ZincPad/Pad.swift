@@ -117,7 +117,7 @@ final class Pad {
     private func undo(redo: Bool) async throws {
         let result = redo ? try await handle.redo() : try await handle.undo()
         try await reload()
-        if let target = result?.cursor { cursor = document.position(of: target) }
+        if let target = result?.cursor { cursor = document.position(of: target) ?? cursor }
         message = result == nil ? (redo ? "nothing to redo" : "nothing to undo") : (redo ? "redone" : "undone")
         settle()
     }
@@ -140,7 +140,7 @@ final class Pad {
         changed.set(false)
         document = try await handle.snapshot()
         layout = TextLayout(text: document.text(), columns: terminal.columns)
-        cursor = min(document.position(of: anchor), layout.scalarCount)
+        cursor = min(document.position(of: anchor) ?? cursor, layout.scalarCount)
     }
 
     /// Pulls remote changes, presence and status; true if anything on screen changed.
@@ -186,7 +186,7 @@ final class Pad {
         // Other people's cursors: a coloured cell where each one is.
         for peer in peers {
             guard let anchor = peer.cursor else { continue }
-            let position = document.position(of: anchor)
+            guard let position = document.position(of: anchor) else { continue }
             let place = layout.cell(at: position)
             guard place.row >= top, place.row < top + textRows else { continue }
             let under = layout.glyphIndex(at: position).map { layout.glyphs[$0] }
@@ -202,9 +202,9 @@ final class Pad {
         let row = terminal.rows - 2
         var line = " \(name) · \(handle.id)"
         if let status {
-            let parent = status.parent.map { " parent \($0.prefix(8))" } ?? ""
-            let link = status.role == "root" ? "root" : status.link.hasPrefix("joined") ? "connected" : "offline: \(status.link)"
-            line += " · node \(status.name ?? String(status.id.prefix(8))) \(status.role)\(parent) · \(link) · children \(status.children.count) · term \(status.term) · Lamport \(status.lamport)"
+            let parent = status.parent.map { " parent \($0.shortDescription)" } ?? ""
+            let link = status.role == .root ? "root" : status.link.isJoined ? "connected" : "offline: \(status.link)"
+            line += " · node \(status.name ?? status.id.shortDescription) \(status.role.rawValue)\(parent) · \(link) · children \(status.children.count) · term \(status.term) · Lamport \(status.lamport)"
         }
         line += " · \(document.length()) chars"
         terminal.put(line.padding(toLength: max(terminal.columns, 1), withPad: " ", startingAt: 0), row: row, column: 0, attributes: Terminal.pair(20))

@@ -20,7 +20,8 @@ package final class IOThread: Sendable {
         var thread: pthread_t?
         #endif
         let result = pthread_create(&thread, nil, { raw in
-            let payload = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
+            guard let raw else { return nil }
+            let payload = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
             #if canImport(Glibc)
             czmq_set_thread_name(String(payload.name.utf8.prefix(15)) ?? "")
             #else
@@ -29,17 +30,25 @@ package final class IOThread: Sendable {
             payload.body()
             return nil
         }, box.toOpaque())
-        precondition(result == 0, "pthread_create failed with \(result)")
+        // Out of threads is not a state any part of Zinc can run in: stop loudly.
+        guard result == 0 else { fatalError("pthread_create failed with \(result)") }
         #if canImport(Glibc)
         self.thread = thread
         #else
-        self.thread = thread!
+        guard let thread else { fatalError("pthread_create returned no thread") }
+        self.thread = thread
         #endif
     }
 
-    /// Waits for the thread's body to return. Call once.
+    /// Waits for the thread's body to return. Call once, and not after ``detach()``.
     package func join() {
         pthread_join(thread, nil)
+    }
+
+    /// Lets the thread end on its own, its resources freed when it does. Call once, and not
+    /// after ``join()``.
+    package func detach() {
+        pthread_detach(thread)
     }
 
     /// True when called on this thread.

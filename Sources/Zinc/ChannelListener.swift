@@ -33,7 +33,10 @@ final class ChannelListener {
 
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
-    var stopping = false
+    /// Set when the loop should end after this iteration, with the reason calls still queued
+    /// (and every later call) are failed with.
+    private(set) var stopReason: EndpointError?
+    var stopping: Bool { stopReason != nil }
     var handlers: [any MessageHandler] = []
     var observers: [String: [Int: AsyncStream<ChangeBatch>.Continuation]] = [:]
     var nextObserver = 0
@@ -124,8 +127,12 @@ final class ChannelListener {
             do {
                 try poller.poll(timeout: wait)
             } catch {
-                if error.isTerminated { break }
-                logger.error("poll failed: \(error)")
+                if error.isTerminated {
+                    requestStop(EndpointError(.stopped, "the endpoint stopped: its libzmq context was terminated"))
+                } else {
+                    logger.error("poll failed: \(error)")
+                    requestStop(EndpointError(.stopped, "the endpoint stopped: polling its sockets failed: \(error)"))
+                }
                 break
             }
             guard let tokens else { break }
@@ -157,12 +164,24 @@ final class ChannelListener {
         }
         saveChangedDocuments()
         shutDownSockets()
+        endpoint.stop(stopReason ?? EndpointError(.stopped, "the endpoint stopped"))
+        endpoint.finishEvents()
+    }
+
+    /// Ends the loop after this iteration; calls queued or made from then on fail with `reason`.
+    func requestStop(_ reason: EndpointError) {
+        if stopReason == nil { stopReason = reason }
     }
 
     private func runCommands() {
-        for command in endpoint.takeCommands() {
-            command(self)
-            if stopping { return }
+        let commands = endpoint.takeCommands()
+        for (index, command) in commands.enumerated() {
+            if let stopReason {
+                // Stopped by an earlier command of this batch: the rest can never run.
+                for rest in commands[index...] { rest.fail(stopReason) }
+                return
+            }
+            command.run(self)
         }
     }
 
@@ -174,7 +193,10 @@ final class ChannelListener {
                 frames = try socket.receiveMessage(.dontWait)
             } catch {
                 if error.isWouldBlock { return }
-                if error.isTerminated { stopping = true; return }
+                if error.isTerminated {
+                    requestStop(EndpointError(.stopped, "the endpoint stopped: its libzmq context was terminated"))
+                    return
+                }
                 reject("a message too large or malformed at the transport: \(error)", from: nil)
                 continue
             }
@@ -323,7 +345,7 @@ final class ChannelListener {
 
     private func deliver(_ application: ApplicationMessage, origin: ReplicaID) {
         let message = Message(channel: application.channel, origin: origin, routing: application.routing, body: application.body, sequence: application.sequence)
-        let context = MessageContext(endpoint: endpoint.owner)
+        let context = MessageContext(core: endpoint)
         for handler in handlers where handler.channels.contains(application.channel) {
             handler.handle(message, context: context)
         }
@@ -340,7 +362,7 @@ final class ChannelListener {
             let batch = ChangeBatch(origin: origin, changes: changes, version: version)
             for continuation in observers[document, default: [:]].values { continuation.yield(batch) }
             if !handlers.isEmpty {
-                let context = MessageContext(endpoint: endpoint.owner)
+                let context = MessageContext(core: endpoint)
                 for handler in handlers { handler.documentChanged(document, batch: batch, context: context) }
             }
         }

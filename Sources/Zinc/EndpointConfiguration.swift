@@ -1,10 +1,14 @@
 public import Logging
-public import ZeroMQ
-public import ZincCore
-public import ZincProtocol
-public import ZincStore
+package import ZeroMQ
 
 /// How to run one ``Endpoint``.
+///
+/// ```swift
+/// var configuration = EndpointConfiguration()
+/// configuration.bind = "tcp://127.0.0.1:7000"          // host a subtree (PUB 7000, PULL 7001)
+/// configuration.join = ["tcp://127.0.0.1:6000"]        // …under this host
+/// configuration.dataDirectory = "/var/lib/myapp/zinc"  // keep documents across restarts
+/// ```
 public struct EndpointConfiguration: Sendable {
     /// The node's identity in the tree (random by default; ``ReplicaID/init(deterministicFrom:)``
     /// gives a stable one from a name).
@@ -17,7 +21,7 @@ public struct EndpointConfiguration: Sendable {
     public var bind: String?
     /// The host to advertise to others instead of the bound one (for wildcard binds).
     public var advertiseHost: String?
-    /// PUB endpoints of nodes to join, tried in turn; empty to start as a root.
+    /// PUB addresses of nodes to join, tried in turn; empty to start as a root.
     public var join: [String] = []
     /// Where to serve the JSON admin interface (`zinc status`, `zinc doc`, `zinc edit`):
     /// `tcp://127.0.0.1:PORT`, `ipc://PATH` or `inproc://NAME`. Only loopback or ipc unless
@@ -30,37 +34,47 @@ public struct EndpointConfiguration: Sendable {
     public var key: ClusterKey?
     /// Children accepted before joiners are sent further down.
     public var fanout = 8
-    /// Documents to replicate: `.all` for a pure relay node, or the documents the application
-    /// opens (`.documents([])`, the default; opening adds to it).
+    /// Documents to replicate: ``Interest/all`` for a pure relay node, or the documents the
+    /// application opens (`.documents([])`, the default; opening adds to it).
     public var interest: Interest = .documents([])
+    /// How often the node tells its parent and children it is alive (failure detection takes
+    /// a few of these).
     public var heartbeatInterval: Duration = .milliseconds(100)
-    public var detector = FailureDetector.Settings()
-    public var sync = SyncSettings()
+    /// Consecutive local edits closer together than this, with no caret jump between them,
+    /// form one undo step (Yjs's UndoManager uses 500 ms). Zero makes every edit its own step.
+    public var undoCaptureWindow: Duration = .milliseconds(500)
+    /// Bounds for what documents accept from other replicas.
     public var documentLimits = DocumentLimits.default
-    /// Messages queued per peer in libzmq before a send would block (see docs/protocol.md,
+    /// Messages queued per peer in libzmq before a send would block (docs/protocol.md,
     /// "Backpressure"): large enough to absorb bursts, small enough to bound memory.
     public var highWaterMark = 20_000
     /// Messages held by Zinc when libzmq's queue is full, before they are dropped and the
     /// peers are left to repair by digest.
     public var backlogLimit = 100_000
-    /// The largest frame accepted from a peer (`ZMQ_MAXMSGSIZE`); larger ones disconnect it.
+    /// The largest frame accepted from a peer; larger ones disconnect it.
     public var maxMessageSize = 64 << 20
-    /// How often the node's timers run.
-    public var tickInterval: Duration = .milliseconds(10)
     /// Persist documents in SQLite in this directory (created if needed): they are loaded at
     /// start, and every change is recorded (docs/guarantees.md, "Durability").
     public var dataDirectory: String?
-    /// How hard the store works to keep acknowledged edits (``Durability/full``: fsync before
-    /// an edit is sent or acknowledged).
+    /// How hard the store works to keep acknowledged edits.
     public var durability: Durability = .full
     /// Documents to start with, by ID (in addition to those loaded from ``dataDirectory``).
     public var documents: [String: Document] = [:]
     /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`
     /// carries one (never reuse an ID with an empty history).
     public var documentReplica: ReplicaID?
-    /// The libzmq context; endpoints that talk over `inproc://` must share one.
-    public var context: Context?
+    /// Where the endpoint logs (swift-log).
     public var logger = Logger(label: "zinc")
+
+    /// How often the node's timers run.
+    package var tickInterval: Duration = .milliseconds(10)
+    /// The failure detector's thresholds.
+    package var detector = FailureDetector.Settings()
+    /// Document synchronisation tunables (transfer chunks, repair timing).
+    package var sync = SyncSettings()
+    /// The libzmq context; endpoints that talk over `inproc://` must share one (all endpoints
+    /// share one unless a test gives its own).
+    package var context: Context?
 
     public init(id: ReplicaID = .random()) {
         self.id = id

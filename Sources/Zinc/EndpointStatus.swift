@@ -1,123 +1,135 @@
-import ZincCore
-import ZincProtocol
-import ZeroMQ
+import ZincStore
 
-/// A snapshot of an endpoint's state, for `zinc status` and monitoring.
-public struct EndpointStatus: Sendable, Codable, Hashable {
-    public struct DocumentStatus: Sendable, Codable, Hashable {
+/// A snapshot of an endpoint's state, as ``Endpoint/status()`` and `zinc status` report it.
+///
+/// Its JSON form (the admin interface's `status` reply) keeps the keys and string values
+/// scripts read: `role` is `"root"`, `"host"`, `"client"` or `"joining"`, `link` reads like
+/// `"joined 1a2b3c4d"`, and `counters` is an object of named numbers.
+public struct EndpointStatus: Sendable, Hashable {
+    /// Where a node stands in its tree.
+    public enum Role: String, Sendable, Hashable, Codable {
+        /// The root of a tree: no parent, and not looking for one.
+        case root
+        /// Joined to a parent, with children of its own.
+        case host
+        /// Joined to a parent, without children.
+        case client
+        /// Looking for a parent: connecting to a seed, joining, or failing over. Not a root,
+        /// although it has no parent.
+        case joining
+    }
+
+    /// The state of the link to the parent.
+    public enum Link: Sendable, Hashable, CustomStringConvertible {
+        /// No parent, and not looking for one (a root).
+        case none
+        /// Connecting to a seed or a would-be parent at this address.
+        case connecting(to: String)
+        /// Asked this node to be its child; waiting for the welcome.
+        case joining(ReplicaID)
+        /// Joined: this node is the parent.
+        case joined(ReplicaID)
+        /// The parent died; looking for its successor.
+        case failingOver
+
+        /// True once a parent has welcomed the node.
+        public var isJoined: Bool {
+            if case .joined = self { true } else { false }
+        }
+
+        /// The form `zinc status` shows (and the JSON carries).
+        public var description: String {
+            switch self {
+            case .none: "none"
+            case .connecting(let address): "connecting to \(address)"
+            case .joining(let node): "joining \(node.shortDescription)"
+            case .joined(let node): "joined \(node.shortDescription)"
+            case .failingOver: "failing over"
+            }
+        }
+    }
+
+    /// What the node has counted since it started.
+    public struct Counters: Sendable, Hashable, Codable {
+        /// Messages read from the sockets.
+        public var messagesIn: UInt64 = 0
+        /// Messages sent.
+        public var messagesOut: UInt64 = 0
+        /// Malformed or invalid messages dropped.
+        public var badMessages: UInt64 = 0
+        /// Protocol messages refused (wrong sender, a loop, ...).
+        public var rejected: UInt64 = 0
+        /// Messages dropped for carrying an older term.
+        public var staleTerm: UInt64 = 0
+        /// Messages dropped because a peer was not keeping up (repaired later by digest).
+        public var backpressureDrops: UInt64 = 0
+        /// Writes to the store that failed (and were retried).
+        public var storeErrors: UInt64 = 0
+        /// Secure handshakes that failed.
+        public var handshakeFailures: UInt64 = 0
+        /// Peers the cluster key's authenticator refused.
+        public var peersRefused: UInt64 = 0
+        /// Joiners sent further down the tree.
+        public var redirects: UInt64 = 0
+        /// Children moved under another child to respect the fan-out.
+        public var rebalances: UInt64 = 0
+        /// Times this node took over from a dead parent.
+        public var promotions: UInt64 = 0
+        /// Parents declared dead.
+        public var parentFailures: UInt64 = 0
+        /// Children declared dead.
+        public var childFailures: UInt64 = 0
+        /// Other trees merged with.
+        public var merges: UInt64 = 0
+        /// Document repairs started.
+        public var repairs: UInt64 = 0
+        /// Remote operation units applied.
+        public var operationsApplied: UInt64 = 0
+        /// Remote operation units already held.
+        public var duplicateOperations: UInt64 = 0
+        /// Operation units made here.
+        public var localOperations: UInt64 = 0
+        /// Chunked transfers completed.
+        public var transfers: UInt64 = 0
+        /// Operation units refused (invalid, or not trusted from that sender).
+        public var operationsRejected: UInt64 = 0
+
+        public init() {}
+    }
+
+    /// One document the node replicates.
+    public struct DocumentStatus: Sendable, Hashable, Codable {
         public var id: String
         /// Unicode scalars in the main text.
         public var length: Int
         /// Operations held.
         public var operations: UInt64
-        /// Hex SHA-256 of the document's visible content (``Document/canonicalContent()``).
+        /// Hex SHA-256 of the document's visible content: equal on replicas that agree.
         public var sha256: String
-        public var versionVector: [String: UInt64]
+        /// Operations held, per replica.
+        public var versionVector: VersionVector
+        /// Remote operations held back until what they depend on arrives.
         public var pending: Int
     }
 
-    public var id: String
+    public var id: ReplicaID
     /// The name the node was started with, if any.
     public var name: String?
-    /// "root", "host" (joined, with children), "client" (joined, no children) or "joining" (no
-    /// parent yet: connecting to a seed, joining, or failing over — not a root).
-    public var role: String
-    /// "joined …", "joining …", "connecting to …", "failing over" or "none".
-    public var link: String
-    public var parent: String?
-    public var children: [String]
+    public var role: Role
+    public var link: Link
+    public var parent: ReplicaID?
+    public var children: [ReplicaID]
+    /// The tree's term: it grows with every promotion and merge.
     public var term: UInt64
+    /// Hops from the root (0 for the root).
     public var depth: UInt32
-    public var root: String
+    public var root: ReplicaID
+    /// The latest Lamport time of any document here.
     public var lamport: UInt64
     /// Operations held per replica, over every document (the pointwise maximum).
-    public var versionVector: [String: UInt64]
-    public var endpoints: [String: String]?
+    public var versionVector: VersionVector
+    /// Where the node listens, if it can host.
+    public var addresses: Endpoint.Addresses?
     public var documents: [DocumentStatus]
-    public var counters: [String: UInt64]
-
-    init(_ listener: ChannelListener) {
-        let core = listener.machine.core
-        id = core.id.description
-        name = listener.configuration.name
-        role = core.role.rawValue
-        link = core.parentState
-        parent = core.parentID?.description
-        children = core.childIDs.map(\.description)
-        term = core.term
-        depth = core.depth
-        root = core.root.description
-        lamport = listener.machine.documents.values.map(\.document.lamport).max() ?? 0
-        var merged = VersionVector()
-        for sync in listener.machine.documents.values { merged.merge(sync.document.versionVector) }
-        versionVector = merged.stringKeyed
-        endpoints = core.configuration.endpoints.map { ["publish": $0.publish, "pull": $0.pull] }
-        documents = listener.machine.documents.keys.sorted().compactMap { id in
-            guard let sync = listener.machine.documents[id] else { return nil }
-            let document = sync.document
-            return DocumentStatus(
-                id: id, length: document.length(), operations: document.versionVector.totalOperations,
-                sha256: SHA256.hex(Array(document.canonicalContent().utf8)),
-                versionVector: document.versionVector.stringKeyed,
-                pending: document.pendingOperationCount)
-        }
-        counters = listener.allCounters()
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, name, role, link, parent, children, term, depth, root, lamport, versionVector, endpoints, documents, counters
-    }
-
-    /// Encodes every key, `parent` and `endpoints` as `null` when absent (scripts test for it).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(role, forKey: .role)
-        try container.encode(link, forKey: .link)
-        try container.encode(parent, forKey: .parent)
-        try container.encode(children, forKey: .children)
-        try container.encode(term, forKey: .term)
-        try container.encode(depth, forKey: .depth)
-        try container.encode(root, forKey: .root)
-        try container.encode(lamport, forKey: .lamport)
-        try container.encode(versionVector, forKey: .versionVector)
-        try container.encode(endpoints, forKey: .endpoints)
-        try container.encode(documents, forKey: .documents)
-        try container.encode(counters, forKey: .counters)
-    }
-}
-
-extension ChannelListener {
-    /// Every counter the endpoint keeps, by name (the keys of `zinc status`'s `counters`).
-    func allCounters() -> [String: UInt64] {
-        let core = machine.core
-        var counters: [String: UInt64] = [
-            "messagesIn": self.counters.messagesIn,
-            "messagesOut": self.counters.messagesOut,
-            "badMessages": self.counters.badMessages + core.counters.badMessages,
-            "rejected": core.counters.rejected,
-            "staleTerm": core.counters.staleTerm,
-            "backpressureDrops": self.counters.backpressureDrops,
-            "storeErrors": self.counters.storeErrors,
-            "handshakeFailures": self.counters.handshakeFailures,
-            "peersRefused": configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0,
-            "redirects": core.counters.redirects,
-            "rebalances": core.counters.rebalances,
-            "promotions": core.counters.promotions,
-            "parentFailures": core.counters.parentFailures,
-            "childFailures": core.counters.childFailures,
-            "merges": core.counters.merges,
-        ]
-        for sync in machine.documents.values {
-            counters["repairs", default: 0] += sync.counters.repairsStarted
-            counters["operationsApplied", default: 0] += sync.counters.operationsApplied
-            counters["duplicateOperations", default: 0] += sync.counters.duplicateOperations
-            counters["localOperations", default: 0] += sync.counters.localOperations
-            counters["badMessages", default: 0] += sync.counters.badMessages
-            counters["transfers", default: 0] += sync.counters.transfersCompleted
-            counters["operationsRejected", default: 0] += sync.counters.operationsRejected
-        }
-        return counters
-    }
+    public var counters: Counters
 }

@@ -30,13 +30,14 @@ extension MessageHandler {
 
 /// What a handler can do in response, from the I/O thread.
 public struct MessageContext: Sendable {
-    let endpoint: Endpoint
+    let core: EndpointCore
 
     /// This node's ID.
-    public var node: ReplicaID { endpoint.id }
+    public var node: ReplicaID { core.node }
 
-    /// Sends an application message into the tree (queued; never blocks).
+    /// Sends an application message into the tree (queued; never blocks; dropped if the
+    /// endpoint has stopped).
     public func send(channel: String, routing: Routing, body: [UInt8]) {
-        endpoint.post { listener in listener.send(channel: channel, routing: routing, body: body) }
+        core.post(EndpointCore.Command { listener in listener.send(channel: channel, routing: routing, body: body) })
     }
 }

@@ -31,7 +31,7 @@ final class BenchTree {
     func node(join parent: Endpoint? = nil, fanout: Int = 16, configure: (inout EndpointConfiguration) -> Void = { _ in }) throws -> Endpoint {
         var configuration = EndpointConfiguration(id: .random())
         configuration.bind = address(endpoints.count)
-        configuration.join = parent?.endpoints.map { [$0.publish] } ?? []
+        configuration.join = parent?.addresses.map { [$0.publish] } ?? []
         configuration.fanout = fanout
         configuration.interest = .all
         configuration.context = context
@@ -47,7 +47,7 @@ final class BenchTree {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var joined = 0
-            for endpoint in endpoints.dropFirst() where try await endpoint.status().link.hasPrefix("joined") { joined += 1 }
+            for endpoint in endpoints.dropFirst() where try await endpoint.status().link.isJoined { joined += 1 }
             if joined == endpoints.count - 1 {
                 // One more heartbeat round, so hosts know their children's subscriptions.
                 try await Task.sleep(for: .milliseconds(300))
@@ -65,8 +65,8 @@ final class BenchTree {
     }
 }
 
-public struct BenchError: Error, CustomStringConvertible {
-    public let description: String
+package struct BenchError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 

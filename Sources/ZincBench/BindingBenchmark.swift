@@ -4,40 +4,40 @@ import ZeroMQ
 
 /// The binding's overhead check: the same PUSH→PULL loop through the Swift binding and written
 /// directly in C, alternated in one run so both see the same machine conditions.
-public struct BindingBenchmark: Sendable {
-    public struct Options: Sendable {
-        public var count = 1_000_000
-        public var size = 1024
-        public var endpoint = "tcp://127.0.0.1:*"
-        public var rounds = 5
-        public init() {}
+package struct BindingBenchmark: Sendable {
+    package struct Options: Sendable {
+        package var count = 1_000_000
+        package var size = 1024
+        package var endpoint = "tcp://127.0.0.1:*"
+        package var rounds = 5
+        package init() {}
     }
 
     /// One loop's throughput in messages per second.
-    public struct Rates: Sendable, Codable, Equatable {
-        public let sender: Double
-        public let receiver: Double
+    package struct Rates: Sendable, Codable, Equatable {
+        package let sender: Double
+        package let receiver: Double
     }
 
-    public struct Result: Sendable, Codable {
-        public let count: Int
-        public let size: Int
-        public let endpoint: String
-        public let rounds: Int
-        public let cSender: Summary
-        public let cReceiver: Summary
-        public let swiftSender: Summary
-        public let swiftReceiver: Summary
+    package struct Result: Sendable, Codable {
+        package let count: Int
+        package let size: Int
+        package let endpoint: String
+        package let rounds: Int
+        package let cSender: Summary
+        package let cReceiver: Summary
+        package let swiftSender: Summary
+        package let swiftReceiver: Summary
         /// Binding receiver rate over C receiver rate, medians.
-        public let receiverRatio: Double
+        package let receiverRatio: Double
         /// Binding sender rate over C sender rate, medians.
-        public let senderRatio: Double
+        package let senderRatio: Double
     }
 
-    public let options: Options
-    public init(_ options: Options) { self.options = options }
+    package let options: Options
+    package init(_ options: Options) { self.options = options }
 
-    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+    package func run(progress: (String) -> Void = { _ in }) throws -> Result {
         var c: [Rates] = []
         var swift: [Rates] = []
         for round in 1...options.rounds {

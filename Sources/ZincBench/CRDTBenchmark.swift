@@ -2,35 +2,35 @@ import ZincCore
 
 /// Measures Zinc's text CRDT on a recorded trace: local replay, encoding, loading, applying
 /// every per-transaction delta remotely, delta sizes and memory.
-public struct CRDTBenchmark: Sendable {
-    public struct Result: Sendable, Codable {
-        public let trace: String
-        public let ops: Int
-        public let transactions: Int
-        public let replayMs: Double
-        public let replayMsRange: [Double]
-        public let finalLength: Int
-        public let matchesEndContent: Bool
-        public let encodingBytes: Int
-        public let loadMs: Double
-        public let applyRemoteMs: Double
-        public let applyRemoteMsRange: [Double]
-        public let deltaP50Bytes: Int
-        public let deltaP99Bytes: Int
-        public let deltaTotalBytes: Int
-        public let documentBytes: Int
-        public let rounds: Int
+package struct CRDTBenchmark: Sendable {
+    package struct Result: Sendable, Codable {
+        package let trace: String
+        package let ops: Int
+        package let transactions: Int
+        package let replayMs: Double
+        package let replayMsRange: [Double]
+        package let finalLength: Int
+        package let matchesEndContent: Bool
+        package let encodingBytes: Int
+        package let loadMs: Double
+        package let applyRemoteMs: Double
+        package let applyRemoteMsRange: [Double]
+        package let deltaP50Bytes: Int
+        package let deltaP99Bytes: Int
+        package let deltaTotalBytes: Int
+        package let documentBytes: Int
+        package let rounds: Int
     }
 
-    public let trace: Trace
-    public let rounds: Int
+    package let trace: Trace
+    package let rounds: Int
 
-    public init(trace: Trace, rounds: Int = 5) {
+    package init(trace: Trace, rounds: Int = 5) {
         self.trace = trace
         self.rounds = rounds
     }
 
-    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+    package func run(progress: (String) -> Void = { _ in }) throws -> Result {
         let clock = ContinuousClock()
         // Local replay: one commit per transaction, as an editor would.
         var replayTimes: [Double] = []
@@ -94,7 +94,7 @@ public struct CRDTBenchmark: Sendable {
 
 extension CRDTBenchmark {
     /// Runs one phase `rounds` times and nothing else, for a profiler.
-    public func profile(_ phase: String) throws {
+    package func profile(_ phase: String) throws {
         let clock = ContinuousClock()
         let document = try TraceReplay.replaySequential(trace)
         let snapshot = document.encodedSnapshot()

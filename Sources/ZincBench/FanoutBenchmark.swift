@@ -11,36 +11,36 @@ import ZincProtocol
 ///
 /// Each delta inserts `size` characters and deletes the previous insert, so every replica
 /// holds the whole history of operations while its visible text stays small.
-public struct FanoutBenchmark {
-    public struct Options: Sendable {
-        public var count = 1_000_000
-        public var size = 1024
-        public var subscribers = 8
-        public init() {}
+package struct FanoutBenchmark {
+    package struct Options: Sendable {
+        package var count = 1_000_000
+        package var size = 1024
+        package var subscribers = 8
+        package init() {}
     }
 
-    public struct Result: Codable, Sendable {
-        public var count: Int
-        public var size: Int
-        public var subscribers: Int
+    package struct Result: Codable, Sendable {
+        package var count: Int
+        package var size: Int
+        package var subscribers: Int
         /// Deltas per second the host produced.
-        public var senderRate: Double
+        package var senderRate: Double
         /// Deltas per second until the last client held all of them.
-        public var deliveredRate: Double
+        package var deliveredRate: Double
         /// Clients holding every delta at the end (must equal subscribers).
-        public var completeSubscribers: Int
-        public var repairs: UInt64
-        public var rawDefaultRate: Double
-        public var rawDefaultDeliveredFraction: Double
-        public var rawUnlimitedRate: Double
-        public var rawUnlimitedDeliveredFraction: Double
-        public var ratio: Double
+        package var completeSubscribers: Int
+        package var repairs: UInt64
+        package var rawDefaultRate: Double
+        package var rawDefaultDeliveredFraction: Double
+        package var rawUnlimitedRate: Double
+        package var rawUnlimitedDeliveredFraction: Double
+        package var ratio: Double
     }
 
     let options: Options
-    public init(_ options: Options) { self.options = options }
+    package init(_ options: Options) { self.options = options }
 
-    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         let rawDefault = try runRaw(highWaterMark: 1000)
         progress("raw PUB/SUB, default HWM: \(formatRate(rawDefault.rate)), \(fixed(rawDefault.fraction * 100, digits: 1))% delivered")
         let rawUnlimited = try runRaw(highWaterMark: 0)
@@ -84,7 +84,7 @@ public struct FanoutBenchmark {
         }
         let delivered = clock.now - start
         var repairs: UInt64 = 0
-        for client in clients { repairs += try await client.status().counters["repairs"] ?? 0 }
+        for client in clients { repairs += try await client.status().counters.repairs }
         await tree.shutdown()
         let rate = Double(options.count) / (nanoseconds(delivered) / 1e9)
         return Result(

@@ -7,33 +7,33 @@ import ZincProtocol
 /// Latency against the number of messages sent, at a fixed rate: raw libzmq PUB→SUB, Zinc one
 /// hop (client → host → another client) and a depth-3 tree (leaf → root → leaf in another
 /// branch: six hops).
-public struct LatencyBenchmark {
-    public struct Options: Sendable {
-        public var counts = [1_000, 5_000, 10_000, 50_000, 100_000]
-        public var rate = 10_000
-        public var size = 1024
-        public init() {}
+package struct LatencyBenchmark {
+    package struct Options: Sendable {
+        package var counts = [1_000, 5_000, 10_000, 50_000, 100_000]
+        package var rate = 10_000
+        package var size = 1024
+        package init() {}
     }
 
-    public struct Point: Codable, Sendable {
-        public var count: Int
-        public var averageMicroseconds: Double
-        public var p50Microseconds: Double
-        public var p99Microseconds: Double
-        public var received: Int
+    package struct Point: Codable, Sendable {
+        package var count: Int
+        package var averageMicroseconds: Double
+        package var p50Microseconds: Double
+        package var p99Microseconds: Double
+        package var received: Int
     }
 
-    public struct Result: Codable, Sendable {
-        public var rate: Int
-        public var size: Int
+    package struct Result: Codable, Sendable {
+        package var rate: Int
+        package var size: Int
         /// Path name ("raw", "oneHop", "depth3") → one point per count.
-        public var paths: [String: [Point]]
+        package var paths: [String: [Point]]
     }
 
     let options: Options
-    public init(_ options: Options) { self.options = options }
+    package init(_ options: Options) { self.options = options }
 
-    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         var paths: [String: [Point]] = [:]
         for count in options.counts {
             let raw = try await runRaw(count: count)

@@ -10,39 +10,39 @@ import Synchronization
 /// sender, de-duplicate, route, hand to a MessageHandler), against raw libzmq PUSH/PULL in the
 /// same run. These are application messages, which take exactly the path deltas take minus the
 /// CRDT apply (measured separately by `zinc bench crdt`).
-public struct MessagesBenchmark {
-    public struct Options: Sendable {
-        public var count = 1_000_000
-        public var size = 1024
-        public var transport = "tcp"
-        public var rounds = 3
-        public init() {}
+package struct MessagesBenchmark {
+    package struct Options: Sendable {
+        package var count = 1_000_000
+        package var size = 1024
+        package var transport = "tcp"
+        package var rounds = 3
+        package init() {}
     }
 
-    public struct Result: Codable, Sendable {
-        public var count: Int
-        public var size: Int
-        public var transport: String
-        public var rounds: Int
+    package struct Result: Codable, Sendable {
+        package var count: Int
+        package var size: Int
+        package var transport: String
+        package var rounds: Int
         /// Medians over the rounds, messages per second.
-        public var senderRate: Double
-        public var receiverRate: Double
-        public var rawSenderRate: Double
-        public var rawReceiverRate: Double
+        package var senderRate: Double
+        package var receiverRate: Double
+        package var rawSenderRate: Double
+        package var rawReceiverRate: Double
         /// receiverRate / rawReceiverRate.
-        public var ratio: Double
-        public var senderRates: [Double]
-        public var receiverRates: [Double]
-        public var rawSenderRates: [Double]
-        public var rawReceiverRates: [Double]
+        package var ratio: Double
+        package var senderRates: [Double]
+        package var receiverRates: [Double]
+        package var rawSenderRates: [Double]
+        package var rawReceiverRates: [Double]
         /// Messages that did not arrive (must be 0).
-        public var lost: Int
+        package var lost: Int
     }
 
     let options: Options
-    public init(_ options: Options) { self.options = options }
+    package init(_ options: Options) { self.options = options }
 
-    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         var zinc: [(Double, Double)] = []
         var raw: [(Double, Double)] = []
         var lost = 0

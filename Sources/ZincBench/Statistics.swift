@@ -1,12 +1,12 @@
 /// Summary statistics for repeated measurements on a noisy machine: quote the median and
 /// the range, never a single run.
-public struct Summary: Sendable, Codable, Equatable {
-    public let median: Double
-    public let min: Double
-    public let max: Double
-    public let samples: Int
+package struct Summary: Sendable, Codable, Equatable {
+    package let median: Double
+    package let min: Double
+    package let max: Double
+    package let samples: Int
 
-    public init(_ values: [Double]) {
+    package init(_ values: [Double]) {
         let sorted = values.sorted()
         samples = sorted.count
         min = sorted.first ?? 0
@@ -22,7 +22,7 @@ public struct Summary: Sendable, Codable, Equatable {
 }
 
 /// The value at quantile `q` (0...1) of `values`, by nearest rank.
-public func percentile(_ values: [Double], _ q: Double) -> Double {
+package func percentile(_ values: [Double], _ q: Double) -> Double {
     guard !values.isEmpty else { return 0 }
     let sorted = values.sorted()
     let rank = Int((q * Double(sorted.count)).rounded(.up)) - 1
@@ -30,7 +30,7 @@ public func percentile(_ values: [Double], _ q: Double) -> Double {
 }
 
 /// Formats a rate in messages per second as "0.83 M/s" or "12.5 k/s".
-public func formatRate(_ perSecond: Double) -> String {
+package func formatRate(_ perSecond: Double) -> String {
     if perSecond >= 1_000_000 { return String(format2(perSecond / 1_000_000)) + " M/s" }
     if perSecond >= 1_000 { return String(format1(perSecond / 1_000)) + " k/s" }
     return String(format1(perSecond)) + " /s"
@@ -40,7 +40,7 @@ func format2(_ value: Double) -> String { fixed(value, digits: 2) }
 func format1(_ value: Double) -> String { fixed(value, digits: 1) }
 
 /// Fixed-point formatting without Foundation.
-public func fixed(_ value: Double, digits: Int) -> String {
+package func fixed(_ value: Double, digits: Int) -> String {
     guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
@@ -54,15 +54,15 @@ public func fixed(_ value: Double, digits: Int) -> String {
 }
 
 /// A plain-text table with aligned columns.
-public struct TextTable {
-    public var header: [String]
-    public var rows: [[String]] = []
+package struct TextTable {
+    package var header: [String]
+    package var rows: [[String]] = []
 
-    public init(_ header: [String]) { self.header = header }
+    package init(_ header: [String]) { self.header = header }
 
-    public mutating func add(_ row: [String]) { rows.append(row) }
+    package mutating func add(_ row: [String]) { rows.append(row) }
 
-    public func render() -> String {
+    package func render() -> String {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         func line(_ cells: [String]) -> String {

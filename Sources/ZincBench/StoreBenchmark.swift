@@ -4,22 +4,22 @@ import ZincStore
 
 /// The document store on a real trace: how fast local edits become durable under each
 /// durability setting, how big the store is after compaction, and how fast it loads.
-public struct StoreBenchmark {
-    public struct Result: Codable, Sendable {
-        public var trace: String
-        public var transactions: Int
+package struct StoreBenchmark {
+    package struct Result: Codable, Sendable {
+        package var trace: String
+        package var transactions: Int
         /// Durable transactions per second while replaying, per durability setting.
-        public var savesPerSecond: [String: Double]
+        package var savesPerSecond: [String: Double]
         /// Bytes on disk (database + WAL) after the final compaction.
-        public var storeBytes: Int
+        package var storeBytes: Int
         /// The document's own snapshot encoding.
-        public var encodingBytes: Int
-        public var storeToEncoding: Double
+        package var encodingBytes: Int
+        package var storeToEncoding: Double
         /// Opening the store and loading the document (median of rounds).
-        public var loadMs: Double
-        public var loadMsRange: [Double]
+        package var loadMs: Double
+        package var loadMsRange: [Double]
         /// Of which: opening the store (lock, pragmas, quick_check).
-        public var openMs: Double
+        package var openMs: Double
     }
 
     let trace: Trace
@@ -27,13 +27,13 @@ public struct StoreBenchmark {
     /// Transactions replayed with a save after each (the full trace takes long with fsync).
     let saveTransactions: Int
 
-    public init(trace: Trace, rounds: Int = 5, saveTransactions: Int = 2000) {
+    package init(trace: Trace, rounds: Int = 5, saveTransactions: Int = 2000) {
         self.trace = trace
         self.rounds = rounds
         self.saveTransactions = saveTransactions
     }
 
-    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+    package func run(progress: (String) -> Void = { _ in }) throws -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("zinc-store-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: base) }
         var rates: [String: Double] = [:]

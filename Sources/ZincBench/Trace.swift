@@ -1,23 +1,23 @@
 import CZlib
-public import Foundation
-public import ZincCore
+package import Foundation
+package import ZincCore
 
 /// A recorded editing history in the format of josephg/editing-traces: sequential (one user,
 /// transactions in order) or concurrent (agents, each transaction naming its parents).
-public struct Trace: Sendable {
+package struct Trace: Sendable {
     /// One edit: delete `deleteCount` scalars at `position`, then insert `insert` there.
-    public struct Patch: Sendable, Decodable {
-        public var position: Int
-        public var deleteCount: Int
-        public var insert: String
+    package struct Patch: Sendable, Decodable {
+        package var position: Int
+        package var deleteCount: Int
+        package var insert: String
 
-        public init(position: Int, deleteCount: Int, insert: String) {
+        package init(position: Int, deleteCount: Int, insert: String) {
             self.position = position
             self.deleteCount = deleteCount
             self.insert = insert
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             var container = try decoder.unkeyedContainer()
             position = try container.decode(Int.self)
             deleteCount = try container.decode(Int.self)
@@ -25,22 +25,22 @@ public struct Trace: Sendable {
         }
     }
 
-    public struct Transaction: Sendable, Decodable {
-        public var patches: [Patch]
+    package struct Transaction: Sendable, Decodable {
+        package var patches: [Patch]
         /// Concurrent traces only: the agent that made the transaction...
-        public var agent: Int?
+        package var agent: Int?
         /// ...and the transactions whose merged state it was made on ([] = the empty document).
-        public var parents: [Int]?
+        package var parents: [Int]?
     }
 
-    public var name: String
-    public var startContent: String
-    public var endContent: String
-    public var transactions: [Transaction]
-    public var isConcurrent: Bool
-    public var agentCount: Int
+    package var name: String
+    package var startContent: String
+    package var endContent: String
+    package var transactions: [Transaction]
+    package var isConcurrent: Bool
+    package var agentCount: Int
 
-    public var patchCount: Int { transactions.reduce(0) { $0 + $1.patches.count } }
+    package var patchCount: Int { transactions.reduce(0) { $0 + $1.patches.count } }
 
     private struct File: Decodable {
         var startContent: String?
@@ -51,7 +51,7 @@ public struct Trace: Sendable {
     }
 
     /// Loads a trace from a `.json` or `.json.gz` file.
-    public init(contentsOf path: String) throws {
+    package init(contentsOf path: String) throws {
         let data = path.hasSuffix(".gz") ? try Self.gunzip(path) : try Data(contentsOf: URL(fileURLWithPath: path))
         let file = try JSONDecoder().decode(File.self, from: data)
         name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".json.gz", with: "").replacingOccurrences(of: ".json", with: "")
@@ -62,7 +62,7 @@ public struct Trace: Sendable {
         agentCount = file.numAgents ?? 1
     }
 
-    public init(name: String, endContent: String, transactions: [Transaction], agentCount: Int) {
+    package init(name: String, endContent: String, transactions: [Transaction], agentCount: Int) {
         self.name = name
         startContent = ""
         self.endContent = endContent
@@ -87,7 +87,7 @@ public struct Trace: Sendable {
 
     /// Where the shared traces live: `$ZINC_TRACES`, else `../shared/traces` next to the
     /// package, else `/work/shared/traces`.
-    public static func directory(packageRoot: String = FileManager.default.currentDirectoryPath) -> String? {
+    package static func directory(packageRoot: String = FileManager.default.currentDirectoryPath) -> String? {
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["ZINC_TRACES"] { candidates.append(explicit) }
         candidates.append(URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/traces").path)
@@ -98,16 +98,16 @@ public struct Trace: Sendable {
 
 extension Document {
     /// Applies one trace patch as local edits (positions in Unicode scalars).
-    public mutating func apply(_ patch: Trace.Patch) throws {
+    package mutating func apply(_ patch: Trace.Patch) throws {
         if patch.deleteCount > 0 { try delete(patch.position..<patch.position + patch.deleteCount) }
         if !patch.insert.isEmpty { try insert(patch.insert, at: patch.position) }
     }
 }
 
 /// Replays traces into documents.
-public enum TraceReplay {
+package enum TraceReplay {
     /// Replays a sequential trace as local edits of one replica, one commit per transaction.
-    public static func replaySequential(_ trace: Trace, replica: ReplicaID = ReplicaID(deterministicFrom: "trace")) throws -> Document {
+    package static func replaySequential(_ trace: Trace, replica: ReplicaID = ReplicaID(deterministicFrom: "trace")) throws -> Document {
         var document = Document(replica: replica)
         document.setUndoEnabled(false)
         if !trace.startContent.isEmpty { try document.insert(trace.startContent, at: 0) }
@@ -121,7 +121,7 @@ public enum TraceReplay {
     /// Replays a concurrent trace: one replica per agent; before each transaction the agent
     /// merges exactly the state its parents describe, so positions mean what they meant.
     /// Returns every agent's document after a final all-to-all merge.
-    public static func replayConcurrent(_ trace: Trace) throws -> [Document] {
+    package static func replayConcurrent(_ trace: Trace) throws -> [Document] {
         let agents = max(trace.agentCount, (trace.transactions.compactMap(\.agent).max() ?? 0) + 1)
         var documents = (0..<agents).map { Document(replica: ReplicaID(deterministicFrom: "agent-\($0)")) }
         for index in documents.indices { documents[index].setUndoEnabled(false) }

@@ -144,7 +144,7 @@ package final class ClusterRun {
             if isHealed(processes) {
                 summary.formationSeconds = elapsed
                 summary.depth = statuses.values.map(\.depth).max() ?? 0
-                let redirects = total("redirects")
+                let redirects = total(\.redirects)
                 note("tree formed: \(options.nodes) nodes, depth \(summary.depth); hosts redirected joiners \(redirects / 2) times to keep every fan-out ≤ \(options.fanout)")
                 enter(.editing)
                 draw(phase: "tree formed", force: true)
@@ -152,7 +152,7 @@ package final class ClusterRun {
             }
             usleep(100_000)
         }
-        let missing = processes.filter { statuses[$0.name].map { $0.role != "root" && !$0.link.hasPrefix("joined") } ?? true }.map(\.name)
+        let missing = processes.filter { statuses[$0.name].map { $0.role != .root && !$0.link.isJoined } ?? true }.map(\.name)
         throw ClusterError("the tree did not form within 20 s (not attached: \(missing.joined(separator: ", ")))")
     }
 
@@ -221,12 +221,12 @@ package final class ClusterRun {
                     } else if busiest.children <= options.fanout {
                         summary.balancedSeconds = (.now - killedAt).inSeconds
                         if sawOverfull {
-                            let moves = total("rebalances")
+                            let moves = total(\.rebalances)
                             note("rebalanced \(String(format: "%.2f", summary.balancedSeconds ?? 0)) s after the kill: \(moves) child\(moves == 1 ? "" : "ren") moved down, every host within fan-out \(options.fanout)")
                         }
                     }
                 }
-                if killedAt != nil, !sawFailover, let child = processes.first(where: { statuses[$0.name]?.link == "failing over" }) {
+                if killedAt != nil, !sawFailover, let child = processes.first(where: { statuses[$0.name]?.link == .failingOver }) {
                     sawFailover = true
                     if options.explain { note("\(child.name) declared its host dead and is failing over (term \(statuses[child.name]?.term ?? 0))") }
                 }
@@ -266,7 +266,7 @@ package final class ClusterRun {
             try checkInterrupted()
             if let busiest = busiestHost() {
                 summary.maxChildren = busiest.children
-                summary.rebalances = total("rebalances")
+                summary.rebalances = total(\.rebalances)
                 if busiest.children <= options.fanout && isHealed(processes.filter(\.isRunning)) {
                     summary.balanced = true
                     return
@@ -282,8 +282,8 @@ package final class ClusterRun {
     }
 
     /// A counter summed over every node that answered.
-    private func total(_ counter: String) -> UInt64 {
-        statuses.values.reduce(0) { $0 + ($1.counters[counter] ?? 0) }
+    private func total(_ counter: KeyPath<EndpointStatus.Counters, UInt64>) -> UInt64 {
+        statuses.values.reduce(0) { $0 + $1.counters[keyPath: counter] }
     }
 
     /// The live node with the most children.
@@ -297,17 +297,17 @@ package final class ClusterRun {
         let documents = live.compactMap { statuses[$0.name]?.documents.first { $0.id == Self.document } }
         guard documents.count == live.count, let first = documents.first else { return false }
         guard documents.allSatisfy({ $0.sha256 == first.sha256 && $0.versionVector == first.versionVector && $0.pending == 0 }) else { return false }
-        let roots = live.filter { statuses[$0.name]?.role == "root" }
+        let roots = live.filter { statuses[$0.name]?.role == .root }
         guard roots.count == 1 else { return false }
         summary.converged = true
         summary.liveNodes = live.count
         summary.sha256 = first.sha256
         summary.length = first.length
         summary.depth = live.compactMap { statuses[$0.name]?.depth }.max() ?? 0
-        summary.promotions = live.compactMap { statuses[$0.name]?.counters["promotions"] }.reduce(0, +)
-        summary.merges = live.compactMap { statuses[$0.name]?.counters["merges"] }.reduce(0, +)
+        summary.promotions = live.compactMap { statuses[$0.name]?.counters.promotions }.reduce(0, +)
+        summary.merges = live.compactMap { statuses[$0.name]?.counters.merges }.reduce(0, +)
         if let killed = summary.killedHost, summary.restartedAsClient == nil || summary.restartedAsClient == false {
-            if let status = statuses[killed] { summary.restartedAsClient = status.role != "root" && status.link.hasPrefix("joined") }
+            if let status = statuses[killed] { summary.restartedAsClient = status.role != .root && status.link.isJoined }
         }
         // Lost: acknowledged at a node that is still alive, but not in the converged version.
         summary.lostOperations = 0
@@ -315,7 +315,7 @@ package final class ClusterRun {
         summary.killedHostOperations = 0
         summary.killedHostOperationsKept = 0
         for (replica, made) in madeByReplica {
-            let present = first.versionVector[replica] ?? 0
+            let present = ReplicaID(replica).map { first.versionVector[$0] } ?? 0
             let survived = processes.first { $0.name == made.node }?.isRunning ?? false
             if survived && !killedReplicas.contains(replica) {
                 summary.survivingOperations += made.counter
@@ -335,17 +335,17 @@ package final class ClusterRun {
     /// One root, and every node of `group` attached to a parent that lists it as a child.
     private func isHealed(_ group: [NodeProcess]) -> Bool {
         let byID = Dictionary(statuses.values.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        guard statuses.values.filter({ $0.role == "root" }).count == 1 else { return false }
+        guard statuses.values.filter({ $0.role == .root }).count == 1 else { return false }
         return group.allSatisfy { process in
             guard let status = statuses[process.name] else { return false }
-            if status.role == "root" { return true }
-            guard status.link.hasPrefix("joined"), let parent = status.parent else { return false }
+            if status.role == .root { return true }
+            guard status.link.isJoined, let parent = status.parent else { return false }
             return byID[parent]?.children.contains(status.id) ?? false
         }
     }
 
     private func currentRoot() -> NodeProcess? {
-        processes.first { $0.isRunning && statuses[$0.name]?.role == "root" }
+        processes.first { $0.isRunning && statuses[$0.name]?.role == .root }
     }
 
     // MARK: - Talking to the nodes

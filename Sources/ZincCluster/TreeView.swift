@@ -11,7 +11,7 @@ enum TreeView {
     }
 
     static func render(_ entries: [Entry], document: String, referenceDigest: String?) -> [String] {
-        let byID = Dictionary(entries.compactMap { entry in entry.status.map { ($0.id, entry) } }, uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(entries.compactMap { entry in entry.status.map { ($0.id.description, entry) } }, uniquingKeysWith: { first, _ in first })
         var lines: [String] = []
         var drawn = Set<String>()
 
@@ -22,10 +22,10 @@ enum TreeView {
             let doc = status.documents.first { $0.id == document }
             let ops = doc.map { "ops \($0.operations)".padding(toLength: 10, withPad: " ", startingAt: 0) } ?? "no document"
             let mark = doc.map { $0.sha256 == referenceDigest ? "✓" : "…" } ?? " "
-            let role = status.role.count >= 6 ? status.role : status.role.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let role = status.role.rawValue.count >= 6 ? status.role.rawValue : status.role.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
             var text = "\(entry.name.padding(toLength: 5, withPad: " ", startingAt: 0))\(role) term \(status.term)  \(ops) \(mark)"
             if let doc { text += " \(doc.sha256.prefix(8))" }
-            if !status.link.hasPrefix("joined"), status.role != "root" { text += "  [\(status.link)]" }
+            if !status.link.isJoined, status.role != .root { text += "  [\(status.link)]" }
             if let note = entry.note { text += "  \(note)" }
             return text
         }
@@ -35,7 +35,7 @@ enum TreeView {
             drawn.insert(id)
             let branch = depth == 0 ? "" : (isLast ? "└─ " : "├─ ")
             lines.append(prefix + branch + line(entry))
-            let children = (entry.status?.children ?? []).filter { byID[$0] != nil }
+            let children = (entry.status?.children ?? []).map(\.description).filter { byID[$0] != nil }
             let childPrefix = depth == 0 ? "" : prefix + (isLast ? "   " : "│  ")
             for (index, child) in children.enumerated() {
                 draw(child, prefix: childPrefix, isLast: index == children.count - 1, depth: depth + 1)
@@ -43,11 +43,11 @@ enum TreeView {
         }
 
         // Tops of trees: roots first, then nodes still looking for a parent with a subtree.
-        let tops = entries.compactMap(\.status).filter { $0.parent == nil && ($0.role == "root" || !$0.children.isEmpty) }
-        for status in tops.filter({ $0.role == "root" }) + tops.filter({ $0.role != "root" }) {
-            draw(status.id, prefix: "", isLast: true, depth: 0)
+        let tops = entries.compactMap(\.status).filter { $0.parent == nil && ($0.role == .root || !$0.children.isEmpty) }
+        for status in tops.filter({ $0.role == .root }) + tops.filter({ $0.role != .root }) {
+            draw(status.id.description, prefix: "", isLast: true, depth: 0)
         }
-        let rest = entries.filter { entry in entry.status.map { !drawn.contains($0.id) } ?? true }
+        let rest = entries.filter { entry in entry.status.map { !drawn.contains($0.id.description) } ?? true }
         if !rest.isEmpty && !lines.isEmpty { lines.append("") }
         for entry in rest { lines.append(line(entry) + (entry.status != nil ? "  (not attached)" : "")) }
         return lines

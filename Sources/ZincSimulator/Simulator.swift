@@ -5,8 +5,8 @@ import ZincProtocol
 /// faulty network, then checks what must hold after healing: identical documents on every
 /// live node, no edit lost that reached a survivor, exactly one root, a tree without cycles or
 /// orphans, no settled host over its fan-out. The same seed replays the same run exactly.
-public enum Simulator {
-    public static func run(_ configuration: SimulationConfiguration, log: ((String) -> Void)? = nil) -> SimulationResult {
+package enum Simulator {
+    package static func run(_ configuration: SimulationConfiguration, log: ((String) -> Void)? = nil) -> SimulationResult {
         let world = World(configuration, log: log)
         world.run()
         return world.check()

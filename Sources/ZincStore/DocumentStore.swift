@@ -1,10 +1,10 @@
-public import ZincCore
+package import ZincCore
 import CSQLite
 import Foundation
 import Glibc
 
 /// How hard the store works to keep an acknowledged edit across crashes.
-public enum Durability: String, Sendable, CaseIterable {
+package enum Durability: String, Sendable, CaseIterable {
     /// fsync at every commit (`synchronous=FULL`): an edit is on disk before it is sent or
     /// acknowledged; survives process crashes and power loss. The default.
     case full
@@ -16,8 +16,8 @@ public enum Durability: String, Sendable, CaseIterable {
 }
 
 /// Why a store could not be opened or written, in one line.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+package struct StoreError: Error, CustomStringConvertible, Sendable {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 
@@ -27,19 +27,19 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// snapshot when it grows past the snapshot's size.
 ///
 /// Used by one thread only (the endpoint's I/O thread), like the connection it owns.
-public final class DocumentStore {
-    public static let fileName = "zinc.sqlite"
+package final class DocumentStore {
+    package static let fileName = "zinc.sqlite"
     /// `PRAGMA application_id`: 'ZINC'.
     static let applicationID: Int64 = 0x5A49_4E43
     /// 1: documents and updates. 2: adds `peers` (addresses remembered across restarts).
     static let schemaVersion: Int64 = 2
 
-    public let path: String
-    public let durability: Durability
+    package let path: String
+    package let durability: Durability
     private let database: SQLiteDatabase
     private let lockDescriptor: Int32
     private var persisted: [String: Persisted] = [:]
-    public private(set) var statistics = Statistics()
+    package private(set) var statistics = Statistics()
 
     /// What is on disk for one document.
     private struct Persisted {
@@ -49,15 +49,15 @@ public final class DocumentStore {
         var snapshotBytes = 0
     }
 
-    public struct Statistics: Sendable, Hashable {
-        public var commits: UInt64 = 0
-        public var bytesWritten: UInt64 = 0
-        public var compactions: UInt64 = 0
+    package struct Statistics: Sendable, Hashable {
+        package var commits: UInt64 = 0
+        package var bytesWritten: UInt64 = 0
+        package var compactions: UInt64 = 0
     }
 
     /// Opens (creating if needed) the store in `directory`. Fails with a clear message if the
     /// directory cannot be created, another node holds it, or the file is corrupt or foreign.
-    public init(directory: String, durability: Durability = .full) throws(StoreError) {
+    package init(directory: String, durability: Durability = .full) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -150,7 +150,7 @@ public final class DocumentStore {
 
     /// Every stored document, loaded to be edited as `replica`. Callers pass a fresh replica ID
     /// per process start, so counters never repeat whatever the durability setting lost.
-    public func loadAll(editingAs replica: ReplicaID, limits: DocumentLimits = .default) throws(StoreError) -> [String: Document] {
+    package func loadAll(editingAs replica: ReplicaID, limits: DocumentLimits = .default) throws(StoreError) -> [String: Document] {
         var rows: [(String, [UInt8]?)] = []
         do {
             try database.query("SELECT id, snapshot FROM documents ORDER BY id") { row in
@@ -200,13 +200,13 @@ public final class DocumentStore {
     // MARK: - Saving
 
     /// True if `document` holds operations the store has not recorded.
-    public func needsSave(_ id: String, version: VersionVector) -> Bool {
+    package func needsSave(_ id: String, version: VersionVector) -> Bool {
         persisted[id]?.version != version
     }
 
     /// Records what `document` holds beyond what the store has (one transaction; with `.full`
     /// durability it is on disk when this returns), compacting when the log has grown.
-    public func save(_ document: Document, id: String) throws(StoreError) {
+    package func save(_ document: Document, id: String) throws(StoreError) {
         var state = persisted[id] ?? Persisted(version: VersionVector())
         let version = document.versionVector
         guard state.version != version else { return }
@@ -234,7 +234,7 @@ public final class DocumentStore {
     }
 
     /// Replaces a document's log with one snapshot.
-    public func compact(_ document: Document, id: String) throws(StoreError) {
+    package func compact(_ document: Document, id: String) throws(StoreError) {
         let snapshot = document.encodedSnapshot()
         let version = document.versionVector
         do {
@@ -260,7 +260,7 @@ public final class DocumentStore {
 
     /// The first `limit` peer addresses remembered by ``rememberPeers(_:)``, most useful first:
     /// extra seeds for a restarted node whose configured seeds may be gone.
-    public func rememberedPeers(limit: Int) throws(StoreError) -> [String] {
+    package func rememberedPeers(limit: Int) throws(StoreError) -> [String] {
         var addresses: [String] = []
         do {
             try database.query("SELECT address FROM peers ORDER BY position LIMIT ?", [.integer(Int64(max(0, limit)))]) { row in
@@ -273,7 +273,7 @@ public final class DocumentStore {
     }
 
     /// Replaces the remembered peer addresses in one transaction (the caller bounds them).
-    public func rememberPeers(_ addresses: [String]) throws(StoreError) {
+    package func rememberPeers(_ addresses: [String]) throws(StoreError) {
         do {
             try database.transaction { () throws(SQLiteError) in
                 try database.query("DELETE FROM peers")
@@ -290,7 +290,7 @@ public final class DocumentStore {
     // MARK: - Checks
 
     /// `PRAGMA integrity_check`: "ok", or what is wrong.
-    public func integrityCheck() throws(StoreError) -> String {
+    package func integrityCheck() throws(StoreError) -> String {
         do {
             var lines: [String] = []
             try database.query("PRAGMA integrity_check") { row in lines.append(row.value(0).text ?? "") }
@@ -301,7 +301,7 @@ public final class DocumentStore {
     }
 
     /// Bytes on disk: the database and its WAL.
-    public var sizeOnDisk: Int {
+    package var sizeOnDisk: Int {
         [path, path + "-wal"].reduce(0) { total, file in
             var info = stat()
             return total + (stat(file, &info) == 0 ? Int(info.st_size) : 0)

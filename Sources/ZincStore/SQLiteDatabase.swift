@@ -1,15 +1,15 @@
 import CSQLite
 
 /// A failed SQLite call: the result code, SQLite's message and what was being done.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public let code: Int32
-    public let message: String
-    public let operation: String
+package struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    package let code: Int32
+    package let message: String
+    package let operation: String
 
-    public var description: String { "\(operation): \(message) (SQLite code \(code))" }
+    package var description: String { "\(operation): \(message) (SQLite code \(code))" }
 
     /// The database file is damaged or not a database at all.
-    public var isCorrupt: Bool { code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB }
+    package var isCorrupt: Bool { code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB }
 }
 
 /// One SQLite connection, used by one thread (the endpoint's I/O thread). Not thread-safe, so

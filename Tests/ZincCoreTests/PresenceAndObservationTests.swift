@@ -36,9 +36,9 @@ struct PresenceTests {
         let bytes = presence.encoded()
         #expect(try Presence(decoding: bytes) == presence)
         for length in 0..<bytes.count {
-            #expect(throws: DecodingError.self) { _ = try Presence(decoding: Array(bytes[0..<length])) }
+            #expect(throws: FormatError.self) { _ = try Presence(decoding: Array(bytes[0..<length])) }
         }
-        #expect(throws: DecodingError.self) { _ = try Presence(decoding: [9, 0]) }
+        #expect(throws: FormatError.self) { _ = try Presence(decoding: [9, 0]) }
     }
 }
 

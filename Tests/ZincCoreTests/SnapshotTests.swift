@@ -109,7 +109,7 @@ struct SnapshotTests {
         writer.write(varint: 1)
         ContainerID.root(name: "", type: .text).encode(into: &writer)
         writer.write(varint: 1_000_000)  // a million ops claimed
-        let error = #expect(throws: DecodingError.self) { _ = try DocumentFragment(decoding: writer.bytes, limits: limits) }
+        let error = #expect(throws: FormatError.self) { _ = try DocumentFragment(decoding: writer.bytes, limits: limits) }
         #expect(error?.reason == .limitExceeded)
     }
 }
@@ -140,7 +140,7 @@ extension FuzzerRegressionTests {
     @Test("presence inputs that once failed the fuzzer's round trip (a NaN in metadata) are refused", arguments: presences)
     func presence(_ base64: String) throws {
         let bytes = try #require(Data(base64Encoded: base64))
-        #expect(throws: DecodingError.self) { _ = try Presence(decoding: Array(bytes)) }
+        #expect(throws: FormatError.self) { _ = try Presence(decoding: Array(bytes)) }
     }
 
     @Test("documents refuse NaN anywhere in a value, so no replica can create what peers refuse")

@@ -69,7 +69,7 @@ struct StateMachineTests {
         let stale = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: hostID, sender: hostID, lamport: 0, term: 4), payload: Heartbeat(root: hostID, depth: 0).encoded)
         let directives = client.receive(stale, via: .subscriber, now: .milliseconds(1))
         #expect(client.counters.staleTerm == 1)
-        #expect(directives.allSatisfy { if case .event(.rejected) = $0 { true } else { false } })
+        #expect(directives.allSatisfy { if case .event(.refused) = $0 { true } else { false } })
     }
 
     @Test("roles: a node looking for a parent (seed, failover) reports joining, never root; the successor reports root")

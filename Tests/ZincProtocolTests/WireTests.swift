@@ -21,10 +21,10 @@ struct WireTests {
         #expect(try MessageHeader(decoding: bytes) == header)
         var wrongMagic = bytes
         wrongMagic[0] = 0x58
-        #expect(throws: DecodingError.self) { try MessageHeader(decoding: wrongMagic) }
+        #expect(throws: FormatError.self) { try MessageHeader(decoding: wrongMagic) }
         var futureVersion = bytes
         futureVersion[1] = 2
-        let error = #expect(throws: DecodingError.self) { try MessageHeader(decoding: futureVersion) }
+        let error = #expect(throws: FormatError.self) { try MessageHeader(decoding: futureVersion) }
         #expect(error?.reason == .unsupportedVersion)
     }
 
@@ -37,8 +37,8 @@ struct WireTests {
         for topic in [Topic.document("d"), .node(a), .tree, .application("jobs")] {
             #expect(try Topic(decoding: topic.bytes) == topic)
         }
-        #expect(throws: DecodingError.self) { try Topic(decoding: [0x44] + Array("x".utf8)) }
-        #expect(throws: DecodingError.self) { try Topic(decoding: [0x44, 0xFF, 0]) }
+        #expect(throws: FormatError.self) { try Topic(decoding: [0x44] + Array("x".utf8)) }
+        #expect(throws: FormatError.self) { try Topic(decoding: [0x44, 0xFF, 0]) }
         #expect(!Topic.isValidName("") && !Topic.isValidName("a\u{0}b") && !Topic.isValidName(String(repeating: "x", count: 256)))
     }
 
@@ -48,10 +48,10 @@ struct WireTests {
         #expect(try WireMessage(frames: message.frames, maxPayload: 10) == message)
         var frames = message.frames
         frames[2] = [1, 2]
-        #expect(throws: DecodingError.self) { try WireMessage(frames: frames, maxPayload: 10) }
-        #expect(throws: DecodingError.self) { try WireMessage(frames: Array(message.frames.prefix(2)), maxPayload: 10) }
+        #expect(throws: FormatError.self) { try WireMessage(frames: frames, maxPayload: 10) }
+        #expect(throws: FormatError.self) { try WireMessage(frames: Array(message.frames.prefix(2)), maxPayload: 10) }
         let big = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: a, sender: a, lamport: 0, term: 0), payload: Array(repeating: 0, count: 100))
-        let error = #expect(throws: DecodingError.self) { try WireMessage(frames: big.frames, maxPayload: 99) }
+        let error = #expect(throws: FormatError.self) { try WireMessage(frames: big.frames, maxPayload: 99) }
         #expect(error?.reason == .limitExceeded)
     }
 
@@ -89,7 +89,7 @@ struct WireTests {
             let decoded = try decode(bytes)
             #expect((decoded as? any WirePayload)?.encoded == bytes)
             for length in 0..<bytes.count {
-                #expect(throws: DecodingError.self) { _ = try decode(Array(bytes[0..<length])) }
+                #expect(throws: FormatError.self) { _ = try decode(Array(bytes[0..<length])) }
             }
         }
     }

@@ -58,7 +58,7 @@ struct CrashTests {
         let converged = await eventually(.seconds(20)) {
             guard let a = adminStatus(root.admin)?.documents.first(where: { $0.id == "crash" }),
                   let b = adminStatus(victim.admin)?.documents.first(where: { $0.id == "crash" }) else { return false }
-            version = a.versionVector
+            version = a.versionVector.stringKeyed
             return a.sha256 == b.sha256 && a.versionVector == b.versionVector
         }
         #expect(converged)

@@ -24,8 +24,8 @@ struct EndpointTests {
         let text = try await hostNotes.text()
         #expect(text.contains("from the host.") && text.contains("from the client."))
         let status = try await client.status()
-        #expect(status.role == "client" && status.parent == host.id.description && status.depth == 1)
-        #expect(try await host.status().children == [client.id.description])
+        #expect(status.role == .client && status.parent == host.id && status.depth == 1)
+        #expect(try await host.status().children == [client.id])
         await tree.shutdown()
     }
 
@@ -33,7 +33,7 @@ struct EndpointTests {
     func hostAndFiveClients() async throws {
         let tree = TestTree()
         let host = try tree.host()
-        let address = try #require(host.endpoints?.publish)
+        let address = try #require(host.addresses?.publish)
         for index in 0..<5 { _ = try tree.host(join: [address], name: "client-\(index)") }
         var handles: [DocumentHandle] = []
         for node in tree.nodes { handles.append(try await node.document("shared")) }
@@ -63,7 +63,7 @@ struct EndpointTests {
     func threeLevels() async throws {
         let tree = TestTree()
         let root = try tree.host(fanout: 3)
-        let address = try #require(root.endpoints?.publish)
+        let address = try #require(root.addresses?.publish)
         // Everyone joins the root's address; the fan-out pushes them down.
         for index in 0..<12 {
             _ = try tree.host(join: [address], fanout: 3, name: "node-\(index)")
@@ -85,7 +85,7 @@ struct EndpointTests {
     func lateJoiner() async throws {
         let tree = TestTree()
         let host = try tree.host()
-        let writer = try tree.host(join: [try #require(host.endpoints?.publish)], name: "writer")
+        let writer = try tree.host(join: [try #require(host.addresses?.publish)], name: "writer")
         let handle = try await writer.document("big")
         _ = try await host.document("big")
         for batch in 0..<100 {
@@ -101,7 +101,7 @@ struct EndpointTests {
             }
         }
         #expect(try await eventually { try await tree.converged("big", expectedOperations: 10_000) })
-        let late = try tree.host(join: [try #require(host.endpoints?.publish)], name: "late")
+        let late = try tree.host(join: [try #require(host.addresses?.publish)], name: "late")
         _ = try await late.document("big")
         #expect(try await eventually { try await tree.converged("big", expectedOperations: 10_000) })
         #expect(try await DocumentHandle(id: "big", endpoint: late).text() == handle.text())
@@ -116,7 +116,7 @@ struct EndpointTests {
             configuration.backlogLimit = 20
         }
         let host = try tree.host(configure: tiny)
-        let address = try #require(host.endpoints?.publish)
+        let address = try #require(host.addresses?.publish)
         for index in 0..<3 { _ = try tree.host(join: [address], name: "small-\(index)", configure: tiny) }
         #expect(try await eventually { try await host.status().children.count == 3 })
         var handles: [DocumentHandle] = []
@@ -135,14 +135,14 @@ struct EndpointTests {
             let first = try await host.status().counters
             try await Task.sleep(for: .seconds(1))
             let second = try await host.status().counters
-            print("host in \(first["messagesIn"]!) → \(second["messagesIn"]!), out \(first["messagesOut"]!) → \(second["messagesOut"]!)")
+            print("host in \(first.messagesIn) → \(second.messagesIn), out \(first.messagesOut) → \(second.messagesOut)")
             for node in tree.nodes {
                 let status = try await node.status()
-                print(status.role, status.link, status.children.count, status.documents.first.map { "\($0.operations) ops pending \($0.pending)" } ?? "-", status.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+                print(status.role, status.link, status.children.count, status.documents.first.map { "\($0.operations) ops pending \($0.pending)" } ?? "-", status.counters)
             }
         }
         // PUB drops silently at its high-water mark, so loss shows up as repairs, not as counted drops.
-        let repairs = try await tree.nodes.asyncMap { try await $0.status().counters["repairs"] ?? 0 }.reduce(0, +)
+        let repairs = try await tree.nodes.asyncMap { try await $0.status().counters.repairs }.reduce(0, +)
         #expect(repairs > 0, "the burst must overflow the queues and digests must repair the gaps")
         await tree.shutdown()
     }
@@ -151,7 +151,7 @@ struct EndpointTests {
     func applicationMessages() async throws {
         let tree = TestTree()
         let host = try tree.host(name: "app-host")
-        let client = try tree.host(join: [try #require(host.endpoints?.publish)], name: "app-client")
+        let client = try tree.host(join: [try #require(host.addresses?.publish)], name: "app-client")
         #expect(try await eventually { try await host.status().children.count == 1 })
         let inbox = Inbox()
         try await client.register(inbox)
@@ -168,7 +168,7 @@ struct EndpointTests {
     func observation() async throws {
         let tree = TestTree()
         let host = try tree.host()
-        let client = try tree.host(join: [try #require(host.endpoints?.publish)])
+        let client = try tree.host(join: [try #require(host.addresses?.publish)])
         let hostDocument = try await host.document("view")
         let clientDocument = try await client.document("view")
         #expect(try await eventually { try await host.status().children.count == 1 })
@@ -192,7 +192,7 @@ struct EndpointTests {
     func bindErrors() throws {
         let tree = TestTree()
         let first = try tree.host()
-        let taken = try #require(first.endpoints?.publish)
+        let taken = try #require(first.addresses?.publish)
         var configuration = EndpointConfiguration()
         configuration.bind = taken
         #expect { try Endpoint(configuration) } throws: { "\($0)".contains("already in use") }

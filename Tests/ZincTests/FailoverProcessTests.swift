@@ -71,10 +71,10 @@ struct FailoverProcessTests {
         var version: [String: UInt64] = [:]
         let ok = await eventually(.seconds(20)) {
             let statuses = admins.compactMap(adminStatus)
-            guard statuses.count == admins.count, statuses.filter({ $0.role == "root" }).count == 1 else { return false }
+            guard statuses.count == admins.count, statuses.filter({ $0.role == .root }).count == 1 else { return false }
             let documents = statuses.compactMap { $0.documents.first { $0.id == document } }
             guard documents.count == admins.count, let first = documents.first else { return false }
-            version = first.versionVector
+            version = first.versionVector.stringKeyed
             return documents.allSatisfy { $0.versionVector == first.versionVector && $0.sha256 == first.sha256 && $0.pending == 0 }
         }
         return (ok, version)
@@ -92,7 +92,7 @@ struct FailoverProcessTests {
             nodes.append(try await helper.startNode("n\(index)", join: [root.publish], fanout: 2, directory: directory, port: helper.freePort()))
         }
         #expect(await eventually(.seconds(15)) {
-            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.hasPrefix("joined") == true }
+            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.isJoined == true }
         })
         let editor = ContinuousEditor(document: "live", admins: nodes.map(\.admin))
         let thread = editor.start()
@@ -118,14 +118,14 @@ struct FailoverProcessTests {
         #expect(edits > 50, "edits kept flowing (\(edits))")
         let after = survivors.compactMap(adminStatus)
         if victim == "root" {
-            #expect(after.contains { $0.role == "root" && $0.term == 1 }, "a successor was promoted under term 1")
+            #expect(after.contains { $0.role == .root && $0.term == 1 }, "a successor was promoted under term 1")
         } else {
             // The dead host's children are attached again, to someone alive.
             for orphan in orphans {
                 let status = after.first { $0.id == orphan }
-                #expect(status?.link.hasPrefix("joined") == true && status?.parent != statuses[target.name]?.id)
+                #expect(status?.link.isJoined == true && status?.parent != statuses[target.name]?.id)
             }
-            #expect(after.filter { $0.role == "root" }.count == 1 && after.allSatisfy { $0.term <= 1 })
+            #expect(after.filter { $0.role == .root }.count == 1 && after.allSatisfy { $0.term <= 1 })
         }
         for node in nodes where node.name != target.name { node.process.signal(SIGTERM) }
         for node in nodes where node.name != target.name { _ = await node.process.wait() }
@@ -141,7 +141,7 @@ struct FailoverProcessTests {
             nodes.append(try await helper.startNode("n\(index)", join: [root.publish], fanout: 2, directory: directory, port: helper.freePort()))
         }
         #expect(await eventually(.seconds(15)) {
-            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.hasPrefix("joined") == true }
+            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.isJoined == true }
         })
         // Two busy loops per core, at the nodes' own priority.
         let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -164,8 +164,8 @@ struct FailoverProcessTests {
         let (ok, _) = await converged(nodes.map(\.admin), document: "busy")
         #expect(ok)
         let statuses = nodes.compactMap { adminStatus($0.admin) }
-        let promotions = statuses.reduce(0) { $0 + ($1.counters["promotions"] ?? 0) }
-        let parentFailures = statuses.reduce(0) { $0 + ($1.counters["parentFailures"] ?? 0) }
+        let promotions = statuses.reduce(0) { $0 + ($1.counters.promotions) }
+        let parentFailures = statuses.reduce(0) { $0 + ($1.counters.parentFailures) }
         let edits = editor.state.withLock { $0.edits }
         #expect(promotions == 0 && parentFailures == 0, "no host was suspected dead: \(promotions) promotions, \(parentFailures) parent failures")
         #expect(statuses.allSatisfy { $0.term == 0 })

@@ -12,7 +12,7 @@ struct HostileInputTests {
     func survivesHostileInput() async throws {
         let tree = TestTree()
         let host = try tree.host(name: "target") { $0.maxMessageSize = 1 << 20 }
-        let endpoints = try #require(host.endpoints)
+        let endpoints = try #require(host.addresses)
         let client = try tree.host(join: [endpoints.publish], name: "honest")
         let hostDocument = try await host.document("doc")
         let clientDocument = try await client.document("doc")
@@ -106,11 +106,11 @@ struct HostileInputTests {
         #expect(!text.contains("FORGED") && !text.contains("STRANGER"), "forged and stray operations never landed: \(text)")
         #expect(text.components(separatedBy: "mallory ").count == 2, "the replay was applied once")
         let after = try await host.status().counters
-        #expect((after["badMessages"] ?? 0) - (before["badMessages"] ?? 0) >= 7, "malformed messages counted: \(after)")
-        #expect((after["rejected"] ?? 0) > (before["rejected"] ?? 0), "the stranger's message was rejected")
+        #expect(after.badMessages - before.badMessages >= 7, "malformed messages counted: \(after)")
+        #expect(after.rejected > before.rejected, "the stranger's message was rejected")
         // The forgery under the honest client's name is refused by the trust rule; the one under
         // the host's own name is dropped earlier, as the host's own echo.
-        #expect((after["operationsRejected"] ?? 0) >= 7, "the forged operations were refused: \(after)")
+        #expect(after.operationsRejected >= 7, "the forged operations were refused: \(after)")
         await tree.shutdown()
     }
 }

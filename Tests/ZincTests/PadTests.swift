@@ -48,7 +48,7 @@ struct PadTests {
             let command = "HOME=\(directory) \(padBinary()) --join tcp://127.0.0.1:\(port) --name \(name) --no-persist --admin ipc://\(directory)/\(name).admin notes"
             tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "14", command])
         }
-        #expect(await eventually(.seconds(15)) { names.allSatisfy { adminStatus("ipc://\(directory)/\($0).admin")?.link.hasPrefix("joined") == true } })
+        #expect(await eventually(.seconds(15)) { names.allSatisfy { adminStatus("ipc://\(directory)/\($0).admin")?.link.isJoined == true } })
 
         tmux(["send-keys", "-t", "ada", "Ada: hello 🌍 世界"])
         #expect(await eventually(.seconds(10)) { screenText("bob").contains("Ada: hello 🌍 世界") })
@@ -71,7 +71,7 @@ struct PadTests {
         #expect(agreed, "all three screens show the same text:\n\(screens.joined(separator: "\n-----\n"))")
         #expect(screens[0].contains("Ada: hello 🌍 世界") && screens[0].contains("Cy: third"))
         let statuses = names.compactMap { adminStatus("ipc://\(directory)/\($0).admin") }
-        #expect(statuses.filter { $0.role == "root" && $0.term == 1 }.count == 1, "one pad was promoted")
+        #expect(statuses.filter { $0.role == .root && $0.term == 1 }.count == 1, "one pad was promoted")
         for name in names { tmux(["send-keys", "-t", name, "C-q"]) }
     }
 }

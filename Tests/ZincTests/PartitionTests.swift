@@ -97,30 +97,30 @@ struct PartitionTests {
         let a2 = try await start("a2", in: pair.a, address: pair.addressA, port: 7104, join: root.publish, fanout: 3, pair: pair, directory: directory)
         #expect(await eventually(.seconds(10)) { adminStatus(root.admin)?.children.count == 2 })
         let hostB = try await start("hostB", in: pair.b, address: pair.addressB, port: 7100, join: root.publish, fanout: 3, pair: pair, directory: directory)
-        #expect(await eventually(.seconds(10)) { adminStatus(hostB.admin)?.link.hasPrefix("joined") == true })
+        #expect(await eventually(.seconds(10)) { adminStatus(hostB.admin)?.link.isJoined == true })
         let b1 = try await start("b1", in: pair.b, address: pair.addressB, port: 7102, join: hostB.publish, fanout: 3, pair: pair, directory: directory)
         let b2 = try await start("b2", in: pair.b, address: pair.addressB, port: 7104, join: hostB.publish, fanout: 3, pair: pair, directory: directory)
         let all = [root, a1, a2, hostB, b1, b2]
-        #expect(await eventually(.seconds(10)) { all.dropFirst().allSatisfy { adminStatus($0.admin)?.link.hasPrefix("joined") == true } })
+        #expect(await eventually(.seconds(10)) { all.dropFirst().allSatisfy { adminStatus($0.admin)?.link.isJoined == true } })
         for node in all { _ = try AdminClient(address: node.admin).send(.insert("before-\(node.name) ", at: 0, in: "split")) }
 
         #expect(pair.cut(), "nftables rules installed")
         // Side B loses its parent: hostB takes over as the root of a new term.
-        #expect(await eventually(.seconds(15)) { adminStatus(hostB.admin)?.role == "root" }, "side B heals into its own tree")
+        #expect(await eventually(.seconds(15)) { adminStatus(hostB.admin)?.role == .root }, "side B heals into its own tree")
         for round in 0..<5 {
             for node in all { _ = try? AdminClient(address: node.admin).send(.insert("during-\(node.name)-\(round) ", at: 0, in: "split")) }
         }
         let sideA = [root, a1, a2].compactMap { adminStatus($0.admin) }
-        #expect(sideA.filter { $0.role == "root" }.count == 1, "side A keeps its root")
+        #expect(sideA.filter { $0.role == .root }.count == 1, "side A keeps its root")
 
         #expect(pair.heal())
         var version: [String: UInt64] = [:]
         let merged = await eventually(.seconds(30)) {
             let statuses = all.compactMap { adminStatus($0.admin) }
-            guard statuses.count == all.count, statuses.filter({ $0.role == "root" }).count == 1 else { return false }
+            guard statuses.count == all.count, statuses.filter({ $0.role == .root }).count == 1 else { return false }
             let documents = statuses.compactMap { $0.documents.first { $0.id == "split" } }
             guard documents.count == all.count, let first = documents.first else { return false }
-            version = first.versionVector
+            version = first.versionVector.stringKeyed
             return documents.allSatisfy { $0.sha256 == first.sha256 && $0.versionVector == first.versionVector }
         }
         #expect(merged, "after the heal the trees merge: one root, identical documents")

@@ -72,7 +72,7 @@ struct ProcessTests {
             nodes.append(try await startNode("c\(index)", join: [root.publish], fanout: 2, directory: directory, port: freePort()))
         }
         #expect(await eventually(.seconds(15)) {
-            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.hasPrefix("joined") == true }
+            nodes.dropFirst().allSatisfy { adminStatus($0.admin)?.link.isJoined == true }
         })
         for (index, node) in nodes.enumerated() {
             _ = try AdminClient(address: node.admin).send(.insert("edit \(index) ", at: 0, in: "shared"))
@@ -82,7 +82,7 @@ struct ProcessTests {
             return all.allSatisfy { $0 != nil && $0 == all[0] }
         }, "five processes converge")
         let rootStatus = try #require(adminStatus(root.admin))
-        #expect(rootStatus.role == "root" && rootStatus.parent == nil && rootStatus.term == 0)
+        #expect(rootStatus.role == .root && rootStatus.parent == nil && rootStatus.term == 0)
 
         root.process.signal(SIGKILL)
         _ = await root.process.wait()
@@ -90,14 +90,14 @@ struct ProcessTests {
         var newRoot: EndpointStatus?
         let promoted = await eventually(.seconds(10)) {
             let statuses = survivors.compactMap { adminStatus($0.admin) }
-            newRoot = statuses.first { $0.role == "root" }
-            return statuses.count == survivors.count && statuses.filter { $0.role == "root" }.count == 1
-                && statuses.allSatisfy { $0.role == "root" || $0.link.hasPrefix("joined") }
+            newRoot = statuses.first { $0.role == .root }
+            return statuses.count == survivors.count && statuses.filter { $0.role == .root }.count == 1
+                && statuses.allSatisfy { $0.role == .root || $0.link.isJoined }
         }
         #expect(promoted, "one survivor is promoted and the others re-attach")
         let logs = Comment(rawValue: nodes.map { "--- \($0.admin)\n\($0.process.output)" }.joined(separator: "\n"))
         #expect(newRoot?.term == 1 && newRoot?.parent == nil, logs)
-        #expect((newRoot?.counters["promotions"] ?? 0) == 1, logs)
+        #expect((newRoot?.counters.promotions) == 1, logs)
         // Edits after the failover reach everyone; nothing made at a survivor is lost.
         for (index, node) in survivors.enumerated() {
             _ = try AdminClient(address: node.admin).send(.insert("after \(index) ", at: 0, in: "shared"))
@@ -105,7 +105,7 @@ struct ProcessTests {
         #expect(await eventually(.seconds(15)) {
             let statuses = survivors.compactMap { adminStatus($0.admin)?.documents.first { $0.id == "shared" } }
             return statuses.count == survivors.count && Set(statuses.map(\.sha256)).count == 1
-                && statuses[0].versionVector.count == nodes.count
+                && statuses[0].versionVector.counters.count == nodes.count
         })
         let text = try AdminClient(address: survivors[0].admin).document("shared").text
         for index in 0..<nodes.count { #expect(text.contains("edit \(index) ")) }
@@ -122,7 +122,7 @@ struct ProcessTests {
         // Fan-out 1: the root takes one child; the second joiner is redirected below it.
         let root = try await startNode("root", fanout: 1, directory: directory, port: freePort())
         let middle = try await startNode("middle", join: [root.publish], fanout: 1, directory: directory, port: freePort())
-        #expect(await eventually(.seconds(10)) { adminStatus(middle.admin)?.link.hasPrefix("joined") == true })
+        #expect(await eventually(.seconds(10)) { adminStatus(middle.admin)?.link.isJoined == true })
         let leafPort = freePort()
         let leaf = try await startNode("leaf", join: [root.publish], fanout: 1, directory: directory, port: leafPort, dataDirectory: data)
         #expect(await eventually(.seconds(10)) { adminStatus(leaf.admin)?.parent == adminStatus(middle.admin)?.id })
@@ -134,13 +134,13 @@ struct ProcessTests {
         _ = await leaf.process.wait()
         root.process.signal(SIGKILL)
         _ = await root.process.wait()
-        #expect(await eventually(.seconds(10)) { adminStatus(middle.admin)?.role == "root" }, "the middle node takes over as root")
+        #expect(await eventually(.seconds(10)) { adminStatus(middle.admin)?.role == .root }, "the middle node takes over as root")
         _ = try AdminClient(address: middle.admin).send(.insert("while the leaf was down ", at: 0, in: "shared"))
 
         // Its only configured seed is the dead root; its data directory remembers the middle node.
         let again = try await startNode("leaf-again", join: [root.publish], fanout: 1, directory: directory, port: leafPort, dataDirectory: data)
         let logs = Comment(rawValue: "--- middle\n\(middle.process.output)\n--- leaf again\n\(again.process.output)")
-        #expect(await eventually(.seconds(15)) { adminStatus(again.admin)?.link.hasPrefix("joined") == true }, logs)
+        #expect(await eventually(.seconds(15)) { adminStatus(again.admin)?.link.isJoined == true }, logs)
         #expect(again.process.output.contains("remembered from the last run"), logs)
         _ = try AdminClient(address: again.admin).send(.insert("back ", at: 0, in: "shared"))
         #expect(await eventually(.seconds(10)) {
@@ -163,7 +163,7 @@ struct ProcessTests {
         client.process.signal(SIGTERM)
         #expect(await client.process.wait(timeout: .seconds(10)) == 0)
         #expect(await eventually(.seconds(2)) { adminStatus(host.admin)?.children.isEmpty == true })
-        #expect(adminStatus(host.admin)?.counters["childFailures"] == 0, "a goodbye, not a suspicion")
+        #expect(adminStatus(host.admin)?.counters.childFailures == 0, "a goodbye, not a suspicion")
         #expect(client.process.output.contains("leaving the tree"))
         host.process.signal(SIGINT)
         #expect(await host.process.wait(timeout: .seconds(10)) == 0)

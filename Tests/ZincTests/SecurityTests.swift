@@ -18,7 +18,7 @@ struct ClusterKeyTests {
         let tree = TestTree()
         let key = try key()
         let host = try keyed(tree, key: key, name: "k-host")
-        let client = try keyed(tree, key: key, join: [try #require(host.endpoints?.publish)], name: "k-client")
+        let client = try keyed(tree, key: key, join: [try #require(host.addresses?.publish)], name: "k-client")
         #expect(try await eventually { try await host.status().children.count == 1 })
         try await client.document("secret").edit { try $0.insert("classified", at: 0) }
         #expect(try await eventually { (try? await host.document("secret").text()) == "classified" })
@@ -29,22 +29,22 @@ struct ClusterKeyTests {
     func refused(_ variant: String) async throws {
         let tree = TestTree()
         let host = try keyed(tree, key: try key(), name: "guarded-host")
-        let intruder = try keyed(tree, key: variant == "wrong key" ? try key() : nil, join: [try #require(host.endpoints?.publish)], name: "intruder")
+        let intruder = try keyed(tree, key: variant == "wrong key" ? try key() : nil, join: [try #require(host.addresses?.publish)], name: "intruder")
         try await host.document("vault").edit { try $0.insert("host secret", at: 0) }
         try await intruder.document("vault").edit { try $0.insert("injected", at: 0) }
         // Wait for the evidence that the intruder tried and was refused (it reconnects every
         // 50–500 ms); then nothing may have crossed either way.
         #expect(try await eventually {
             let counters = try await host.status().counters
-            return (counters["handshakeFailures"] ?? 0) + (counters["peersRefused"] ?? 0) > 0
+            return (counters.handshakeFailures) + (counters.peersRefused) > 0
         })
         #expect(try await host.status().children.isEmpty)
         #expect(try await host.document("vault").text() == "host secret", "nothing got in")
         #expect(try await intruder.document("vault").text() == "injected", "nothing got out")
         let hostCounters = try await host.status().counters
         let intruderCounters = try await intruder.status().counters
-        #expect((hostCounters["handshakeFailures"] ?? 0) + (hostCounters["peersRefused"] ?? 0) > 0, "the host counted the refusals: \(hostCounters)")
-        #expect((intruderCounters["handshakeFailures"] ?? 0) > 0 || variant == "no key", "the intruder saw its handshakes fail")
+        #expect(hostCounters.handshakeFailures + hostCounters.peersRefused > 0, "the host counted the refusals: \(hostCounters)")
+        #expect(intruderCounters.handshakeFailures > 0 || variant == "no key", "the intruder saw its handshakes fail")
         await tree.shutdown()
     }
 
@@ -60,7 +60,7 @@ struct ClusterKeyTests {
             let tree = TestTree()
             let key = keyed ? try key() : nil
             let host = try self.keyed(tree, key: key, name: "cap-host-\(keyed)")
-            let client = try self.keyed(tree, key: key, join: [try #require(host.endpoints?.publish)], name: "cap-client-\(keyed)")
+            let client = try self.keyed(tree, key: key, join: [try #require(host.addresses?.publish)], name: "cap-client-\(keyed)")
             #expect(try await eventually { try await host.status().children.count == 1 })
             try await client.document("doc").edit { try $0.insert(marker, at: 0) }
             #expect(try await eventually { (try? await host.document("doc").text()) == marker })

@@ -1,18 +1,18 @@
 import Foundation
-public import ZeroMQ
+package import ZeroMQ
 
 /// Talks to a node's admin interface: one JSON request, one JSON reply, with a deadline.
 ///
 /// Each request uses a fresh REQ socket, so a lost reply (the node died mid-request) never
 /// leaves the client stuck in REQ's send/receive lock-step.
-public struct AdminClient: Sendable {
-    public let address: String
-    public var timeout: Duration
+package struct AdminClient: Sendable {
+    package let address: String
+    package var timeout: Duration
     /// The cluster key, for the admin socket of a keyed node.
-    public var key: ClusterKey?
+    package var key: ClusterKey?
     let context: Context
 
-    public init(address: String, timeout: Duration = .seconds(3), key: ClusterKey? = nil, context: Context? = nil) {
+    package init(address: String, timeout: Duration = .seconds(3), key: ClusterKey? = nil, context: Context? = nil) {
         self.address = address
         self.timeout = timeout
         self.key = key
@@ -21,7 +21,7 @@ public struct AdminClient: Sendable {
 
     /// Sends `request` and returns the node's reply; throws ``AdminClientError`` if the node
     /// cannot be reached, does not answer in time, answers garbage, or reports an error.
-    public func send(_ request: AdminRequest) throws -> AdminReply {
+    package func send(_ request: AdminRequest) throws -> AdminReply {
         let socket = try Socket(.req, context: context)
         defer { socket.close() }
         try socket.setOption(.linger, .zero)
@@ -47,7 +47,7 @@ public struct AdminClient: Sendable {
     }
 
     /// The reply's raw JSON, for `--json` output that must pass through unchanged.
-    public func sendRaw(_ request: AdminRequest) throws -> [UInt8] {
+    package func sendRaw(_ request: AdminRequest) throws -> [UInt8] {
         let socket = try Socket(.req, context: context)
         defer { socket.close() }
         try socket.setOption(.linger, .zero)
@@ -60,25 +60,25 @@ public struct AdminClient: Sendable {
         return body
     }
 
-    public func status() throws -> EndpointStatus {
+    package func status() throws -> EndpointStatus {
         guard let status = try send(.status).status else { throw AdminClientError.badReply(address) }
         return status
     }
 
-    public func document(_ id: String) throws -> DocumentContent {
+    package func document(_ id: String) throws -> DocumentContent {
         guard let document = try send(.document(id)).document else { throw AdminClientError.badReply(address) }
         return document
     }
 }
 
 /// Why an admin request failed, in one line a user can act on.
-public enum AdminClientError: Error, CustomStringConvertible, Sendable {
+package enum AdminClientError: Error, CustomStringConvertible, Sendable {
     case unreachable(String, String)
     case noAnswer(String, Duration)
     case badReply(String)
     case refused(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreachable(let address, let reason): "cannot reach the admin interface at \(address): \(reason)"
         case .noAnswer(let address, let timeout): "no answer from \(address) within \(timeout) (is a zinc node serving its admin interface there?)"

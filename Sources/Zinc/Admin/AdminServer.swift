@@ -73,7 +73,7 @@ extension ChannelListener {
 
     private func adminEdit(_ request: AdminRequest) -> AdminReply {
         guard let id = request.doc else { return .failure("edit: the request names no document") }
-        guard Topic.isValidName(id) else { return .failure(EndpointError.invalidDocumentID(id).description) }
+        guard Topic.isValidName(id) else { return .failure(EndpointError.invalidName("document ID", id).description) }
         let edit: @Sendable (inout Document) throws -> Void
         switch request.action {
         case "insert":
@@ -101,7 +101,7 @@ extension ChannelListener {
         execute(machine.open(id, now: now))
         do {
             let before = machine.documents[id]?.document.versionVector.totalOperations ?? 0
-            let (_, directives) = try machine.edit(id, now: now, mergingUndo: false, edit)
+            let (_, directives) = try machine.edit(id, now: now, edit)
             commitLocal(id, directives)
             publishChanges(origin: .local)
             guard let document = machine.documents[id]?.document else { return .failure("the document vanished") }
@@ -137,9 +137,3 @@ extension JSONEncoder {
     }
 }
 
-extension VersionVector {
-    /// Replica IDs as strings, for JSON.
-    var stringKeyed: [String: UInt64] {
-        Dictionary(uniqueKeysWithValues: counters.map { ($0.key.description, $0.value) })
-    }
-}

@@ -1,7 +1,7 @@
-public import ZincCore
+package import ZincCore
 
 /// Any JSON value, as admin requests carry them (`zinc edit ... set KEY JSON`).
-public indirect enum JSONValue: Codable, Sendable, Hashable {
+package indirect enum JSONValue: Codable, Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -10,7 +10,7 @@ public indirect enum JSONValue: Codable, Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
@@ -21,7 +21,7 @@ public indirect enum JSONValue: Codable, Sendable, Hashable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -35,7 +35,7 @@ public indirect enum JSONValue: Codable, Sendable, Hashable {
     }
 
     /// The document value this JSON stands for.
-    public var value: Value {
+    package var value: Value {
         switch self {
         case .null: .null
         case .bool(let value): .bool(value)
@@ -48,7 +48,7 @@ public indirect enum JSONValue: Codable, Sendable, Hashable {
     }
 
     /// The JSON for a document value (bytes become an array of numbers).
-    public init(_ value: Value) {
+    package init(_ value: Value) {
         switch value {
         case .null: self = .null
         case .bool(let value): self = .bool(value)

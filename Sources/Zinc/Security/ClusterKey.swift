@@ -1,4 +1,4 @@
-public import ZeroMQ
+package import ZeroMQ
 import Foundation
 
 /// The cluster's CURVE identity (the Iris model: the cluster is the unit of trust). Every node
@@ -16,13 +16,13 @@ import Foundation
 /// ```
 public struct ClusterKey: Sendable, Hashable {
     /// The servers' key pair (shared by every node).
-    public var cluster: CurveKeyPair
+    package var cluster: CurveKeyPair
     /// The key pair this node presents as a client (the cluster pair unless the file names one).
-    public var client: CurveKeyPair
+    package var client: CurveKeyPair
     /// Client public keys servers admit: the cluster's and any `allow` entries.
-    public var allowed: Set<CurveKey>
+    package var allowed: Set<CurveKey>
 
-    public init(cluster: CurveKeyPair, client: CurveKeyPair? = nil, allowed: Set<CurveKey> = []) {
+    package init(cluster: CurveKeyPair, client: CurveKeyPair? = nil, allowed: Set<CurveKey> = []) {
         self.cluster = cluster
         self.client = client ?? cluster
         self.allowed = allowed.union([cluster.publicKey])
@@ -39,6 +39,7 @@ public struct ClusterKey: Sendable, Hashable {
         try self.init(parsing: text, source: path)
     }
 
+    /// Parses the text of a key file; `source` names it in errors.
     public init(parsing text: String, source: String = "key file") throws(ClusterKeyError) {
         var fields: [String: String] = [:]
         var allowed: Set<CurveKey> = []
@@ -88,7 +89,7 @@ public struct ClusterKey: Sendable, Hashable {
     }
 
     /// Makes `socket` a CURVE client of this cluster's servers.
-    public func configureClient(_ socket: Socket) throws(ZMQError) {
+    package func configureClient(_ socket: Socket) throws(ZMQError) {
         try socket.setOption(.curveServerKey, cluster.publicKey.bytes)
         try socket.setOption(.curvePublicKey, client.publicKey.bytes)
         try socket.setOption(.curveSecretKey, client.secretKey.bytes)

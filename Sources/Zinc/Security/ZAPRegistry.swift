@@ -62,7 +62,7 @@ final class ZAPRegistry: Sendable {
             do throws(ZMQError) {
                 authenticator = try Authenticator(context: context) { domains.decide($0) }
             } catch {
-                throw EndpointError.security("cannot start the ZAP handler (does something else authenticate on this context?): \(error.message)")
+                throw EndpointError(.securityFailed, "cannot start the ZAP handler (does something else authenticate on this context?): \(error.message)")
             }
             contexts[ObjectIdentifier(context)] = ContextEntry(context: context, authenticator: authenticator, domains: domains)
             return domains

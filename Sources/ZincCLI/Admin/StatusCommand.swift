@@ -46,15 +46,16 @@ enum StatusText {
         var lines: [String] = []
         let name = status.name.map { "\($0) " } ?? ""
         lines.append("node      \(name)\(status.id)")
-        lines.append("role      \(status.role), term \(status.term), depth \(status.depth), Lamport \(status.lamport)")
-        lines.append("parent    \(status.parent ?? "none (this node is the root)")  [\(status.link)]")
-        lines.append("children  \(status.children.isEmpty ? "none" : status.children.map { String($0.prefix(8)) }.joined(separator: " "))")
-        if let endpoints = status.endpoints { lines.append("hosting   \(endpoints["publish"] ?? "?") (PUB), \(endpoints["pull"] ?? "?") (PULL)") }
+        lines.append("role      \(status.role.rawValue), term \(status.term), depth \(status.depth), Lamport \(status.lamport)")
+        lines.append("parent    \(status.parent?.description ?? "none (this node is the root)")  [\(status.link)]")
+        lines.append("children  \(status.children.isEmpty ? "none" : status.children.map(\.shortDescription).joined(separator: " "))")
+        if let addresses = status.addresses { lines.append("hosting   \(addresses.publish) (PUB), \(addresses.pull) (PULL)") }
         lines.append("documents \(status.documents.isEmpty ? "none" : "")")
         for document in status.documents {
             lines.append("  \(document.id)  length \(document.length)  operations \(document.operations)  sha256 \(document.sha256.prefix(16))…" + (document.pending > 0 ? "  (\(document.pending) held)" : ""))
         }
-        let counters = status.counters.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let counters = EndpointStatus.Counters.named.map { ($0.name, status.counters[keyPath: $0.value]) }
+            .filter { $0.1 > 0 }.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }
         lines.append("counters  \(counters.joined(separator: " "))")
         return lines.joined(separator: "\n")
     }

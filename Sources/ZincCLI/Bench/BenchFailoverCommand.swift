@@ -119,7 +119,7 @@ struct FailoverTrial {
         try processes[0].start(executable: executable, join: [], fanout: 2, logLevel: "warning")
         guard wait(.seconds(10), { status(processes[0]) != nil }) else { return Outcome(problem: "the root did not start") }
         for process in processes.dropFirst() { try process.start(executable: executable, join: [processes[0].publish], fanout: 2, logLevel: "warning") }
-        guard wait(.seconds(15), { processes.dropFirst().allSatisfy { status($0)?.link.hasPrefix("joined") == true } }) else {
+        guard wait(.seconds(15), { processes.dropFirst().allSatisfy { status($0)?.link.isJoined == true } }) else {
             return Outcome(problem: "the tree did not form")
         }
         var acknowledged: [String: UInt64] = [:]
@@ -136,7 +136,7 @@ struct FailoverTrial {
         var outcome = Outcome()
         let deadline = killed + .seconds(20)
         while ContinuousClock.now < deadline {
-            if outcome.promotion == nil, survivors.contains(where: { status($0).map { $0.role == "root" && $0.term >= 1 } ?? false }) {
+            if outcome.promotion == nil, survivors.contains(where: { status($0).map { $0.role == .root && $0.term >= 1 } ?? false }) {
                 outcome.promotion = seconds(ContinuousClock.now - killed)
             }
             if outcome.promotion != nil, let version = converged(survivors), covers(version, acknowledged, survivors: survivors) {
@@ -163,12 +163,12 @@ struct FailoverTrial {
     /// document; nil otherwise.
     private func converged(_ processes: [NodeProcess]) -> [String: UInt64]? {
         let statuses = processes.compactMap(status)
-        guard statuses.count == processes.count, statuses.filter({ $0.role == "root" }).count == 1,
-              statuses.allSatisfy({ $0.role == "root" || $0.link.hasPrefix("joined") }) else { return nil }
+        guard statuses.count == processes.count, statuses.filter({ $0.role == .root }).count == 1,
+              statuses.allSatisfy({ $0.role == .root || $0.link.isJoined }) else { return nil }
         let documents = statuses.compactMap { $0.documents.first { $0.id == "bench" } }
         guard documents.count == statuses.count, let first = documents.first,
               documents.allSatisfy({ $0.sha256 == first.sha256 && $0.versionVector == first.versionVector }) else { return nil }
-        return first.versionVector
+        return first.versionVector.stringKeyed
     }
 
     private func covers(_ version: [String: UInt64], _ acknowledged: [String: UInt64], survivors: [NodeProcess]) -> Bool {

@@ -6,7 +6,6 @@ import UnixSignals
 import Zinc
 import ZincCore
 import ZincProtocol
-import ZincStore
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -91,7 +90,7 @@ struct NodeCommand: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         var line = "zinc node \(id ?? endpoint.id.shortDescription) (\(endpoint.id))"
-        if let endpoints = endpoint.endpoints { line += " hosting on \(endpoints.publish) (PUB) and \(endpoints.pull) (PULL)" }
+        if let endpoints = endpoint.addresses { line += " hosting on \(endpoints.publish) (PUB) and \(endpoints.pull) (PULL)" }
         if !join.isEmpty { line += ", joining \(join.joined(separator: ", "))" }
         if let admin { line += ", admin on \(admin)" }
         if let dataDir { line += ", documents in \(dataDir) (\(endpoint.configuration.documents.count) loaded)" }

@@ -1,6 +1,6 @@
 public import ArgumentParser
 public import Logging
-public import ZincStore
+public import Zinc
 
 extension Logger.Level: @retroactive ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }

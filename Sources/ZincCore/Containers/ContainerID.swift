@@ -49,7 +49,7 @@ public enum ContainerID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Nesting depth: 0 for a root container.
-    public var depth: Int {
+    package var depth: Int {
         switch self {
         case .root: 0
         case .mapEntry(let parent, _, _), .listElement(let parent, _, _): parent.depth + 1
@@ -142,7 +142,7 @@ public struct SetRef: ContainerRef {
 extension ContainerID {
     /// Encoding: a tag byte (kind << 4 | type), then the name, or the parent then the key or
     /// element ID. Element replicas are written as 16 bytes.
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         switch self {
         case .root(let name, let type):
             writer.write(0x00 | type.rawValue)
@@ -159,23 +159,23 @@ extension ContainerID {
         }
     }
 
-    public init(decoding reader: inout ByteReader, depth: Int = 0) throws(DecodingError) {
-        guard depth < reader.limits.maxDepth else { throw DecodingError(.limitExceeded, "container nesting deeper than \(reader.limits.maxDepth)") }
+    package init(decoding reader: inout ByteReader, depth: Int = 0) throws(FormatError) {
+        guard depth < reader.limits.maxDepth else { throw FormatError(.limitExceeded, "container nesting deeper than \(reader.limits.maxDepth)") }
         let tag = try reader.readByte("container tag")
-        guard let type = ContainerType(rawValue: tag & 0x0F) else { throw DecodingError(.invalid, "container type \(tag & 0x0F)") }
+        guard let type = ContainerType(rawValue: tag & 0x0F) else { throw FormatError(.invalid, "container type \(tag & 0x0F)") }
         switch tag >> 4 {
         case 0: self = .root(name: try reader.readString("container name"), type: type)
         case 1:
             let parent = try ContainerID(decoding: &reader, depth: depth + 1)
-            guard parent.type == .map else { throw DecodingError(.invalid, "map entry container inside a \(parent.type)") }
+            guard parent.type == .map else { throw FormatError(.invalid, "map entry container inside a \(parent.type)") }
             self = .mapEntry(parent: parent, key: try reader.readString("container key"), type: type)
         case 2:
             let parent = try ContainerID(decoding: &reader, depth: depth + 1)
-            guard parent.type == .list else { throw DecodingError(.invalid, "list element container inside a \(parent.type)") }
+            guard parent.type == .list else { throw FormatError(.invalid, "list element container inside a \(parent.type)") }
             let replica = try reader.readReplicaID("container element replica")
             let counter = try reader.readVarint("container element counter")
             self = .listElement(parent: parent, element: OpID(replica: replica, counter: counter), type: type)
-        default: throw DecodingError(.invalid, "container kind \(tag >> 4)")
+        default: throw FormatError(.invalid, "container kind \(tag >> 4)")
         }
     }
 }

@@ -8,11 +8,11 @@ public struct ApplyReport: Sendable, Hashable {
     public var held = 0
     /// Operation units refused as invalid, with the first reasons.
     public var rejected = 0
-    public var rejectionReasons: [String] = []
+    package var rejectionReasons: [String] = []
     /// Held operations dropped because the holding area was full.
     public var overflowed = 0
 
-    public init() {}
+    package init() {}
 
     mutating func reject(_ units: Int, _ reason: @autoclosure () -> String) {
         rejected += units
@@ -34,15 +34,25 @@ extension Document {
     /// of that replica (a host accepts from a child only what its subtree authored): others are
     /// refused and counted, while ones this document already holds are plain duplicates.
     @discardableResult
-    public mutating func apply(_ fragment: DocumentFragment, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
+    package mutating func apply(_ fragment: DocumentFragment, trusting: ((ReplicaID) -> Bool)?) throws(DocumentError) -> ApplyReport {
         try apply(replicas: fragment.replicas, containers: fragment.containers, ops: fragment.ops, trusting: trusting)
+    }
+
+    /// Applies a fragment from another replica (or the same one again: it is idempotent).
+    ///
+    /// Operations this document has are skipped, operations whose dependencies are missing are
+    /// held until they arrive, and invalid operations are refused and counted. Throws only if
+    /// the fragment cannot be interpreted at all (it names too many replicas).
+    @discardableResult
+    public mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) -> ApplyReport {
+        try apply(fragment, trusting: nil)
     }
 
     /// Decodes and applies an encoded fragment in one step, reusing the document's scratch
     /// storage (the hot path for deltas arriving from the network). The whole message is
     /// decoded and validated before anything is applied: a malformed message changes nothing.
     @discardableResult
-    public mutating func apply(encoded bytes: [UInt8], author: ReplicaID? = nil, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
+    package mutating func apply(encoded bytes: [UInt8], author: ReplicaID? = nil, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
         var scratch = scratchFragment
         scratchFragment = DocumentFragment()
         defer {
@@ -52,9 +62,9 @@ extension Document {
             scratchFragment = scratch
         }
         let decodingLimits = limits.decoding
-        let failure: DecodingError? = bytes.withUnsafeBytes { raw in
+        let failure: FormatError? = bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw, limits: decodingLimits)
-            do throws(DecodingError) {
+            do throws(FormatError) {
                 try DocumentFragment.decode(&reader, author: author, replicas: &scratch.replicas, containers: &scratch.containers, ops: &scratch.ops)
                 try reader.expectEnd("fragment")
                 return nil

@@ -2,7 +2,7 @@
 /// content digests: equal renderings mean equal visible state.
 extension Document {
     /// Every container's visible state, one line per container, sorted by container ID.
-    public func canonicalContent() -> String {
+    package func canonicalContent() -> String {
         var lines: [String] = []
         for (index, id) in containers.ids.enumerated() {
             let slot = Int(containers.slots[index])

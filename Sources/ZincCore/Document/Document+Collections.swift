@@ -81,6 +81,7 @@ extension Document {
         let previous = maps[slot].entries[key]?.value
         let (counter, lamport) = try reserveLocal(1)
         let item = ItemID(replica: selfIndex, counter: counter)
+        journal(.mapEntry(container: container, key: key, previous: maps[slot].entries[key]))
         maps[slot].entries[key] = LWWEntry(value: value, lamport: lamport, replica: replica, op: item)
         appendPayloadRun(.mapSet(key: key, value: value), counter: counter, lamport: lamport, container: container, kind: .mapSet)
         undoHistory.record(.mapSet(container: container, key: key, previous: previous))
@@ -125,6 +126,7 @@ extension Document {
         let supersedes = registers[slot].values.map(\.op)
         let (counter, lamport) = try reserveLocal(1)
         let item = ItemID(replica: selfIndex, counter: counter)
+        journal(.register(container: container, previous: registers[slot]))
         if id.type == .register {
             registers[slot].winner = LWWEntry(value: value, lamport: lamport, replica: replica, op: item)
         } else {
@@ -150,6 +152,7 @@ extension Document {
     mutating func addToCounter(_ delta: Int64, in container: UInt32) throws(DocumentError) {
         let slot = slot(of: container)
         let (counter, lamport) = try reserveLocal(1)
+        journal(.counter(container: container, previous: counters[slot].value))
         counters[slot].value &+= delta
         appendPayloadRun(.counterAdd(delta), counter: counter, lamport: lamport, container: container, kind: .counterAdd)
         undoHistory.record(.counterAdd(container: container, delta: delta))
@@ -185,6 +188,7 @@ extension Document {
         let wasPresent = !(sets[slot].tags[value]?.isEmpty ?? true)
         let (counter, lamport) = try reserveLocal(1)
         let item = ItemID(replica: selfIndex, counter: counter)
+        journal(.setTags(container: container, value: value, previous: sets[slot].tags[value]))
         sets[slot].tags[value, default: []].insert(item)
         appendPayloadRun(.setAdd(value), counter: counter, lamport: lamport, container: container, kind: .setAdd)
         undoHistory.record(.setAdd(container: container, value: value, tag: item))
@@ -198,6 +202,7 @@ extension Document {
         let removing = observed.map { $0.intersection(current) } ?? current
         guard !removing.isEmpty else { return }
         let (counter, lamport) = try reserveLocal(1)
+        journal(.setTags(container: container, value: value, previous: sets[slot].tags[value]))
         sets[slot].tags[value]?.subtract(removing)
         if sets[slot].tags[value]?.isEmpty == true { sets[slot].tags[value] = nil }
         appendPayloadRun(.setRemove(value, observed: removing.sorted()), counter: counter, lamport: lamport, container: container, kind: .setRemove)

@@ -16,7 +16,7 @@ extension Document {
 
     /// The operations a replica at `version` lacks, limited to those within `limit` (for
     /// reproducing a past state).
-    public func fragment(since version: VersionVector, upTo limit: VersionVector) -> DocumentFragment {
+    package func fragment(since version: VersionVector, upTo limit: VersionVector) -> DocumentFragment {
         var builder = FragmentBuilder(document: self)
         for index in versions.indices {
             let id = replicas[UInt32(index)]
@@ -28,7 +28,7 @@ extension Document {
     }
 
     /// `replica`'s operations with counters in `counters` (clamped to what this document holds).
-    public func fragment(of replica: ReplicaID, counters: Range<UInt64>) -> DocumentFragment {
+    package func fragment(of replica: ReplicaID, counters: Range<UInt64>) -> DocumentFragment {
         var builder = FragmentBuilder(document: self)
         if let index = replicas.index(of: replica) {
             let upper = min(counters.upperBound, versions[Int(index)])
@@ -39,23 +39,56 @@ extension Document {
 
     /// Closes the current group of local changes (one undo step; `mergingUndo` folds it into
     /// the previous step, as editors do for a burst of typing).
-    public mutating func commit(mergingUndo: Bool = false) {
+    package mutating func commit(mergingUndo: Bool = false) {
         undoHistory.close(merge: mergingUndo)
         committedCounter = versions[Int(selfIndex)]
     }
 
+    /// Closes the current group of local changes at time `now` (any monotonic clock): it joins
+    /// the previous undo step if it follows within ``undoCaptureWindow`` with no caret jump.
+    package mutating func commit(at now: Duration) {
+        undoHistory.close(merge: continuesLastUndoGroup(at: now), at: now)
+        committedCounter = versions[Int(selfIndex)]
+    }
+
+    /// Commits at time `now` and returns this replica's operations since the previous commit.
+    package mutating func commitFragment(at now: Duration) -> DocumentFragment {
+        let from = committedCounter
+        commit(at: now)
+        return fragment(of: replica, counters: from..<committedCounter)
+    }
+
     /// Commits, and returns this replica's operations since the previous commit.
-    public mutating func commitFragment(mergingUndo: Bool = false) -> DocumentFragment {
+    package mutating func commitFragment(mergingUndo: Bool = false) -> DocumentFragment {
         let from = committedCounter
         commit(mergingUndo: mergingUndo)
         return fragment(of: replica, counters: from..<committedCounter)
     }
 
-    /// Runs `body` on the document as one transaction and returns its fragment.
+    /// Runs `body` on the document as one transaction and returns its fragment (what to send
+    /// to the other replicas).
+    ///
+    /// The transaction is atomic: if `body` throws, every change it made is undone and the
+    /// document is exactly as it was (no operation counter is spent, nothing is left to send).
     public mutating func transact(_ body: (inout Document) throws -> Void) rethrows -> DocumentFragment {
+        try transact(at: nil, body)
+    }
+
+    /// ``transact(_:)`` at time `now`: the transaction joins the previous undo step if it
+    /// follows within ``undoCaptureWindow`` with no caret jump; without a time it is a step of
+    /// its own.
+    package mutating func transact(at now: Duration?, _ body: (inout Document) throws -> Void) rethrows -> DocumentFragment {
         commit()
-        try body(&self)
-        return commitFragment()
+        beginJournal()
+        do {
+            try body(&self)
+        } catch {
+            rollBackJournal()
+            throw error
+        }
+        endJournal()
+        guard let now else { return commitFragment() }
+        return commitFragment(at: now)
     }
 }
 
@@ -223,7 +256,12 @@ extension Document {
     /// Merges everything `other` holds into this document (state-based merge: idempotent,
     /// commutative and associative in effect).
     @discardableResult
-    public mutating func merge(_ other: Document, trusting: ((ReplicaID) -> Bool)? = nil) throws(DocumentError) -> ApplyReport {
+    public mutating func merge(_ other: Document) throws(DocumentError) -> ApplyReport {
+        try merge(other, trusting: nil)
+    }
+
+    @discardableResult
+    package mutating func merge(_ other: Document, trusting: ((ReplicaID) -> Bool)?) throws(DocumentError) -> ApplyReport {
         try apply(other.fragment(since: versionVector), trusting: trusting)
     }
 }

@@ -3,7 +3,7 @@
 /// bookkeeping). Deterministic, unlike sampling the process heap.
 extension Document {
     /// Estimated bytes of heap memory this document holds (not shared with other copies).
-    public var memoryFootprint: Int {
+    package var memoryFootprint: Int {
         var total = 0
         func array<T>(_ values: [T]) -> Int {
             values.capacity == 0 ? 0 : values.capacity * MemoryLayout<T>.stride + Self.allocationOverhead

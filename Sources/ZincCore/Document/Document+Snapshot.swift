@@ -200,8 +200,8 @@ extension Document {
     /// replica that saved it, so its counters continue). Every field is validated; a corrupt
     /// or foreign byte string throws ``DocumentError`` with reason `.malformed`.
     public init(snapshot bytes: [UInt8], replica: ReplicaID, limits: DocumentLimits = .default) throws(DocumentError) {
-        do throws(DecodingError) {
-            self = try withReader(bytes, limits: limits.decoding) { (reader) throws(DecodingError) -> Document in
+        do throws(FormatError) {
+            self = try withReader(bytes, limits: limits.decoding) { (reader) throws(FormatError) -> Document in
                 try Document(decodingSnapshot: &reader, replica: replica, limits: limits)
             }
         } catch {
@@ -209,25 +209,25 @@ extension Document {
         }
     }
 
-    private init(decodingSnapshot reader: inout ByteReader, replica: ReplicaID, limits: DocumentLimits) throws(DecodingError) {
+    private init(decodingSnapshot reader: inout ByteReader, replica: ReplicaID, limits: DocumentLimits) throws(FormatError) {
         let magic = try reader.readBytes(4, "snapshot magic")
-        guard magic == Self.snapshotMagic else { throw DecodingError(.invalid, "not a Zinc document snapshot") }
+        guard magic == Self.snapshotMagic else { throw FormatError(.invalid, "not a Zinc document snapshot") }
         let version = try reader.readByte("snapshot version")
-        guard version == Self.snapshotVersion else { throw DecodingError(.unsupportedVersion, "snapshot version \(version)") }
+        guard version == Self.snapshotVersion else { throw FormatError(.unsupportedVersion, "snapshot version \(version)") }
         self.init(replica: replica, limits: limits)
         // The constructor interned `replica` at 0; rebuild the tables from the snapshot.
         replicas = ReplicaTable()
         versions = []
         logs = []
         let replicaCount = try reader.readCount("snapshot replicas", minimumBytesEach: 16)
-        guard replicaCount <= min(reader.limits.maxReplicas, Int(ItemID.maxReplica)) else { throw DecodingError(.limitExceeded, "snapshot names \(replicaCount) replicas") }
+        guard replicaCount <= min(reader.limits.maxReplicas, Int(ItemID.maxReplica)) else { throw FormatError(.limitExceeded, "snapshot names \(replicaCount) replicas") }
         for _ in 0..<replicaCount {
             let id = try reader.readReplicaID("snapshot replica")
-            guard replicas.index(of: id) == nil, internReplica(id) != nil else { throw DecodingError(.invalid, "snapshot names replica \(id) twice") }
+            guard replicas.index(of: id) == nil, internReplica(id) != nil else { throw FormatError(.invalid, "snapshot names replica \(id) twice") }
         }
         for index in 0..<replicaCount {
             let count = try reader.readVarint("snapshot version of replica \(index)")
-            guard count <= ItemID.maxCounter else { throw DecodingError(.invalid, "snapshot version out of range") }
+            guard count <= ItemID.maxCounter else { throw FormatError(.invalid, "snapshot version out of range") }
             versions[index] = count
         }
         clock = LamportClock(time: try reader.readVarint("snapshot lamport"))
@@ -235,14 +235,14 @@ extension Document {
         var ids: [ContainerID] = []
         for _ in 0..<containerCount {
             let id = try ContainerID(decoding: &reader)
-            guard containers.index(of: id) == nil else { throw DecodingError(.invalid, "snapshot names container \(id) twice") }
+            guard containers.index(of: id) == nil else { throw FormatError(.invalid, "snapshot names container \(id) twice") }
             _ = containerIndex(id)
             ids.append(id)
         }
-        func item(_ context: String) throws(DecodingError) -> ItemID {
+        func item(_ context: String) throws(FormatError) -> ItemID {
             let replica = try reader.readVarint(max: replicaCount - 1, context + " replica")
             let counter = try reader.readVarint(context + " counter")
-            guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, context + ": counter out of range") }
+            guard counter <= ItemID.maxCounter else { throw FormatError(.invalid, context + ": counter out of range") }
             return ItemID(replica: UInt32(replica), counter: counter)
         }
         for (index, id) in ids.enumerated() {
@@ -254,17 +254,17 @@ extension Document {
                 let compressedSize = try reader.readVarint(max: reader.limits.maxBytes, "compressed text size")
                 let utf8: [UInt8] = try compressedSize == 0
                     ? reader.readBytes(size, "text")
-                    : reader.withBytes(compressedSize, "compressed text") { (raw) throws(DecodingError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
-                let decoded: Result<[UInt32], DecodingError> = utf8.withUnsafeBytes { raw in
-                    do throws(DecodingError) { return .success(try decodeUTF8Scalars(raw, context: "text")) } catch { return .failure(error) }
+                    : reader.withBytes(compressedSize, "compressed text") { (raw) throws(FormatError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
+                let decoded: Result<[UInt32], FormatError> = utf8.withUnsafeBytes { raw in
+                    do throws(FormatError) { return .success(try decodeUTF8Scalars(raw, context: "text")) } catch { return .failure(error) }
                 }
                 let scalars = try decoded.get()
-                guard scalars.count <= reader.limits.maxDocumentItems else { throw DecodingError(.limitExceeded, "text of \(scalars.count) scalars") }
+                guard scalars.count <= reader.limits.maxDocumentItems else { throw FormatError(.limitExceeded, "text of \(scalars.count) scalars") }
                 sequences[slot] = try SequenceTree(bulkRuns: runs, content: scalars)
             case .list:
                 let runs = try Self.decodeRuns(&reader, replicaCount: replicaCount)
                 let visible = runs.reduce(0) { $0 + $1.visibleCount }
-                guard visible <= reader.remaining else { throw DecodingError(.truncated, "list of \(visible) elements") }
+                guard visible <= reader.remaining else { throw FormatError(.truncated, "list of \(visible) elements") }
                 var elements: [ListElement] = []
                 elements.reserveCapacity(visible)
                 for _ in 0..<visible { elements.append(try ListElement(decoding: &reader)) }
@@ -287,7 +287,7 @@ extension Document {
                     let lamport = try reader.readVarint("register lamport")
                     let op = try item("register op")
                     registers[slot].winner = LWWEntry(value: value, lamport: lamport, replica: replicas[op.replica], op: op)
-                case let tag: throw DecodingError(.invalid, "register tag \(tag)")
+                case let tag: throw FormatError(.invalid, "register tag \(tag)")
                 }
             case .multiValueRegister:
                 let count = try reader.readCount("register values", minimumBytesEach: 3)
@@ -312,12 +312,12 @@ extension Document {
             logs[index] = try Self.decodeLog(&reader, owner: UInt32(index), expectedOperations: versions[index], containerTypes: ids.map(\.type), replicaCount: replicaCount)
         }
         try reader.expectEnd("snapshot")
-        guard let own = internReplica(replica) else { throw DecodingError(.limitExceeded, "too many replicas") }
+        guard let own = internReplica(replica) else { throw FormatError(.limitExceeded, "too many replicas") }
         selfIndex = own
         committedCounter = versions[Int(own)]
     }
 
-    private static func decodeRuns(_ reader: inout ByteReader, replicaCount: Int) throws(DecodingError) -> [SequenceRun] {
+    private static func decodeRuns(_ reader: inout ByteReader, replicaCount: Int) throws(FormatError) -> [SequenceRun] {
         let count = try reader.readCount("sequence runs")
         var runs: [SequenceRun] = []
         runs.reserveCapacity(count)
@@ -326,35 +326,35 @@ extension Document {
         for _ in 0..<count {
             let head = try reader.readVarint("run head")
             let length = head >> RunBit.shift
-            guard length > 0, length <= UInt64(Int32.max) else { throw DecodingError(.invalid, "run of \(length) items") }
+            guard length > 0, length <= UInt64(Int32.max) else { throw FormatError(.invalid, "run of \(length) items") }
             items += Int(length)
-            guard items <= reader.limits.maxDocumentItems else { throw DecodingError(.limitExceeded, "sequence of more than \(reader.limits.maxDocumentItems) items") }
+            guard items <= reader.limits.maxDocumentItems else { throw FormatError(.limitExceeded, "sequence of more than \(reader.limits.maxDocumentItems) items") }
             let deleted = head & RunBit.deleted != 0
             var run: SequenceRun
             if head & RunBit.continues != 0 {
-                guard let previous = runs.last else { throw DecodingError(.invalid, "first run continues nothing") }
+                guard let previous = runs.last else { throw FormatError(.invalid, "first run continues nothing") }
                 run = SequenceRun(id: previous.id.advanced(by: previous.count), originLeft: previous.lastID, originRight: previous.originRight, length: Int32(length), isDeleted: deleted)
             } else {
                 let previousEnd = runs.last.map { $0.id.counter + UInt64($0.length) } ?? 0
                 let replica = UInt32(try reader.readVarint(max: replicaCount - 1, "run replica"))
                 let counter = previousEnd &+ UInt64(bitPattern: try reader.readSigned("run counter"))
-                guard counter <= ItemID.maxCounter - length else { throw DecodingError(.invalid, "run counter out of range") }
+                guard counter <= ItemID.maxCounter - length else { throw FormatError(.invalid, "run counter out of range") }
                 let id = ItemID(replica: replica, counter: counter)
                 var left = ItemID.none
                 if head & RunBit.leftPrevious != 0 {
-                    guard let previous = runs.last else { throw DecodingError(.invalid, "first run has no previous item") }
+                    guard let previous = runs.last else { throw FormatError(.invalid, "first run has no previous item") }
                     left = previous.lastID
                 } else if head & RunBit.leftNone == 0 {
                     let leftReplica = UInt32(try reader.readVarint(max: replicaCount - 1, "run left replica"))
                     let leftCounter = counter &- UInt64(bitPattern: try reader.readSigned("run left counter"))
-                    guard leftCounter <= ItemID.maxCounter else { throw DecodingError(.invalid, "run left origin out of range") }
+                    guard leftCounter <= ItemID.maxCounter else { throw FormatError(.invalid, "run left origin out of range") }
                     left = ItemID(replica: leftReplica, counter: leftCounter)
                 }
                 var right = ItemID.none
                 if head & RunBit.rightNone == 0 && head & RunBit.rightNext == 0 {
                     let rightReplica = UInt32(try reader.readVarint(max: replicaCount - 1, "run right replica"))
                     let rightCounter = counter &+ UInt64(bitPattern: try reader.readSigned("run right counter"))
-                    guard rightCounter <= ItemID.maxCounter else { throw DecodingError(.invalid, "run right origin out of range") }
+                    guard rightCounter <= ItemID.maxCounter else { throw FormatError(.invalid, "run right origin out of range") }
                     right = ItemID(replica: rightReplica, counter: rightCounter)
                 }
                 run = SequenceRun(id: id, originLeft: left, originRight: right, length: Int32(length), isDeleted: deleted)
@@ -366,13 +366,13 @@ extension Document {
             if head & RunBit.rightNext != 0 && head & RunBit.continues == 0 { fixNext = runs.count }
             runs.append(run)
         }
-        guard fixNext == nil else { throw DecodingError(.invalid, "last run's right origin is the next run") }
+        guard fixNext == nil else { throw FormatError(.invalid, "last run's right origin is the next run") }
         return runs
     }
 
     private static func decodeLog(
         _ reader: inout ByteReader, owner: UInt32, expectedOperations: UInt64, containerTypes: [ContainerType], replicaCount: Int
-    ) throws(DecodingError) -> ReplicaLog {
+    ) throws(FormatError) -> ReplicaLog {
         var log = ReplicaLog()
         let runCount = try reader.readCount("log runs", minimumBytesEach: 2)
         log.runs.reserveCapacity(runCount)
@@ -382,12 +382,12 @@ extension Document {
         var payloadUnits = 0
         for _ in 0..<runCount {
             let head = try reader.readByte("log run head")
-            guard let kind = OpKind(rawValue: head & 0x07), head & 0xE0 == 0 else { throw DecodingError(.invalid, "log run head \(head)") }
+            guard let kind = OpKind(rawValue: head & 0x07), head & 0xE0 == 0 else { throw FormatError(.invalid, "log run head \(head)") }
             let length = try reader.readVarint(max: Int(UInt32.max), "log run length")
-            guard length > 0 else { throw DecodingError(.invalid, "empty log run") }
+            guard length > 0 else { throw FormatError(.invalid, "empty log run") }
             let container: UInt32
             if head & (1 << 3) != 0 {
-                guard let previous else { throw DecodingError(.invalid, "first log run has no previous container") }
+                guard let previous else { throw FormatError(.invalid, "first log run has no previous container") }
                 container = previous.container
             } else {
                 container = UInt32(try reader.readVarint(max: containerTypes.count - 1, "log run container"))
@@ -401,10 +401,10 @@ extension Document {
             case .counterAdd: fits = type == .counter
             case .setAdd, .setRemove: fits = type == .set
             }
-            guard fits else { throw DecodingError(.invalid, "log run of kind \(kind) on a \(type)") }
+            guard fits else { throw FormatError(.invalid, "log run of kind \(kind) on a \(type)") }
             let lamport: UInt64
             if head & (1 << 4) != 0 {
-                guard let previous else { throw DecodingError(.invalid, "first log run continues no Lamport time") }
+                guard let previous else { throw FormatError(.invalid, "first log run continues no Lamport time") }
                 lamport = previous.lamport &+ UInt64(previous.length)
             } else {
                 lamport = counter &+ UInt64(bitPattern: try reader.readSigned("log run lamport"))
@@ -423,9 +423,9 @@ extension Document {
             log.runs.append(run)
             previous = run
             counter += UInt64(length)
-            guard counter <= expectedOperations else { throw DecodingError(.invalid, "log holds more operations than the version vector") }
+            guard counter <= expectedOperations else { throw FormatError(.invalid, "log holds more operations than the version vector") }
         }
-        guard counter == expectedOperations else { throw DecodingError(.invalid, "log holds \(counter) operations, version vector says \(expectedOperations)") }
+        guard counter == expectedOperations else { throw FormatError(.invalid, "log holds \(counter) operations, version vector says \(expectedOperations)") }
         // Delete spans: their lengths must add up to the delete runs, and each run's spans must
         // start at a span boundary. Runs and spans are both in counter order: walk them together.
         let spanCount = try reader.readCount("delete spans", minimumBytesEach: 2)
@@ -437,9 +437,9 @@ extension Document {
         for _ in 0..<spanCount {
             let raw = try reader.readVarint("delete span")
             let length = Int(clamping: raw >> 2)
-            guard length > 0 else { throw DecodingError(.invalid, "empty delete span") }
+            guard length > 0 else { throw FormatError(.invalid, "empty delete span") }
             // Bounding the span by the delete units still unclaimed keeps every sum below in range.
-            guard length <= deleteUnits - spanUnits else { throw DecodingError(.invalid, "delete spans exceed the delete runs") }
+            guard length <= deleteUnits - spanUnits else { throw FormatError(.invalid, "delete spans exceed the delete runs") }
             let replica = raw & 1 != 0 ? owner : UInt32(try reader.readVarint(max: replicaCount - 1, "delete span replica"))
             let start = opCounter &- UInt64(bitPattern: try reader.readSigned("delete span start"))
             opCounter &+= UInt64(length)
@@ -448,12 +448,12 @@ extension Document {
                 if deleteRun < deleteRuns.count { opCounter = deleteRuns[deleteRun].counter }
             }
             guard start <= ItemID.maxCounter, raw & 2 == 0 || start >= UInt64(length - 1), raw & 2 != 0 || UInt64(length) <= ItemID.maxCounter && start <= ItemID.maxCounter - UInt64(length) else {
-                throw DecodingError(.invalid, "delete span out of range")
+                throw FormatError(.invalid, "delete span out of range")
             }
             log.deleteSpans.append(DeleteSpan(start: ItemID(replica: replica, counter: start), length: Int32(clamping: length), descending: raw & 2 != 0))
             spanUnits += length
         }
-        guard spanUnits == deleteUnits else { throw DecodingError(.invalid, "delete spans cover \(spanUnits) items, delete runs \(deleteUnits)") }
+        guard spanUnits == deleteUnits else { throw FormatError(.invalid, "delete spans cover \(spanUnits) items, delete runs \(deleteUnits)") }
         var spanIndex = 0
         var unitsBeforeSpan = 0
         for index in log.runs.indices where log.runs[index].kind == .delete {
@@ -462,18 +462,18 @@ extension Document {
                 unitsBeforeSpan += Int(log.deleteSpans[spanIndex].length)
                 spanIndex += 1
             }
-            guard unitsBeforeSpan == runStart else { throw DecodingError(.invalid, "a delete run starts inside a span") }
+            guard unitsBeforeSpan == runStart else { throw FormatError(.invalid, "a delete run starts inside a span") }
             log.runs[index].payload = UInt32(spanIndex)
         }
         let payloadCount = try reader.readCount("payloads", minimumBytesEach: 2)
-        guard payloadCount == payloadUnits else { throw DecodingError(.invalid, "\(payloadCount) payloads for \(payloadUnits) operations") }
-        func items() throws(DecodingError) -> [ItemID] {
+        guard payloadCount == payloadUnits else { throw FormatError(.invalid, "\(payloadCount) payloads for \(payloadUnits) operations") }
+        func items() throws(FormatError) -> [ItemID] {
             let count = try reader.readCount("payload references", minimumBytesEach: 2)
             var result: [ItemID] = []
             for _ in 0..<count {
                 let replica = try reader.readVarint(max: replicaCount - 1, "reference replica")
                 let counter = try reader.readVarint("reference counter")
-                guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "reference out of range") }
+                guard counter <= ItemID.maxCounter else { throw FormatError(.invalid, "reference out of range") }
                 result.append(ItemID(replica: UInt32(replica), counter: counter))
             }
             return result
@@ -485,7 +485,7 @@ extension Document {
             case 2: log.payloads.append(.counterAdd(try reader.readSigned("payload delta")))
             case 3: log.payloads.append(.setAdd(try Value(decoding: &reader)))
             case 4: log.payloads.append(.setRemove(try Value(decoding: &reader), observed: try items()))
-            case let tag: throw DecodingError(.invalid, "payload tag \(tag)")
+            case let tag: throw FormatError(.invalid, "payload tag \(tag)")
             }
         }
         // Each payload run must meet payloads of its own kind.
@@ -496,7 +496,7 @@ extension Document {
                 case (.mapSet, .mapSet), (.registerSet, .registerSet), (.counterAdd, .counterAdd), (.setAdd, .setAdd), (.setRemove, .setRemove): matches = true
                 default: matches = false
                 }
-                guard matches else { throw DecodingError(.invalid, "payload does not match its \(run.kind) run") }
+                guard matches else { throw FormatError(.invalid, "payload does not match its \(run.kind) run") }
             }
         }
         return log

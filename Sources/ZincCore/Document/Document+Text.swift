@@ -106,8 +106,10 @@ extension Document {
         let (counter, lamport) = try reserveLocal(scalars.count)
         let item = ItemID(replica: selfIndex, counter: counter)
         sequences[slot].insertLocal(scalars, at: position, id: item)
+        journal(.inserted(container: container, span: ItemSpan(start: item, length: scalars.count), listValues: nil))
         logs[Int(selfIndex)].append(LogRun(counter: counter, lamport: lamport, length: UInt32(scalars.count), container: container, kind: .insert, payload: 0))
         undoHistory.record(.insertedSequence(container: container, span: ItemSpan(start: item, length: scalars.count)))
+        noteUndoTouch(container, range: position..<position, lastInserted: item.advanced(by: scalars.count - 1))
         if recordsChanges {
             record(.textInserted(containers.ids[Int(container)], position: position, text: Self.string(fromScalars: Array(scalars))))
         }
@@ -121,9 +123,11 @@ extension Document {
         }
         let (counter, lamport) = try reserveLocal(elements.count)
         let item = ItemID(replica: selfIndex, counter: counter)
+        journal(.inserted(container: container, span: ItemSpan(start: item, length: elements.count), listValues: listValues[slot].count))
         sequences[slot].insertLocal(storeListValues(elements, slot: slot), at: position, id: item)
         logs[Int(selfIndex)].append(LogRun(counter: counter, lamport: lamport, length: UInt32(elements.count), container: container, kind: .insert, payload: 0))
         undoHistory.record(.insertedSequence(container: container, span: ItemSpan(start: item, length: elements.count)))
+        noteUndoTouch(container, range: position..<position, lastInserted: item.advanced(by: elements.count - 1))
         record(.listInserted(containers.ids[Int(container)], position: position, elements: elements))
         return item
     }
@@ -138,8 +142,9 @@ extension Document {
         }
         guard !range.isEmpty else { return }
         let (counter, lamport) = try reserveLocal(range.count)
-        let wantsContent = undoHistory.isEnabled
+        let wantsContent = undoHistory.isEnabled || journal != nil
         let (first, more, content) = sequences[slot].deleteLocal(range, wantsContent: wantsContent)
+        if journal != nil { journal(.deleted(container: container, spans: [first] + more, content: content)) }
         logs[Int(selfIndex)].appendDelete(counter: counter, lamport: lamport, container: container, span: DeleteSpan(first))
         var next = counter + UInt64(first.length)
         for span in more {
@@ -152,7 +157,17 @@ extension Document {
                 ? .deletedText(container: container, first: first, content: content)
                 : .deletedList(container: container, first: first, elements: listElements(content, slot: slot)))
         }
+        noteUndoTouch(container, range: range, lastInserted: nil)
         record(id.type == .text ? .textDeleted(id, position: range.lowerBound, length: range.count) : .listDeleted(id, position: range.lowerBound, count: range.count))
+    }
+
+    /// Tells the undo history where a local sequence edit happened and where its caret is now
+    /// (after the last inserted item, or where deleted text was), for capture grouping.
+    private mutating func noteUndoTouch(_ container: UInt32, range: Range<Int>, lastInserted: ItemID?) {
+        guard undoHistory.isEnabled, undoHistory.mode == .normal else { return }
+        let id = containers.ids[Int(container)]
+        let caret = lastInserted.map { Cursor(container: id, anchor: opID($0), side: .left) } ?? cursor(at: range.lowerBound, in: id)
+        undoHistory.touch(id, range: range, caret: caret)
     }
 
     /// Deletes the given visible items (by ID) as local operations, in order. Items already
@@ -165,7 +180,9 @@ extension Document {
         let (counter, lamport) = try reserveLocal(total)
         var missing = 0
         for span in spans {
-            for removal in sequences[slot].delete(span, missing: &missing, wantsPositions: true, wantsContent: true) {
+            let removals = sequences[slot].delete(span, missing: &missing, wantsPositions: true, wantsContent: true)
+            if journal != nil { journal(.deleted(container: container, spans: [span], content: removals.flatMap(\.content))) }
+            for removal in removals {
                 if id.type == .text {
                     undoHistory.record(.deletedText(container: container, first: span.start, content: removal.content))
                     record(.textDeleted(id, position: removal.position, length: removal.count))
@@ -202,50 +219,5 @@ extension Document {
             }
         }
         return String(decoding: utf8, as: UTF8.self)
-    }
-}
-
-/// A position in a text or list that stays put while others edit: it is anchored to the item
-/// before it (or to the start), so concurrent inserts before it shift it and deleting the
-/// anchor leaves it where the anchor was.
-public struct Cursor: Hashable, Sendable {
-    /// The container the cursor is in.
-    public let container: ContainerID
-    /// The item just before the cursor; `nil` for the start of the container.
-    public let anchor: OpID?
-
-    public init(container: ContainerID, anchor: OpID?) {
-        self.container = container
-        self.anchor = anchor
-    }
-}
-
-extension Document {
-    /// A cursor at visible `position` of a text or list.
-    public func cursor(at position: Int, in container: ContainerID) -> Cursor {
-        guard position > 0, let slot = existingSlot(container) else { return Cursor(container: container, anchor: nil) }
-        let count = container.type == .text ? sequences[slot].visibleCount : sequences[slot].visibleCount
-        let location = container.type == .text ? sequences[slot].locateVisible(min(position, count) - 1) : sequences[slot].locateVisible(min(position, count) - 1)
-        let run = container.type == .text
-            ? sequences[slot].leaves[Int(location.leaf)].runs[location.run]
-            : sequences[slot].leaves[Int(location.leaf)].runs[location.run]
-        return Cursor(container: container, anchor: opID(run.id.advanced(by: location.offset)))
-    }
-
-    /// A cursor at scalar `position` of a text.
-    public func cursor(at position: Int, in text: TextRef = .main) -> Cursor {
-        cursor(at: position, in: text.id)
-    }
-
-    /// Where `cursor` is now, as a visible position.
-    public func position(of cursor: Cursor) -> Int {
-        guard let anchor = cursor.anchor else { return 0 }
-        guard let slot = existingSlot(cursor.container), let item = itemID(anchor) else { return 0 }
-        if cursor.container.type == .text {
-            guard let location = sequences[slot].locate(item), let index = sequences[slot].visibleIndex(of: item) else { return 0 }
-            return index + (sequences[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
-        }
-        guard let location = sequences[slot].locate(item), let index = sequences[slot].visibleIndex(of: item) else { return 0 }
-        return index + (sequences[slot].leaves[Int(location.leaf)].runs[location.run].isDeleted ? 0 : 1)
     }
 }

@@ -46,6 +46,8 @@ public struct Document: Sendable {
     /// The counter this replica had when the last ``commit()`` happened.
     var committedCounter: UInt64 = 0
     private var cachedContainer: (id: ContainerID, index: UInt32)?
+    /// The open transaction's journal, while one is open (see ``transact(_:)``).
+    var journal: TransactionJournal?
     /// Reused storage for decoding incoming fragments (see ``apply(encoded:author:)``).
     var scratchFragment = DocumentFragment()
 
@@ -72,10 +74,10 @@ public struct Document: Sendable {
     public var lamport: UInt64 { clock.time }
 
     /// The number of operations this replica has made.
-    public var localOperationCount: UInt64 { versions[Int(selfIndex)] }
+    package var localOperationCount: UInt64 { versions[Int(selfIndex)] }
 
     /// The number of remote operations held back until what they depend on arrives.
-    public var pendingOperationCount: Int { pending.count }
+    package var pendingOperationCount: Int { pending.count }
 
     /// Every container that has state in this document.
     public var containerIDs: [ContainerID] { containers.ids }
@@ -113,6 +115,10 @@ public struct Document: Sendable {
         }
         cachedContainer = (id, index)
         return index
+    }
+
+    mutating func forgetCachedContainer() {
+        cachedContainer = nil
     }
 
     func slot(of container: UInt32) -> Int { Int(containers.slots[Int(container)]) }
@@ -166,13 +172,13 @@ public struct Document: Sendable {
 
     /// Turns change recording on or off (``LiveDocument`` turns it on). Off, no change values
     /// are built, which keeps bulk edits fast.
-    public mutating func setRecordsChanges(_ enabled: Bool) {
+    package mutating func setRecordsChanges(_ enabled: Bool) {
         recordsChanges = enabled
         if !enabled { recordedChanges.removeAll() }
     }
 
     /// The changes recorded since the last call (only while recording is on).
-    public mutating func takeChanges() -> [DocumentChange] {
+    package mutating func takeChanges() -> [DocumentChange] {
         defer { recordedChanges.removeAll(keepingCapacity: true) }
         return recordedChanges
     }

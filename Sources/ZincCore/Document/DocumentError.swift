@@ -21,7 +21,7 @@ public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
-    init(_ decoding: DecodingError) {
+    init(_ decoding: FormatError) {
         self.init(.malformed, decoding.description)
     }
 

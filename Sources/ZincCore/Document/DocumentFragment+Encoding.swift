@@ -38,13 +38,13 @@ extension DocumentFragment {
 
     /// Encodes the fragment. With `author` equal to `replicas[0]`, that ID is left out and must
     /// be passed to ``init(decoding:author:limits:)``.
-    public func encoded(omittingAuthor author: ReplicaID? = nil) -> [UInt8] {
+    package func encoded(omittingAuthor author: ReplicaID?) -> [UInt8] {
         var writer = ByteWriter(capacity: 32)
         encode(into: &writer, omittingAuthor: author)
         return writer.bytes
     }
 
-    public func encode(into writer: inout ByteWriter, omittingAuthor author: ReplicaID? = nil) {
+    package func encode(into writer: inout ByteWriter, omittingAuthor author: ReplicaID? = nil) {
         let implied = author != nil && replicas.first == author
         let written = implied ? replicas.dropFirst() : replicas[...]
         var header = Self.formatVersion
@@ -159,18 +159,29 @@ extension DocumentFragment {
         }
     }
 
+    /// The fragment's bytes, for sending to other replicas (docs/protocol.md, §7).
+    public func encoded() -> [UInt8] {
+        encoded(omittingAuthor: nil)
+    }
+
     // MARK: - Decoding
 
+    /// Decodes a fragment made by ``encoded()``. Hostile input is refused with a
+    /// ``FormatError``, never trusted: every count and length is checked against `limits`.
+    public init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(FormatError) {
+        try self.init(decoding: bytes, author: nil, limits: limits)
+    }
+
     /// Decodes a fragment. `author` is required when the encoding left it out.
-    public init(decoding bytes: [UInt8], author: ReplicaID? = nil, limits: DecodingLimits = .default) throws(DecodingError) {
-        self = try withReader(bytes, limits: limits) { (reader) throws(DecodingError) -> DocumentFragment in
+    package init(decoding bytes: [UInt8], author: ReplicaID?, limits: DecodingLimits = .default) throws(FormatError) {
+        self = try withReader(bytes, limits: limits) { (reader) throws(FormatError) -> DocumentFragment in
             let fragment = try DocumentFragment(decoding: &reader, author: author)
             try reader.expectEnd("fragment")
             return fragment
         }
     }
 
-    public init(decoding reader: inout ByteReader, author: ReplicaID? = nil) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader, author: ReplicaID? = nil) throws(FormatError) {
         self.init()
         try Self.decode(&reader, author: author, replicas: &replicas, containers: &containers, ops: &ops)
     }
@@ -179,19 +190,19 @@ extension DocumentFragment {
     static func decode(
         _ reader: inout ByteReader, author: ReplicaID?,
         replicas: inout [ReplicaID], containers: inout [ContainerID], ops: inout [FragmentOp]
-    ) throws(DecodingError) {
+    ) throws(FormatError) {
         let header = try reader.readByte("fragment header")
         guard header & 0x0F == Self.formatVersion else {
-            throw DecodingError(.unsupportedVersion, "fragment format \(header & 0x0F)")
+            throw FormatError(.unsupportedVersion, "fragment format \(header & 0x0F)")
         }
         if header & HeaderBit.authorImplied != 0 {
-            guard let author else { throw DecodingError(.invalid, "fragment omits its author and none was given") }
+            guard let author else { throw FormatError(.invalid, "fragment omits its author and none was given") }
             replicas.append(author)
         }
         if header & HeaderBit.noReplicaTable == 0 {
             let count = try reader.readCount("fragment replica count", minimumBytesEach: 16)
             guard count > 0, replicas.count + count <= reader.limits.maxReplicas else {
-                throw DecodingError(.limitExceeded, "fragment names \(count) replicas")
+                throw FormatError(.limitExceeded, "fragment names \(count) replicas")
             }
             for _ in 0..<count { replicas.append(try reader.readReplicaID("fragment replica")) }
         }
@@ -199,7 +210,7 @@ extension DocumentFragment {
         for _ in 0..<containerCount { containers.append(try ContainerID(decoding: &reader)) }
         let opCount = header & HeaderBit.oneOp != 0 ? 1 : try reader.readCount("fragment op count", minimumBytesEach: 2)
         guard opCount == 0 || (!containers.isEmpty && !replicas.isEmpty) else {
-            throw DecodingError(.invalid, "fragment ops without replicas or containers")
+            throw FormatError(.invalid, "fragment ops without replicas or containers")
         }
         ops.reserveCapacity(opCount)
         var previous: FragmentOp?
@@ -208,7 +219,7 @@ extension DocumentFragment {
             let op = try Self.decodeOp(&reader, previous: previous, replicaCount: replicas.count, containerCount: containers.count, index: index)
             totalUnits += op.length
             guard totalUnits <= reader.limits.maxElements else {
-                throw DecodingError(.limitExceeded, "fragment holds more than \(reader.limits.maxElements) operation units")
+                throw FormatError(.limitExceeded, "fragment holds more than \(reader.limits.maxElements) operation units")
             }
             ops.append(op)
             previous = op
@@ -217,42 +228,42 @@ extension DocumentFragment {
 
     private static func decodeOp(
         _ reader: inout ByteReader, previous: FragmentOp?, replicaCount: Int, containerCount: Int, index: Int
-    ) throws(DecodingError) -> FragmentOp {
+    ) throws(FormatError) -> FragmentOp {
         // Built only when an error is reported: interpolating per op would cost more than decoding.
         let context = LazyContext(index: index)
         let head = try reader.readByte(context.description)
-        guard head & 0x80 == 0 else { throw DecodingError(.invalid, "\(context.description): reserved bit set") }
+        guard head & 0x80 == 0 else { throw FormatError(.invalid, "\(context.description): reserved bit set") }
         let replica = head & OpBit.sameReplica != 0 ? (previous?.replica ?? 0) : try reader.readVarint(max: replicaCount - 1, "\(context.description) replica")
         let counter: UInt64
         if head & OpBit.continuesCounter != 0 {
-            guard let previous, previous.replica == replica else { throw DecodingError(.invalid, "\(context.description): continues no op") }
+            guard let previous, previous.replica == replica else { throw FormatError(.invalid, "\(context.description): continues no op") }
             counter = previous.counter &+ UInt64(previous.length)
         } else {
             counter = try reader.readVarint("\(context.description) counter")
         }
-        guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context.description): counter \(counter) too large") }
+        guard counter <= ItemID.maxCounter else { throw FormatError(.invalid, "\(context.description): counter \(counter) too large") }
         let container = head & OpBit.sameContainer != 0 ? (previous?.container ?? 0) : try reader.readVarint(max: containerCount - 1, "\(context.description) container")
         let lamport: UInt64
         if head & OpBit.continuesLamport != 0 {
-            guard let previous else { throw DecodingError(.invalid, "\(context.description): continues no op") }
+            guard let previous else { throw FormatError(.invalid, "\(context.description): continues no op") }
             lamport = previous.lamport &+ UInt64(previous.length)
         } else {
             lamport = counter &+ UInt64(bitPattern: try reader.readSigned("\(context.description) lamport"))
         }
 
-        func referenced(fromDelta delta: Int64) throws(DecodingError) -> UInt64 {
+        func referenced(fromDelta delta: Int64) throws(FormatError) -> UInt64 {
             let value = counter &+ UInt64(bitPattern: delta)
-            guard value <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context.description): reference counter out of range") }
+            guard value <= ItemID.maxCounter else { throw FormatError(.invalid, "\(context.description): reference counter out of range") }
             return value
         }
-        func readRefs() throws(DecodingError) -> [FragmentOp.Ref] {
+        func readRefs() throws(FormatError) -> [FragmentOp.Ref] {
             let count = try reader.readCount("\(context.description) references", minimumBytesEach: 2)
             var refs: [FragmentOp.Ref] = []
             refs.reserveCapacity(count)
             for _ in 0..<count {
                 let replica = try reader.readVarint(max: replicaCount - 1, "\(context.description) reference replica")
                 let counter = try reader.readVarint("\(context.description) reference counter")
-                guard counter <= ItemID.maxCounter else { throw DecodingError(.invalid, "\(context.description): reference counter out of range") }
+                guard counter <= ItemID.maxCounter else { throw FormatError(.invalid, "\(context.description): reference counter out of range") }
                 refs.append(.init(replica: replica, counter: counter))
             }
             return refs
@@ -262,11 +273,11 @@ extension DocumentFragment {
         switch head & OpBit.kindMask {
         case 0:
             let flags = try reader.readByte("\(context.description) insert flags")
-            guard flags & 0x80 == 0 else { throw DecodingError(.invalid, "\(context.description): reserved insert bit") }
+            guard flags & 0x80 == 0 else { throw FormatError(.invalid, "\(context.description): reserved insert bit") }
             var left: FragmentOp.Ref?
             if flags & InsertBit.leftNone == 0 {
                 if flags & InsertBit.leftPrevious != 0 {
-                    guard counter > 0 else { throw DecodingError(.invalid, "\(context.description): no previous item") }
+                    guard counter > 0 else { throw FormatError(.invalid, "\(context.description): no previous item") }
                     left = .init(replica: replica, counter: counter - 1)
                 } else {
                     let leftReplica = flags & InsertBit.leftSameReplica != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context.description) left replica")
@@ -291,26 +302,26 @@ extension DocumentFragment {
             var pieces: [InsertContent.Piece] = []
             if flags & InsertBit.hasPieces != 0 {
                 let count = try reader.readCount("\(context.description) pieces")
-                guard count > 0 else { throw DecodingError(.invalid, "\(context.description): empty piece list") }
+                guard count > 0 else { throw FormatError(.invalid, "\(context.description): empty piece list") }
                 var visible = 0
                 var total = 0
                 for _ in 0..<count {
                     let raw = try reader.readVarint("\(context.description) piece")
                     let pieceCount = Int(clamping: raw >> 1)
-                    guard pieceCount > 0, pieceCount <= reader.limits.maxElements else { throw DecodingError(.invalid, "\(context.description): piece of \(pieceCount) items") }
+                    guard pieceCount > 0, pieceCount <= reader.limits.maxElements else { throw FormatError(.invalid, "\(context.description): piece of \(pieceCount) items") }
                     total += pieceCount
-                    guard total <= reader.limits.maxElements else { throw DecodingError(.limitExceeded, "\(context.description): too many items") }
+                    guard total <= reader.limits.maxElements else { throw FormatError(.limitExceeded, "\(context.description): too many items") }
                     if raw & 1 == 0 { visible += pieceCount }
                     pieces.append(.init(count: pieceCount, isDeleted: raw & 1 != 0))
                 }
-                guard visible == elements.count else { throw DecodingError(.invalid, "\(context.description): pieces name \(visible) visible items, content has \(elements.count)") }
+                guard visible == elements.count else { throw FormatError(.invalid, "\(context.description): pieces name \(visible) visible items, content has \(elements.count)") }
             } else {
-                guard elements.count > 0 else { throw DecodingError(.invalid, "\(context.description): empty insert") }
+                guard elements.count > 0 else { throw FormatError(.invalid, "\(context.description): empty insert") }
             }
             body = .insert(left: left, right: right, content: InsertContent(elements: elements, pieces: pieces))
         case 1:
             let count = try reader.readCount("\(context.description) spans", minimumBytesEach: 2)
-            guard count > 0 else { throw DecodingError(.invalid, "\(context.description): empty delete") }
+            guard count > 0 else { throw FormatError(.invalid, "\(context.description): empty delete") }
             var spans: [FragmentOp.Span] = []
             spans.reserveCapacity(count)
             var total = 0
@@ -318,7 +329,7 @@ extension DocumentFragment {
                 let raw = try reader.readVarint("\(context.description) span")
                 let length = Int(clamping: raw >> 2)
                 total += length
-                guard length > 0, total <= reader.limits.maxElements else { throw DecodingError(.invalid, "\(context.description): span of \(length) items") }
+                guard length > 0, total <= reader.limits.maxElements else { throw FormatError(.invalid, "\(context.description): span of \(length) items") }
                 let spanReplica = raw & 1 != 0 ? replica : try reader.readVarint(max: replicaCount - 1, "\(context.description) span replica")
                 let start = try referenced(fromDelta: reader.readSigned("\(context.description) span start"))
                 spans.append(.init(start: .init(replica: spanReplica, counter: start), length: length, descending: raw & 2 != 0))
@@ -335,10 +346,10 @@ extension DocumentFragment {
         case 6:
             body = .setRemove(try Value(decoding: &reader), observed: try readRefs())
         default:
-            throw DecodingError(.invalid, "\(context.description): kind \(head & OpBit.kindMask)")
+            throw FormatError(.invalid, "\(context.description): kind \(head & OpBit.kindMask)")
         }
         let op = FragmentOp(replica: replica, counter: counter, lamport: lamport, container: container, body: body)
-        guard counter <= ItemID.maxCounter - UInt64(op.length) else { throw DecodingError(.invalid, "\(context.description): counters overflow") }
+        guard counter <= ItemID.maxCounter - UInt64(op.length) else { throw FormatError(.invalid, "\(context.description): counters overflow") }
         return op
     }
 }
@@ -357,15 +368,15 @@ extension MapValue {
         }
     }
 
-    init(decoding reader: inout ByteReader) throws(DecodingError) {
+    init(decoding reader: inout ByteReader) throws(FormatError) {
         switch try reader.readByte("map value tag") {
         case 0: self = .value(try Value(decoding: &reader))
         case 1:
             let raw = try reader.readByte("map container type")
-            guard let type = ContainerType(rawValue: raw) else { throw DecodingError(.invalid, "container type \(raw)") }
+            guard let type = ContainerType(rawValue: raw) else { throw FormatError(.invalid, "container type \(raw)") }
             self = .container(type)
         case 2: self = .deleted
-        case let tag: throw DecodingError(.invalid, "map value tag \(tag)")
+        case let tag: throw FormatError(.invalid, "map value tag \(tag)")
         }
     }
 }
@@ -382,14 +393,14 @@ extension ListElement {
         }
     }
 
-    init(decoding reader: inout ByteReader) throws(DecodingError) {
+    init(decoding reader: inout ByteReader) throws(FormatError) {
         switch try reader.readByte("list element tag") {
         case 0: self = .value(try Value(decoding: &reader))
         case 1:
             let raw = try reader.readByte("list container type")
-            guard let type = ContainerType(rawValue: raw) else { throw DecodingError(.invalid, "container type \(raw)") }
+            guard let type = ContainerType(rawValue: raw) else { throw FormatError(.invalid, "container type \(raw)") }
             self = .container(type)
-        case let tag: throw DecodingError(.invalid, "list element tag \(tag)")
+        case let tag: throw FormatError(.invalid, "list element tag \(tag)")
         }
     }
 }

@@ -8,11 +8,11 @@
 public struct DocumentFragment: Hashable, Sendable {
     /// The replicas the fragment refers to. Operations made by `replicas[0]` come first when the
     /// fragment is one replica's transaction.
-    public internal(set) var replicas: [ReplicaID] = []
+    package internal(set) var replicas: [ReplicaID] = []
     var containers: [ContainerID] = []
     var ops: [FragmentOp] = []
 
-    public init() {}
+    package init() {}
 
     /// True if the fragment holds no operation.
     public var isEmpty: Bool { ops.isEmpty }
@@ -21,12 +21,12 @@ public struct DocumentFragment: Hashable, Sendable {
     public var operationCount: Int { ops.reduce(0) { $0 + $1.length } }
 
     /// The highest Lamport time of any operation, or 0.
-    public var maxLamport: UInt64 {
+    package var maxLamport: UInt64 {
         ops.reduce(0) { max($0, $1.lamport &+ UInt64($1.length) &- 1) }
     }
 
     /// The counters each replica's operations cover.
-    public var coverage: [ReplicaID: [Range<UInt64>]] {
+    package var coverage: [ReplicaID: [Range<UInt64>]] {
         var result: [ReplicaID: [Range<UInt64>]] = [:]
         for op in ops {
             let range = op.counter..<op.counter + UInt64(op.length)
@@ -57,7 +57,7 @@ public struct DocumentFragment: Hashable, Sendable {
     }
 
     /// The containers the fragment touches.
-    public var containerIDs: [ContainerID] { containers }
+    package var containerIDs: [ContainerID] { containers }
 }
 
 /// One run of operations of one replica on one container, with fragment-local indices.

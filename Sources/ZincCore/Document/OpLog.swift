@@ -137,4 +137,27 @@ struct ReplicaLog: Sendable {
         }
         deleteSpans[deleteSpans.count - 1] = last
     }
+
+    /// Where the log ends now, to cut it back to with ``truncate(to:)``.
+    struct Mark: Sendable {
+        var runs: Int
+        var lastRun: LogRun?
+        var deleteSpans: Int
+        var lastDeleteSpan: DeleteSpan?
+        var payloads: Int
+    }
+
+    var mark: Mark {
+        Mark(runs: runs.count, lastRun: runs.last, deleteSpans: deleteSpans.count, lastDeleteSpan: deleteSpans.last, payloads: payloads.count)
+    }
+
+    /// Cuts the log back to `mark`: what was appended since is gone, and the last run and
+    /// span get back the length they had (appends extend them in place).
+    mutating func truncate(to mark: Mark) {
+        runs.removeSubrange(mark.runs...)
+        if let last = mark.lastRun { runs[mark.runs - 1] = last }
+        deleteSpans.removeSubrange(mark.deleteSpans...)
+        if let last = mark.lastDeleteSpan { deleteSpans[mark.deleteSpans - 1] = last }
+        payloads.removeSubrange(mark.payloads...)
+    }
 }

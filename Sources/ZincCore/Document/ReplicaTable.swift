@@ -40,4 +40,11 @@ struct ContainerTable: Sendable {
         indices[id] = index
         return index
     }
+
+    /// Forgets the newest container (a rolled-back transaction made it).
+    mutating func removeLast() {
+        guard let id = ids.popLast() else { return }
+        slots.removeLast()
+        indices[id] = nil
+    }
 }

@@ -1,37 +1,37 @@
 /// Appends Zinc's binary encodings: fixed-width big-endian integers, LEB128 varints, zigzag
 /// signed varints, length-prefixed bytes and strings.
-public struct ByteWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+package struct ByteWriter: Sendable {
+    package private(set) var bytes: [UInt8]
 
-    public init(capacity: Int = 64) {
+    package init(capacity: Int = 64) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    public var count: Int { bytes.count }
+    package var count: Int { bytes.count }
 
-    @inline(__always) public mutating func write(_ byte: UInt8) { bytes.append(byte) }
+    @inline(__always) package mutating func write(_ byte: UInt8) { bytes.append(byte) }
 
-    public mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+    package mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
 
     /// A big-endian 16-bit integer.
-    public mutating func write(uint16 value: UInt16) {
+    package mutating func write(uint16 value: UInt16) {
         bytes.append(UInt8(truncatingIfNeeded: value >> 8))
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
     /// A big-endian 32-bit integer.
-    public mutating func write(uint32 value: UInt32) {
+    package mutating func write(uint32 value: UInt32) {
         for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
     /// A big-endian 64-bit integer.
-    public mutating func write(uint64 value: UInt64) {
+    package mutating func write(uint64 value: UInt64) {
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
     /// An unsigned LEB128 varint: 7 bits per byte, low bits first, high bit set on all but the last.
-    @inline(__always) public mutating func write(varint value: UInt64) {
+    @inline(__always) package mutating func write(varint value: UInt64) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -40,23 +40,23 @@ public struct ByteWriter: Sendable {
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
-    @inline(__always) public mutating func write(varint value: Int) {
+    @inline(__always) package mutating func write(varint value: Int) {
         write(varint: UInt64(clamping: value))
     }
 
     /// A signed varint: zigzag (0, -1, 1, -2, ... → 0, 1, 2, 3, ...) then LEB128.
-    @inline(__always) public mutating func write(signed value: Int64) {
+    @inline(__always) package mutating func write(signed value: Int64) {
         write(varint: UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     /// A varint length then the bytes.
-    public mutating func write(lengthPrefixed raw: some Collection<UInt8>) {
+    package mutating func write(lengthPrefixed raw: some Collection<UInt8>) {
         write(varint: UInt64(raw.count))
         bytes.append(contentsOf: raw)
     }
 
     /// A varint byte length then the UTF-8 bytes.
-    public mutating func write(string: String) {
+    package mutating func write(string: String) {
         var string = string
         string.withUTF8 { utf8 in
             write(varint: UInt64(utf8.count))
@@ -65,5 +65,5 @@ public struct ByteWriter: Sendable {
     }
 
     /// An IEEE 754 double, big-endian.
-    public mutating func write(double value: Double) { write(uint64: value.bitPattern) }
+    package mutating func write(double value: Double) { write(uint64: value.bitPattern) }
 }

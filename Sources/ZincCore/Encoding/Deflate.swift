@@ -18,9 +18,9 @@ enum Deflate {
     }
 
     /// Inflates `compressed` into exactly `expectedSize` bytes, or fails.
-    static func decompress(_ compressed: UnsafeRawBufferPointer, expectedSize: Int) throws(DecodingError) -> [UInt8] {
+    static func decompress(_ compressed: UnsafeRawBufferPointer, expectedSize: Int) throws(FormatError) -> [UInt8] {
         guard expectedSize > 0 else {
-            guard compressed.isEmpty else { throw DecodingError(.invalid, "compressed data for empty content") }
+            guard compressed.isEmpty else { throw FormatError(.invalid, "compressed data for empty content") }
             return []
         }
         var output = [UInt8](repeating: 0, count: expectedSize)
@@ -29,7 +29,7 @@ enum Deflate {
             uncompress(out.baseAddress, &size, compressed.bindMemory(to: UInt8.self).baseAddress, uLong(compressed.count))
         }
         guard status == Z_OK, Int(size) == expectedSize else {
-            throw DecodingError(.invalid, "compressed content is corrupt (zlib \(status), \(size) of \(expectedSize) bytes)")
+            throw FormatError(.invalid, "compressed content is corrupt (zlib \(status), \(size) of \(expectedSize) bytes)")
         }
         return output
     }

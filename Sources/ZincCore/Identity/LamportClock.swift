@@ -1,37 +1,37 @@
 /// A Lamport clock: a counter that orders events consistently with causality. If event *a*
 /// happened before *b*, then `time(a) < time(b)`; the converse does not hold, so equal or
 /// crossing times from different replicas are broken by ``ReplicaID``.
-public struct LamportClock: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct LamportClock: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The time of the latest event this clock has seen or made.
-    public private(set) var time: UInt64
+    package private(set) var time: UInt64
 
-    public init(time: UInt64 = 0) { self.time = time }
+    package init(time: UInt64 = 0) { self.time = time }
 
     /// A local event: advances the clock and returns the event's time.
     @discardableResult
-    public mutating func tick() -> UInt64 {
+    package mutating func tick() -> UInt64 {
         time &+= 1
         return time
     }
 
     /// Reserves `count` consecutive times for a batch of local events; returns the first.
-    public mutating func tick(_ count: Int) -> UInt64 {
+    package mutating func tick(_ count: Int) -> UInt64 {
         let first = time &+ 1
         time &+= UInt64(count)
         return first
     }
 
     /// A message stamped `remote` arrived: the clock moves past it (max + 1).
-    public mutating func receive(_ remote: UInt64) {
+    package mutating func receive(_ remote: UInt64) {
         time = max(time, remote) &+ 1
     }
 
     /// Moves the clock to at least `remote` without counting an event (used when loading state).
-    public mutating func advance(toAtLeast remote: UInt64) {
+    package mutating func advance(toAtLeast remote: UInt64) {
         time = max(time, remote)
     }
 
-    public static func < (a: LamportClock, b: LamportClock) -> Bool { a.time < b.time }
+    package static func < (a: LamportClock, b: LamportClock) -> Bool { a.time < b.time }
 
-    public var description: String { "L\(time)" }
+    package var description: String { "L\(time)" }
 }

@@ -4,10 +4,10 @@
 /// two processes sharing one would make their changes indistinguishable. Ordering is by the
 /// bytes, and only breaks ties between concurrent changes deterministically.
 public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let high: UInt64
-    public let low: UInt64
+    package let high: UInt64
+    package let low: UInt64
 
-    public init(high: UInt64, low: UInt64) {
+    package init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
@@ -19,7 +19,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// A random (version 4) UUID from `generator` (seeded generators give reproducible IDs).
-    public static func random(using generator: inout some RandomNumberGenerator) -> ReplicaID {
+    package static func random(using generator: inout some RandomNumberGenerator) -> ReplicaID {
         let a: UInt64 = generator.next()
         let b: UInt64 = generator.next()
         let high = (a & ~0xF000) | 0x4000
@@ -61,7 +61,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// 16 bytes, big-endian.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(16)
         for shift in stride(from: 56, through: 0, by: -8) { result.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
@@ -70,7 +70,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// The ID in `bytes` (exactly 16), or `nil`.
-    public init?(bytes: some Collection<UInt8>) {
+    package init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
         var high: UInt64 = 0, low: UInt64 = 0
         for (i, byte) in bytes.enumerated() {
@@ -111,14 +111,14 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension ByteWriter {
-    public mutating func write(_ replica: ReplicaID) {
+    package mutating func write(_ replica: ReplicaID) {
         write(uint64: replica.high)
         write(uint64: replica.low)
     }
 }
 
 extension ByteReader {
-    public mutating func readReplicaID(_ context: @autoclosure () -> String = "replica ID") throws(DecodingError) -> ReplicaID {
+    package mutating func readReplicaID(_ context: @autoclosure () -> String = "replica ID") throws(FormatError) -> ReplicaID {
         let high = try readUInt64(context())
         let low = try readUInt64(context())
         return ReplicaID(high: high, low: low)

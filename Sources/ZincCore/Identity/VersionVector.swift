@@ -67,7 +67,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The operations `self` has that `other` lacks, per replica, as counter ranges.
-    public func missing(from other: VersionVector) -> [ReplicaID: Range<UInt64>] {
+    package func missing(from other: VersionVector) -> [ReplicaID: Range<UInt64>] {
         var result: [ReplicaID: Range<UInt64>] = [:]
         for (replica, count) in counters where count > other[replica] {
             result[replica] = other[replica]..<count
@@ -78,7 +78,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     /// A 64-bit digest of the vector, equal for equal vectors whatever their insertion order,
     /// for cheap "are we in sync?" checks in heartbeats: the wrapping sum of one strong 64-bit
     /// mix per entry (order-independent, so no sorting). Specified in docs/protocol.md.
-    public var digest: UInt64 {
+    package var digest: UInt64 {
         var sum: UInt64 = 0
         for (replica, count) in counters {
             sum &+= Self.mix(Self.mix(replica.high ^ Self.mix(replica.low)) ^ count)
@@ -102,7 +102,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
 extension VersionVector {
     /// Encoding: varint entry count, then per entry (sorted by replica) 16 bytes of replica ID
     /// and a varint count.
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         let entries = counters.sorted { $0.key < $1.key }
         writer.write(varint: UInt64(entries.count))
         for (replica, count) in entries {
@@ -111,16 +111,16 @@ extension VersionVector {
         }
     }
 
-    public var encoded: [UInt8] {
+    package var encoded: [UInt8] {
         var writer = ByteWriter(capacity: 1 + counters.count * 20)
         encode(into: &writer)
         return writer.bytes
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         let count = try reader.readCount("version vector entries", minimumBytesEach: 17)
         guard count <= reader.limits.maxReplicas else {
-            throw DecodingError(.limitExceeded, "version vector: \(count) replicas")
+            throw FormatError(.limitExceeded, "version vector: \(count) replicas")
         }
         var counters: [ReplicaID: UInt64] = [:]
         counters.reserveCapacity(count)
@@ -128,14 +128,14 @@ extension VersionVector {
             let replica = try reader.readReplicaID("version vector entry \(index)")
             let value = try reader.readVarint("version vector entry \(index) count")
             guard counters.updateValue(value, forKey: replica) == nil else {
-                throw DecodingError(.invalid, "version vector: replica \(replica) appears twice")
+                throw FormatError(.invalid, "version vector: replica \(replica) appears twice")
             }
         }
         self.init(counters)
     }
 
-    public init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(DecodingError) {
-        self = try withReader(bytes, limits: limits) { (reader) throws(DecodingError) -> VersionVector in
+    package init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(FormatError) {
+        self = try withReader(bytes, limits: limits) { (reader) throws(FormatError) -> VersionVector in
             let vector = try VersionVector(decoding: &reader)
             try reader.expectEnd("version vector")
             return vector

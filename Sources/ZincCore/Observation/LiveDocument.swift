@@ -103,7 +103,7 @@ public final class LiveDocument: Sendable {
 
     /// Decodes and merges an encoded fragment.
     @discardableResult
-    public func apply(encoded bytes: [UInt8], author: ReplicaID?) throws -> ApplyReport {
+    package func apply(encoded bytes: [UInt8], author: ReplicaID?) throws -> ApplyReport {
         try state.withLock { state in
             let report = try state.document.apply(encoded: bytes, author: author)
             Self.publish(&state, origin: .remote)

@@ -93,6 +93,19 @@ struct CounterIntervalMap: Sendable {
         insert(Entry(start: range.lowerBound, value: value), near: (chunk, index))
     }
 
+    /// Forgets every interval that starts at or after `counter` (the counters from there on
+    /// no longer exist: a rolled-back transaction's items). The interval before keeps covering
+    /// whatever comes after it, as the last interval always does.
+    mutating func truncate(from counter: UInt64) {
+        while let last = chunks.last?.last, last.start >= counter {
+            chunks[chunks.count - 1].removeLast()
+            if chunks[chunks.count - 1].isEmpty {
+                chunks.removeLast()
+                chunkStarts.removeLast()
+            }
+        }
+    }
+
     // MARK: - Internals
 
     /// The chunk whose first start is the greatest one <= counter.

@@ -3,11 +3,11 @@ extension SequenceTree {
     /// filled to about half their capacity and nodes built bottom-up: O(n), no integration.
     ///
     /// Fails if the content does not match the runs or if two runs claim the same item.
-    init(bulkRuns runs: [SequenceRun], content: [Element], measuresUTF16: Bool = true) throws(DecodingError) {
+    init(bulkRuns runs: [SequenceRun], content: [Element], measuresUTF16: Bool = true) throws(FormatError) {
         self.init(measuresUTF16: measuresUTF16)
         let visible = runs.reduce(0) { $0 + $1.visibleCount }
         guard visible == content.count else {
-            throw DecodingError(.invalid, "sequence runs hold \(visible) visible items, content has \(content.count)")
+            throw FormatError(.invalid, "sequence runs hold \(visible) visible items, content has \(content.count)")
         }
         guard !runs.isEmpty else { return }
         let runsPerLeaf = Self.leafRunCapacity / 2
@@ -117,7 +117,7 @@ extension SequenceTree {
             let run = runs[Int(position)]
             let item = ItemID(raw: key)
             if item.replica == previousReplica && item.counter < previousEnd {
-                throw DecodingError(.invalid, "two runs claim item \(item)")
+                throw FormatError(.invalid, "two runs claim item \(item)")
             }
             previousReplica = item.replica
             previousEnd = item.counter + UInt64(run.length)

@@ -22,6 +22,13 @@ struct UndoHistory: Sendable {
 
     enum Mode: Sendable { case normal, undoing, redoing }
 
+    /// Where a group's first text or list edit happened (positions as they were then), and
+    /// where its caret ended up: what tells typing on from a jump elsewhere.
+    struct Touch: Sendable {
+        var container: ContainerID
+        var range: Range<Int>
+    }
+
     var open: [Step] = []
     var openCursor: Cursor?
     var undoStack: [Group] = []
@@ -31,13 +38,37 @@ struct UndoHistory: Sendable {
     var isEnabled = true
     var maxGroups = 500
 
+    /// Groups closed less than this apart, with no caret jump between them, become one undo
+    /// step (Yjs's UndoManager uses 500 ms). Zero keeps every group separate.
+    var captureWindow: Duration = .milliseconds(500)
+    /// When the last group closed, and where its caret was then.
+    var lastClosed: Duration?
+    var lastCaret: Cursor?
+    /// Set by ``Document/stopUndoCapture()``: the next group starts a new undo step.
+    var captureStopped = false
+    /// The open group's first sequence edit, and the caret after its latest one.
+    var openTouch: Touch?
+    var openCaret: Cursor?
+
     mutating func record(_ step: Step) {
         guard isEnabled else { return }
         open.append(step)
     }
 
+    /// Notes a text or list edit of the open group: the positions it touched and the caret
+    /// after it.
+    mutating func touch(_ container: ContainerID, range: Range<Int>, caret: Cursor) {
+        guard isEnabled, mode == .normal else { return }
+        if openTouch == nil { openTouch = Touch(container: container, range: range) }
+        openCaret = caret
+    }
+
     /// Closes the open group. `merge` folds it into the previous group (typing bursts).
-    mutating func close(merge: Bool) {
+    mutating func close(merge: Bool, at now: Duration? = nil) {
+        defer {
+            openTouch = nil
+            openCaret = nil
+        }
         guard !open.isEmpty else { return }
         let group = Group(steps: open, cursorBefore: openCursor)
         open.removeAll()
@@ -50,8 +81,15 @@ struct UndoHistory: Sendable {
             } else {
                 undoStack.append(group)
             }
-        case .undoing: redoStack.append(group)
-        case .redoing: undoStack.append(group)
+            lastClosed = now
+            if let openCaret { lastCaret = openCaret }
+            captureStopped = false
+        case .undoing:
+            redoStack.append(group)
+            captureStopped = true
+        case .redoing:
+            undoStack.append(group)
+            captureStopped = true
         }
         if undoStack.count > maxGroups { undoStack.removeFirst(undoStack.count - maxGroups) }
     }
@@ -82,8 +120,34 @@ extension Document {
     }
 
     /// Remembers where the editing cursor is, so undoing the current group brings it back.
-    public mutating func noteCursor(_ cursor: Cursor) {
+    package mutating func noteCursor(_ cursor: Cursor) {
         if undoHistory.open.isEmpty { undoHistory.openCursor = cursor }
+    }
+
+    /// How close in time consecutive local transactions must be, with no caret jump between
+    /// them, to form one undo step (500 ms by default, like Yjs's UndoManager; zero makes every
+    /// transaction its own step).
+    public var undoCaptureWindow: Duration {
+        get { undoHistory.captureWindow }
+        set { undoHistory.captureWindow = max(.zero, newValue) }
+    }
+
+    /// Makes the next transaction start a new undo step, however soon it follows (an editor
+    /// calls this when the user moves the caret, or on a pause it decides on itself).
+    public mutating func stopUndoCapture() {
+        undoHistory.captureStopped = true
+    }
+
+    /// Whether the open group continues the last one: close in time, and starting where the
+    /// last one's caret is now (typing on, or deleting next to it).
+    func continuesLastUndoGroup(at now: Duration) -> Bool {
+        let history = undoHistory
+        guard history.mode == .normal, !history.captureStopped, history.captureWindow > .zero,
+              let last = history.lastClosed, now - last < history.captureWindow, !history.undoStack.isEmpty
+        else { return false }
+        guard let touch = history.openTouch else { return true }
+        guard let caret = history.lastCaret, caret.container == touch.container, let position = position(of: caret) else { return false }
+        return position == touch.range.lowerBound || position == touch.range.upperBound
     }
 
     /// Reverses this replica's last committed group of changes as new local operations (other

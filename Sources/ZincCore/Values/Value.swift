@@ -69,7 +69,7 @@ extension Value {
     /// Encoding: a tag byte, then for int a zigzag varint, double 8 bytes, string and bytes a
     /// length-prefixed payload, array a count then values, object a count then key/value pairs
     /// with keys in ascending order.
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         switch self {
         case .null: writer.write(Tag.null.rawValue)
         case .bool(let value): writer.write(value ? Tag.true.rawValue : Tag.false.rawValue)
@@ -99,10 +99,10 @@ extension Value {
         }
     }
 
-    public init(decoding reader: inout ByteReader, depth: Int = 0) throws(DecodingError) {
-        guard depth < reader.limits.maxDepth else { throw DecodingError(.limitExceeded, "value nesting deeper than \(reader.limits.maxDepth)") }
+    package init(decoding reader: inout ByteReader, depth: Int = 0) throws(FormatError) {
+        guard depth < reader.limits.maxDepth else { throw FormatError(.limitExceeded, "value nesting deeper than \(reader.limits.maxDepth)") }
         let raw = try reader.readByte("value tag")
-        guard let tag = Tag(rawValue: raw) else { throw DecodingError(.invalid, "value tag \(raw)") }
+        guard let tag = Tag(rawValue: raw) else { throw FormatError(.invalid, "value tag \(raw)") }
         switch tag {
         case .null: self = .null
         case .false: self = .bool(false)
@@ -111,7 +111,7 @@ extension Value {
         case .double:
             let value = try reader.readDouble("double value")
             // NaN is not equal to itself, so it could never be found, removed or compared: refused.
-            guard !value.isNaN else { throw DecodingError(.invalid, "a double value is NaN") }
+            guard !value.isNaN else { throw FormatError(.invalid, "a double value is NaN") }
             self = .double(value)
         case .string: self = .string(try reader.readString("string value"))
         case .bytes: self = .bytes(try reader.readLengthPrefixed("bytes value"))
@@ -128,7 +128,7 @@ extension Value {
             for _ in 0..<count {
                 let key = try reader.readString("object key")
                 guard members.updateValue(try Value(decoding: &reader, depth: depth + 1), forKey: key) == nil else {
-                    throw DecodingError(.invalid, "object key \(Value.quote(key)) appears twice")
+                    throw FormatError(.invalid, "object key \(Value.quote(key)) appears twice")
                 }
             }
             self = .object(members)
@@ -140,7 +140,7 @@ extension Value {
     /// True if this value, or one nested in it, is a NaN double. Documents and presence refuse
     /// such values: NaN is unequal to itself, so it could be neither found nor removed, and
     /// peers refuse it on the wire.
-    public var containsNaN: Bool {
+    package var containsNaN: Bool {
         switch self {
         case .double(let value): value.isNaN
         case .array(let values): values.contains { $0.containsNaN }

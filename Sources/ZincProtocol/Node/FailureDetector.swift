@@ -11,45 +11,45 @@ import Darwin
 /// A floor on the standard deviation and an "acceptable pause" keep a machine under load (or a
 /// garbage-collecting peer) from being declared dead on one late heartbeat; a closed connection
 /// is strong evidence and can be reported with ``noteDisconnect(at:)`` to shorten the wait.
-public struct FailureDetector: Sendable, Hashable {
-    public struct Settings: Sendable, Hashable {
+package struct FailureDetector: Sendable, Hashable {
+    package struct Settings: Sendable, Hashable {
         /// φ above which the peer is suspected.
-        public var suspectThreshold: Double = 3
+        package var suspectThreshold: Double = 3
         /// φ above which the peer is declared dead.
-        public var deadThreshold: Double = 8
+        package var deadThreshold: Double = 8
         /// Intervals remembered.
-        public var window = 64
+        package var window = 64
         /// The least standard deviation assumed (jitter on a quiet loopback is tiny).
-        public var minimumDeviation: Duration = .milliseconds(60)
+        package var minimumDeviation: Duration = .milliseconds(60)
         /// Silence added to the expected interval before φ grows (scheduling hiccups).
-        public var acceptablePause: Duration = .milliseconds(250)
+        package var acceptablePause: Duration = .milliseconds(250)
         /// With the connection seen closed, the peer is dead after this much silence.
-        public var deadAfterDisconnect: Duration = .milliseconds(300)
+        package var deadAfterDisconnect: Duration = .milliseconds(300)
         /// Without any heartbeat history, dead after this much silence.
-        public var bootstrapTimeout: Duration = .seconds(2)
+        package var bootstrapTimeout: Duration = .seconds(2)
 
-        public init() {}
+        package init() {}
     }
 
-    public enum Status: Sendable, Hashable {
+    package enum Status: Sendable, Hashable {
         case alive, suspect, dead
     }
 
-    public var settings: Settings
+    package var settings: Settings
     private var intervals: [Double] = []
     private var next = 0
     private var sum = 0.0
     private var squares = 0.0
-    public private(set) var lastHeard: Duration
+    package private(set) var lastHeard: Duration
     private var disconnectedAt: Duration?
 
-    public init(settings: Settings = Settings(), now: Duration) {
+    package init(settings: Settings = Settings(), now: Duration) {
         self.settings = settings
         lastHeard = now
     }
 
     /// Any message from the peer arrived.
-    public mutating func heartbeat(at now: Duration) {
+    package mutating func heartbeat(at now: Duration) {
         let interval = seconds(now - lastHeard)
         lastHeard = now
         disconnectedAt = nil
@@ -68,12 +68,12 @@ public struct FailureDetector: Sendable, Hashable {
     }
 
     /// The transport saw the connection close (libzmq's monitor: disconnected).
-    public mutating func noteDisconnect(at now: Duration) {
+    package mutating func noteDisconnect(at now: Duration) {
         if disconnectedAt == nil { disconnectedAt = now }
     }
 
     /// φ at `now`.
-    public func phi(at now: Duration) -> Double {
+    package func phi(at now: Duration) -> Double {
         let silence = seconds(now - lastHeard)
         guard intervals.count >= 2 else {
             return silence >= seconds(settings.bootstrapTimeout) ? .infinity : silence / seconds(settings.bootstrapTimeout) * settings.suspectThreshold
@@ -90,7 +90,7 @@ public struct FailureDetector: Sendable, Hashable {
         return -log10(max(probability, 1e-300))
     }
 
-    public func status(at now: Duration) -> Status {
+    package func status(at now: Duration) -> Status {
         if let disconnectedAt, now - disconnectedAt >= settings.deadAfterDisconnect, now - lastHeard >= settings.deadAfterDisconnect {
             return .dead
         }

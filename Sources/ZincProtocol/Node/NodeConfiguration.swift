@@ -1,36 +1,36 @@
-public import ZincCore
+package import ZincCore
 
 /// How one node behaves in the tree.
-public struct NodeConfiguration: Sendable, Hashable {
+package struct NodeConfiguration: Sendable, Hashable {
     /// The node's identity (also the replica ID it edits documents as).
-    public var id: ReplicaID
+    package var id: ReplicaID
     /// Where this node listens for children; nil for a node that cannot host a subtree.
-    public var endpoints: Endpoints?
+    package var endpoints: Endpoints?
     /// PUB endpoints of nodes to join, tried in turn until one answers; empty to start as root.
-    public var join: [String]
+    package var join: [String]
     /// How long to wait for one seed's beacon before trying the next.
-    public var seedTimeout: Duration = .seconds(1)
+    package var seedTimeout: Duration = .seconds(1)
     /// Children accepted before joiners are redirected down the tree.
-    public var fanout: Int = 8
+    package var fanout: Int = 8
     /// The documents this node replicates for itself (its children may add more).
-    public var interest: Interest = .all
+    package var interest: Interest = .all
     /// How often a node sends a heartbeat on an idle link.
-    public var heartbeatInterval: Duration = .milliseconds(100)
+    package var heartbeatInterval: Duration = .milliseconds(100)
     /// How long a join may go unanswered before the joiner looks elsewhere.
-    public var joinTimeout: Duration = .seconds(2)
+    package var joinTimeout: Duration = .seconds(2)
     /// How often a joiner repeats its join request until welcomed.
-    public var joinRetryInterval: Duration = .milliseconds(300)
+    package var joinRetryInterval: Duration = .milliseconds(300)
     /// How long a host waits for a joiner's directed subscription before welcoming anyway.
-    public var welcomeDeferral: Duration = .milliseconds(500)
+    package var welcomeDeferral: Duration = .milliseconds(500)
     /// How long a host's children must be unchanged before it moves children beyond its
     /// fan-out (a failover's successor adopts up to twice as many) under other children.
-    public var rebalanceDelay: Duration = .seconds(2)
+    package var rebalanceDelay: Duration = .seconds(2)
     /// Failure detection.
-    public var detector = FailureDetector.Settings()
+    package var detector = FailureDetector.Settings()
     /// Application messages remembered for de-duplication.
-    public var applicationMemory = 4096
+    package var applicationMemory = 4096
 
-    public init(id: ReplicaID, endpoints: Endpoints? = nil, join: [String] = []) {
+    package init(id: ReplicaID, endpoints: Endpoints? = nil, join: [String] = []) {
         self.id = id
         self.endpoints = endpoints
         self.join = join

@@ -28,7 +28,7 @@ extension NodeCore {
 
     /// The transport saw the connection to the parent close (a monitor event): strong
     /// evidence, shortening detection to the configured grace period.
-    public mutating func parentDisconnected(now: Duration) {
+    package mutating func parentDisconnected(now: Duration) {
         if case .joined(let parentID, let endpoints, var detector) = parent {
             detector.noteDisconnect(at: now)
             parent = .joined(id: parentID, endpoints: endpoints, detector: detector)
@@ -47,7 +47,7 @@ extension NodeCore {
         let (status, dead) = detectFailuresImpl(now: now)
         for child in dead {
             counters.childFailures += 1
-            out += removeChild(child, reason: "failure detector: silent for \(now - (children[child]?.detector.lastHeard ?? now))")
+            out += removeChild(child, reason: .silent(now - (children[child]?.detector.lastHeard ?? now)))
         }
         switch status {
         case .dead?:
@@ -87,7 +87,7 @@ extension NodeCore {
         guard let lost = parent.joinedID else { return [] }
         counters.parentFailures += 1
         var out = loseParent(reason: "failed")
-        out.append(.event(.parentLost(lost, reason: "failure detector")))
+        out.append(.event(.parentLost(lost, reason: .failed)))
         family.lostParent = true
         let hosts = family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { $0.rank < $1.rank }
         let ahead = hosts.prefix { $0.id != id }
@@ -140,9 +140,9 @@ extension NodeCore {
     /// probe could tell the two trees apart, and they would never merge (found by the
     /// simulator, seeds 648 and 3810 of 50 nodes). Dropping it during a failover without moving
     /// on left the node failing over for ever, never probing (seed 2002738 of 8 nodes, 3 clients).
-    mutating func refuseDescendant(reason: String, now: Duration) -> [NodeDirective] {
+    mutating func refuseDescendant(_ refusal: Refusal, now: Duration) -> [NodeDirective] {
         counters.rejected += 1
-        let rejected = NodeDirective.event(.rejected(reason: reason))
+        let rejected = NodeDirective.event(.refused(refusal))
         parent = .none
         if failover != nil {
             // Every way on from here starts by disconnecting the parent link.
@@ -224,7 +224,7 @@ extension NodeCore {
     }
 
     /// The probed node's beacon: our own tree, or another one to merge with.
-    public mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+    package mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
         guard probing != nil else { return [] }
         probing = nil
         var out: [NodeDirective] = [.probe(nil)]

@@ -24,7 +24,7 @@ extension NodeCore {
         var out: [NodeDirective] = [
             .publish(control(.redirect, Redirect(target: move.target, endpoints: move.endpoints).encoded, topic: .node(move.child))),
         ]
-        out += removeChild(move.child, reason: "moved to rebalance")
+        out += removeChild(move.child, reason: .movedToRebalance)
         out.append(.event(.rebalanced(child: move.child, under: move.target)))
         return out
     }

@@ -1,4 +1,4 @@
-public import ZincCore
+package import ZincCore
 
 /// One node's membership in the host/client tree, as a pure state machine (the model is
 /// `SWIM.Instance`): inputs are messages, beacons, subscription changes and ticks with the time
@@ -9,32 +9,32 @@ public import ZincCore
 /// welcome beacon (which names its PULL endpoint), connect PUSH, send `join` until `welcome` or
 /// `redirect` arrives. The host welcomes only once its XPUB shows the joiner's directed
 /// subscription, so the reply cannot be lost to the slow-joiner race.
-public struct NodeCore: Sendable {
-    public let configuration: NodeConfiguration
-    public var id: ReplicaID { configuration.id }
+package struct NodeCore: Sendable {
+    package let configuration: NodeConfiguration
+    package var id: ReplicaID { configuration.id }
 
     /// The epoch of the tree this node belongs to; promotion and merges raise it.
-    public private(set) var term: UInt64 = 0
-    public private(set) var root: ReplicaID
-    public private(set) var depth: UInt32 = 0
+    package private(set) var term: UInt64 = 0
+    package private(set) var root: ReplicaID
+    package private(set) var depth: UInt32 = 0
     /// Ancestors, root first (empty at the root).
-    public internal(set) var ancestors: [ReplicaID] = []
+    package internal(set) var ancestors: [ReplicaID] = []
     var parent: ParentState = .none
     var children: [ReplicaID: ChildState] = [:]
     var nextRank: UInt64 = 0
     /// What the parent told us: its parent, our siblings, our rank.
     var family = Family()
     /// Documents this node replicates.
-    public private(set) var documents: Set<String> = []
+    package private(set) var documents: Set<String> = []
     private var subscribedDocuments: Set<String> = []
     private var subscribedToAll = false
     /// Children's node topics the PUB socket has seen subscribed.
     var subscribedNodes: Set<ReplicaID> = []
     /// Who may author what, as far as this node knows (its own replicas, its children's claims).
-    public private(set) var trust = TrustTable()
+    package private(set) var trust = TrustTable()
 
     /// Declares a document replica this node authors (its children may not write as it).
-    public mutating func claim(_ replica: ReplicaID) {
+    package mutating func claim(_ replica: ReplicaID) {
         trust.own.insert(replica)
     }
     private var lastHeartbeat: Duration = .zero
@@ -43,7 +43,7 @@ public struct NodeCore: Sendable {
     /// Addresses a root probes to find other roots (split brain).
     var probeTargets: [String] = []
     /// Former parents, most recent first: the likeliest place to find another root.
-    public internal(set) var formerParents: [String] = []
+    package internal(set) var formerParents: [String] = []
     var nextProbe = 0
     var lastProbe: Duration = .zero
     /// The address being probed and since when.
@@ -58,9 +58,9 @@ public struct NodeCore: Sendable {
     /// The remembered keys in arrival order, as a ring: the oldest is at `seenNext` once full.
     private var seenOrder: [MessageKey] = []
     private var seenNext = 0
-    public internal(set) var counters = NodeCounters()
+    package internal(set) var counters = NodeCounters()
 
-    public init(configuration: NodeConfiguration) {
+    package init(configuration: NodeConfiguration) {
         self.configuration = configuration
         root = configuration.id
     }
@@ -68,7 +68,7 @@ public struct NodeCore: Sendable {
     // MARK: - Observation
 
     /// Where the node stands in its tree, for status displays.
-    public enum Role: String, Sendable {
+    package enum Role: String, Sendable {
         /// The root of a tree: no parent, and not looking for one.
         case root
         /// Joined to a parent, with children of its own.
@@ -80,35 +80,53 @@ public struct NodeCore: Sendable {
         case joining
     }
 
-    public var role: Role {
+    package var role: Role {
         if parent.joinedID != nil { return children.isEmpty ? .client : .host }
         if case .none = parent, failover == nil { return .root }
         return .joining
     }
 
-    public var parentID: ReplicaID? { parent.joinedID }
+    package var parentID: ReplicaID? { parent.joinedID }
 
     /// The parent link's state, for status displays.
-    public var parentState: String {
-        switch parent {
-        case .none: failover == nil ? "none" : "failing over"
-        case .awaitingBeacon(let publish, _): "connecting to \(publish)"
-        case .joining(let id, _, _, _): "joining \(id.shortDescription)"
-        case .joined(let id, _, _): "joined \(id.shortDescription)"
+    package var parentState: String {
+        switch parentLink {
+        case .none: "none"
+        case .failingOver: "failing over"
+        case .connecting(let publish): "connecting to \(publish)"
+        case .joining(let id): "joining \(id.shortDescription)"
+        case .joined(let id): "joined \(id.shortDescription)"
         }
     }
-    public var parentEndpoints: Endpoints? { parent.endpoints }
-    public var childIDs: [ReplicaID] { children.keys.sorted() }
-    public var childEntries: [ChildEntry] {
+
+    /// The parent link's state, as a value.
+    package enum ParentLink: Sendable, Hashable {
+        case none, failingOver
+        case connecting(String)
+        case joining(ReplicaID)
+        case joined(ReplicaID)
+    }
+
+    package var parentLink: ParentLink {
+        switch parent {
+        case .none: failover == nil ? .none : .failingOver
+        case .awaitingBeacon(let publish, _): .connecting(publish)
+        case .joining(let id, _, _, _): .joining(id)
+        case .joined(let id, _, _): .joined(id)
+        }
+    }
+    package var parentEndpoints: Endpoints? { parent.endpoints }
+    package var childIDs: [ReplicaID] { children.keys.sorted() }
+    package var childEntries: [ChildEntry] {
         children.map { ChildEntry(id: $0.key, endpoints: $0.value.endpoints, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
     }
-    public var isJoined: Bool { parent.joinedID != nil }
+    package var isJoined: Bool { parent.joinedID != nil }
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful
     /// first, without its own or duplicates. Worth keeping across a restart: a node whose only
     /// configured seed is gone can still find its tree through them. At most
     /// ``RememberedPeers/limit``.
-    public var knownPeers: [String] {
+    package var knownPeers: [String] {
         var addresses: [String] = []
         let own = configuration.endpoints?.publish
         func add(_ address: String?) {
@@ -121,19 +139,19 @@ public struct NodeCore: Sendable {
         return Array(addresses.prefix(RememberedPeers.limit))
     }
     /// Nodes in this node's subtree, itself included.
-    public var subtreeSize: UInt32 { 1 + children.values.reduce(0) { $0 + $1.subtreeSize } }
+    package var subtreeSize: UInt32 { 1 + children.values.reduce(0) { $0 + $1.subtreeSize } }
 
     /// The context documents need for routing decisions.
-    public func context(now: Duration) -> RouteContext {
+    package func context(now: Duration) -> RouteContext {
         RouteContext(node: id, term: term, hasParent: isJoined, hasChildren: !children.isEmpty, now: now, trust: trust)
     }
 
     /// This node's interest plus its children's.
-    public var effectiveInterest: Interest {
+    package var effectiveInterest: Interest {
         children.values.reduce(configuration.interest) { $0.union($1.interest) }
     }
 
-    public var beacon: Beacon? {
+    package var beacon: Beacon? {
         configuration.endpoints.map { Beacon(node: id, endpoints: $0, root: root, term: term, depth: depth, path: ancestors) }
     }
 
@@ -143,7 +161,7 @@ public struct NodeCore: Sendable {
     // MARK: - Start and stop
 
     /// Starts the node: subscribe to what it needs, publish its beacon, begin joining.
-    public mutating func start(now: Duration) -> [NodeDirective] {
+    package mutating func start(now: Duration) -> [NodeDirective] {
         lastHeartbeat = now
         var out: [NodeDirective] = [
             .subscribe(Topic.welcome.bytes), .subscribe(Topic.node(id).bytes), .subscribe(Topic.tree.bytes),
@@ -158,7 +176,7 @@ public struct NodeCore: Sendable {
     }
 
     /// Leaves the tree cleanly: tell the parent, and tell the children who takes over.
-    public mutating func leave(now: Duration) -> [NodeDirective] {
+    package mutating func leave(now: Duration) -> [NodeDirective] {
         var out: [NodeDirective] = []
         let successor = childEntries.first { $0.endpoints != nil }
         if !children.isEmpty {
@@ -171,7 +189,7 @@ public struct NodeCore: Sendable {
     }
 
     /// Makes the node replicate `document` (an application opened it).
-    public mutating func open(_ document: String, now: Duration) -> [NodeDirective] {
+    package mutating func open(_ document: String, now: Duration) -> [NodeDirective] {
         guard Topic.isValidName(document), !documents.contains(document) else { return [] }
         documents.insert(document)
         var out: [NodeDirective] = [.document(document, .open)]
@@ -192,15 +210,15 @@ public struct NodeCore: Sendable {
     }
 
     /// A welcome beacon arrived on the SUB socket: the host is reachable and subscribed to us.
-    public mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+    package mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
         guard case .awaitingBeacon = parent else { return [] }
         guard beacon.node != id else {
             counters.rejected += 1
-            return [.event(.rejected(reason: "joined itself at \(beacon.endpoints.publish)"))]
+            return [.event(.refused(.joinedItself(address: beacon.endpoints.publish)))]
         }
         // Joining our own descendant would close a cycle: look elsewhere.
         if beacon.path.contains(id) {
-            return refuseDescendant(reason: "\(beacon.node.shortDescription) is in our own subtree", now: now)
+            return refuseDescendant(.ownSubtree(beacon.node), now: now)
         }
         parent = .joining(id: beacon.node, endpoints: beacon.endpoints, since: now, lastSent: now)
         return [.connectPusher(beacon.endpoints.pull), .push(joinMessage(afterFailover: family.lostParent))]
@@ -224,7 +242,7 @@ public struct NodeCore: Sendable {
     // MARK: - Receiving
 
     /// A decoded message from the SUB (`.subscriber`) or PULL (`.puller`) socket.
-    public mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [NodeDirective] {
+    package mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [NodeDirective] {
         counters.messagesIn += 1
         switch channel {
         case .subscriber: return receiveFromParent(message, now: now)
@@ -241,7 +259,7 @@ public struct NodeCore: Sendable {
         }
         if message.header.term < term && isJoined {
             counters.staleTerm += 1
-            return [.event(.rejected(reason: "stale term \(message.header.term) < \(term) from \(sender.shortDescription)"))]
+            return [.event(.refused(.staleTerm(received: message.header.term, current: term, from: sender)))]
         }
         parent.heard(at: now)
         switch message.header.type {
@@ -274,7 +292,7 @@ public struct NodeCore: Sendable {
         // The parent joined our subtree while we joined it (two nodes each taking the other as
         // parent, a restarted node and one failing over to it, say).
         if welcome.path.contains(id) {
-            return refuseDescendant(reason: "welcome from our own subtree", now: now)
+            return refuseDescendant(.ownSubtree(nil), now: now)
         }
         parent = .joined(id: parentID, endpoints: endpoints, detector: FailureDetector(settings: configuration.detector, now: now))
         // The parent's tree decides the epoch.
@@ -310,7 +328,7 @@ public struct NodeCore: Sendable {
         if isJoined {
             let lost = parent.peerID
             var out = loseParent(reason: "redirected")
-            if let lost { out.append(.event(.parentLost(lost, reason: "it redirected us"))) }
+            if let lost { out.append(.event(.parentLost(lost, reason: .redirected))) }
             counters.redirects += 1
             out.append(.event(.redirected(to: redirect.target)))
             out += connect(toPublish: redirect.endpoints.publish, now: now)
@@ -329,7 +347,7 @@ public struct NodeCore: Sendable {
             counters.rejected += 1
             let lost = parent.peerID
             out += loseParent(reason: "cycle")
-            if let lost { out.append(.event(.parentLost(lost, reason: "cycle in the tree"))) }
+            if let lost { out.append(.event(.parentLost(lost, reason: .cycle))) }
             out += becomeRoot(now: now)
             return out
         }
@@ -370,7 +388,7 @@ public struct NodeCore: Sendable {
     private mutating func parentLeft(successor: ChildEntry?, now: Duration) -> [NodeDirective] {
         guard let lost = parent.peerID else { return [] }
         var out = loseParent(reason: "it left")
-        out.append(.event(.parentLost(lost, reason: "it left")))
+        out.append(.event(.parentLost(lost, reason: .left)))
         if let successor, successor.id != id, let endpoints = successor.endpoints {
             out += connect(toPublish: endpoints.publish, now: now)
         } else if successor?.id == id {
@@ -407,7 +425,7 @@ public struct NodeCore: Sendable {
             }
             return out
         case .leave:
-            return removeChild(sender, reason: "it left")
+            return removeChild(sender, reason: .left)
         case .application:
             guard let application = decode(ApplicationMessage.self, message) else { return [] }
             return receiveApplication(application, message: message, from: .child(sender))
@@ -496,7 +514,7 @@ public struct NodeCore: Sendable {
     }
 
     /// The PUB socket saw a subscription change (an XPUB delivers them as frames).
-    public mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
+    package mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
         guard prefix.count == 17, prefix[0] == 0x4E, let node = ReplicaID(bytes: prefix[1...]) else { return [] }
         if subscribed {
             subscribedNodes.insert(node)
@@ -507,7 +525,7 @@ public struct NodeCore: Sendable {
         return []
     }
 
-    mutating func removeChild(_ child: ReplicaID, reason: String) -> [NodeDirective] {
+    mutating func removeChild(_ child: ReplicaID, reason: ChildDeparture) -> [NodeDirective] {
         guard children.removeValue(forKey: child) != nil else { return [] }
         trust.remove(child)
         subscribedNodes.remove(child)
@@ -547,9 +565,9 @@ public struct NodeCore: Sendable {
     static func documentName(in message: WireMessage) -> String? {
         switch message.header.type {
         case .syncRequest, .syncReply:
-            return try? withReader(message.payload) { (reader) throws(DecodingError) -> String in try reader.readDocumentName() }
+            return try? withReader(message.payload) { (reader) throws(FormatError) -> String in try reader.readDocumentName() }
         case .transferChunk, .transferAck:
-            return try? withReader(message.payload) { (reader) throws(DecodingError) -> String in
+            return try? withReader(message.payload) { (reader) throws(FormatError) -> String in
                 _ = try reader.readVarint("transfer ID")
                 return try reader.readDocumentName()
             }
@@ -559,7 +577,7 @@ public struct NodeCore: Sendable {
     }
 
     /// Turns a document's outgoing message into a socket operation.
-    public func route(_ outgoing: Outgoing) -> NodeDirective? {
+    package func route(_ outgoing: Outgoing) -> NodeDirective? {
         switch outgoing.destination {
         case .parent:
             guard isJoined else { return nil }
@@ -597,7 +615,7 @@ public struct NodeCore: Sendable {
     // MARK: - Application messages
 
     /// Sends an application message into the tree.
-    public mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
+    package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
         applicationSequence += 1
         let application = ApplicationMessage(channel: channel, routing: routing, sequence: applicationSequence, body: body)
         remember(MessageKey(origin: id, sequence: applicationSequence))
@@ -702,7 +720,7 @@ public struct NodeCore: Sendable {
 
     /// Periodic work: heartbeats, join retries, welcomes whose subscription never showed,
     /// failure detection. `digests` are the documents' current digests.
-    public mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [NodeDirective] {
+    package mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [NodeDirective] {
         var out: [NodeDirective] = []
         // A node that cannot host has no tree of its own to stand in: left without a parent (every
         // failover candidate gone, say) it goes back to its seeds until one answers, or it would
@@ -721,7 +739,7 @@ public struct NodeCore: Sendable {
         }
         // A host that never welcomes us (it refuses, or is going away): look elsewhere.
         if case .joining(_, _, let since, _) = parent, now - since >= configuration.joinTimeout {
-            out.append(.event(.rejected(reason: "join unanswered for \(now - since)")))
+            out.append(.event(.refused(.joinUnanswered(after: now - since))))
             if failover != nil {
                 parent = .none
                 out += advanceFailover(now: now)
@@ -777,7 +795,7 @@ public struct NodeCore: Sendable {
     }
 
     private mutating func decode<P: WirePayload>(_ type: P.Type, _ message: WireMessage) -> P? {
-        do throws(DecodingError) {
+        do throws(FormatError) {
             return try P(decoding: message.payload)
         } catch {
             counters.badMessages += 1
@@ -800,19 +818,19 @@ struct MessageKey: Hashable, Sendable {
 }
 
 /// Counts for status and metrics.
-public struct NodeCounters: Sendable, Hashable {
-    public var messagesIn: UInt64 = 0
-    public var rejected: UInt64 = 0
-    public var badMessages: UInt64 = 0
-    public var staleTerm: UInt64 = 0
-    public var redirects: UInt64 = 0
+package struct NodeCounters: Sendable, Hashable {
+    package var messagesIn: UInt64 = 0
+    package var rejected: UInt64 = 0
+    package var badMessages: UInt64 = 0
+    package var staleTerm: UInt64 = 0
+    package var redirects: UInt64 = 0
     /// Children this host moved under another child because it was over its fan-out.
-    public var rebalances: UInt64 = 0
-    public var promotions: UInt64 = 0
-    public var parentFailures: UInt64 = 0
-    public var childFailures: UInt64 = 0
-    public var merges: UInt64 = 0
-    public var lastProblem: String?
+    package var rebalances: UInt64 = 0
+    package var promotions: UInt64 = 0
+    package var parentFailures: UInt64 = 0
+    package var childFailures: UInt64 = 0
+    package var merges: UInt64 = 0
+    package var lastProblem: String?
 }
 
 /// What a node knows of its parent.

@@ -1,7 +1,7 @@
-public import ZincCore
+package import ZincCore
 
 /// What the node core asks its shell to do.
-public enum NodeDirective: Sendable, Hashable {
+package enum NodeDirective: Sendable, Hashable {
     /// Connect the SUB socket to a host's PUB endpoint (subscriptions are kept).
     case connectSubscriber(String)
     /// Connect the PUSH socket to a host's PULL endpoint.
@@ -27,11 +27,11 @@ public enum NodeDirective: Sendable, Hashable {
     /// An application message for this node's handlers.
     case deliver(ApplicationMessage, origin: ReplicaID)
     /// Something worth telling the application (and the logs).
-    case event(NodeEvent)
+    case event(MembershipEvent)
 }
 
 /// An event for one document.
-public enum DocumentEvent: Sendable, Hashable {
+package enum DocumentEvent: Sendable, Hashable {
     /// The node now replicates the document: create its state.
     case open
     case message(WireMessage, from: Peer)
@@ -42,40 +42,8 @@ public enum DocumentEvent: Sendable, Hashable {
     case childGone(ReplicaID)
 }
 
-/// Membership events.
-public enum NodeEvent: Sendable, Hashable, CustomStringConvertible {
-    case joined(parent: ReplicaID, term: UInt64)
-    case redirected(to: ReplicaID)
-    case childJoined(ReplicaID)
-    case childLeft(ReplicaID, reason: String)
-    case parentSuspected(ReplicaID)
-    case parentLost(ReplicaID, reason: String)
-    case promoted(term: UInt64, asRoot: Bool)
-    case becameRoot(term: UInt64)
-    case mergedInto(root: ReplicaID, term: UInt64)
-    /// This host was over its fan-out and moved a child under another child.
-    case rebalanced(child: ReplicaID, under: ReplicaID)
-    case rejected(reason: String)
-
-    public var description: String {
-        switch self {
-        case .joined(let parent, let term): "joined \(parent.shortDescription) (term \(term))"
-        case .redirected(let target): "redirected to \(target.shortDescription)"
-        case .childJoined(let child): "child \(child.shortDescription) joined"
-        case .childLeft(let child, let reason): "child \(child.shortDescription) left: \(reason)"
-        case .parentSuspected(let parent): "parent \(parent.shortDescription) suspected"
-        case .parentLost(let parent, let reason): "parent \(parent.shortDescription) lost: \(reason)"
-        case .promoted(let term, let asRoot): "promoted to \(asRoot ? "root" : "host") (term \(term))"
-        case .becameRoot(let term): "became root (term \(term))"
-        case .mergedInto(let root, let term): "merged into the tree of \(root.shortDescription) (term \(term))"
-        case .rejected(let reason): "dropped a message: \(reason)"
-        case .rebalanced(let child, let target): "moved child \(child.shortDescription) under \(target.shortDescription) to rebalance"
-        }
-    }
-}
-
 /// Which socket a message arrived on.
-public enum Channel: Sendable, Hashable {
+package enum Channel: Sendable, Hashable {
     /// The SUB socket: from the parent.
     case subscriber
     /// The PULL socket: from a child (or a joiner).

@@ -1,22 +1,22 @@
-public import ZincCore
+package import ZincCore
 
 /// A whole node as one pure state machine: its ``NodeCore`` (membership and routing) and the
 /// ``DocumentSync`` of every document it replicates. Inputs in, socket-level directives out;
 /// it never emits ``NodeDirective/document(_:_:)`` (those are handled inside). The runtime's
 /// listener and the deterministic simulator both drive exactly this type.
-public struct NodeMachine: Sendable {
-    public private(set) var core: NodeCore
-    public private(set) var documents: [String: DocumentSync] = [:]
-    public var settings: SyncSettings
-    public var documentLimits: DocumentLimits
+package struct NodeMachine: Sendable {
+    package private(set) var core: NodeCore
+    package private(set) var documents: [String: DocumentSync] = [:]
+    package var settings: SyncSettings
+    package var documentLimits: DocumentLimits
     /// The replica ID this node edits new documents as. It must never be reused with a fresh
     /// (empty) history: counters would repeat and peers would drop the new edits as duplicates.
     /// Nodes that lost their state therefore start with a new one.
-    public let documentReplica: ReplicaID
+    package let documentReplica: ReplicaID
     /// Documents whose content changed since the last ``takeChangedDocuments()``.
-    public private(set) var changedDocuments: Set<String> = []
+    package private(set) var changedDocuments: Set<String> = []
 
-    public init(
+    package init(
         configuration: NodeConfiguration, settings: SyncSettings = SyncSettings(), documentLimits: DocumentLimits = .default,
         documents: [String: Document] = [:], documentReplica: ReplicaID? = nil
     ) {
@@ -30,41 +30,41 @@ public struct NodeMachine: Sendable {
         }
     }
 
-    public var id: ReplicaID { core.id }
+    package var id: ReplicaID { core.id }
 
-    public func context(now: Duration) -> RouteContext { core.context(now: now) }
+    package func context(now: Duration) -> RouteContext { core.context(now: now) }
 
     // MARK: - Inputs
 
-    public mutating func start(now: Duration) -> [NodeDirective] {
+    package mutating func start(now: Duration) -> [NodeDirective] {
         var out = core.start(now: now)
         for id in documents.keys.sorted() { out += core.open(id, now: now) }
         return expand(out, now: now)
     }
 
     /// A message from the SUB or PULL socket, already decoded.
-    public mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [NodeDirective] {
+    package mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [NodeDirective] {
         expand(core.receive(message, via: channel, now: now), now: now)
     }
 
-    public mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+    package mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
         expand(core.receiveBeacon(beacon, now: now), now: now)
     }
 
     /// A welcome beacon arrived on the probe socket.
-    public mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
+    package mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
         expand(core.receiveProbeBeacon(beacon, now: now), now: now)
     }
 
-    public mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
+    package mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
         expand(core.subscriptionChanged(prefix, subscribed: subscribed, now: now), now: now)
     }
 
-    public mutating func parentDisconnected(now: Duration) {
+    package mutating func parentDisconnected(now: Duration) {
         core.parentDisconnected(now: now)
     }
 
-    public mutating func tick(now: Duration) -> [NodeDirective] {
+    package mutating func tick(now: Duration) -> [NodeDirective] {
         // Move the documents out while the core runs: the digests closure updates their caches,
         // and a uniquely owned dictionary is mutated in place, without copy-on-write copies.
         var documents = self.documents
@@ -88,17 +88,17 @@ public struct NodeMachine: Sendable {
     }
 
     /// Opens (starts replicating) a document.
-    public mutating func open(_ document: String, now: Duration) -> [NodeDirective] {
+    package mutating func open(_ document: String, now: Duration) -> [NodeDirective] {
         expand(core.open(document, now: now), now: now)
     }
 
     /// A local edit of `document` (opened if needed). Returns the committed fragment.
-    public mutating func edit(
-        _ document: String, now: Duration, mergingUndo: Bool = false, _ body: (inout Document) throws -> Void
+    package mutating func edit(
+        _ document: String, now: Duration, _ body: (inout Document) throws -> Void
     ) throws -> (fragment: DocumentFragment, directives: [NodeDirective]) {
         var out = open(document, now: now)
         let context = core.context(now: now)
-        guard let result = try withSync(document, { try $0.edit(context, mergingUndo: mergingUndo, body) }) else {
+        guard let result = try withSync(document, { try $0.edit(context, body) }) else {
             throw DocumentError(.invalidOperation, "document \(document) is not valid")
         }
         changedDocuments.insert(document)
@@ -107,7 +107,7 @@ public struct NodeMachine: Sendable {
     }
 
     /// Runs `body` on a document (undo, redo, settings) and publishes what it committed.
-    public mutating func withDocument<R>(_ document: String, now: Duration, _ body: (inout Document) throws -> R) rethrows -> (R, [NodeDirective]) {
+    package mutating func withDocument<R>(_ document: String, now: Duration, _ body: (inout Document) throws -> R) rethrows -> (R, [NodeDirective]) {
         guard documents[document] != nil else { return (try body(&scratch), []) }
         let context = core.context(now: now)
         var published: [Outgoing] = []
@@ -130,7 +130,7 @@ public struct NodeMachine: Sendable {
 
     /// Runs `body` on a document's local state (change recording, taking recorded changes)
     /// without publishing anything; `body` must not make operations. Nil if not replicated.
-    public mutating func peek<R>(_ document: String, _ body: (inout Document) throws -> R) rethrows -> R? {
+    package mutating func peek<R>(_ document: String, _ body: (inout Document) throws -> R) rethrows -> R? {
         try withSync(document) { sync throws -> R in
             let before = sync.document.localOperationCount
             let result = try sync.withDocument(body)
@@ -140,28 +140,28 @@ public struct NodeMachine: Sendable {
     }
 
     /// Shares this node's presence in a document.
-    public mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
+    package mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
         let context = core.context(now: now)
         guard let out = withSync(document, { $0.updatePresence(update, context) }) else { return [] }
         return expand(out.compactMap(core.route), now: now)
     }
 
     /// Sends an application message.
-    public mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
+    package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
         core.send(channel: channel, routing: routing, body: body)
     }
 
-    public mutating func leave(now: Duration) -> [NodeDirective] {
+    package mutating func leave(now: Duration) -> [NodeDirective] {
         core.leave(now: now)
     }
 
     /// The documents changed since the last call (for observers).
-    public mutating func takeChangedDocuments() -> Set<String> {
+    package mutating func takeChangedDocuments() -> Set<String> {
         defer { changedDocuments.removeAll() }
         return changedDocuments
     }
 
-    public var digests: [DocumentDigest] {
+    package var digests: [DocumentDigest] {
         mutating get {
             var result: [DocumentDigest] = []
             for id in documents.keys.sorted() {

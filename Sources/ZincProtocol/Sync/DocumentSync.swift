@@ -1,4 +1,4 @@
-public import ZincCore
+package import ZincCore
 
 /// One document's synchronisation, as a pure state machine: events in (local commits, messages
 /// from the parent or a child, heartbeat digests, ticks), messages out. No sockets, no clocks:
@@ -13,15 +13,15 @@ public import ZincCore
 ///   lack)`; large replies travel as chunked, acknowledged transfers;
 /// - this node's own operations stay in its log (the outbox) and are pushed again whenever it
 ///   (re)joins a parent, until the parent's version vector covers them.
-public struct DocumentSync: Sendable {
-    public let id: String
-    public private(set) var document: Document
-    public private(set) var presence: PresenceStore
-    public var settings: SyncSettings
-    public private(set) var counters = SyncCounters()
+package struct DocumentSync: Sendable {
+    package let id: String
+    package private(set) var document: Document
+    package private(set) var presence: PresenceStore
+    package var settings: SyncSettings
+    package private(set) var counters = SyncCounters()
 
     /// How many of this node's own operations the parent is known to hold.
-    public private(set) var parentAcknowledged: UInt64 = 0
+    package private(set) var parentAcknowledged: UInt64 = 0
     private var digestMismatchSince: [Peer: Duration] = [:]
     private var lastRepair: [Peer: Duration] = [:]
     private var outgoing: [UInt64: OutgoingTransfer] = [:]
@@ -29,19 +29,19 @@ public struct DocumentSync: Sendable {
     private var nextTransfer: UInt64 = 1
     private var localPresenceClock: UInt64 = 0
 
-    public init(id: String, document: Document, settings: SyncSettings = SyncSettings()) {
+    package init(id: String, document: Document, settings: SyncSettings = SyncSettings()) {
         self.id = id
         self.document = document
         self.settings = settings
         self.presence = PresenceStore(timeout: settings.presenceTimeout)
     }
 
-    public var replica: ReplicaID { document.replica }
-    public var topic: Topic { .document(id) }
+    package var replica: ReplicaID { document.replica }
+    package var topic: Topic { .document(id) }
 
     /// A digest of the document's version, for heartbeats. Cached: the Lamport time moves
     /// with every operation made or applied, so an unchanged time means an unchanged version.
-    public var digest: DocumentDigest {
+    package var digest: DocumentDigest {
         mutating get {
             if let cached = cachedDigest, cached.lamport == document.lamport { return cached.digest }
             let version = document.versionVector
@@ -57,18 +57,20 @@ public struct DocumentSync: Sendable {
 
     /// Edits the document locally (the closure's changes become operations of this replica),
     /// and returns the fragment plus the messages that carry it to the tree.
-    public mutating func edit(
-        _ context: RouteContext, mergingUndo: Bool = false, _ body: (inout Document) throws -> Void
+    ///
+    /// The edit is atomic: if `body` throws, the document is left exactly as it was and nothing
+    /// is sent. Edits close together in time with no caret jump form one undo step
+    /// (``Document/undoCaptureWindow``).
+    package mutating func edit(
+        _ context: RouteContext, _ body: (inout Document) throws -> Void
     ) rethrows -> (fragment: DocumentFragment, outgoing: [Outgoing]) {
-        document.commit()
-        try body(&document)
-        let fragment = document.commitFragment(mergingUndo: mergingUndo)
+        let fragment = try document.transact(at: context.now, body)
         return (fragment, publish(fragment, context))
     }
 
     /// Sends a fragment this replica just committed (made through `document` directly, e.g. by
     /// undo) to the tree.
-    public mutating func publish(_ fragment: DocumentFragment, _ context: RouteContext) -> [Outgoing] {
+    package mutating func publish(_ fragment: DocumentFragment, _ context: RouteContext) -> [Outgoing] {
         guard !fragment.isEmpty else { return [] }
         counters.localOperations += UInt64(fragment.operationCount)
         let message = delta(fragment.encoded(omittingAuthor: replica), origin: replica, context)
@@ -80,12 +82,12 @@ public struct DocumentSync: Sendable {
 
     /// Mutable access to the document for local work that does not go through ``edit`` (undo,
     /// redo, observation settings). Call ``publish(_:_:)`` with what it committed.
-    public mutating func withDocument<R>(_ body: (inout Document) throws -> R) rethrows -> R {
+    package mutating func withDocument<R>(_ body: (inout Document) throws -> R) rethrows -> R {
         try body(&document)
     }
 
     /// Shares this replica's presence (cursor, name...).
-    public mutating func updatePresence(_ update: (inout Presence) -> Void, _ context: RouteContext) -> [Outgoing] {
+    package mutating func updatePresence(_ update: (inout Presence) -> Void, _ context: RouteContext) -> [Outgoing] {
         localPresenceClock += 1
         var mine = Presence(replica: replica, clock: localPresenceClock)
         update(&mine)
@@ -104,7 +106,7 @@ public struct DocumentSync: Sendable {
     // MARK: - Incoming messages
 
     /// Handles a document message from the tree.
-    public mutating func receive(_ message: WireMessage, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+    package mutating func receive(_ message: WireMessage, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
         switch message.header.type {
         case .delta: return receiveDelta(message, from: peer, context)
         case .syncRequest:
@@ -128,7 +130,7 @@ public struct DocumentSync: Sendable {
     }
 
     private mutating func decode<P: WirePayload>(_ type: P.Type, _ message: WireMessage) -> P? {
-        do throws(DecodingError) {
+        do throws(FormatError) {
             let payload = try P(decoding: message.payload, limits: document.limits.decoding)
             return payload
         } catch {
@@ -174,14 +176,14 @@ public struct DocumentSync: Sendable {
     // MARK: - Sync
 
     /// Starts a sync with a peer: "this is what I have".
-    public func syncRequest(to peer: Peer, _ context: RouteContext) -> Outgoing {
+    package func syncRequest(to peer: Peer, _ context: RouteContext) -> Outgoing {
         let request = SyncRequest(document: id, version: document.versionVector)
         return Outgoing(Destination(peer), control(.syncRequest, request.encoded, context))
     }
 
     /// This node just (re)joined a parent: push its own operations the parent may lack (the
     /// outbox), and ask the parent for what it lacks itself.
-    public mutating func parentJoined(_ context: RouteContext) -> [Outgoing] {
+    package mutating func parentJoined(_ context: RouteContext) -> [Outgoing] {
         var out: [Outgoing] = []
         let mine = document.localOperationCount
         if mine > parentAcknowledged {
@@ -194,14 +196,14 @@ public struct DocumentSync: Sendable {
     }
 
     /// A child left or died: forget its transfers.
-    public mutating func childGone(_ child: ReplicaID) {
+    package mutating func childGone(_ child: ReplicaID) {
         outgoing = outgoing.filter { $0.value.peer != .child(child) }
         digestMismatchSince[.child(child)] = nil
         lastRepair[.child(child)] = nil
     }
 
     /// The parent changed: transfers from the old one are void.
-    public mutating func parentGone() {
+    package mutating func parentGone() {
         incoming = incoming.filter { $0.value.peer != .parent }
         outgoing = outgoing.filter { $0.value.peer != .parent }
         digestMismatchSince[.parent] = nil
@@ -253,7 +255,7 @@ public struct DocumentSync: Sendable {
     }
 
     /// A peer's heartbeat digest for this document: a mismatch that lasts starts a repair.
-    public mutating func observe(_ digest: DocumentDigest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+    package mutating func observe(_ digest: DocumentDigest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
         let mine = self.digest
         guard mine.digest != digest.digest else {
             digestMismatchSince[peer] = nil
@@ -379,7 +381,7 @@ public struct DocumentSync: Sendable {
     }
 
     /// Timers: resend stalled chunks, drop dead transfers, expire presence.
-    public mutating func tick(_ context: RouteContext) -> [Outgoing] {
+    package mutating func tick(_ context: RouteContext) -> [Outgoing] {
         var out: [Outgoing] = []
         // Sorted: dictionary order is seeded per process, and replays must be exact.
         for id in outgoing.keys.sorted() {
@@ -407,7 +409,7 @@ public struct DocumentSync: Sendable {
     private mutating func receivePresence(_ message: WireMessage, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
         guard message.header.origin != replica else { return [] }
         let update: Presence
-        do throws(DecodingError) {
+        do throws(FormatError) {
             update = try Presence(decoding: message.payload, limits: document.limits.decoding)
         } catch {
             counters.badMessages += 1
@@ -440,25 +442,25 @@ public struct DocumentSync: Sendable {
 }
 
 /// Counts of what a document's sync did, for status and metrics.
-public struct SyncCounters: Sendable, Hashable {
-    public var localOperations: UInt64 = 0
-    public var operationsApplied: UInt64 = 0
-    public var duplicateOperations: UInt64 = 0
-    public var operationsRejected: UInt64 = 0
-    public var held: UInt64 = 0
-    public var echoesDropped: UInt64 = 0
-    public var badMessages: UInt64 = 0
-    public var syncRequestsAnswered: UInt64 = 0
-    public var syncRepliesReceived: UInt64 = 0
-    public var repairsStarted: UInt64 = 0
-    public var repairedOperations: UInt64 = 0
-    public var transfersStarted: UInt64 = 0
-    public var transfersCompleted: UInt64 = 0
-    public var transfersAbandoned: UInt64 = 0
-    public var transfersRefused: UInt64 = 0
-    public var lastProblem: String?
+package struct SyncCounters: Sendable, Hashable {
+    package var localOperations: UInt64 = 0
+    package var operationsApplied: UInt64 = 0
+    package var duplicateOperations: UInt64 = 0
+    package var operationsRejected: UInt64 = 0
+    package var held: UInt64 = 0
+    package var echoesDropped: UInt64 = 0
+    package var badMessages: UInt64 = 0
+    package var syncRequestsAnswered: UInt64 = 0
+    package var syncRepliesReceived: UInt64 = 0
+    package var repairsStarted: UInt64 = 0
+    package var repairedOperations: UInt64 = 0
+    package var transfersStarted: UInt64 = 0
+    package var transfersCompleted: UInt64 = 0
+    package var transfersAbandoned: UInt64 = 0
+    package var transfersRefused: UInt64 = 0
+    package var lastProblem: String?
 
-    public init() {}
+    package init() {}
 }
 
 struct OutgoingTransfer: Sendable {

@@ -1,13 +1,13 @@
-public import ZincCore
+package import ZincCore
 
 /// Who a document message came from, or is going to.
-public enum Peer: Hashable, Sendable, CustomStringConvertible {
+package enum Peer: Hashable, Sendable, CustomStringConvertible {
     /// This node's parent (messages arrive on the SUB socket; go out through PUSH).
     case parent
     /// One child (messages arrive on the PULL socket; go out on the PUB socket, directed).
     case child(ReplicaID)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .parent: "parent"
         case .child(let id): "child \(id.shortDescription)"
@@ -16,18 +16,18 @@ public enum Peer: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What a document needs to know about the tree around it when it handles an event.
-public struct RouteContext: Sendable, Hashable {
-    public var node: ReplicaID
-    public var term: UInt64
+package struct RouteContext: Sendable, Hashable {
+    package var node: ReplicaID
+    package var term: UInt64
     /// True once this node has joined a parent.
-    public var hasParent: Bool
+    package var hasParent: Bool
     /// True if this node has at least one joined child.
-    public var hasChildren: Bool
-    public var now: Duration
+    package var hasChildren: Bool
+    package var now: Duration
     /// Which authors each child may bring new operations of.
-    public var trust: TrustTable
+    package var trust: TrustTable
 
-    public init(node: ReplicaID, term: UInt64, hasParent: Bool, hasChildren: Bool, now: Duration, trust: TrustTable = TrustTable()) {
+    package init(node: ReplicaID, term: UInt64, hasParent: Bool, hasChildren: Bool, now: Duration, trust: TrustTable = TrustTable()) {
         self.node = node
         self.term = term
         self.hasParent = hasParent
@@ -37,7 +37,7 @@ public struct RouteContext: Sendable, Hashable {
     }
 
     /// The filter for operations arriving from `peer`: nil (everything) from the parent.
-    public func trusting(_ peer: Peer) -> ((ReplicaID) -> Bool)? {
+    package func trusting(_ peer: Peer) -> ((ReplicaID) -> Bool)? {
         guard case .child(let child) = peer, !trust.isEmpty else { return nil }
         let trust = self.trust
         return { trust.accepts($0, fromChild: child) }
@@ -48,30 +48,30 @@ public struct RouteContext: Sendable, Hashable {
 /// child only for authors that child's subtree claims, or that nobody else it knows claims.
 /// So no node can write under the replica ID of the host, of a sibling subtree, or of itself
 /// impersonating them.
-public struct TrustTable: Sendable, Hashable {
+package struct TrustTable: Sendable, Hashable {
     /// This node's own document replicas.
-    public var own: Set<ReplicaID> = []
+    package var own: Set<ReplicaID> = []
     /// Replica → the children whose subtrees claim it.
-    public var claimers: [ReplicaID: Set<ReplicaID>] = [:]
+    package var claimers: [ReplicaID: Set<ReplicaID>] = [:]
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { own.isEmpty && claimers.isEmpty }
+    package var isEmpty: Bool { own.isEmpty && claimers.isEmpty }
 
-    public func accepts(_ replica: ReplicaID, fromChild child: ReplicaID) -> Bool {
+    package func accepts(_ replica: ReplicaID, fromChild child: ReplicaID) -> Bool {
         if own.contains(replica) { return false }
         if let claiming = claimers[replica], !claiming.contains(child) { return false }
         return true
     }
 
     /// Replaces `child`'s claims.
-    public mutating func set(_ replicas: some Sequence<ReplicaID>, claimedBy child: ReplicaID) {
+    package mutating func set(_ replicas: some Sequence<ReplicaID>, claimedBy child: ReplicaID) {
         remove(child)
         for replica in replicas { claimers[replica, default: []].insert(child) }
     }
 
     /// Forgets a child that left.
-    public mutating func remove(_ child: ReplicaID) {
+    package mutating func remove(_ child: ReplicaID) {
         for (replica, var set) in claimers where set.contains(child) {
             set.remove(child)
             claimers[replica] = set.isEmpty ? nil : set
@@ -80,7 +80,7 @@ public struct TrustTable: Sendable, Hashable {
 }
 
 /// Where a document's outgoing message goes.
-public enum Destination: Hashable, Sendable {
+package enum Destination: Hashable, Sendable {
     case parent
     /// Every child, on the document's topic.
     case children
@@ -96,11 +96,11 @@ public enum Destination: Hashable, Sendable {
 }
 
 /// An outgoing message of a document.
-public struct Outgoing: Hashable, Sendable {
-    public var destination: Destination
-    public var message: WireMessage
+package struct Outgoing: Hashable, Sendable {
+    package var destination: Destination
+    package var message: WireMessage
 
-    public init(_ destination: Destination, _ message: WireMessage) {
+    package init(_ destination: Destination, _ message: WireMessage) {
         self.destination = destination
         self.message = message
     }

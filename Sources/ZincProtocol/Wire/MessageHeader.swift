@@ -1,7 +1,7 @@
-public import ZincCore
+package import ZincCore
 
 /// The kinds of message Zinc exchanges (docs/protocol.md, "Message types").
-public enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+package enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Document operations (payload: an encoded fragment whose author is the header's origin).
     case delta = 1
     /// A client asks to join a host.
@@ -29,7 +29,7 @@ public enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     /// A root invites another root (and its tree) to join it (split-brain merge).
     case mergeInvitation = 13
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .delta: "delta"
         case .join: "join"
@@ -56,20 +56,20 @@ public enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
 /// 36  Lamport time (u64)      44 term (u64)         52 payload length (u32)
 /// ```
 /// `origin` made the content (a delta's author); `sender` is the node that sent this hop.
-public struct MessageHeader: Hashable, Sendable {
-    public static let size = 56
-    public static let magic: UInt8 = 0x5A
-    public static let version: UInt8 = 1
+package struct MessageHeader: Hashable, Sendable {
+    package static let size = 56
+    package static let magic: UInt8 = 0x5A
+    package static let version: UInt8 = 1
 
-    public var type: MessageType
-    public var flags: UInt8
-    public var origin: ReplicaID
-    public var sender: ReplicaID
-    public var lamport: UInt64
-    public var term: UInt64
-    public var payloadLength: UInt32
+    package var type: MessageType
+    package var flags: UInt8
+    package var origin: ReplicaID
+    package var sender: ReplicaID
+    package var lamport: UInt64
+    package var term: UInt64
+    package var payloadLength: UInt32
 
-    public init(type: MessageType, flags: UInt8 = 0, origin: ReplicaID, sender: ReplicaID, lamport: UInt64, term: UInt64, payloadLength: UInt32 = 0) {
+    package init(type: MessageType, flags: UInt8 = 0, origin: ReplicaID, sender: ReplicaID, lamport: UInt64, term: UInt64, payloadLength: UInt32 = 0) {
         self.type = type
         self.flags = flags
         self.origin = origin
@@ -79,7 +79,7 @@ public struct MessageHeader: Hashable, Sendable {
         self.payloadLength = payloadLength
     }
 
-    public var encoded: [UInt8] {
+    package var encoded: [UInt8] {
         var writer = ByteWriter(capacity: Self.size)
         writer.write(Self.magic)
         writer.write(Self.version)
@@ -93,14 +93,14 @@ public struct MessageHeader: Hashable, Sendable {
         return writer.bytes
     }
 
-    public init(decoding bytes: [UInt8]) throws(DecodingError) {
-        guard bytes.count == Self.size else { throw DecodingError(.invalid, "header of \(bytes.count) bytes, expected \(Self.size)") }
-        self = try withReader(bytes) { (reader) throws(DecodingError) -> MessageHeader in
-            guard try reader.readByte("magic") == Self.magic else { throw DecodingError(.invalid, "bad magic: not a Zinc message") }
+    package init(decoding bytes: [UInt8]) throws(FormatError) {
+        guard bytes.count == Self.size else { throw FormatError(.invalid, "header of \(bytes.count) bytes, expected \(Self.size)") }
+        self = try withReader(bytes) { (reader) throws(FormatError) -> MessageHeader in
+            guard try reader.readByte("magic") == Self.magic else { throw FormatError(.invalid, "bad magic: not a Zinc message") }
             let version = try reader.readByte("version")
-            guard version == Self.version else { throw DecodingError(.unsupportedVersion, "protocol version \(version)") }
+            guard version == Self.version else { throw FormatError(.unsupportedVersion, "protocol version \(version)") }
             let raw = try reader.readByte("type")
-            guard let type = MessageType(rawValue: raw) else { throw DecodingError(.invalid, "unknown message type \(raw)") }
+            guard let type = MessageType(rawValue: raw) else { throw FormatError(.invalid, "unknown message type \(raw)") }
             let flags = try reader.readByte("flags")
             let origin = try reader.readReplicaID("origin")
             let sender = try reader.readReplicaID("sender")

@@ -1,20 +1,20 @@
 public import ZincCore
 
 /// A payload type with a bounded binary encoding.
-public protocol WirePayload: Sendable, Hashable {
+package protocol WirePayload: Sendable, Hashable {
     func encode(into writer: inout ByteWriter)
-    init(decoding reader: inout ByteReader) throws(DecodingError)
+    init(decoding reader: inout ByteReader) throws(FormatError)
 }
 
 extension WirePayload {
-    public var encoded: [UInt8] {
+    package var encoded: [UInt8] {
         var writer = ByteWriter(capacity: 64)
         encode(into: &writer)
         return writer.bytes
     }
 
-    public init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(DecodingError) {
-        self = try withReader(bytes, limits: limits) { (reader) throws(DecodingError) -> Self in
+    package init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(FormatError) {
+        self = try withReader(bytes, limits: limits) { (reader) throws(FormatError) -> Self in
             let value = try Self(decoding: &reader)
             try reader.expectEnd("\(Self.self)")
             return value
@@ -24,16 +24,16 @@ extension WirePayload {
 
 /// Where a hosting node listens: its PUB socket (what others join) and its PULL socket (where
 /// its clients push).
-public struct Endpoints: Hashable, Sendable, CustomStringConvertible {
-    public var publish: String
-    public var pull: String
+package struct Endpoints: Hashable, Sendable, CustomStringConvertible {
+    package var publish: String
+    package var pull: String
 
-    public init(publish: String, pull: String) {
+    package init(publish: String, pull: String) {
         self.publish = publish
         self.pull = pull
     }
 
-    public var description: String { publish }
+    package var description: String { publish }
 
     static let maxLength = 1024
 
@@ -42,11 +42,11 @@ public struct Endpoints: Hashable, Sendable, CustomStringConvertible {
         writer.write(string: pull)
     }
 
-    init(decoding reader: inout ByteReader) throws(DecodingError) {
+    init(decoding reader: inout ByteReader) throws(FormatError) {
         publish = try reader.readString("publish endpoint")
         pull = try reader.readString("pull endpoint")
         guard !publish.isEmpty, !pull.isEmpty, publish.utf8.count <= Self.maxLength, pull.utf8.count <= Self.maxLength else {
-            throw DecodingError(.invalid, "endpoint empty or longer than \(Self.maxLength) bytes")
+            throw FormatError(.invalid, "endpoint empty or longer than \(Self.maxLength) bytes")
         }
     }
 }
@@ -67,30 +67,30 @@ extension ByteWriter {
 }
 
 extension ByteReader {
-    mutating func readOptionalEndpoints() throws(DecodingError) -> Endpoints? {
+    mutating func readOptionalEndpoints() throws(FormatError) -> Endpoints? {
         switch try readByte("endpoints tag") {
         case 0: return nil
         case 1: return try Endpoints(decoding: &self)
-        case let tag: throw DecodingError(.invalid, "endpoints tag \(tag)")
+        case let tag: throw FormatError(.invalid, "endpoints tag \(tag)")
         }
     }
 
-    mutating func readDocumentName() throws(DecodingError) -> String {
+    mutating func readDocumentName() throws(FormatError) -> String {
         let name = try readString("document ID")
-        guard Topic.isValidName(name) else { throw DecodingError(.invalid, "document ID must be 1–255 bytes without NUL") }
+        guard Topic.isValidName(name) else { throw FormatError(.invalid, "document ID must be 1–255 bytes without NUL") }
         return name
     }
 }
 
 /// A member of a host's family, as the host tells its children (for promotion).
-public struct ChildEntry: Hashable, Sendable {
-    public var id: ReplicaID
+package struct ChildEntry: Hashable, Sendable {
+    package var id: ReplicaID
     /// Nil for a client that cannot host (it cannot be promoted).
-    public var endpoints: Endpoints?
+    package var endpoints: Endpoints?
     /// Join order: the successor is the lowest rank still alive.
-    public var rank: UInt64
+    package var rank: UInt64
 
-    public init(id: ReplicaID, endpoints: Endpoints?, rank: UInt64) {
+    package init(id: ReplicaID, endpoints: Endpoints?, rank: UInt64) {
         self.id = id
         self.endpoints = endpoints
         self.rank = rank
@@ -102,7 +102,7 @@ public struct ChildEntry: Hashable, Sendable {
         writer.write(varint: rank)
     }
 
-    init(decoding reader: inout ByteReader) throws(DecodingError) {
+    init(decoding reader: inout ByteReader) throws(FormatError) {
         id = try reader.readReplicaID("child ID")
         endpoints = try reader.readOptionalEndpoints()
         rank = try reader.readVarint("child rank")
@@ -110,12 +110,12 @@ public struct ChildEntry: Hashable, Sendable {
 }
 
 /// A document's sync summary: a digest of its version vector and its operation count.
-public struct DocumentDigest: Hashable, Sendable {
-    public var document: String
-    public var digest: UInt64
-    public var operations: UInt64
+package struct DocumentDigest: Hashable, Sendable {
+    package var document: String
+    package var digest: UInt64
+    package var operations: UInt64
 
-    public init(document: String, digest: UInt64, operations: UInt64) {
+    package init(document: String, digest: UInt64, operations: UInt64) {
         self.document = document
         self.digest = digest
         self.operations = operations
@@ -129,14 +129,14 @@ public enum Interest: Hashable, Sendable {
     /// Only these.
     case documents(Set<String>)
 
-    public func includes(_ document: String) -> Bool {
+    package func includes(_ document: String) -> Bool {
         switch self {
         case .all: true
         case .documents(let set): set.contains(document)
         }
     }
 
-    public func union(_ other: Interest) -> Interest {
+    package func union(_ other: Interest) -> Interest {
         switch (self, other) {
         case (.all, _), (_, .all): .all
         case (.documents(let a), .documents(let b)): .documents(a.union(b))
@@ -153,7 +153,7 @@ public enum Interest: Hashable, Sendable {
         }
     }
 
-    init(decoding reader: inout ByteReader) throws(DecodingError) {
+    init(decoding reader: inout ByteReader) throws(FormatError) {
         switch try reader.readByte("interest tag") {
         case 0: self = .all
         case 1:
@@ -161,7 +161,7 @@ public enum Interest: Hashable, Sendable {
             var set = Set<String>()
             for _ in 0..<count { set.insert(try reader.readDocumentName()) }
             self = .documents(set)
-        case let tag: throw DecodingError(.invalid, "interest tag \(tag)")
+        case let tag: throw FormatError(.invalid, "interest tag \(tag)")
         }
     }
 }
@@ -175,7 +175,7 @@ func encodeDigests(_ digests: [DocumentDigest], into writer: inout ByteWriter) {
     }
 }
 
-func decodeDigests(_ reader: inout ByteReader) throws(DecodingError) -> [DocumentDigest] {
+func decodeDigests(_ reader: inout ByteReader) throws(FormatError) -> [DocumentDigest] {
     let count = try reader.readCount("digests", minimumBytesEach: 10)
     var digests: [DocumentDigest] = []
     digests.reserveCapacity(count)
@@ -187,17 +187,17 @@ func decodeDigests(_ reader: inout ByteReader) throws(DecodingError) -> [Documen
 }
 
 /// The one-frame welcome an XPUB sends each new subscriber: who this node is and where to push.
-public struct Beacon: WirePayload {
-    public var node: ReplicaID
-    public var endpoints: Endpoints
-    public var root: ReplicaID
-    public var term: UInt64
-    public var depth: UInt32
+package struct Beacon: WirePayload {
+    package var node: ReplicaID
+    package var endpoints: Endpoints
+    package var root: ReplicaID
+    package var term: UInt64
+    package var depth: UInt32
     /// The node's ancestors, root first (empty for a root): a joiner on this list would make
     /// a cycle.
-    public var path: [ReplicaID]
+    package var path: [ReplicaID]
 
-    public init(node: ReplicaID, endpoints: Endpoints, root: ReplicaID, term: UInt64, depth: UInt32, path: [ReplicaID] = []) {
+    package init(node: ReplicaID, endpoints: Endpoints, root: ReplicaID, term: UInt64, depth: UInt32, path: [ReplicaID] = []) {
         self.node = node
         self.endpoints = endpoints
         self.root = root
@@ -206,7 +206,7 @@ public struct Beacon: WirePayload {
         self.path = path
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(1)
         writer.write(node)
         endpoints.encode(into: &writer)
@@ -216,9 +216,9 @@ public struct Beacon: WirePayload {
         encodePath(path, into: &writer)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         let version = try reader.readByte("beacon version")
-        guard version == 1 else { throw DecodingError(.unsupportedVersion, "beacon version \(version)") }
+        guard version == 1 else { throw FormatError(.unsupportedVersion, "beacon version \(version)") }
         node = try reader.readReplicaID("beacon node")
         endpoints = try Endpoints(decoding: &reader)
         root = try reader.readReplicaID("beacon root")
@@ -228,40 +228,40 @@ public struct Beacon: WirePayload {
     }
 
     /// The welcome frame: `W` then the encoded beacon.
-    public var frame: [UInt8] { Topic.welcome.bytes + encoded }
+    package var frame: [UInt8] { Topic.welcome.bytes + encoded }
 
-    public init(frame: [UInt8]) throws(DecodingError) {
-        guard frame.first == Topic.welcome.bytes.first else { throw DecodingError(.invalid, "not a welcome frame") }
+    package init(frame: [UInt8]) throws(FormatError) {
+        guard frame.first == Topic.welcome.bytes.first else { throw FormatError(.invalid, "not a welcome frame") }
         self = try Beacon(decoding: Array(frame.dropFirst()))
     }
 }
 
 /// A client asking a host to take it.
-public struct JoinRequest: WirePayload {
+package struct JoinRequest: WirePayload {
     /// Where the joiner listens, if it can host a subtree (needed to promote it later).
-    public var endpoints: Endpoints?
+    package var endpoints: Endpoints?
     /// The documents the joiner and its subtree want.
-    public var interest: Interest
+    package var interest: Interest
     /// Nodes in the joiner's subtree, itself included (for balancing).
-    public var subtreeSize: UInt32
+    package var subtreeSize: UInt32
     /// True when the joiner moves because its parent died (it brings a subtree).
-    public var afterFailover: Bool
+    package var afterFailover: Bool
 
-    public init(endpoints: Endpoints?, interest: Interest, subtreeSize: UInt32 = 1, afterFailover: Bool = false) {
+    package init(endpoints: Endpoints?, interest: Interest, subtreeSize: UInt32 = 1, afterFailover: Bool = false) {
         self.endpoints = endpoints
         self.interest = interest
         self.subtreeSize = subtreeSize
         self.afterFailover = afterFailover
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(optional: endpoints)
         interest.encode(into: &writer)
         writer.write(varint: UInt64(subtreeSize))
         writer.write(afterFailover ? 1 : 0)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         endpoints = try reader.readOptionalEndpoints()
         interest = try Interest(decoding: &reader)
         subtreeSize = UInt32(try reader.readVarint(max: Int(UInt32.max), "subtree size"))
@@ -270,20 +270,20 @@ public struct JoinRequest: WirePayload {
 }
 
 /// A host's acceptance of a joiner.
-public struct Welcome: WirePayload {
-    public var rank: UInt64
-    public var root: ReplicaID
+package struct Welcome: WirePayload {
+    package var rank: UInt64
+    package var root: ReplicaID
     /// The joiner's depth (the root has depth 0).
-    public var depth: UInt32
+    package var depth: UInt32
     /// The host's own parent (where to go if the host dies and the joiner is promoted).
-    public var grandparent: Endpoints?
-    public var siblings: [ChildEntry]
+    package var grandparent: Endpoints?
+    package var siblings: [ChildEntry]
     /// Documents the host replicates (a joiner interested in everything opens them all).
-    public var documents: [String]
+    package var documents: [String]
     /// The host's ancestors and the host, root first.
-    public var path: [ReplicaID]
+    package var path: [ReplicaID]
 
-    public init(rank: UInt64, root: ReplicaID, depth: UInt32, grandparent: Endpoints?, siblings: [ChildEntry], documents: [String], path: [ReplicaID] = []) {
+    package init(rank: UInt64, root: ReplicaID, depth: UInt32, grandparent: Endpoints?, siblings: [ChildEntry], documents: [String], path: [ReplicaID] = []) {
         self.path = path
         self.rank = rank
         self.root = root
@@ -293,7 +293,7 @@ public struct Welcome: WirePayload {
         self.documents = documents
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(varint: rank)
         writer.write(root)
         writer.write(varint: UInt64(depth))
@@ -305,7 +305,7 @@ public struct Welcome: WirePayload {
         encodePath(path, into: &writer)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         rank = try reader.readVarint("rank")
         root = try reader.readReplicaID("root")
         depth = UInt32(try reader.readVarint(max: 1 << 20, "depth"))
@@ -321,21 +321,21 @@ public struct Welcome: WirePayload {
 }
 
 /// "Join that node instead."
-public struct Redirect: WirePayload {
-    public var target: ReplicaID
-    public var endpoints: Endpoints
+package struct Redirect: WirePayload {
+    package var target: ReplicaID
+    package var endpoints: Endpoints
 
-    public init(target: ReplicaID, endpoints: Endpoints) {
+    package init(target: ReplicaID, endpoints: Endpoints) {
         self.target = target
         self.endpoints = endpoints
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(target)
         endpoints.encode(into: &writer)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         target = try reader.readReplicaID("redirect target")
         endpoints = try Endpoints(decoding: &reader)
     }
@@ -343,27 +343,27 @@ public struct Redirect: WirePayload {
 
 /// A heartbeat. Down (host → children, tree topic): the tree's state the children need to heal.
 /// Up (client → host): the client's subtree size. Both carry document digests for gap repair.
-public struct Heartbeat: WirePayload {
-    public var root: ReplicaID
+package struct Heartbeat: WirePayload {
+    package var root: ReplicaID
     /// The sender's depth.
-    public var depth: UInt32
+    package var depth: UInt32
     /// Down: the sender's own parent, for promotion.
-    public var grandparent: Endpoints?
+    package var grandparent: Endpoints?
     /// Down: the sender's children, with ranks, for promotion.
-    public var children: [ChildEntry]
+    package var children: [ChildEntry]
     /// Up: nodes in the sender's subtree.
-    public var subtreeSize: UInt32
-    public var digests: [DocumentDigest]
+    package var subtreeSize: UInt32
+    package var digests: [DocumentDigest]
     /// Down: the sender's ancestors and the sender, root first (cycle detection).
-    public var path: [ReplicaID]
+    package var path: [ReplicaID]
     /// Up: the document replicas authored in the sender's subtree (the host accepts new
     /// operations of these replicas from this child, and refuses ones claimed elsewhere).
-    public var replicas: [ReplicaID]
+    package var replicas: [ReplicaID]
 
     /// The most replicas a heartbeat claims.
-    public static let maxReplicas = 4096
+    package static let maxReplicas = 4096
 
-    public init(root: ReplicaID, depth: UInt32, grandparent: Endpoints? = nil, children: [ChildEntry] = [], subtreeSize: UInt32 = 1, digests: [DocumentDigest] = [], path: [ReplicaID] = [], replicas: [ReplicaID] = []) {
+    package init(root: ReplicaID, depth: UInt32, grandparent: Endpoints? = nil, children: [ChildEntry] = [], subtreeSize: UInt32 = 1, digests: [DocumentDigest] = [], path: [ReplicaID] = [], replicas: [ReplicaID] = []) {
         self.path = path
         self.replicas = replicas
         self.root = root
@@ -374,7 +374,7 @@ public struct Heartbeat: WirePayload {
         self.digests = digests
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(root)
         writer.write(varint: UInt64(depth))
         writer.write(optional: grandparent)
@@ -387,7 +387,7 @@ public struct Heartbeat: WirePayload {
         for replica in replicas { writer.write(replica) }
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         root = try reader.readReplicaID("root")
         depth = UInt32(try reader.readVarint(max: 1 << 20, "depth"))
         grandparent = try reader.readOptionalEndpoints()
@@ -398,7 +398,7 @@ public struct Heartbeat: WirePayload {
         digests = try decodeDigests(&reader)
         path = try decodePath(&reader)
         let claimed = try reader.readCount("claimed replicas", minimumBytesEach: 16)
-        guard claimed <= Self.maxReplicas else { throw DecodingError(.limitExceeded, "heartbeat claims \(claimed) replicas") }
+        guard claimed <= Self.maxReplicas else { throw FormatError(.limitExceeded, "heartbeat claims \(claimed) replicas") }
         replicas = []
         replicas.reserveCapacity(claimed)
         for _ in 0..<claimed { replicas.append(try reader.readReplicaID("claimed replica")) }
@@ -406,21 +406,21 @@ public struct Heartbeat: WirePayload {
 }
 
 /// "This is what I have of `document`; send me the rest."
-public struct SyncRequest: WirePayload {
-    public var document: String
-    public var version: VersionVector
+package struct SyncRequest: WirePayload {
+    package var document: String
+    package var version: VersionVector
 
-    public init(document: String, version: VersionVector) {
+    package init(document: String, version: VersionVector) {
         self.document = document
         self.version = version
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(documentName: document)
         version.encode(into: &writer)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         document = try reader.readDocumentName()
         version = try VersionVector(decoding: &reader)
     }
@@ -429,29 +429,29 @@ public struct SyncRequest: WirePayload {
 /// The reply: the responder's version vector (so the requester can send back what the
 /// responder lacks) and the operations the requester lacks, if they fit in one message
 /// (otherwise they follow as a transfer).
-public struct SyncReply: WirePayload {
-    public var document: String
-    public var version: VersionVector
+package struct SyncReply: WirePayload {
+    package var document: String
+    package var version: VersionVector
     /// An encoded fragment (self-contained), possibly empty.
-    public var fragment: [UInt8]
+    package var fragment: [UInt8]
     /// A transfer with the operations follows (they did not fit here).
-    public var transferFollows: Bool
+    package var transferFollows: Bool
 
-    public init(document: String, version: VersionVector, fragment: [UInt8], transferFollows: Bool = false) {
+    package init(document: String, version: VersionVector, fragment: [UInt8], transferFollows: Bool = false) {
         self.document = document
         self.version = version
         self.fragment = fragment
         self.transferFollows = transferFollows
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(documentName: document)
         version.encode(into: &writer)
         writer.write(transferFollows ? 1 : 0)
         writer.write(lengthPrefixed: fragment)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         document = try reader.readDocumentName()
         version = try VersionVector(decoding: &reader)
         transferFollows = try reader.readByte("transfer follows") != 0
@@ -460,7 +460,7 @@ public struct SyncReply: WirePayload {
 }
 
 /// What a transfer carries.
-public enum TransferKind: UInt8, Sendable, Hashable {
+package enum TransferKind: UInt8, Sendable, Hashable {
     /// A whole-document snapshot (for a joiner that has nothing).
     case snapshot = 1
     /// An encoded fragment (for a joiner that has something).
@@ -468,18 +468,18 @@ public enum TransferKind: UInt8, Sendable, Hashable {
 }
 
 /// One chunk of a transfer. Chunk 0 names the kind, total size and covering version vector.
-public struct TransferChunk: WirePayload {
-    public var transfer: UInt64
-    public var document: String
-    public var index: UInt32
-    public var count: UInt32
-    public var kind: TransferKind
-    public var totalSize: UInt64
+package struct TransferChunk: WirePayload {
+    package var transfer: UInt64
+    package var document: String
+    package var index: UInt32
+    package var count: UInt32
+    package var kind: TransferKind
+    package var totalSize: UInt64
     /// What the whole transfer covers (the sender's version at the time).
-    public var covering: VersionVector
-    public var bytes: [UInt8]
+    package var covering: VersionVector
+    package var bytes: [UInt8]
 
-    public init(transfer: UInt64, document: String, index: UInt32, count: UInt32, kind: TransferKind, totalSize: UInt64, covering: VersionVector, bytes: [UInt8]) {
+    package init(transfer: UInt64, document: String, index: UInt32, count: UInt32, kind: TransferKind, totalSize: UInt64, covering: VersionVector, bytes: [UInt8]) {
         self.transfer = transfer
         self.document = document
         self.index = index
@@ -490,7 +490,7 @@ public struct TransferChunk: WirePayload {
         self.bytes = bytes
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(varint: transfer)
         writer.write(documentName: document)
         writer.write(varint: UInt64(index))
@@ -501,17 +501,17 @@ public struct TransferChunk: WirePayload {
         writer.write(lengthPrefixed: bytes)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         transfer = try reader.readVarint("transfer ID")
         document = try reader.readDocumentName()
         index = UInt32(try reader.readVarint(max: Int(UInt32.max), "chunk index"))
         count = UInt32(try reader.readVarint(max: Int(UInt32.max), "chunk count"))
         let raw = try reader.readByte("transfer kind")
-        guard let kind = TransferKind(rawValue: raw) else { throw DecodingError(.invalid, "transfer kind \(raw)") }
+        guard let kind = TransferKind(rawValue: raw) else { throw FormatError(.invalid, "transfer kind \(raw)") }
         self.kind = kind
         totalSize = try reader.readVarint("total size")
         guard count > 0, index < count, totalSize <= UInt64(reader.limits.maxBytes) else {
-            throw DecodingError(.invalid, "chunk \(index) of \(count), \(totalSize) bytes")
+            throw FormatError(.invalid, "chunk \(index) of \(count), \(totalSize) bytes")
         }
         covering = try VersionVector(decoding: &reader)
         bytes = try reader.readLengthPrefixed("chunk bytes")
@@ -519,31 +519,31 @@ public struct TransferChunk: WirePayload {
 }
 
 /// "I have chunks up to (not including) `next` of `transfer`."
-public struct TransferAck: WirePayload {
-    public var transfer: UInt64
-    public var document: String
-    public var next: UInt32
+package struct TransferAck: WirePayload {
+    package var transfer: UInt64
+    package var document: String
+    package var next: UInt32
 
-    public init(transfer: UInt64, document: String, next: UInt32) {
+    package init(transfer: UInt64, document: String, next: UInt32) {
         self.transfer = transfer
         self.document = document
         self.next = next
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(varint: transfer)
         writer.write(documentName: document)
         writer.write(varint: UInt64(next))
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         transfer = try reader.readVarint("transfer ID")
         document = try reader.readDocumentName()
         next = UInt32(try reader.readVarint(max: Int(UInt32.max), "next chunk"))
     }
 }
 
-/// Where an application message goes.
+/// Where an application message goes in the tree.
 public enum Routing: Hashable, Sendable {
     /// To every node below the sender.
     case down
@@ -556,16 +556,16 @@ public enum Routing: Hashable, Sendable {
 }
 
 /// An application message.
-public struct ApplicationMessage: WirePayload {
-    public var channel: String
-    public var routing: Routing
+package struct ApplicationMessage: WirePayload {
+    package var channel: String
+    package var routing: Routing
     /// Unique per origin; with the origin it identifies the message (for de-duplication).
-    public var sequence: UInt64
+    package var sequence: UInt64
     /// Hops travelled so far (bounded to stop loops).
-    public var hops: UInt8
-    public var body: [UInt8]
+    package var hops: UInt8
+    package var body: [UInt8]
 
-    public init(channel: String, routing: Routing, sequence: UInt64, hops: UInt8 = 0, body: [UInt8]) {
+    package init(channel: String, routing: Routing, sequence: UInt64, hops: UInt8 = 0, body: [UInt8]) {
         self.channel = channel
         self.routing = routing
         self.sequence = sequence
@@ -573,7 +573,7 @@ public struct ApplicationMessage: WirePayload {
         self.body = body
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(string: channel)
         switch routing {
         case .down: writer.write(0)
@@ -588,15 +588,15 @@ public struct ApplicationMessage: WirePayload {
         writer.write(lengthPrefixed: body)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         channel = try reader.readString("channel")
-        guard Topic.isValidName(channel) else { throw DecodingError(.invalid, "channel must be 1–255 bytes without NUL") }
+        guard Topic.isValidName(channel) else { throw FormatError(.invalid, "channel must be 1–255 bytes without NUL") }
         switch try reader.readByte("routing") {
         case 0: routing = .down
         case 1: routing = .up
         case 2: routing = .node(try reader.readReplicaID("routing target"))
         case 3: routing = .broadcast
-        case let tag: throw DecodingError(.invalid, "routing \(tag)")
+        case let tag: throw FormatError(.invalid, "routing \(tag)")
         }
         sequence = try reader.readVarint("sequence")
         hops = try reader.readByte("hops")
@@ -605,14 +605,14 @@ public struct ApplicationMessage: WirePayload {
 }
 
 /// A node leaving cleanly. From a host to its children it names where they should go.
-public struct Leave: WirePayload {
-    public var successor: ChildEntry?
+package struct Leave: WirePayload {
+    package var successor: ChildEntry?
 
-    public init(successor: ChildEntry?) {
+    package init(successor: ChildEntry?) {
         self.successor = successor
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         if let successor {
             writer.write(1)
             successor.encode(into: &writer)
@@ -621,34 +621,34 @@ public struct Leave: WirePayload {
         }
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         switch try reader.readByte("successor tag") {
         case 0: successor = nil
         case 1: successor = try ChildEntry(decoding: &reader)
-        case let tag: throw DecodingError(.invalid, "successor tag \(tag)")
+        case let tag: throw FormatError(.invalid, "successor tag \(tag)")
         }
     }
 }
 
 /// A root inviting another root to join it (they found each other: split brain).
-public struct MergeInvitation: WirePayload {
-    public var root: ReplicaID
-    public var endpoints: Endpoints
-    public var term: UInt64
+package struct MergeInvitation: WirePayload {
+    package var root: ReplicaID
+    package var endpoints: Endpoints
+    package var term: UInt64
 
-    public init(root: ReplicaID, endpoints: Endpoints, term: UInt64) {
+    package init(root: ReplicaID, endpoints: Endpoints, term: UInt64) {
         self.root = root
         self.endpoints = endpoints
         self.term = term
     }
 
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.write(root)
         endpoints.encode(into: &writer)
         writer.write(varint: term)
     }
 
-    public init(decoding reader: inout ByteReader) throws(DecodingError) {
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
         root = try reader.readReplicaID("root")
         endpoints = try Endpoints(decoding: &reader)
         term = try reader.readVarint("term")
@@ -656,16 +656,16 @@ public struct MergeInvitation: WirePayload {
 }
 
 /// The longest ancestor path accepted; longer means a cycle (or a tree too deep to be sane).
-public let maxPathLength = 64
+package let maxPathLength = 64
 
 func encodePath(_ path: [ReplicaID], into writer: inout ByteWriter) {
     writer.write(varint: UInt64(path.count))
     for id in path { writer.write(id) }
 }
 
-func decodePath(_ reader: inout ByteReader) throws(DecodingError) -> [ReplicaID] {
+func decodePath(_ reader: inout ByteReader) throws(FormatError) -> [ReplicaID] {
     let count = try reader.readCount("path", minimumBytesEach: 16)
-    guard count <= maxPathLength + 1 else { throw DecodingError(.limitExceeded, "path of \(count) nodes") }
+    guard count <= maxPathLength + 1 else { throw FormatError(.limitExceeded, "path of \(count) nodes") }
     var path: [ReplicaID] = []
     path.reserveCapacity(count)
     for _ in 0..<count { path.append(try reader.readReplicaID("path node")) }

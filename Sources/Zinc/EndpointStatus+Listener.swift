@@ -1,0 +1,102 @@
+import ZeroMQ
+import ZincProtocol
+
+extension EndpointStatus {
+    /// The listener's state now (on its I/O thread).
+    init(_ listener: ChannelListener) {
+        let core = listener.machine.core
+        id = core.id
+        name = listener.configuration.name
+        role = Role(core.role)
+        link = Link(core.parentLink)
+        parent = core.parentID
+        children = core.childIDs
+        term = core.term
+        depth = core.depth
+        root = core.root
+        lamport = listener.machine.documents.values.map(\.document.lamport).max() ?? 0
+        var merged = VersionVector()
+        for sync in listener.machine.documents.values { merged.merge(sync.document.versionVector) }
+        versionVector = merged
+        addresses = core.configuration.endpoints.map { Endpoint.Addresses(publish: $0.publish, pull: $0.pull) }
+        documents = listener.machine.documents.keys.sorted().compactMap { id in
+            guard let document = listener.machine.documents[id]?.document else { return nil }
+            return DocumentStatus(
+                id: id, length: document.length(), operations: document.versionVector.totalOperations,
+                sha256: SHA256.hex(Array(document.canonicalContent().utf8)),
+                versionVector: document.versionVector, pending: document.pendingOperationCount)
+        }
+        counters = listener.allCounters()
+    }
+}
+
+extension EndpointStatus.Role {
+    init(_ role: NodeCore.Role) {
+        switch role {
+        case .root: self = .root
+        case .host: self = .host
+        case .client: self = .client
+        case .joining: self = .joining
+        }
+    }
+}
+
+extension EndpointStatus.Link {
+    init(_ link: NodeCore.ParentLink) {
+        switch link {
+        case .none: self = .none
+        case .failingOver: self = .failingOver
+        case .connecting(let address): self = .connecting(to: address)
+        case .joining(let node): self = .joining(node)
+        case .joined(let node): self = .joined(node)
+        }
+    }
+}
+
+extension EndpointStatus.Counters {
+    /// Every counter with its JSON name, for metrics (one list, so nothing is left out).
+    package static var named: [(name: String, value: KeyPath<Self, UInt64>)] {
+        [
+        ("messagesIn", \.messagesIn), ("messagesOut", \.messagesOut), ("badMessages", \.badMessages),
+        ("rejected", \.rejected), ("staleTerm", \.staleTerm), ("backpressureDrops", \.backpressureDrops),
+        ("storeErrors", \.storeErrors), ("handshakeFailures", \.handshakeFailures), ("peersRefused", \.peersRefused),
+        ("redirects", \.redirects), ("rebalances", \.rebalances), ("promotions", \.promotions),
+        ("parentFailures", \.parentFailures), ("childFailures", \.childFailures), ("merges", \.merges),
+        ("repairs", \.repairs), ("operationsApplied", \.operationsApplied), ("duplicateOperations", \.duplicateOperations),
+        ("localOperations", \.localOperations), ("transfers", \.transfers), ("operationsRejected", \.operationsRejected),
+        ]
+    }
+}
+
+extension ChannelListener {
+    /// Every counter the endpoint keeps: the shell's, the protocol core's and the documents'.
+    func allCounters() -> EndpointStatus.Counters {
+        let core = machine.core
+        var counters = EndpointStatus.Counters()
+        counters.messagesIn = self.counters.messagesIn
+        counters.messagesOut = self.counters.messagesOut
+        counters.badMessages = self.counters.badMessages + core.counters.badMessages
+        counters.rejected = core.counters.rejected
+        counters.staleTerm = core.counters.staleTerm
+        counters.backpressureDrops = self.counters.backpressureDrops
+        counters.storeErrors = self.counters.storeErrors
+        counters.handshakeFailures = self.counters.handshakeFailures
+        counters.peersRefused = configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0
+        counters.redirects = core.counters.redirects
+        counters.rebalances = core.counters.rebalances
+        counters.promotions = core.counters.promotions
+        counters.parentFailures = core.counters.parentFailures
+        counters.childFailures = core.counters.childFailures
+        counters.merges = core.counters.merges
+        for sync in machine.documents.values {
+            counters.repairs += sync.counters.repairsStarted
+            counters.operationsApplied += sync.counters.operationsApplied
+            counters.duplicateOperations += sync.counters.duplicateOperations
+            counters.localOperations += sync.counters.localOperations
+            counters.badMessages += sync.counters.badMessages
+            counters.transfers += sync.counters.transfersCompleted
+            counters.operationsRejected += sync.counters.operationsRejected
+        }
+        return counters
+    }
+}

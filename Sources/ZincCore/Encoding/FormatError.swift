@@ -1,0 +1,27 @@
+/// Why an encoding could not be decoded. Every decoder in Zinc reports one of these instead of
+/// trapping, whatever the input.
+public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: String, Sendable, Hashable {
+        /// The input ended in the middle of a value.
+        case truncated
+        /// A value is out of its allowed range or malformed (an overlong varint, bad UTF-8, ...).
+        case invalid
+        /// A size exceeds a configured ``DecodingLimits`` value.
+        case limitExceeded
+        /// The format or version is not one this build reads.
+        case unsupportedVersion
+        /// Bytes were left over after a complete value.
+        case trailingBytes
+    }
+
+    public let reason: Reason
+    /// What was being decoded, and where ("fragment op 3: content length").
+    public let context: String
+
+    public init(_ reason: Reason, _ context: String) {
+        self.reason = reason
+        self.context = context
+    }
+
+    public var description: String { "\(reason.rawValue): \(context)" }
+}
