@@ -12,7 +12,7 @@ let package = Package(
     name: "Zinc",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "Zinc", targets: ["Zinc", "ZincCore", "ZincProtocol"]),
+        .library(name: "Zinc", targets: ["Zinc"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .executable(name: "zinc", targets: ["ZincCLI"]),
         .executable(name: "zinc-pad", targets: ["ZincPad"]),
@@ -58,6 +58,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                // BigString: the rope behind a TextBinding's view (O(log n) edits and offsets).
+                .product(name: "_RopeModule", package: "swift-collections"),
             ]
         ),
         // Local tree clusters of `zinc node` processes: `zinc cluster` and the `zinc-tree` demo.

@@ -39,6 +39,8 @@ final class ChannelListener {
     var stopping: Bool { stopReason != nil }
     var handlers: [any MessageHandler] = []
     var observers: [String: [Int: AsyncStream<ChangeBatch>.Continuation]] = [:]
+    /// Text bindings by document, by token.
+    var textBindings: [String: [Int: WeakTextBinding]] = [:]
     var nextObserver = 0
     var counters = RuntimeCounters()
     var lastProblemLog: ContinuousClock.Instant?
@@ -358,6 +360,7 @@ final class ChannelListener {
             let (changes, version): ([DocumentChange], VersionVector) = machine.peek(document) { document in
                 (document.takeChanges(), document.versionVector)
             } ?? ([], VersionVector())
+            if textBindings[document] != nil { updateTextBindings(document, changes: changes, origin: origin) }
             guard !changes.isEmpty else { continue }
             let batch = ChangeBatch(origin: origin, changes: changes, version: version)
             for continuation in observers[document, default: [:]].values { continuation.yield(batch) }
@@ -435,6 +438,8 @@ final class ChannelListener {
     private func shutDownSockets() {
         for continuations in observers.values { for continuation in continuations.values { continuation.finish() } }
         observers.removeAll()
+        for bindings in textBindings.values { for entry in bindings.values { entry.binding?.finishObservers() } }
+        textBindings.removeAll()
         monitor.stop()
         for monitor in serverMonitors { monitor.stop() }
         for socket in [publisher, puller, subscriber, pusher, prober] { socket.close() }

@@ -140,6 +140,16 @@ public struct DocumentHandle: Sendable {
         return try await endpoint.perform { listener in listener.machine.documents[id]?.counters ?? SyncCounters() }
     }
 
+    /// A binding of a text for an editor: a local view kept in step with every change, and the
+    /// way to edit at the user's caret (see ``TextBinding``). The view starts as the text is
+    /// now, with the caret at the start.
+    public func textBinding(_ text: TextRef = .main) async throws(EndpointError) -> TextBinding {
+        let (id, endpoint) = (self.id, self.endpoint)
+        return try await endpoint.performTyped { listener throws(EndpointError) in
+            try listener.makeTextBinding(id, text: text, endpoint: endpoint)
+        }
+    }
+
     /// Change batches from now on, local and remote alike, in the order they happened. The
     /// stream ends when the endpoint stops.
     public func changes(bufferingNewest limit: Int = 4096) async throws(EndpointError) -> AsyncStream<ChangeBatch> {

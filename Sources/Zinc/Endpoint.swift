@@ -24,7 +24,7 @@ public final class Endpoint: Sendable {
     /// host).
     public let addresses: Addresses?
     /// The configuration it runs with (with the documents loaded from its data directory).
-    public let configuration: EndpointConfiguration
+    package let configuration: EndpointConfiguration
     let core: EndpointCore
     private let thread: Mutex<IOThread?>
     private let shutDownStarted = Atomic<Bool>(false)
@@ -213,7 +213,7 @@ public final class Endpoint: Sendable {
     /// many messages then wait in this endpoint's own send queues (libzmq's being full), so a
     /// fast producer can pace itself.
     @discardableResult
-    public func send(channel: String, routing: Routing = .broadcast, bodies: [[UInt8]]) async throws(EndpointError) -> Int {
+    package func send(channel: String, routing: Routing = .broadcast, bodies: [[UInt8]]) async throws(EndpointError) -> Int {
         guard Topic.isValidName(channel) else { throw .invalidName("channel", channel) }
         return try await performTyped { listener in
             for body in bodies { listener.send(channel: channel, routing: routing, body: body) }

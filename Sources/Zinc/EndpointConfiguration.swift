@@ -43,16 +43,6 @@ public struct EndpointConfiguration: Sendable {
     /// Consecutive local edits closer together than this, with no caret jump between them,
     /// form one undo step (Yjs's UndoManager uses 500 ms). Zero makes every edit its own step.
     public var undoCaptureWindow: Duration = .milliseconds(500)
-    /// Bounds for what documents accept from other replicas.
-    public var documentLimits = DocumentLimits.default
-    /// Messages queued per peer in libzmq before a send would block (docs/protocol.md,
-    /// "Backpressure"): large enough to absorb bursts, small enough to bound memory.
-    public var highWaterMark = 20_000
-    /// Messages held by Zinc when libzmq's queue is full, before they are dropped and the
-    /// peers are left to repair by digest.
-    public var backlogLimit = 100_000
-    /// The largest frame accepted from a peer; larger ones disconnect it.
-    public var maxMessageSize = 64 << 20
     /// Persist documents in SQLite in this directory (created if needed): they are loaded at
     /// start, and every change is recorded (docs/guarantees.md, "Durability").
     public var dataDirectory: String?
@@ -60,12 +50,22 @@ public struct EndpointConfiguration: Sendable {
     public var durability: Durability = .full
     /// Documents to start with, by ID (in addition to those loaded from ``dataDirectory``).
     public var documents: [String: Document] = [:]
-    /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`
-    /// carries one (never reuse an ID with an empty history).
-    public var documentReplica: ReplicaID?
     /// Where the endpoint logs (swift-log).
     public var logger = Logger(label: "zinc")
 
+    /// Bounds for what documents accept from other replicas.
+    package var documentLimits = DocumentLimits.default
+    /// Messages queued per peer in libzmq before a send would block (docs/protocol.md,
+    /// "Backpressure"): large enough to absorb bursts, small enough to bound memory.
+    package var highWaterMark = 20_000
+    /// Messages held by Zinc when libzmq's queue is full, before they are dropped and the
+    /// peers are left to repair by digest.
+    package var backlogLimit = 100_000
+    /// The largest frame accepted from a peer; larger ones disconnect it.
+    package var maxMessageSize = 64 << 20
+    /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`
+    /// carries one (never reuse an ID with an empty history).
+    package var documentReplica: ReplicaID?
     /// How often the node's timers run.
     package var tickInterval: Duration = .milliseconds(10)
     /// The failure detector's thresholds.

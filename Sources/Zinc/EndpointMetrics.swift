@@ -23,8 +23,9 @@ struct EndpointMetrics {
 
     /// Adds what each counter gained since the last report.
     mutating func report(_ values: EndpointStatus.Counters, children: Int, term: UInt64, documents: Int) {
-        for (name, path) in EndpointStatus.Counters.named {
-            let value = values[keyPath: path]
+        for counter in EndpointStatus.Counters.Name.allCases {
+            let name = counter.rawValue
+            let value = values[counter]
             let gained = value &- (reported[name] ?? 0)
             guard gained > 0, gained < UInt64(Int64.max) else { continue }
             let counter = counters[name] ?? Counter(label: "zinc_\(name)", dimensions: dimensions)

@@ -71,3 +71,19 @@ extension EndpointStatus: Codable {
         try container.encode(counters, forKey: .counters)
     }
 }
+
+/// Counters are coded as one object of named numbers (`{"messagesIn": 12, ...}`), every name
+/// present; unknown names from newer nodes are ignored.
+extension EndpointStatus.Counters: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let named = try container.decode([String: UInt64].self)
+        self.init()
+        for name in Name.allCases { self[name] = named[name.rawValue] ?? 0 }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Dictionary(uniqueKeysWithValues: Name.allCases.map { ($0.rawValue, self[$0]) }))
+    }
+}

@@ -53,49 +53,34 @@ extension EndpointStatus.Link {
     }
 }
 
-extension EndpointStatus.Counters {
-    /// Every counter with its JSON name, for metrics (one list, so nothing is left out).
-    package static var named: [(name: String, value: KeyPath<Self, UInt64>)] {
-        [
-        ("messagesIn", \.messagesIn), ("messagesOut", \.messagesOut), ("badMessages", \.badMessages),
-        ("rejected", \.rejected), ("staleTerm", \.staleTerm), ("backpressureDrops", \.backpressureDrops),
-        ("storeErrors", \.storeErrors), ("handshakeFailures", \.handshakeFailures), ("peersRefused", \.peersRefused),
-        ("redirects", \.redirects), ("rebalances", \.rebalances), ("promotions", \.promotions),
-        ("parentFailures", \.parentFailures), ("childFailures", \.childFailures), ("merges", \.merges),
-        ("repairs", \.repairs), ("operationsApplied", \.operationsApplied), ("duplicateOperations", \.duplicateOperations),
-        ("localOperations", \.localOperations), ("transfers", \.transfers), ("operationsRejected", \.operationsRejected),
-        ]
-    }
-}
-
 extension ChannelListener {
     /// Every counter the endpoint keeps: the shell's, the protocol core's and the documents'.
     func allCounters() -> EndpointStatus.Counters {
         let core = machine.core
         var counters = EndpointStatus.Counters()
-        counters.messagesIn = self.counters.messagesIn
-        counters.messagesOut = self.counters.messagesOut
-        counters.badMessages = self.counters.badMessages + core.counters.badMessages
-        counters.rejected = core.counters.rejected
-        counters.staleTerm = core.counters.staleTerm
-        counters.backpressureDrops = self.counters.backpressureDrops
-        counters.storeErrors = self.counters.storeErrors
-        counters.handshakeFailures = self.counters.handshakeFailures
-        counters.peersRefused = configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0
-        counters.redirects = core.counters.redirects
-        counters.rebalances = core.counters.rebalances
-        counters.promotions = core.counters.promotions
-        counters.parentFailures = core.counters.parentFailures
-        counters.childFailures = core.counters.childFailures
-        counters.merges = core.counters.merges
+        counters[.messagesIn] = self.counters.messagesIn
+        counters[.messagesOut] = self.counters.messagesOut
+        counters[.badMessages] = self.counters.badMessages + core.counters.badMessages
+        counters[.rejected] = core.counters.rejected
+        counters[.staleTerm] = core.counters.staleTerm
+        counters[.backpressureDrops] = self.counters.backpressureDrops
+        counters[.storeErrors] = self.counters.storeErrors
+        counters[.handshakeFailures] = self.counters.handshakeFailures
+        counters[.peersRefused] = configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0
+        counters[.redirects] = core.counters.redirects
+        counters[.rebalances] = core.counters.rebalances
+        counters[.promotions] = core.counters.promotions
+        counters[.parentFailures] = core.counters.parentFailures
+        counters[.childFailures] = core.counters.childFailures
+        counters[.merges] = core.counters.merges
         for sync in machine.documents.values {
-            counters.repairs += sync.counters.repairsStarted
-            counters.operationsApplied += sync.counters.operationsApplied
-            counters.duplicateOperations += sync.counters.duplicateOperations
-            counters.localOperations += sync.counters.localOperations
-            counters.badMessages += sync.counters.badMessages
-            counters.transfers += sync.counters.transfersCompleted
-            counters.operationsRejected += sync.counters.operationsRejected
+            counters[.repairs] += sync.counters.repairsStarted
+            counters[.operationsApplied] += sync.counters.operationsApplied
+            counters[.duplicateOperations] += sync.counters.duplicateOperations
+            counters[.localOperations] += sync.counters.localOperations
+            counters[.badMessages] += sync.counters.badMessages
+            counters[.transfers] += sync.counters.transfersCompleted
+            counters[.operationsRejected] += sync.counters.operationsRejected
         }
         return counters
     }

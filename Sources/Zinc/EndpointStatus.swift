@@ -49,52 +49,63 @@ public struct EndpointStatus: Sendable, Hashable {
         }
     }
 
-    /// What the node has counted since it started.
-    public struct Counters: Sendable, Hashable, Codable {
-        /// Messages read from the sockets.
-        public var messagesIn: UInt64 = 0
-        /// Messages sent.
-        public var messagesOut: UInt64 = 0
-        /// Malformed or invalid messages dropped.
-        public var badMessages: UInt64 = 0
-        /// Protocol messages refused (wrong sender, a loop, ...).
-        public var rejected: UInt64 = 0
-        /// Messages dropped for carrying an older term.
-        public var staleTerm: UInt64 = 0
-        /// Messages dropped because a peer was not keeping up (repaired later by digest).
-        public var backpressureDrops: UInt64 = 0
-        /// Writes to the store that failed (and were retried).
-        public var storeErrors: UInt64 = 0
-        /// Secure handshakes that failed.
-        public var handshakeFailures: UInt64 = 0
-        /// Peers the cluster key's authenticator refused.
-        public var peersRefused: UInt64 = 0
-        /// Joiners sent further down the tree.
-        public var redirects: UInt64 = 0
-        /// Children moved under another child to respect the fan-out.
-        public var rebalances: UInt64 = 0
-        /// Times this node took over from a dead parent.
-        public var promotions: UInt64 = 0
-        /// Parents declared dead.
-        public var parentFailures: UInt64 = 0
-        /// Children declared dead.
-        public var childFailures: UInt64 = 0
-        /// Other trees merged with.
-        public var merges: UInt64 = 0
-        /// Document repairs started.
-        public var repairs: UInt64 = 0
-        /// Remote operation units applied.
-        public var operationsApplied: UInt64 = 0
-        /// Remote operation units already held.
-        public var duplicateOperations: UInt64 = 0
-        /// Operation units made here.
-        public var localOperations: UInt64 = 0
-        /// Chunked transfers completed.
-        public var transfers: UInt64 = 0
-        /// Operation units refused (invalid, or not trusted from that sender).
-        public var operationsRejected: UInt64 = 0
+    /// What the node has counted since it started, by name: `status.counters[.promotions]`.
+    public struct Counters: Sendable, Hashable {
+        /// A counter. The raw value is its key in the JSON status.
+        public enum Name: String, Sendable, Hashable, CaseIterable, Codable {
+            /// Messages read from the sockets.
+            case messagesIn
+            /// Messages sent.
+            case messagesOut
+            /// Malformed or invalid messages dropped.
+            case badMessages
+            /// Protocol messages refused (wrong sender, a loop, ...).
+            case rejected
+            /// Messages dropped for carrying an older term.
+            case staleTerm
+            /// Messages dropped because a peer was not keeping up (repaired later by digest).
+            case backpressureDrops
+            /// Writes to the store that failed (and were retried).
+            case storeErrors
+            /// Secure handshakes that failed.
+            case handshakeFailures
+            /// Peers the cluster key's authenticator refused.
+            case peersRefused
+            /// Joiners sent further down the tree.
+            case redirects
+            /// Children moved under another child to respect the fan-out.
+            case rebalances
+            /// Times this node took over from a dead parent.
+            case promotions
+            /// Parents declared dead.
+            case parentFailures
+            /// Children declared dead.
+            case childFailures
+            /// Other trees merged with.
+            case merges
+            /// Document repairs started.
+            case repairs
+            /// Remote operation units applied.
+            case operationsApplied
+            /// Remote operation units already held.
+            case duplicateOperations
+            /// Operation units made here.
+            case localOperations
+            /// Chunked transfers completed.
+            case transfers
+            /// Operation units refused (invalid, or not trusted from that sender).
+            case operationsRejected
+        }
+
+        private var values: [Name: UInt64] = [:]
 
         public init() {}
+
+        /// The counter's value (zero if it never moved).
+        public subscript(name: Name) -> UInt64 {
+            get { values[name] ?? 0 }
+            set { values[name] = newValue }
+        }
     }
 
     /// One document the node replicates.

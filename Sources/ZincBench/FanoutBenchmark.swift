@@ -84,7 +84,7 @@ package struct FanoutBenchmark {
         }
         let delivered = clock.now - start
         var repairs: UInt64 = 0
-        for client in clients { repairs += try await client.status().counters.repairs }
+        for client in clients { repairs += try await client.status().counters[.repairs] }
         await tree.shutdown()
         let rate = Double(options.count) / (nanoseconds(delivered) / 1e9)
         return Result(

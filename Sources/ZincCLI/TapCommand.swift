@@ -92,7 +92,7 @@ struct TapLine {
     static func summary(_ message: WireMessage) -> [(String, String)] {
         switch message.header.type {
         case .delta:
-            guard let fragment = try? DocumentFragment(decoding: message.payload, author: message.header.origin) else { return [("payload", "undecodable")] }
+            guard let fragment = try? DocumentFragment(decoding: message.payload, author: message.header.origin, limits: .default) else { return [("payload", "undecodable")] }
             return [("operations", "\(fragment.operationCount)")]
         case .heartbeat:
             guard let heartbeat = try? Heartbeat(decoding: message.payload) else { return [("payload", "undecodable")] }

@@ -144,7 +144,7 @@ package final class ClusterRun {
             if isHealed(processes) {
                 summary.formationSeconds = elapsed
                 summary.depth = statuses.values.map(\.depth).max() ?? 0
-                let redirects = total(\.redirects)
+                let redirects = total(.redirects)
                 note("tree formed: \(options.nodes) nodes, depth \(summary.depth); hosts redirected joiners \(redirects / 2) times to keep every fan-out ≤ \(options.fanout)")
                 enter(.editing)
                 draw(phase: "tree formed", force: true)
@@ -221,7 +221,7 @@ package final class ClusterRun {
                     } else if busiest.children <= options.fanout {
                         summary.balancedSeconds = (.now - killedAt).inSeconds
                         if sawOverfull {
-                            let moves = total(\.rebalances)
+                            let moves = total(.rebalances)
                             note("rebalanced \(String(format: "%.2f", summary.balancedSeconds ?? 0)) s after the kill: \(moves) child\(moves == 1 ? "" : "ren") moved down, every host within fan-out \(options.fanout)")
                         }
                     }
@@ -266,7 +266,7 @@ package final class ClusterRun {
             try checkInterrupted()
             if let busiest = busiestHost() {
                 summary.maxChildren = busiest.children
-                summary.rebalances = total(\.rebalances)
+                summary.rebalances = total(.rebalances)
                 if busiest.children <= options.fanout && isHealed(processes.filter(\.isRunning)) {
                     summary.balanced = true
                     return
@@ -282,8 +282,8 @@ package final class ClusterRun {
     }
 
     /// A counter summed over every node that answered.
-    private func total(_ counter: KeyPath<EndpointStatus.Counters, UInt64>) -> UInt64 {
-        statuses.values.reduce(0) { $0 + $1.counters[keyPath: counter] }
+    private func total(_ counter: EndpointStatus.Counters.Name) -> UInt64 {
+        statuses.values.reduce(0) { $0 + $1.counters[counter] }
     }
 
     /// The live node with the most children.
@@ -304,8 +304,8 @@ package final class ClusterRun {
         summary.sha256 = first.sha256
         summary.length = first.length
         summary.depth = live.compactMap { statuses[$0.name]?.depth }.max() ?? 0
-        summary.promotions = live.compactMap { statuses[$0.name]?.counters.promotions }.reduce(0, +)
-        summary.merges = live.compactMap { statuses[$0.name]?.counters.merges }.reduce(0, +)
+        summary.promotions = live.compactMap { statuses[$0.name]?.counters[.promotions] }.reduce(0, +)
+        summary.merges = live.compactMap { statuses[$0.name]?.counters[.merges] }.reduce(0, +)
         if let killed = summary.killedHost, summary.restartedAsClient == nil || summary.restartedAsClient == false {
             if let status = statuses[killed] { summary.restartedAsClient = status.role != .root && status.link.isJoined }
         }

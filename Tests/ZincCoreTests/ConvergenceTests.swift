@@ -48,7 +48,7 @@ struct ConvergenceTests {
             var kept: [Packet] = []
             for packet in network {
                 if packet.deliverAt <= time && random.chance(0.7) {
-                    let fragment = try DocumentFragment(decoding: packet.bytes, author: packet.author)
+                    let fragment = try DocumentFragment(decoding: packet.bytes, author: packet.author, limits: .default)
                     try documents[packet.to].apply(fragment)
                 } else {
                     kept.append(packet)
@@ -63,7 +63,7 @@ struct ConvergenceTests {
         }
         // Drain what is left, then repair what was lost.
         for packet in network {
-            try documents[packet.to].apply(DocumentFragment(decoding: packet.bytes, author: packet.author))
+            try documents[packet.to].apply(DocumentFragment(decoding: packet.bytes, author: packet.author, limits: .default))
         }
         for _ in 0..<2 {
             for a in 0..<count {

@@ -109,7 +109,7 @@ struct SnapshotTests {
         writer.write(varint: 1)
         ContainerID.root(name: "", type: .text).encode(into: &writer)
         writer.write(varint: 1_000_000)  // a million ops claimed
-        let error = #expect(throws: FormatError.self) { _ = try DocumentFragment(decoding: writer.bytes, limits: limits) }
+        let error = #expect(throws: FormatError.self) { _ = try DocumentFragment(decoding: writer.bytes, author: nil, limits: limits) }
         #expect(error?.reason == .limitExceeded)
     }
 }

@@ -164,8 +164,8 @@ struct FailoverProcessTests {
         let (ok, _) = await converged(nodes.map(\.admin), document: "busy")
         #expect(ok)
         let statuses = nodes.compactMap { adminStatus($0.admin) }
-        let promotions = statuses.reduce(0) { $0 + ($1.counters.promotions) }
-        let parentFailures = statuses.reduce(0) { $0 + ($1.counters.parentFailures) }
+        let promotions = statuses.reduce(0) { $0 + ($1.counters[.promotions]) }
+        let parentFailures = statuses.reduce(0) { $0 + ($1.counters[.parentFailures]) }
         let edits = editor.state.withLock { $0.edits }
         #expect(promotions == 0 && parentFailures == 0, "no host was suspected dead: \(promotions) promotions, \(parentFailures) parent failures")
         #expect(statuses.allSatisfy { $0.term == 0 })

@@ -97,7 +97,7 @@ struct ProcessTests {
         #expect(promoted, "one survivor is promoted and the others re-attach")
         let logs = Comment(rawValue: nodes.map { "--- \($0.admin)\n\($0.process.output)" }.joined(separator: "\n"))
         #expect(newRoot?.term == 1 && newRoot?.parent == nil, logs)
-        #expect((newRoot?.counters.promotions) == 1, logs)
+        #expect((newRoot?.counters[.promotions]) == 1, logs)
         // Edits after the failover reach everyone; nothing made at a survivor is lost.
         for (index, node) in survivors.enumerated() {
             _ = try AdminClient(address: node.admin).send(.insert("after \(index) ", at: 0, in: "shared"))
@@ -163,7 +163,7 @@ struct ProcessTests {
         client.process.signal(SIGTERM)
         #expect(await client.process.wait(timeout: .seconds(10)) == 0)
         #expect(await eventually(.seconds(2)) { adminStatus(host.admin)?.children.isEmpty == true })
-        #expect(adminStatus(host.admin)?.counters.childFailures == 0, "a goodbye, not a suspicion")
+        #expect(adminStatus(host.admin)?.counters[.childFailures] == 0, "a goodbye, not a suspicion")
         #expect(client.process.output.contains("leaving the tree"))
         host.process.signal(SIGINT)
         #expect(await host.process.wait(timeout: .seconds(10)) == 0)

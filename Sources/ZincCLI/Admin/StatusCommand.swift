@@ -54,7 +54,7 @@ enum StatusText {
         for document in status.documents {
             lines.append("  \(document.id)  length \(document.length)  operations \(document.operations)  sha256 \(document.sha256.prefix(16))…" + (document.pending > 0 ? "  (\(document.pending) held)" : ""))
         }
-        let counters = EndpointStatus.Counters.named.map { ($0.name, status.counters[keyPath: $0.value]) }
+        let counters = EndpointStatus.Counters.Name.allCases.map { ($0.rawValue, status.counters[$0]) }
             .filter { $0.1 > 0 }.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }
         lines.append("counters  \(counters.joined(separator: " "))")
         return lines.joined(separator: "\n")

@@ -5,7 +5,7 @@ extension Document {
     /// A cursor at visible `position` of a text or list (clamped to the container).
     ///
     /// - Complexity: O(log n).
-    public func cursor(at position: Int, in container: ContainerID, side: Cursor.Side = .left) -> Cursor {
+    package func cursor(at position: Int, in container: ContainerID, side: Cursor.Side = .left) -> Cursor {
         guard let slot = existingSlot(container) else {
             return side == .left ? .start(of: container) : .end(of: container)
         }

@@ -1,16 +1,16 @@
 /// What applying a fragment did.
-public struct ApplyReport: Sendable, Hashable {
+package struct ApplyReport: Sendable, Hashable {
     /// Operation units applied now (including held ones this fragment unblocked).
-    public var applied = 0
+    package var applied = 0
     /// Operation units this document already had.
-    public var duplicates = 0
+    package var duplicates = 0
     /// Operation units held until something they depend on arrives.
-    public var held = 0
+    package var held = 0
     /// Operation units refused as invalid, with the first reasons.
-    public var rejected = 0
+    package var rejected = 0
     package var rejectionReasons: [String] = []
     /// Held operations dropped because the holding area was full.
-    public var overflowed = 0
+    package var overflowed = 0
 
     package init() {}
 
@@ -43,8 +43,7 @@ extension Document {
     /// Operations this document has are skipped, operations whose dependencies are missing are
     /// held until they arrive, and invalid operations are refused and counted. Throws only if
     /// the fragment cannot be interpreted at all (it names too many replicas).
-    @discardableResult
-    public mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) -> ApplyReport {
+    public mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) {
         try apply(fragment, trusting: nil)
     }
 

@@ -255,8 +255,7 @@ struct FragmentBuilder {
 extension Document {
     /// Merges everything `other` holds into this document (state-based merge: idempotent,
     /// commutative and associative in effect).
-    @discardableResult
-    public mutating func merge(_ other: Document) throws(DocumentError) -> ApplyReport {
+    public mutating func merge(_ other: Document) throws(DocumentError) {
         try merge(other, trusting: nil)
     }
 

@@ -199,7 +199,12 @@ extension Document {
     /// Loads a snapshot made by ``encodedSnapshot()``, to be edited as `replica` (usually the
     /// replica that saved it, so its counters continue). Every field is validated; a corrupt
     /// or foreign byte string throws ``DocumentError`` with reason `.malformed`.
-    public init(snapshot bytes: [UInt8], replica: ReplicaID, limits: DocumentLimits = .default) throws(DocumentError) {
+    public init(snapshot bytes: [UInt8], replica: ReplicaID) throws(DocumentError) {
+        try self.init(snapshot: bytes, replica: replica, limits: .default)
+    }
+
+    /// Loads a snapshot within `limits`.
+    package init(snapshot bytes: [UInt8], replica: ReplicaID, limits: DocumentLimits) throws(DocumentError) {
         do throws(FormatError) {
             self = try withReader(bytes, limits: limits.decoding) { (reader) throws(FormatError) -> Document in
                 try Document(decodingSnapshot: &reader, replica: replica, limits: limits)

@@ -18,7 +18,7 @@ public struct Document: Sendable {
     /// The replica this document makes changes as.
     public let replica: ReplicaID
     /// Bounds for everything this document accepts from outside.
-    public var limits: DocumentLimits
+    package var limits: DocumentLimits
 
     var selfIndex: UInt32
     var replicas = ReplicaTable()
@@ -51,8 +51,14 @@ public struct Document: Sendable {
     /// Reused storage for decoding incoming fragments (see ``apply(encoded:author:)``).
     var scratchFragment = DocumentFragment()
 
-    /// An empty document edited as `replica`.
-    public init(replica: ReplicaID = .random(), limits: DocumentLimits = .default) {
+    /// An empty document edited as `replica` (a fresh random one by default: never share a
+    /// replica ID between two writers).
+    public init(replica: ReplicaID = .random()) {
+        self.init(replica: replica, limits: .default)
+    }
+
+    /// An empty document edited as `replica`, accepting from others within `limits`.
+    package init(replica: ReplicaID, limits: DocumentLimits) {
         self.replica = replica
         self.limits = limits
         selfIndex = 0
@@ -71,7 +77,7 @@ public struct Document: Sendable {
     }
 
     /// The document's Lamport time (the latest operation it made or saw).
-    public var lamport: UInt64 { clock.time }
+    package var lamport: UInt64 { clock.time }
 
     /// The number of operations this replica has made.
     package var localOperationCount: UInt64 { versions[Int(selfIndex)] }
@@ -80,7 +86,7 @@ public struct Document: Sendable {
     package var pendingOperationCount: Int { pending.count }
 
     /// Every container that has state in this document.
-    public var containerIDs: [ContainerID] { containers.ids }
+    package var containerIDs: [ContainerID] { containers.ids }
 
     // MARK: - Tables
 
@@ -185,14 +191,14 @@ public struct Document: Sendable {
 }
 
 /// Limits a document enforces on what it accepts from other replicas.
-public struct DocumentLimits: Sendable, Hashable {
+package struct DocumentLimits: Sendable, Hashable {
     /// Decoding bounds for fragments and snapshots.
-    public var decoding = DecodingLimits()
+    package var decoding = DecodingLimits()
     /// The most remote operations held back waiting for their dependencies; beyond it new
     /// out-of-order operations are dropped (gap repair fetches them again later).
-    public var maxPendingOperations = 1 << 20
+    package var maxPendingOperations = 1 << 20
 
-    public init() {}
+    package init() {}
 
-    public static let `default` = DocumentLimits()
+    package static let `default` = DocumentLimits()
 }

@@ -16,7 +16,7 @@ public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible 
     public let reason: Reason
     public let message: String
 
-    public init(_ reason: Reason, _ message: String) {
+    package init(_ reason: Reason, _ message: String) {
         self.reason = reason
         self.message = message
     }

@@ -167,13 +167,13 @@ extension DocumentFragment {
     // MARK: - Decoding
 
     /// Decodes a fragment made by ``encoded()``. Hostile input is refused with a
-    /// ``FormatError``, never trusted: every count and length is checked against `limits`.
-    public init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(FormatError) {
-        try self.init(decoding: bytes, author: nil, limits: limits)
+    /// ``FormatError``, never trusted: every count and length is checked against bounds.
+    public init(decoding bytes: [UInt8]) throws(FormatError) {
+        try self.init(decoding: bytes, author: nil, limits: .default)
     }
 
     /// Decodes a fragment. `author` is required when the encoding left it out.
-    package init(decoding bytes: [UInt8], author: ReplicaID?, limits: DecodingLimits = .default) throws(FormatError) {
+    package init(decoding bytes: [UInt8], author: ReplicaID?, limits: DecodingLimits) throws(FormatError) {
         self = try withReader(bytes, limits: limits) { (reader) throws(FormatError) -> DocumentFragment in
             let fragment = try DocumentFragment(decoding: &reader, author: author)
             try reader.expectEnd("fragment")

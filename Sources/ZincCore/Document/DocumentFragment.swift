@@ -44,7 +44,7 @@ public struct DocumentFragment: Hashable, Sendable {
 
     /// The version vector of a replica that had seen nothing but this fragment's operations,
     /// counting only contiguous prefixes from 0.
-    public var coveringVersion: VersionVector {
+    package var coveringVersion: VersionVector {
         var vector = VersionVector()
         for (replica, ranges) in coverage {
             var next: UInt64 = 0

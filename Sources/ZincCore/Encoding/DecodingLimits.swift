@@ -1,18 +1,18 @@
 /// Bounds every decoder checks before allocating, so hostile input cannot make a node allocate
 /// or loop without limit. The defaults suit interactive documents; raise them for bulk data.
-public struct DecodingLimits: Sendable, Hashable {
+package struct DecodingLimits: Sendable, Hashable {
     /// The most bytes of any one string, binary value or content run.
-    public var maxBytes: Int = 64 << 20
+    package var maxBytes: Int = 64 << 20
     /// The most elements of any one collection (ops in a fragment, items in a list, keys...).
-    public var maxElements: Int = 4 << 20
+    package var maxElements: Int = 4 << 20
     /// The most replicas one encoding may name.
-    public var maxReplicas: Int = 1 << 20
+    package var maxReplicas: Int = 1 << 20
     /// The deepest nesting of values and containers.
-    public var maxDepth: Int = 64
+    package var maxDepth: Int = 64
     /// The most visible items a decoded document may hold.
-    public var maxDocumentItems: Int = 64 << 20
+    package var maxDocumentItems: Int = 64 << 20
 
-    public init() {}
+    package init() {}
 
-    public static let `default` = DecodingLimits()
+    package static let `default` = DecodingLimits()
 }

@@ -18,7 +18,7 @@ public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What was being decoded, and where ("fragment op 3: content length").
     public let context: String
 
-    public init(_ reason: Reason, _ context: String) {
+    package init(_ reason: Reason, _ context: String) {
         self.reason = reason
         self.context = context
     }

@@ -79,7 +79,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(high: high, low: low)
     }
 
-    public var uuidString: String {
+    package var uuidString: String {
         let hex = Self.hex(high, digits: 16) + Self.hex(low, digits: 16)
         let chars = Array(hex)
         return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"

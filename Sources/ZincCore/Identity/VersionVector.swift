@@ -20,7 +20,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// True if the operation has been seen.
-    public func contains(_ op: OpID) -> Bool { op.counter < self[op.replica] }
+    package func contains(_ op: OpID) -> Bool { op.counter < self[op.replica] }
 
     /// The total number of operations seen.
     public var totalOperations: UInt64 { counters.values.reduce(0, &+) }
@@ -32,7 +32,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         for (replica, count) in other.counters where count > self[replica] { counters[replica] = count }
     }
 
-    public func merging(_ other: VersionVector) -> VersionVector {
+    package func merging(_ other: VersionVector) -> VersionVector {
         var copy = self
         copy.merge(other)
         return copy
@@ -61,7 +61,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// True if `self` has seen everything `other` has.
-    public func dominates(_ other: VersionVector) -> Bool {
+    package func dominates(_ other: VersionVector) -> Bool {
         let order = compare(other)
         return order == .equal || order == .after
     }

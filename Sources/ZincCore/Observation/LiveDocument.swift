@@ -1,21 +1,5 @@
 import Synchronization
 
-/// A batch of changes to a document, as one edit or one merge produced them.
-public struct ChangeBatch: Sendable, Hashable {
-    /// Who made them.
-    public var origin: ChangeOrigin
-    /// What changed, in order; apply them in order to keep a view in step.
-    public var changes: [DocumentChange]
-    /// The document's version after the batch.
-    public var version: VersionVector
-
-    public init(origin: ChangeOrigin, changes: [DocumentChange], version: VersionVector) {
-        self.origin = origin
-        self.changes = changes
-        self.version = version
-    }
-}
-
 /// A document shared between threads, whose changes — local edits and merged remote
 /// fragments alike — can be observed as an `AsyncSequence` of ``ChangeBatch``es.
 ///
@@ -27,7 +11,7 @@ public struct ChangeBatch: Sendable, Hashable {
 /// Task { for await batch in live.changes() { render(batch.changes) } }
 /// let fragment = try live.edit { try $0.insert("hi", at: 0) }
 /// ```
-public final class LiveDocument: Sendable {
+package final class LiveDocument: Sendable {
     private struct State {
         var document: Document
         var observers: [Int: AsyncStream<ChangeBatch>.Continuation] = [:]
@@ -36,23 +20,23 @@ public final class LiveDocument: Sendable {
 
     private let state: Mutex<State>
 
-    public init(_ document: Document) {
+    package init(_ document: Document) {
         var document = document
         document.setRecordsChanges(true)
         state = Mutex(State(document: document))
     }
 
     /// Reads the document under the lock.
-    public func read<R>(_ body: (borrowing Document) throws -> R) rethrows -> R {
+    package func read<R>(_ body: (borrowing Document) throws -> R) rethrows -> R {
         try state.withLock { try body($0.document) }
     }
 
     /// A copy of the document (cheap until either side changes).
-    public var snapshot: Document { state.withLock { $0.document } }
+    package var snapshot: Document { state.withLock { $0.document } }
 
     /// Edits the document as one local transaction; returns the fragment to send to others.
     @discardableResult
-    public func edit(mergingUndo: Bool = false, _ body: (inout Document) throws -> Void) rethrows -> DocumentFragment {
+    package func edit(mergingUndo: Bool = false, _ body: (inout Document) throws -> Void) rethrows -> DocumentFragment {
         try state.withLock { state in
             state.document.commit()
             do {
@@ -71,12 +55,12 @@ public final class LiveDocument: Sendable {
     }
 
     /// Undoes this replica's last change; returns what to send to others (nil: nothing to undo).
-    public func undo() throws -> (fragment: DocumentFragment, result: UndoResult)? {
+    package func undo() throws -> (fragment: DocumentFragment, result: UndoResult)? {
         try reverse(redo: false)
     }
 
     /// Redoes the last undone change.
-    public func redo() throws -> (fragment: DocumentFragment, result: UndoResult)? {
+    package func redo() throws -> (fragment: DocumentFragment, result: UndoResult)? {
         try reverse(redo: true)
     }
 
@@ -93,9 +77,9 @@ public final class LiveDocument: Sendable {
 
     /// Merges a fragment from another replica.
     @discardableResult
-    public func apply(_ fragment: DocumentFragment) throws -> ApplyReport {
+    package func apply(_ fragment: DocumentFragment) throws -> ApplyReport {
         try state.withLock { state in
-            let report = try state.document.apply(fragment)
+            let report = try state.document.apply(fragment, trusting: nil)
             Self.publish(&state, origin: .remote)
             return report
         }
@@ -113,7 +97,7 @@ public final class LiveDocument: Sendable {
 
     /// A new stream of the change batches from now on. Each call makes an independent
     /// subscriber; the stream ends when the document is released or the consumer stops.
-    public func changes(bufferingNewest limit: Int = 4096) -> AsyncStream<ChangeBatch> {
+    package func changes(bufferingNewest limit: Int = 4096) -> AsyncStream<ChangeBatch> {
         let (stream, continuation) = AsyncStream<ChangeBatch>.makeStream(bufferingPolicy: .bufferingNewest(limit))
         let id = state.withLock { state in
             defer { state.nextObserver += 1 }

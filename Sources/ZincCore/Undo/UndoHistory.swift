@@ -100,7 +100,7 @@ public struct UndoResult: Sendable, Equatable {
     /// Where to put the editing cursor: the place of the last change undone or redone.
     public var cursor: Cursor?
     /// The number of steps reversed.
-    public var steps: Int
+    package var steps: Int
 }
 
 extension Document {

@@ -28,7 +28,7 @@ extension Value: CustomStringConvertible {
     /// The value as JSON text (bytes as a base-16 string, keys sorted).
     public var description: String { json }
 
-    public var json: String {
+    package var json: String {
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"

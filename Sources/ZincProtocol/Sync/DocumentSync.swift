@@ -27,7 +27,8 @@ package struct DocumentSync: Sendable {
     private var outgoing: [UInt64: OutgoingTransfer] = [:]
     private var incoming: [UInt64: IncomingTransfer] = [:]
     private var nextTransfer: UInt64 = 1
-    private var localPresenceClock: UInt64 = 0
+    /// This replica's own presence as last shared (updates change only what they set).
+    package private(set) var localPresence: Presence?
 
     package init(id: String, document: Document, settings: SyncSettings = SyncSettings()) {
         self.id = id
@@ -88,11 +89,11 @@ package struct DocumentSync: Sendable {
 
     /// Shares this replica's presence (cursor, name...).
     package mutating func updatePresence(_ update: (inout Presence) -> Void, _ context: RouteContext) -> [Outgoing] {
-        localPresenceClock += 1
-        var mine = Presence(replica: replica, clock: localPresenceClock)
+        var mine = localPresence ?? Presence(replica: replica)
         update(&mine)
         mine.replica = replica
-        mine.clock = localPresenceClock
+        mine.clock = (localPresence?.clock ?? 0) + 1
+        localPresence = mine
         let message = WireMessage(
             topic: topic,
             header: MessageHeader(type: .presence, origin: replica, sender: context.node, lamport: document.lamport, term: context.term),
