@@ -151,11 +151,11 @@ extension Document {
             logs[Int(selfIndex)].appendDelete(counter: next, lamport: lamport + (next - counter), container: container, span: DeleteSpan(span))
             next += UInt64(span.length)
         }
-        if wantsContent {
-            let first = first.start
+        if undoHistory.isEnabled {
+            let spans = [first] + more
             undoHistory.record(id.type == .text
-                ? .deletedText(container: container, first: first, content: content)
-                : .deletedList(container: container, first: first, elements: listElements(content, slot: slot)))
+                ? .deletedText(container: container, spans: spans, content: content)
+                : .deletedList(container: container, spans: spans, elements: listElements(content, slot: slot)))
         }
         noteUndoTouch(container, range: range, lastInserted: nil)
         record(id.type == .text ? .textDeleted(id, position: range.lowerBound, length: range.count) : .listDeleted(id, position: range.lowerBound, count: range.count))
@@ -184,10 +184,10 @@ extension Document {
             if journal != nil { journal(.deleted(container: container, spans: [span], content: removals.flatMap(\.content))) }
             for removal in removals {
                 if id.type == .text {
-                    undoHistory.record(.deletedText(container: container, first: span.start, content: removal.content))
+                    undoHistory.record(.deletedText(container: container, spans: [span], content: removal.content))
                     record(.textDeleted(id, position: removal.position, length: removal.count))
                 } else {
-                    undoHistory.record(.deletedList(container: container, first: span.start, elements: listElements(removal.content, slot: slot)))
+                    undoHistory.record(.deletedList(container: container, spans: [span], elements: listElements(removal.content, slot: slot)))
                     record(.listDeleted(id, position: removal.position, count: removal.count))
                 }
             }

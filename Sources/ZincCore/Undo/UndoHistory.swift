@@ -4,9 +4,10 @@ struct UndoHistory: Sendable {
     enum Step: Sendable {
         /// Items this replica inserted: undo deletes those still visible.
         case insertedSequence(container: UInt32, span: ItemSpan)
-        /// Text this replica deleted, starting at item `first`: undo re-inserts it there.
-        case deletedText(container: UInt32, first: ItemID, content: [UInt32])
-        case deletedList(container: UInt32, first: ItemID, elements: [ListElement])
+        /// Text this replica deleted (the items of `spans`, in document order, with their
+        /// content): undo re-inserts it where the first of them was.
+        case deletedText(container: UInt32, spans: [ItemSpan], content: [UInt32])
+        case deletedList(container: UInt32, spans: [ItemSpan], elements: [ListElement])
         case mapSet(container: UInt32, key: String, previous: MapValue?)
         case registerSet(container: UInt32, previous: [Value])
         case counterAdd(container: UInt32, delta: Int64)
@@ -173,16 +174,22 @@ extension Document {
             undoHistory.close(merge: false)
             undoHistory.mode = .normal
         }
+        // Text the group inserted and then deleted (typing, backspacing, typing on) is gone
+        // once its insert is undone: restoring it first would bring it back as new text.
+        var inserted: [UInt32: [ItemSpan]] = [:]
+        for step in group.steps {
+            if case .insertedSequence(let container, let span) = step { inserted[container, default: []].append(span) }
+        }
         var cursor: Cursor?
         for step in group.steps.reversed() {
-            cursor = try reverse(step) ?? cursor
+            cursor = try reverse(step, insertedByGroup: inserted) ?? cursor
         }
         if mode == .undoing, let before = group.cursorBefore { cursor = before }
         return UndoResult(cursor: cursor, steps: group.steps.count)
     }
 
     /// Performs the inverse of one step; returns a cursor at the place it changed.
-    private mutating func reverse(_ step: UndoHistory.Step) throws(DocumentError) -> Cursor? {
+    private mutating func reverse(_ step: UndoHistory.Step, insertedByGroup inserted: [UInt32: [ItemSpan]]) throws(DocumentError) -> Cursor? {
         switch step {
         case .insertedSequence(let container, let span):
             let id = containers.ids[Int(container)]
@@ -202,16 +209,20 @@ extension Document {
             }
             try deleteItems(visible, in: container)
             return position.map { cursor(at: $0, in: id) }
-        case .deletedText(let container, let first, let content):
+        case .deletedText(let container, let spans, let content):
+            let (first, kept) = Self.outside(inserted[container] ?? [], spans: spans, content: content)
+            guard let first else { return nil }
             let slot = slot(of: container)
             let position = sequences[slot].visibleIndex(of: first) ?? sequences[slot].visibleCount
-            try insertScalars(content, at: position, in: container)
-            return cursor(at: position + content.count, in: containers.ids[Int(container)])
-        case .deletedList(let container, let first, let elements):
+            try insertScalars(kept, at: position, in: container)
+            return cursor(at: position + kept.count, in: containers.ids[Int(container)])
+        case .deletedList(let container, let spans, let elements):
+            let (first, kept) = Self.outside(inserted[container] ?? [], spans: spans, content: elements)
+            guard let first else { return nil }
             let slot = slot(of: container)
             let position = sequences[slot].visibleIndex(of: first) ?? sequences[slot].visibleCount
-            _ = try insertElements(elements, at: position, in: container)
-            return cursor(at: position + elements.count, in: containers.ids[Int(container)])
+            _ = try insertElements(kept, at: position, in: container)
+            return cursor(at: position + kept.count, in: containers.ids[Int(container)])
         case .mapSet(let container, let key, let previous):
             try setMapValue(key, previous ?? .deleted, in: container)
         case .registerSet(let container, let previous):
@@ -224,5 +235,25 @@ extension Document {
             try addToSet(value, in: container)
         }
         return nil
+    }
+
+    /// The deleted items (and their content) that the group did not insert itself, and the
+    /// first of them.
+    private static func outside<Element>(_ inserted: [ItemSpan], spans: [ItemSpan], content: [Element]) -> (first: ItemID?, kept: [Element]) {
+        guard !inserted.isEmpty else { return (spans.first?.start, content) }
+        var first: ItemID?
+        var kept: [Element] = []
+        var index = 0
+        for span in spans {
+            for offset in 0..<span.length where index < content.count {
+                let item = span.start.advanced(by: offset)
+                if !inserted.contains(where: { $0.start.replica == item.replica && $0.start.raw <= item.raw && item.raw < $0.end.raw }) {
+                    if first == nil { first = item }
+                    kept.append(content[index])
+                }
+                index += 1
+            }
+        }
+        return (first, kept)
     }
 }
