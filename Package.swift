@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "ZincPad",
             dependencies: [
-                "Zinc", "ZincCore", "ZincProtocol", "CNCurses",
+                "Zinc", "CNCurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -138,11 +138,12 @@ final class JobNode: Sendable {
                 continue
             }
             let key = job.key
-            let claim = try? await ledger.edit { document in
-                guard Ledger.finisher(of: key, in: document) == nil else { return }
+            let claimed = try? await ledger.edit { document -> Bool in
+                guard Ledger.finisher(of: key, in: document) == nil else { return false }
                 try document.set(key, to: .string(name), in: Ledger.claims)
+                return true
             }
-            if let claim, !claim.isEmpty {
+            if claimed == true {
                 try? await Task.sleep(for: .milliseconds(Int(job.costMilliseconds)))
                 _ = try? await ledger.edit { document in
                     try document.set(key, to: .string(name), in: Ledger.done)

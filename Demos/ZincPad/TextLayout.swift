@@ -1,8 +1,9 @@
 import CNCurses
 
-/// Where each grapheme of a text goes on a screen `columns` wide: wrapped lines, display
-/// widths (CJK and emoji take two cells), and the mapping between Unicode-scalar offsets (the
-/// document's positions) and screen cells.
+/// Where each grapheme of a piece of text goes on a screen `columns` wide: wrapped lines,
+/// display widths (CJK and emoji take two cells), and the mapping between Unicode-scalar
+/// offsets (the document's positions, from `base`) and screen cells. The pad lays out only
+/// what it needs (the screen, one line), never the whole document.
 struct TextLayout {
     struct Cell: Equatable {
         var row: Int
@@ -24,9 +25,9 @@ struct TextLayout {
     private(set) var end = Cell(row: 0, column: 0)
     private(set) var scalarCount = 0
 
-    init(text: String, columns: Int) {
+    init(text: String, columns: Int, base: Int = 0) {
         self.columns = max(columns, 4)
-        var row = 0, column = 0, scalar = 0
+        var row = 0, column = 0, scalar = base
         for character in text {
             let count = character.unicodeScalars.count
             if character == "\n" || character == "\r\n" {
@@ -46,7 +47,11 @@ struct TextLayout {
         }
         end = Cell(row: row, column: column)
         scalarCount = scalar
+        self.base = base
     }
+
+    /// The offset of the first scalar laid out.
+    let base: Int
 
     var rowCount: Int { end.row + 1 }
 
@@ -62,6 +67,9 @@ struct TextLayout {
         return width < 0 ? 1 : max(width, 1)
     }
 
+    /// The offset where the laid-out text ends.
+    var endOffset: Int { scalarCount }
+
     /// The index of the glyph starting at `scalar`, or nil at the end.
     func glyphIndex(at scalar: Int) -> Int? {
         var low = 0, high = glyphs.count
@@ -76,19 +84,6 @@ struct TextLayout {
     func cell(at scalar: Int) -> Cell {
         guard let index = glyphIndex(at: scalar) else { return end }
         return glyphs[index].cell
-    }
-
-    /// The grapheme boundary before `scalar`.
-    func previous(_ scalar: Int) -> Int {
-        guard scalar > 0 else { return 0 }
-        guard let index = glyphIndex(at: scalar) else { return glyphs.last?.scalarStart ?? 0 }
-        return index > 0 ? glyphs[index - 1].scalarStart : 0
-    }
-
-    /// The grapheme boundary after `scalar`.
-    func next(_ scalar: Int) -> Int {
-        guard let index = glyphIndex(at: scalar) else { return scalarCount }
-        return glyphs[index].scalarStart + glyphs[index].scalarCount
     }
 
     /// The offset on `row` closest to `column` (the end of the row if it is shorter).

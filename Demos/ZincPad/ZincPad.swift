@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Zinc
-import ZincCore
-import ZincProtocol
+
+
 import Glibc
 
 @main

@@ -16,20 +16,22 @@ public struct DocumentHandle: Sendable {
     public let id: String
     let endpoint: Endpoint
 
-    /// Edits the document as one local transaction, sends it to the tree, and returns the
-    /// fragment (already applied locally when this returns).
+    /// Edits the document as one local transaction, sends it to the tree, and returns what
+    /// `body` returns (the edit is applied locally when this returns).
     ///
     /// The transaction is atomic: if `body` throws, the document is left exactly as it was and
     /// nothing is sent. Edits that follow each other within the configured
     /// ``EndpointConfiguration/undoCaptureWindow``, with no caret jump, form one undo step.
     @discardableResult
-    public func edit(_ body: @escaping @Sendable (inout Document) throws -> Void) async throws -> DocumentFragment {
+    public func edit<Result: Sendable>(_ body: @escaping @Sendable (inout Document) throws -> Result) async throws -> Result {
         let id = self.id
         return try await endpoint.perform { listener in
-            let (fragment, directives) = try listener.machine.edit(id, now: listener.now, body)
+            var result: Result?
+            let (_, directives) = try listener.machine.edit(id, now: listener.now) { result = try body(&$0) }
             listener.commitLocal(id, directives)
             listener.publishChanges(origin: .local)
-            return fragment
+            guard let result else { throw EndpointError.unknownDocument(id) }
+            return result
         }
     }
 
@@ -49,7 +51,7 @@ public struct DocumentHandle: Sendable {
 
     /// The operations held, per replica (cheaper than ``snapshot()`` for progress checks: no
     /// copy of the document outlives the call).
-    public func versionVector() async throws(EndpointError) -> VersionVector {
+    package func versionVector() async throws(EndpointError) -> VersionVector {
         let id = self.id
         return try await endpoint.performTyped { listener throws(EndpointError) in
             guard let sync = listener.machine.documents[id] else { throw .unknownDocument(id) }

@@ -24,11 +24,11 @@ public struct EndpointConfiguration: Sendable {
     /// PUB addresses of nodes to join, tried in turn; empty to start as a root.
     public var join: [String] = []
     /// Where to serve the JSON admin interface (`zinc status`, `zinc doc`, `zinc edit`):
-    /// `tcp://127.0.0.1:PORT`, `ipc://PATH` or `inproc://NAME`. Only loopback or ipc unless
-    /// ``adminAllowsRemote``.
+    /// `tcp://127.0.0.1:PORT`, `ipc://PATH` or `inproc://NAME`: loopback or ipc only (it has
+    /// no authentication of its own beyond the cluster key).
     public var admin: String?
     /// Allow a non-loopback admin address (anyone who can reach it can read and edit).
-    public var adminAllowsRemote = false
+    package var adminAllowsRemote = false
     /// The cluster key: with one, every socket uses CURVE and only peers holding the key (or on
     /// its allow-list) are admitted (docs/security.md).
     public var key: ClusterKey?

@@ -133,10 +133,10 @@ public struct EndpointStatus: Sendable, Hashable {
     /// The tree's term: it grows with every promotion and merge.
     public var term: UInt64
     /// Hops from the root (0 for the root).
-    public var depth: UInt32
-    public var root: ReplicaID
+    package var depth: UInt32
+    package var root: ReplicaID
     /// The latest Lamport time of any document here.
-    public var lamport: UInt64
+    package var lamport: UInt64
     /// Operations held per replica, over every document (the pointwise maximum).
     public var versionVector: VersionVector
     /// Where the node listens, if it can host.

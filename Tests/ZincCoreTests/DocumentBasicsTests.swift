@@ -9,7 +9,7 @@ struct DocumentBasicsTests {
     @Test("a local edit travels as a fragment, through bytes, to another replica")
     func textRoundTrip() throws {
         var a = Document(replica: alice)
-        let fragment = try a.transact { doc in
+        let fragment = try a.transact(at: nil) { doc in
             try doc.insert("Hello, world", at: 0)
             try doc.delete(5..<12)
             try doc.insert("!", at: 5)

@@ -85,7 +85,7 @@ struct TransactionTests {
     @Test("a transaction that succeeds commits every edit as one fragment")
     func commitIsWhole() throws {
         var document = Document(replica: ReplicaID(deterministicFrom: "solo"))
-        let fragment = try document.transact { document in
+        let fragment = try document.transact(at: nil) { document in
             try document.insert("hello", at: 0)
             try document.set("k", to: 1, in: MapRef("meta"))
             try document.delete(0..<1)

@@ -29,7 +29,7 @@ struct ProcessTests {
     func freePort() -> Int {
         // Two consecutive free ports (PUB and PULL), chosen at random to avoid collisions.
         for _ in 0..<100 {
-            let port = Int.random(in: 20_000..<60_000) & ~1
+            let port = Int.random(in: 20_000..<32_000) & ~1
             if isFree(port) && isFree(port + 1) { return port }
         }
         return 47_000

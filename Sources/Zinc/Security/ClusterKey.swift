@@ -40,7 +40,7 @@ public struct ClusterKey: Sendable, Hashable {
     }
 
     /// Parses the text of a key file; `source` names it in errors.
-    public init(parsing text: String, source: String = "key file") throws(ClusterKeyError) {
+    package init(parsing text: String, source: String = "key file") throws(ClusterKeyError) {
         var fields: [String: String] = [:]
         var allowed: Set<CurveKey> = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -127,10 +127,11 @@ public struct TextDelta: Hashable, Sendable {
 
     // MARK: - Mapping positions
 
-    /// Where `offset` (in the text before the delta) is after it. A position where text is
-    /// inserted keeps to the left (stays before the insert) unless `sticksRight`; a position
-    /// inside deleted text moves to where the deletion was.
-    func map(_ offset: Int, sticksRight: Bool = false) -> Int {
+    /// Where `offset` (in the text before the delta) is after it: for keeping an editor's own
+    /// positions (a scroll position, a mark) in place. A position where text is inserted keeps
+    /// to the left (stays before the insert) unless `sticksRight`; a position inside deleted
+    /// text moves to where the deletion was.
+    public func map(_ offset: Int, sticksRight: Bool = false) -> Int {
         var before = 0, after = 0
         for operation in operations {
             switch operation {

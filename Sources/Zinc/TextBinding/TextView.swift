@@ -41,12 +41,6 @@ public struct TextView: Sendable {
         return String(scalars)
     }
 
-    /// The scalar at `offset`, if there is one.
-    public func scalar(at offset: Int) -> Unicode.Scalar? {
-        guard offset >= 0, offset < count else { return nil }
-        return rope.unicodeScalars[index(ofScalar: offset)]
-    }
-
     /// The UTF-16 offset of scalar offset `offset`.
     public func utf16Offset(ofScalar offset: Int) -> Int {
         rope.utf16.distance(from: rope.startIndex, to: index(ofScalar: offset))

@@ -65,78 +65,80 @@ public enum ContainerID: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Typed references to containers, so the compiler checks that a text edit targets text.
-public protocol ContainerRef: Hashable, Sendable {
-    var id: ContainerID { get }
-    init(unchecked id: ContainerID)
-    static var containerType: ContainerType { get }
-}
+/// A typed reference to a container, so the compiler checks that a text edit targets a text:
+/// ``TextRef``, ``ListRef``, ``MapRef``, ``RegisterRef``, ``MultiValueRegisterRef``,
+/// ``CounterRef`` and ``SetRef`` are this type for each kind.
+///
+/// ```swift
+/// let title = TextRef("title")                            // a root text
+/// let notes = MapRef("meta").child("notes", as: TextRef.self)  // a text inside a map
+/// ```
+public struct ContainerRef<Kind: ContainerKind>: Hashable, Sendable {
+    /// The container's identity.
+    public let id: ContainerID
 
-extension ContainerRef {
     /// The root container called `name`.
-    public init(_ name: String) { self.init(unchecked: .root(name: name, type: Self.containerType)) }
+    public init(_ name: String) {
+        id = .root(name: name, type: Kind.type)
+    }
 
-    /// The reference for `id`, or `nil` if `id` is of another type.
-    public init?(_ id: ContainerID) {
-        guard id.type == Self.containerType else { return nil }
-        self.init(unchecked: id)
+    package init(unchecked id: ContainerID) {
+        self.id = id
+    }
+
+    /// The reference for `id`, or `nil` if `id` is of another kind.
+    package init?(_ id: ContainerID) {
+        guard id.type == Kind.type else { return nil }
+        self.id = id
     }
 }
+
+/// The kind of container a ``ContainerRef`` refers to.
+public protocol ContainerKind: Sendable {
+    /// The container type of this kind.
+    static var type: ContainerType { get }
+}
+
+/// Unicode text (``TextRef``).
+public enum TextKind: ContainerKind { public static var type: ContainerType { .text } }
+/// A list (``ListRef``).
+public enum ListKind: ContainerKind { public static var type: ContainerType { .list } }
+/// A map (``MapRef``).
+public enum MapKind: ContainerKind { public static var type: ContainerType { .map } }
+/// A last-writer-wins register (``RegisterRef``).
+public enum RegisterKind: ContainerKind { public static var type: ContainerType { .register } }
+/// A multi-value register (``MultiValueRegisterRef``).
+public enum MultiValueRegisterKind: ContainerKind { public static var type: ContainerType { .multiValueRegister } }
+/// A counter (``CounterRef``).
+public enum CounterKind: ContainerKind { public static var type: ContainerType { .counter } }
+/// An add-wins set (``SetRef``).
+public enum SetKind: ContainerKind { public static var type: ContainerType { .set } }
 
 /// A text container.
-public struct TextRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .text }
-    /// The document's main text: the root text container with the empty name.
-    public static let main = TextRef("")
-}
-
+public typealias TextRef = ContainerRef<TextKind>
 /// A list container.
-public struct ListRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .list }
-}
-
+public typealias ListRef = ContainerRef<ListKind>
 /// A map container.
-public struct MapRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .map }
-
-    /// The container of type `R` stored under `key` in this map.
-    public func child<R: ContainerRef>(_ key: String, as _: R.Type = R.self) -> R {
-        R(unchecked: .mapEntry(parent: id, key: key, type: R.containerType))
-    }
-}
-
+public typealias MapRef = ContainerRef<MapKind>
 /// A last-writer-wins register.
-public struct RegisterRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .register }
-}
-
+public typealias RegisterRef = ContainerRef<RegisterKind>
 /// A multi-value register.
-public struct MultiValueRegisterRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .multiValueRegister }
-}
-
+public typealias MultiValueRegisterRef = ContainerRef<MultiValueRegisterKind>
 /// A counter.
-public struct CounterRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .counter }
+public typealias CounterRef = ContainerRef<CounterKind>
+/// An add-wins set.
+public typealias SetRef = ContainerRef<SetKind>
+
+extension ContainerRef where Kind == TextKind {
+    /// The document's main text: the root text container with the empty name.
+    public static var main: TextRef { TextRef("") }
 }
 
-/// An add-wins set.
-public struct SetRef: ContainerRef {
-    public let id: ContainerID
-    public init(unchecked id: ContainerID) { self.id = id }
-    public static var containerType: ContainerType { .set }
+extension ContainerRef where Kind == MapKind {
+    /// The container of kind `K` stored under `key` in this map.
+    public func child<K>(_ key: String, as _: ContainerRef<K>.Type = ContainerRef<K>.self) -> ContainerRef<K> {
+        ContainerRef<K>(unchecked: .mapEntry(parent: id, key: key, type: K.type))
+    }
 }
 
 extension ContainerID {

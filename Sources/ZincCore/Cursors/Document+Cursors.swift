@@ -70,7 +70,7 @@ extension Document {
     }
 
     /// Deletes the text between two cursors (in either order), resolved now.
-    public mutating func delete(from start: Cursor, to end: Cursor) throws(DocumentError) {
+    package mutating func delete(from start: Cursor, to end: Cursor) throws(DocumentError) {
         let text = try textRef(start.container)
         guard end.container == start.container else {
             throw DocumentError(.invalidOperation, "the two cursors are in different containers")

@@ -43,7 +43,7 @@ extension Document {
     /// Operations this document has are skipped, operations whose dependencies are missing are
     /// held until they arrive, and invalid operations are refused and counted. Throws only if
     /// the fragment cannot be interpreted at all (it names too many replicas).
-    public mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) {
+    package mutating func apply(_ fragment: DocumentFragment) throws(DocumentError) {
         try apply(fragment, trusting: nil)
     }
 

@@ -3,7 +3,7 @@ extension Document {
     /// Every operation this document holds that a replica at `version` lacks.
     ///
     /// - Complexity: O(k log n) for k operation runs sent.
-    public func fragment(since version: VersionVector) -> DocumentFragment {
+    package func fragment(since version: VersionVector) -> DocumentFragment {
         var builder = FragmentBuilder(document: self)
         // This replica's own operations first, so a transaction fragment starts with its author.
         let order = [Int(selfIndex)] + versions.indices.filter { $0 != Int(selfIndex) }
@@ -65,13 +65,17 @@ extension Document {
         return fragment(of: replica, counters: from..<committedCounter)
     }
 
-    /// Runs `body` on the document as one transaction and returns its fragment (what to send
-    /// to the other replicas).
+    /// Runs `body` on the document as one transaction and returns what it returns.
     ///
     /// The transaction is atomic: if `body` throws, every change it made is undone and the
     /// document is exactly as it was (no operation counter is spent, nothing is left to send).
-    public mutating func transact(_ body: (inout Document) throws -> Void) rethrows -> DocumentFragment {
-        try transact(at: nil, body)
+    @discardableResult
+    public mutating func transact<Result>(_ body: (inout Document) throws -> Result) rethrows -> Result {
+        var result: Result?
+        _ = try transact(at: nil) { result = try body(&$0) }
+        // The body ran to the end (it would have thrown otherwise), so the result is there.
+        guard let result else { preconditionFailure("a transaction returned without a result") }
+        return result
     }
 
     /// ``transact(_:)`` at time `now`: the transaction joins the previous undo step if it

@@ -160,7 +160,7 @@ extension DocumentFragment {
     }
 
     /// The fragment's bytes, for sending to other replicas (docs/protocol.md, §7).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         encoded(omittingAuthor: nil)
     }
 
@@ -168,7 +168,7 @@ extension DocumentFragment {
 
     /// Decodes a fragment made by ``encoded()``. Hostile input is refused with a
     /// ``FormatError``, never trusted: every count and length is checked against bounds.
-    public init(decoding bytes: [UInt8]) throws(FormatError) {
+    package init(decoding bytes: [UInt8]) throws(FormatError) {
         try self.init(decoding: bytes, author: nil, limits: .default)
     }
 

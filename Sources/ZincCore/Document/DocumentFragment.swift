@@ -5,7 +5,7 @@
 /// Applying a fragment is idempotent and commutative: apply it twice, or apply fragments in
 /// any order, and documents converge. Operations whose dependencies have not arrived are held
 /// by the document until they do.
-public struct DocumentFragment: Hashable, Sendable {
+package struct DocumentFragment: Hashable, Sendable {
     /// The replicas the fragment refers to. Operations made by `replicas[0]` come first when the
     /// fragment is one replica's transaction.
     package internal(set) var replicas: [ReplicaID] = []
@@ -15,10 +15,10 @@ public struct DocumentFragment: Hashable, Sendable {
     package init() {}
 
     /// True if the fragment holds no operation.
-    public var isEmpty: Bool { ops.isEmpty }
+    package var isEmpty: Bool { ops.isEmpty }
 
     /// The number of operation units (items inserted or deleted, keys set, ...).
-    public var operationCount: Int { ops.reduce(0) { $0 + $1.length } }
+    package var operationCount: Int { ops.reduce(0) { $0 + $1.length } }
 
     /// The highest Lamport time of any operation, or 0.
     package var maxLamport: UInt64 {

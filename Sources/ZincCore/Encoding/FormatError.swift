@@ -1,7 +1,7 @@
 /// Why an encoding could not be decoded. Every decoder in Zinc reports one of these instead of
 /// trapping, whatever the input.
-public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Reason: String, Sendable, Hashable {
+package struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
+    package enum Reason: String, Sendable, Hashable {
         /// The input ended in the middle of a value.
         case truncated
         /// A value is out of its allowed range or malformed (an overlong varint, bad UTF-8, ...).
@@ -14,14 +14,14 @@ public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
         case trailingBytes
     }
 
-    public let reason: Reason
+    package let reason: Reason
     /// What was being decoded, and where ("fragment op 3: content length").
-    public let context: String
+    package let context: String
 
     package init(_ reason: Reason, _ context: String) {
         self.reason = reason
         self.context = context
     }
 
-    public var description: String { "\(reason.rawValue): \(context)" }
+    package var description: String { "\(reason.rawValue): \(context)" }
 }

@@ -6,7 +6,7 @@ public struct Presence: Hashable, Sendable {
     /// The replica this presence describes.
     public var replica: ReplicaID
     /// Increases with every update from the replica; older updates are ignored.
-    public var clock: UInt64
+    package var clock: UInt64
     /// A display name.
     public var name: String
     /// A display colour, 0xRRGGBB.

@@ -29,20 +29,20 @@ public enum MembershipEvent: Sendable, Hashable, CustomStringConvertible {
         case .joined(let parent, let term): "joined \(parent.shortDescription) (term \(term))"
         case .redirected(let target): "redirected to \(target.shortDescription)"
         case .childJoined(let child): "child \(child.shortDescription) joined"
-        case .childLeft(let child, let reason): "child \(child.shortDescription) left: \(reason)"
+        case .childLeft(let child, let reason): "child \(child.shortDescription) left: \(reason.text)"
         case .parentSuspected(let parent): "parent \(parent.shortDescription) suspected"
-        case .parentLost(let parent, let reason): "parent \(parent.shortDescription) lost: \(reason)"
+        case .parentLost(let parent, let reason): "parent \(parent.shortDescription) lost: \(reason.text)"
         case .promoted(let term, let asRoot): "promoted to \(asRoot ? "root" : "host") (term \(term))"
         case .becameRoot(let term): "became root (term \(term))"
         case .mergedInto(let root, let term): "merged into the tree of \(root.shortDescription) (term \(term))"
         case .rebalanced(let child, let target): "moved child \(child.shortDescription) under \(target.shortDescription) to rebalance"
-        case .refused(let refusal): "dropped a message: \(refusal)"
+        case .refused(let refusal): "dropped a message: \(refusal.text)"
         }
     }
 }
 
 /// Why a child is no longer a child.
-public enum ChildDeparture: Sendable, Hashable, CustomStringConvertible {
+public enum ChildDeparture: Sendable, Hashable {
     /// It said goodbye.
     case left
     /// The failure detector declared it dead after this much silence.
@@ -50,7 +50,7 @@ public enum ChildDeparture: Sendable, Hashable, CustomStringConvertible {
     /// It was moved under a sibling to bring this host back within its fan-out.
     case movedToRebalance
 
-    public var description: String {
+    var text: String {
         switch self {
         case .left: "it left"
         case .silent(let duration): "failure detector: silent for \(duration)"
@@ -60,7 +60,7 @@ public enum ChildDeparture: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a node lost its parent.
-public enum ParentLoss: Sendable, Hashable, CustomStringConvertible {
+public enum ParentLoss: Sendable, Hashable {
     /// The parent said goodbye.
     case left
     /// The failure detector declared it dead.
@@ -70,7 +70,7 @@ public enum ParentLoss: Sendable, Hashable, CustomStringConvertible {
     /// Following the parent would have made a cycle.
     case cycle
 
-    public var description: String {
+    var text: String {
         switch self {
         case .left: "it left"
         case .failed: "failure detector"
@@ -81,7 +81,7 @@ public enum ParentLoss: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Something a node refused or gave up on.
-public enum Refusal: Sendable, Hashable, CustomStringConvertible {
+public enum Refusal: Sendable, Hashable {
     /// A seed turned out to be this node itself.
     case joinedItself(address: String)
     /// A would-be parent is in this node's own subtree.
@@ -91,7 +91,7 @@ public enum Refusal: Sendable, Hashable, CustomStringConvertible {
     /// A host never answered a join.
     case joinUnanswered(after: Duration)
 
-    public var description: String {
+    var text: String {
         switch self {
         case .joinedItself(let address): "joined itself at \(address)"
         case .ownSubtree(let node?): "\(node.shortDescription) is in our own subtree"
