@@ -39,6 +39,8 @@ step "latency at 10,000 msgs/s: $latency_counts"
 $zinc bench latency --counts "$latency_counts" --json > "$out/latency.json"
 step "fan-out: $fanout deltas to 8 clients"
 $zinc bench fanout --count "$fanout" --json > "$out/fanout.json"
+step "editor: keystrokes through a text binding, 1 KB and 1 MB documents"
+$zinc bench editor --keystrokes 5000 --json > "$out/editor.json"
 step "failover: $trials SIGKILLs of the root"
 $zinc bench failover --trials "$trials" --json > "$out/failover.json"
 if [ -d "$traces" ]; then

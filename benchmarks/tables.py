@@ -133,8 +133,23 @@ def store():
     print("```\n")
 
 
+def editor():
+    r = load("editor.json")
+    if not r:
+        return
+    names = {"local": "local keystroke → view updated", "remote": "remote keystroke → view updated",
+             "snapshotPerKeystroke": "snapshot per keystroke"}
+    points = r["paths"]["local"]
+    print("| path | " + " | ".join(f"{p['documentBytes']:,} B p50 / p99" for p in points) + " | growth (p50) |")
+    print("|---|" + "---|" * (len(points) + 1))
+    for key, name in names.items():
+        cells = [f"{p['medianMicroseconds']:,.0f} µs / {p['p99Microseconds']:,.0f} µs" for p in r["paths"].get(key, [])]
+        print(f"| {name} | " + " | ".join(cells) + f" | {r['growth'].get(key, 0):.2f}× |")
+    print()
+
+
 if __name__ == "__main__":
     for title, table in (("Binding", binding), ("Messages", messages), ("Latency", latency), ("Fan-out", fanout),
-                         ("Failover", failover), ("CRDT", crdt), ("Store", store)):
+                         ("Failover", failover), ("CRDT", crdt), ("Store", store), ("Editor", editor)):
         print(f"### {title}\n")
         table()

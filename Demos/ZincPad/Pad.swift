@@ -30,8 +30,9 @@ final class Pad {
         self.terminal = terminal
         color = UInt32(truncatingIfNeeded: name.unicodeScalars.reduce(5381) { ($0 << 5) &+ $0 &+ Int($1.value) })
         binding = try await handle.textBinding()
-        view = binding.view
+        // Subscribe, then take the view: every update after it is in the stream.
         updates = binding.updates(bufferingNewest: .max).makeAsyncIterator()
+        view = binding.view
         viewport = Viewport(columns: max(terminal.columns, 4), rows: max(terminal.rows - 2, 1))
     }
 
@@ -119,6 +120,7 @@ final class Pad {
     private func catchUp() async {
         let latest = binding.view.version
         while view.version < latest, let update = await updates.next() {
+            guard update.view.version > view.version else { continue }
             viewport.top = update.delta.map(viewport.top)
             view = update.view
         }

@@ -7,7 +7,7 @@ import _RopeModule
 ///
 /// The view (``view``: text, selection, other users' selections) is updated on the endpoint's
 /// I/O thread with every change, local or remote, at O(change · log n) cost: never a snapshot
-/// per keystroke. Subscribe to ``updates()`` to apply each change to a platform text view, in
+/// per keystroke. Subscribe to ``updates(bufferingNewest:)`` to apply each change to a platform text view, in
 /// scalars or UTF-16 units.
 ///
 /// Edits go through the binding and name no index: ``type(_:)`` replaces the selection,

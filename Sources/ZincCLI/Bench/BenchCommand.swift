@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         """,
         subcommands: [
             BenchMessagesCommand.self, BenchLatencyCommand.self, BenchFanoutCommand.self, BenchFailoverCommand.self,
-            BenchCRDTCommand.self, BenchStoreCommand.self, BenchBindingCommand.self,
+            BenchCRDTCommand.self, BenchStoreCommand.self, BenchBindingCommand.self, BenchEditorCommand.self,
         ]
     )
 }

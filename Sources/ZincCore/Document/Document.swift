@@ -2,16 +2,17 @@
 /// counter, set) that converges with every other replica whatever order, duplication or delay
 /// its fragments arrive in.
 ///
-/// `Document` is a value: copies are independent and cheap until one is changed. Edit it with
-/// the mutating methods (each local change is stamped with this replica's ID, a counter and a
-/// Lamport time), then ship ``fragment(since:)`` (or ``takeCommittedFragment()``) to the
-/// other replicas, which ``apply(_:)`` it.
+/// `Document` is a value: copies are independent and cheap until one is changed. An app
+/// usually edits one through a ``DocumentHandle`` (which replicates every change through the
+/// tree) or a ``TextBinding``; on its own, a document edits with its mutating methods (each
+/// local change is stamped with this replica's ID, a counter and a Lamport time) and merges
+/// another replica's state with ``merge(_:)``.
 ///
 /// ```swift
-/// var alice = Document(replica: .random())
+/// var alice = Document()
 /// try alice.insert("Hello", at: 0)
-/// var bob = Document(replica: .random())
-/// try bob.apply(alice.fragment(since: bob.versionVector))
+/// var bob = Document()
+/// try bob.merge(alice)
 /// bob.text() // "Hello"
 /// ```
 public struct Document: Sendable {

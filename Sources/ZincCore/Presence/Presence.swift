@@ -1,7 +1,7 @@
 /// A replica's ephemeral state in a document: who it is, where its cursor and selection are.
 /// Not part of the document: never merged into it, never persisted. Each update carries a
-/// per-replica clock so late or duplicated updates are ignored, and a ``PresenceStore``
-/// forgets peers it has not heard from within its timeout.
+/// per-replica clock so late or duplicated updates are ignored, and peers forget a replica
+/// they have not heard from within 30 seconds.
 public struct Presence: Hashable, Sendable {
     /// The replica this presence describes.
     public var replica: ReplicaID
