@@ -76,6 +76,7 @@ public struct EndpointConfiguration: Sendable {
     /// share one unless a test gives its own).
     package var context: Context?
 
+    /// A configuration for a node with identity `id` (random by default): a root with no sockets bound until `bind` or `join` say otherwise.
     public init(id: ReplicaID = .random()) {
         self.id = id
     }

@@ -99,6 +99,7 @@ public struct EndpointStatus: Sendable, Hashable {
 
         private var values: [Name: UInt64] = [:]
 
+        /// All counters at zero.
         public init() {}
 
         /// The counter's value (zero if it never moved).
@@ -110,6 +111,7 @@ public struct EndpointStatus: Sendable, Hashable {
 
     /// One document the node replicates.
     public struct DocumentStatus: Sendable, Hashable, Codable {
+        /// The document's ID.
         public var id: String
         /// Unicode scalars in the main text.
         public var length: Int
@@ -123,12 +125,17 @@ public struct EndpointStatus: Sendable, Hashable {
         public var pending: Int
     }
 
+    /// The node's ID.
     public var id: ReplicaID
     /// The name the node was started with, if any.
     public var name: String?
+    /// Where the node stands in its tree.
     public var role: Role
+    /// The state of the link to the parent.
     public var link: Link
+    /// The parent, once joined.
     public var parent: ReplicaID?
+    /// The joined children, by ID.
     public var children: [ReplicaID]
     /// The tree's term: it grows with every promotion and merge.
     public var term: UInt64
@@ -141,6 +148,8 @@ public struct EndpointStatus: Sendable, Hashable {
     public var versionVector: VersionVector
     /// Where the node listens, if it can host.
     public var addresses: Endpoint.Addresses?
+    /// The documents the node replicates, by ID.
     public var documents: [DocumentStatus]
+    /// What the node has counted since it started.
     public var counters: Counters
 }

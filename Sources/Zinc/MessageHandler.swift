@@ -3,10 +3,13 @@ public import ZincProtocol
 
 /// An application message delivered to a ``MessageHandler``.
 public struct Message: Sendable, Hashable {
+    /// The channel it was sent on.
     public var channel: String
     /// The node that sent it.
     public var origin: ReplicaID
+    /// Where it was sent.
     public var routing: Routing
+    /// What the sender sent.
     public var body: [UInt8]
     /// Unique per origin.
     public var sequence: UInt64
@@ -25,6 +28,7 @@ public protocol MessageHandler: Sendable {
 }
 
 extension MessageHandler {
+    /// Ignores document changes (the default).
     public func documentChanged(_ document: String, batch: ChangeBatch, context: MessageContext) {}
 }
 

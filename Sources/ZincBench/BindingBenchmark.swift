@@ -41,10 +41,12 @@ package struct BindingBenchmark: Sendable {
         var c: [Rates] = []
         var swift: [Rates] = []
         for round in 1...options.rounds {
-            c.append(try runC())
-            progress("round \(round)/\(options.rounds) C:     send \(formatRate(c.last!.sender)), receive \(formatRate(c.last!.receiver))")
-            swift.append(try runSwift())
-            progress("round \(round)/\(options.rounds) Swift: send \(formatRate(swift.last!.sender)), receive \(formatRate(swift.last!.receiver))")
+            let viaC = try runC()
+            c.append(viaC)
+            progress("round \(round)/\(options.rounds) C:     send \(formatRate(viaC.sender)), receive \(formatRate(viaC.receiver))")
+            let viaSwift = try runSwift()
+            swift.append(viaSwift)
+            progress("round \(round)/\(options.rounds) Swift: send \(formatRate(viaSwift.sender)), receive \(formatRate(viaSwift.receiver))")
         }
         let cSender = Summary(c.map(\.sender)), cReceiver = Summary(c.map(\.receiver))
         let sSender = Summary(swift.map(\.sender)), sReceiver = Summary(swift.map(\.receiver))

@@ -47,8 +47,9 @@ package struct MessagesBenchmark {
         var raw: [(Double, Double)] = []
         var lost = 0
         for round in 1...options.rounds {
-            raw.append(try runRaw())
-            progress("round \(round)/\(options.rounds) raw libzmq: send \(formatRate(raw.last!.0)), receive \(formatRate(raw.last!.1))")
+            let rates = try runRaw()
+            raw.append(rates)
+            progress("round \(round)/\(options.rounds) raw libzmq: send \(formatRate(rates.0)), receive \(formatRate(rates.1))")
             let result = try await runZinc()
             zinc.append((result.sender, result.receiver))
             lost += result.lost

@@ -1,5 +1,5 @@
 import CZlib
-package import Foundation
+import Foundation
 package import ZincCore
 
 /// A recorded editing history in the format of josephg/editing-traces: sequential (one user,

@@ -98,6 +98,7 @@ public struct ClusterKey: Sendable, Hashable {
 
 /// A key file that cannot be used, in one line.
 public struct ClusterKeyError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong with the key file, in one line.
     public let description: String
     init(_ description: String) { self.description = description }
 }

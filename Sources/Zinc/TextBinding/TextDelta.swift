@@ -3,6 +3,7 @@
 /// operation is kept. Counted in Unicode scalars (``TextUpdate/delta``) or UTF-16 code units
 /// (``TextUpdate/utf16Delta``), the units of most platform text views.
 public struct TextDelta: Hashable, Sendable {
+    /// One step of a delta.
     public enum Operation: Hashable, Sendable {
         /// Keep this many units.
         case retain(Int)
@@ -15,6 +16,7 @@ public struct TextDelta: Hashable, Sendable {
     /// The operations, from the start of the text.
     public var operations: [Operation]
 
+    /// A delta of `operations` (adjacent ones of a kind are merged).
     public init(_ operations: [Operation] = []) {
         self.operations = []
         for operation in operations { append(operation) }

@@ -6,6 +6,7 @@ public struct TextSelection: Hashable, Sendable {
     /// Where the caret is.
     public var head: Int
 
+    /// A selection from `anchor` to `head` (scalar offsets).
     public init(anchor: Int, head: Int) {
         self.anchor = anchor
         self.head = head

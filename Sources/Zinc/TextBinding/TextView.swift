@@ -79,6 +79,7 @@ public struct PeerSelection: Hashable, Sendable {
     public var replica: ReplicaID
     /// The name and colour (0xRRGGBB) the user shares.
     public var name: String
+    /// The colour the user shares, 0xRRGGBB.
     public var color: UInt32
     /// Where the user's selection is, in the view's scalar offsets.
     public var selection: TextSelection

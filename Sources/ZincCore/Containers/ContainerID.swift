@@ -42,6 +42,7 @@ public enum ContainerID: Hashable, Sendable, CustomStringConvertible {
     /// The container stored as list element `element` of list `parent`.
     indirect case listElement(parent: ContainerID, element: OpID, type: ContainerType)
 
+    /// The kind of container.
     public var type: ContainerType {
         switch self {
         case .root(_, let type), .mapEntry(_, _, let type), .listElement(_, _, let type): type

@@ -6,6 +6,7 @@ public struct Selection: Hashable, Sendable {
     /// Where the caret is.
     public var head: Cursor
 
+    /// A selection from `anchor` to `head`.
     public init(anchor: Cursor, head: Cursor) {
         self.anchor = anchor
         self.head = head

@@ -1,5 +1,6 @@
 /// Why a document operation was refused.
 public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of refusal.
     public enum Reason: String, Sendable, Hashable {
         /// A position or range is outside the container.
         case outOfRange
@@ -13,7 +14,9 @@ public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible 
         case invalidOperation
     }
 
+    /// The kind of refusal.
     public let reason: Reason
+    /// What was refused and why, for people.
     public let message: String
 
     package init(_ reason: Reason, _ message: String) {

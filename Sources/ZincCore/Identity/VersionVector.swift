@@ -7,8 +7,10 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     /// Replica → number of its operations seen. Replicas with zero are absent.
     public private(set) var counters: [ReplicaID: UInt64]
 
+    /// An empty vector: nothing seen.
     public init() { counters = [:] }
 
+    /// A vector of `counters` (zero entries are dropped).
     public init(_ counters: [ReplicaID: UInt64]) {
         self.counters = counters.filter { $0.value > 0 }
     }
@@ -25,6 +27,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     /// The total number of operations seen.
     public var totalOperations: UInt64 { counters.values.reduce(0, &+) }
 
+    /// True if nothing has been seen.
     public var isEmpty: Bool { counters.isEmpty }
 
     /// Pointwise maximum: everything either has seen.

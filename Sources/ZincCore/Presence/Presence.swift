@@ -20,6 +20,7 @@ public struct Presence: Hashable, Sendable {
     /// True when the replica announced it left; the store forgets it at once.
     public var isLeaving: Bool
 
+    /// A presence for `replica`; the endpoint fills in the replica and clock of this node's own.
     public init(
         replica: ReplicaID, clock: UInt64 = 0, name: String = "", color: UInt32 = 0,
         cursor: Cursor? = nil, selection: Selection? = nil, metadata: [String: Value] = [:], isLeaving: Bool = false
