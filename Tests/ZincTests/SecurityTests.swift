@@ -21,7 +21,7 @@ struct ClusterKeyTests {
         let client = try keyed(tree, key: key, join: [try #require(host.addresses?.publish)], name: "k-client")
         #expect(try await eventually { try await host.status().children.count == 1 })
         try await client.document("secret").edit { try $0.insert("classified", at: 0) }
-        #expect(try await eventually { (try? await host.document("secret").text()) == "classified" })
+        #expect(await eventually { (try? await host.document("secret").text()) == "classified" })
         await tree.shutdown()
     }
 
@@ -63,7 +63,7 @@ struct ClusterKeyTests {
             let client = try self.keyed(tree, key: key, join: [try #require(host.addresses?.publish)], name: "cap-client-\(keyed)")
             #expect(try await eventually { try await host.status().children.count == 1 })
             try await client.document("doc").edit { try $0.insert(marker, at: 0) }
-            #expect(try await eventually { (try? await host.document("doc").text()) == marker })
+            #expect(await eventually { (try? await host.document("doc").text()) == marker })
             await tree.shutdown()
             let captured = capture.finish()
             #expect(captured.count > 1000, "the capture saw the traffic")

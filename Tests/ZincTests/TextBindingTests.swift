@@ -33,7 +33,7 @@ struct TextBindingTests {
             return (scalars, utf16, binding.view)
         }
         try await hostNotes.edit { try $0.insert("héllo 🌍", at: 0) }
-        #expect(try await eventually { binding.view.count == 7 })
+        #expect(await eventually { binding.view.count == 7 })
         try await binding.select(TextSelection(caret: 7))
         try await binding.type("!")
         try await hostNotes.edit { try $0.insert(">> ", at: 0) }
@@ -53,7 +53,7 @@ struct TextBindingTests {
         try await hostNotes.edit { try $0.insert("[middle]", at: 0) }
         let start = try await hostNotes.textBinding()
         let end = try await clientNotes.textBinding()
-        #expect(try await eventually { end.view.count == 8 })
+        #expect(await eventually { end.view.count == 8 })
         try await end.select(TextSelection(caret: end.view.count))
         let first = "0123456789 abcdefghij", second = "ABCDEFGHIJ klmnopqrst"
         async let typingAtStart: Void = {
@@ -77,10 +77,10 @@ struct TextBindingTests {
         let (tree, hostNotes, clientNotes) = try await pair("rebase")
         try await hostNotes.edit { try $0.insert("the quick fox", at: 0) }
         let binding = try await clientNotes.textBinding()
-        #expect(try await eventually { binding.view.count == 13 })
+        #expect(await eventually { binding.view.count == 13 })
         let seen = binding.view
         try await hostNotes.edit { try $0.insert("See ", at: 0) }
-        #expect(try await eventually { binding.view.count == 17 })
+        #expect(await eventually { binding.view.count == 17 })
         // "quick" in the view the user saw is 4..<9; the live text has moved by four.
         try await binding.replace(4..<9, with: "brown", in: seen)
         #expect(binding.view.string == "See the brown fox")
@@ -93,15 +93,15 @@ struct TextBindingTests {
         let (tree, hostNotes, clientNotes) = try await pair("selection")
         try await hostNotes.edit { try $0.insert("abcdef", at: 0) }
         let binding = try await clientNotes.textBinding()
-        #expect(try await eventually { binding.view.count == 6 })
+        #expect(await eventually { binding.view.count == 6 })
         try await binding.select(TextSelection(anchor: 2, head: 4))
         try await hostNotes.edit { try $0.insert("XY", at: 0) }
-        #expect(try await eventually { binding.view.selection == TextSelection(anchor: 4, head: 6) })
+        #expect(await eventually { binding.view.selection == TextSelection(anchor: 4, head: 6) })
         try await hostNotes.edit { try $0.insert("--", at: 8) }
-        #expect(try await eventually { binding.view.count == 10 })
+        #expect(await eventually { binding.view.count == 10 })
         #expect(binding.view.selection == TextSelection(anchor: 4, head: 6), "text typed after the selection leaves it alone")
         try await hostNotes.edit { try $0.delete(3..<5) }
-        #expect(try await eventually { binding.view.selection == TextSelection(anchor: 3, head: 4) })
+        #expect(await eventually { binding.view.selection == TextSelection(anchor: 3, head: 4) })
         await tree.shutdown()
     }
 
@@ -129,12 +129,12 @@ struct TextBindingTests {
         let mine = try await hostNotes.textBinding()
         let theirs = try await clientNotes.textBinding()
         try await clientNotes.updatePresence { $0.name = "bob"; $0.color = 0x3366FF }
-        #expect(try await eventually { theirs.view.count == 11 })
+        #expect(await eventually { theirs.view.count == 11 })
         try await theirs.select(TextSelection(anchor: 6, head: 11))
-        #expect(try await eventually { mine.view.peers.first?.selection == TextSelection(anchor: 6, head: 11) })
+        #expect(await eventually { mine.view.peers.first?.selection == TextSelection(anchor: 6, head: 11) })
         #expect(mine.view.peers.first?.name == "bob" && mine.view.peers.first?.color == 0x3366FF)
         try await mine.type(">> ")
-        #expect(try await eventually { mine.view.peers.first?.selection == TextSelection(anchor: 9, head: 14) })
+        #expect(await eventually { mine.view.peers.first?.selection == TextSelection(anchor: 9, head: 14) })
         await tree.shutdown()
     }
 
