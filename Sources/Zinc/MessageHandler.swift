@@ -12,7 +12,7 @@ public struct Message: Sendable, Hashable {
     /// What the sender sent.
     public var body: [UInt8]
     /// Unique per origin.
-    public var sequence: UInt64
+    package var sequence: UInt64
 }
 
 /// What an application implements to receive its messages (and, if it wants, document

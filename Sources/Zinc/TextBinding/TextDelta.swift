@@ -26,7 +26,7 @@ public struct TextDelta: Hashable, Sendable {
     ///
     /// - Complexity: O(n) in the text: for tests and small views; a ``TextBinding`` applies
     ///   deltas to its own view in O(change · log n).
-    public func applied(to text: String) -> String {
+    package func applied(to text: String) -> String {
         var scalars = Array(text.unicodeScalars)
         var position = 0
         for operation in operations {

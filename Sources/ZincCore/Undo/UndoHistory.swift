@@ -128,14 +128,14 @@ extension Document {
     /// How close in time consecutive local transactions must be, with no caret jump between
     /// them, to form one undo step (500 ms by default, like Yjs's UndoManager; zero makes every
     /// transaction its own step).
-    public var undoCaptureWindow: Duration {
+    package var undoCaptureWindow: Duration {
         get { undoHistory.captureWindow }
         set { undoHistory.captureWindow = max(.zero, newValue) }
     }
 
     /// Makes the next transaction start a new undo step, however soon it follows (an editor
     /// calls this when the user moves the caret, or on a pause it decides on itself).
-    public mutating func stopUndoCapture() {
+    package mutating func stopUndoCapture() {
         undoHistory.captureStopped = true
     }
 
