@@ -137,7 +137,7 @@ package enum TraceReplay {
             // Bring the agent to exactly the parents' merged state.
             for parent in transaction.parents ?? [] {
                 let source = documents[authors[parent]]
-                try documents[agent].apply(source.fragment(since: documents[agent].versionVector, upTo: versions[parent]))
+                try documents[agent].apply(source.fragment(since: documents[agent].versionVector, upTo: versions[parent]).fragment)
             }
             guard documents[agent].versionVector == target else {
                 throw DocumentError(.invalidOperation, "transaction \(index): agent \(agent) holds edits its parents do not")

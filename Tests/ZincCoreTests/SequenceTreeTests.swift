@@ -47,7 +47,7 @@ struct SequenceReplica {
         var missing = 0
         var ops: [SequenceOp] = []
         for span in spans {
-            _ = tree.delete(span, missing: &missing)
+            _ = tree.delete(span, deleter: ItemID(replica: 0, counter: 0), missing: &missing)
             applyToReference(.delete(span))
             ops.append(.delete(span))
         }
@@ -73,7 +73,7 @@ struct SequenceReplica {
             seen[run.id.replica] = run.id.counter + UInt64(run.length)
         case .delete(let span):
             var missing = 0
-            _ = tree.delete(span, missing: &missing)
+            _ = tree.delete(span, deleter: ItemID(replica: 0, counter: 0), missing: &missing)
             #expect(missing == 0)
         }
         applyToReference(op)

@@ -41,8 +41,25 @@ struct RegisterState: Sendable {
     var values: [(op: ItemID, value: Value)] = []
 }
 
-struct CounterState: Sendable {
-    var value: Int64 = 0
+/// A positive-negative counter: what each replica added (so two states merge without their
+/// operations: per replica, the larger total of a replica's own additions wins... by holding
+/// more of them), and the sum.
+struct CounterState: Sendable, Equatable {
+    private(set) var value: Int64 = 0
+    /// Replica index → the sum of that replica's additions.
+    private(set) var contributions: [UInt32: Int64] = [:]
+
+    mutating func add(_ delta: Int64, by replica: UInt32) {
+        value &+= delta
+        contributions[replica, default: 0] &+= delta
+    }
+
+    init() {}
+
+    init(contributions: [UInt32: Int64]) {
+        self.contributions = contributions
+        value = contributions.values.reduce(0, &+)
+    }
 }
 
 struct SetState: Sendable {

@@ -78,6 +78,7 @@ extension Document {
     private mutating func apply(
         replicas fragmentReplicas: [ReplicaID], containers fragmentContainers: [ContainerID], ops: [FragmentOp], trusting: ((ReplicaID) -> Bool)?
     ) throws(DocumentError) -> ApplyReport {
+        guard !isReadOnly else { throw DocumentError(.readOnly, "this is a read-only document (a past version): nothing can be merged into it") }
         var report = ApplyReport()
         guard !ops.isEmpty else { return report }
         let fragment = (replicas: fragmentReplicas, containers: fragmentContainers)
@@ -278,7 +279,8 @@ extension Document {
             var missing = 0
             for span in spans {
                 let ascending = span.ascendingSpan(from: 0, count: Int(span.length))
-                for removal in sequences[slot].delete(ascending, missing: &missing, wantsPositions: recordsChanges, wantsContent: false) {
+                let deleter = ItemID(replica: op.replica, counter: op.counter + UInt64(op.length) - 1)
+                for removal in sequences[slot].delete(ascending, deleter: deleter, missing: &missing, wantsPositions: recordsChanges, wantsContent: false) {
                     record(id.type == .text ? .textDeleted(id, position: removal.position, length: removal.count) : .listDeleted(id, position: removal.position, count: removal.count))
                 }
             }
@@ -307,7 +309,7 @@ extension Document {
                     record(.registerSet(id, values: values.map(\.value)))
                 }
             case .counterAdd(let delta):
-                counters[slot].value &+= delta
+                counters[slot].add(delta, by: op.replica)
                 record(.counterChanged(id, value: counters[slot].value))
             case .setAdd(let value):
                 let wasPresent = !(sets[slot].tags[value]?.isEmpty ?? true)

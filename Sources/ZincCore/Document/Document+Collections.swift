@@ -152,8 +152,8 @@ extension Document {
     mutating func addToCounter(_ delta: Int64, in container: UInt32) throws(DocumentError) {
         let slot = slot(of: container)
         let (counter, lamport) = try reserveLocal(1)
-        journal(.counter(container: container, previous: counters[slot].value))
-        counters[slot].value &+= delta
+        journal(.counter(container: container, previous: counters[slot]))
+        counters[slot].add(delta, by: selfIndex)
         appendPayloadRun(.counterAdd(delta), counter: counter, lamport: lamport, container: container, kind: .counterAdd)
         undoHistory.record(.counterAdd(container: container, delta: delta))
         record(.counterChanged(containers.ids[Int(container)], value: counters[slot].value))

@@ -14,9 +14,12 @@ extension Document {
         return builder.fragment
     }
 
-    /// The operations a replica at `version` lacks, limited to those within `limit` (for
-    /// reproducing a past state).
-    package func fragment(since version: VersionVector, upTo limit: VersionVector) -> DocumentFragment {
+    /// The operations a replica at `version` lacks, limited to those within `limit`: applied
+    /// to a replica at `version`, it gives exactly the state at `limit` (for a causally closed
+    /// `limit`). Items deleted since `limit` go out visible, with their content, and their
+    /// deletes only if they are within `limit` too; an item whose content this replica never
+    /// held (it arrived already deleted) goes out deleted, and `complete` is false.
+    package func fragment(since version: VersionVector, upTo limit: VersionVector) -> (fragment: DocumentFragment, complete: Bool) {
         var builder = FragmentBuilder(document: self)
         for index in versions.indices {
             let id = replicas[UInt32(index)]
@@ -24,7 +27,40 @@ extension Document {
             let to = min(versions[index], limit[id])
             if to > from { builder.add(replica: UInt32(index), counters: from..<to) }
         }
-        return builder.fragment
+        // Items whose content was never held here (they arrived already deleted) go out deleted:
+        // right only if a delete within the bound removed them.
+        let complete = builder.contentless.isEmpty || deletedWithin(limit, covers: builder.contentless)
+        return (builder.fragment, complete)
+    }
+
+    /// True if operations within `limit` delete every item of `items` (container, span).
+    private func deletedWithin(_ limit: VersionVector, covers items: [(container: UInt32, span: ItemSpan)]) -> Bool {
+        var deleted: [UInt32: [Range<UInt64>]] = [:]   // by item replica: counter ranges
+        let containers = Set(items.map(\.container))
+        for (index, log) in logs.enumerated() {
+            let bound = limit[replicas[UInt32(index)]]
+            for run in log.runs where run.kind == .delete && containers.contains(run.container) && run.counter < bound {
+                var remaining = Int(min(UInt64(run.length), bound - run.counter))
+                var spanIndex = Int(run.payload)
+                while remaining > 0 && spanIndex < log.deleteSpans.count {
+                    let span = log.deleteSpans[spanIndex]
+                    let take = min(remaining, Int(span.length))
+                    let ascending = span.ascendingSpan(from: 0, count: take)
+                    let lower = ascending.start.counter
+                    deleted[ascending.start.replica, default: []].append(lower..<lower + UInt64(take))
+                    remaining -= take
+                    spanIndex += 1
+                }
+            }
+        }
+        for (_, span) in items {
+            let ranges = deleted[span.start.replica] ?? []
+            for offset in 0..<span.length {
+                let counter = span.start.counter + UInt64(offset)
+                guard ranges.contains(where: { $0.contains(counter) }) else { return false }
+            }
+        }
+        return true
     }
 
     /// `replica`'s operations with counters in `counters` (clamped to what this document holds).
@@ -42,6 +78,7 @@ extension Document {
     package mutating func commit(mergingUndo: Bool = false) {
         undoHistory.close(merge: mergingUndo)
         committedCounter = versions[Int(selfIndex)]
+        logs[Int(selfIndex)].noteTransactionEnd(committedCounter)
     }
 
     /// Closes the current group of local changes at time `now` (any monotonic clock): it joins
@@ -49,6 +86,7 @@ extension Document {
     package mutating func commit(at now: Duration) {
         undoHistory.close(merge: continuesLastUndoGroup(at: now), at: now)
         committedCounter = versions[Int(selfIndex)]
+        logs[Int(selfIndex)].noteTransactionEnd(committedCounter)
     }
 
     /// Commits at time `now` and returns this replica's operations since the previous commit.
@@ -98,13 +136,22 @@ extension Document {
 
 /// Assembles a fragment from log runs, giving replicas and containers fragment-local indices
 /// and merging consecutive runs.
+///
+/// Inserted items go out with their content even if they have been deleted since (the deletes
+/// travel as operations of their own), so that the receiver can rebuild every past version too.
+/// Only an item whose content this replica never held (it arrived already deleted) goes out
+/// deleted, without content.
 struct FragmentBuilder {
     let document: Document
     var fragment = DocumentFragment()
+    /// The items sent deleted for want of their content.
+    private(set) var contentless: [(container: UInt32, span: ItemSpan)] = []
     private var replicaMap: [UInt32: Int] = [:]
     private var containerMap: [UInt32: Int] = [:]
 
-    init(document: Document) { self.document = document }
+    init(document: Document) {
+        self.document = document
+    }
 
     mutating func replicaIndex(_ local: UInt32) -> Int {
         if let index = replicaMap[local] { return index }
@@ -191,34 +238,43 @@ struct FragmentBuilder {
         var counter = counters.lowerBound
         while counter < counters.upperBound {
             let item = ItemID(replica: replica, counter: counter)
-            let piece: (run: SequenceRun, offset: Int, content: InsertContent.Elements)?
+            let piece: (run: SequenceRun, offset: Int, content: InsertContent.Elements, deleted: Bool)?
             if id.type == .text {
-                piece = Self.read(document.sequences[slot], item: item, limit: Int(counters.upperBound - counter)) { .text($0) }
+                piece = read(document.sequences[slot], item: item, limit: Int(counters.upperBound - counter), container: run.container) { .text($0) }
             } else {
                 let values = document.listValues[slot]
-                piece = Self.read(document.sequences[slot], item: item, limit: Int(counters.upperBound - counter)) { .list($0.map { values[Int($0)] }) }
+                piece = read(document.sequences[slot], item: item, limit: Int(counters.upperBound - counter), container: run.container) { .list($0.map { values[Int($0)] }) }
             }
             guard let piece else { return }
             let count = piece.content.count
-            let length = piece.run.isDeleted ? min(piece.run.count - piece.offset, Int(counters.upperBound - counter)) : count
+            let length = piece.deleted ? min(piece.run.count - piece.offset, Int(counters.upperBound - counter)) : count
             let left = piece.run.originLeft(at: piece.offset)
             let lamport = run.lamport &+ (counter - run.counter)
             appendInsert(
                 replica: replica, counter: counter, lamport: lamport, container: container,
-                left: left, right: piece.run.originRight, elements: piece.content, length: length, deleted: piece.run.isDeleted)
+                left: left, right: piece.run.originRight, elements: piece.content, length: length, deleted: piece.deleted)
             counter += UInt64(length)
         }
     }
 
-    private static func read(
-        _ tree: SequenceTree, item: ItemID, limit: Int, wrap: ([UInt32]) -> InsertContent.Elements
-    ) -> (run: SequenceRun, offset: Int, content: InsertContent.Elements)? {
+    /// The piece of `item`'s run from `item` on (at most `limit` items), with its content: from
+    /// the leaves if visible, from the kept content of deleted items otherwise (sent visible:
+    /// the delete follows as an operation); deleted without content if none was kept.
+    private mutating func read(
+        _ tree: SequenceTree, item: ItemID, limit: Int, container: UInt32, wrap: ([UInt32]) -> InsertContent.Elements
+    ) -> (run: SequenceRun, offset: Int, content: InsertContent.Elements, deleted: Bool)? {
         guard let location = tree.locate(item) else { return nil }
         let run = tree.leaves[Int(location.leaf)].runs[location.run]
         let count = min(run.count - location.offset, limit)
-        if run.isDeleted { return (run, location.offset, wrap([])) }
+        if run.isDeleted {
+            guard let kept = tree.tombstones.content(item, upTo: count) else {
+                contentless.append((container, ItemSpan(start: item, length: count)))
+                return (run, location.offset, wrap([]), true)
+            }
+            return (run, location.offset, wrap(kept), false)
+        }
         let content = Array(tree.leaves[Int(location.leaf)].content[location.contentOffset..<location.contentOffset + count])
-        return (run, location.offset, wrap(content))
+        return (run, location.offset, wrap(content), false)
     }
 
     private mutating func appendInsert(

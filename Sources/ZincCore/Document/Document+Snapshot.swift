@@ -4,7 +4,7 @@
 /// ("Snapshot encoding").
 extension Document {
     static let snapshotMagic: [UInt8] = Array("ZNCS".utf8)
-    static let snapshotVersion: UInt8 = 1
+    static let snapshotVersion: UInt8 = 2
 
     private enum RunBit {
         static let deleted: UInt64 = 1 << 0
@@ -24,6 +24,7 @@ extension Document {
         writer.write(varint: UInt64(replicas.count))
         for id in replicas.ids { writer.write(id) }
         for count in versions { writer.write(varint: count) }
+        for log in logs { writer.write(varint: log.base) }
         writer.write(varint: clock.time)
         writer.write(varint: UInt64(containers.count))
         for id in containers.ids { id.encode(into: &writer) }
@@ -35,17 +36,16 @@ extension Document {
                 var utf8: [UInt8] = []
                 utf8.reserveCapacity(sequences[slot].visibleCount)
                 Self.string(fromScalars: sequences[slot].elements()).utf8.forEach { utf8.append($0) }
-                let compressed = utf8.count >= 64 ? Deflate.compress(utf8) : []
-                writer.write(varint: UInt64(utf8.count))
-                if !compressed.isEmpty && compressed.count < utf8.count {
-                    writer.write(lengthPrefixed: compressed)
-                } else {
-                    writer.write(varint: 0)
-                    writer.write(utf8)
-                }
+                Self.writeBlock(utf8, into: &writer)
+                let kept = Self.encodeTombstones(sequences[slot].tombstones, into: &writer)
+                var deleted: [UInt8] = []
+                Self.string(fromScalars: kept).utf8.forEach { deleted.append($0) }
+                Self.writeBlock(deleted, into: &writer)
             case .list:
                 Self.encodeRuns(sequences[slot], into: &writer)
                 for element in listElements(sequences[slot].elements(), slot: slot) { element.encode(into: &writer) }
+                let kept = Self.encodeTombstones(sequences[slot].tombstones, into: &writer)
+                for element in listElements(kept, slot: slot) { element.encode(into: &writer) }
             case .map:
                 let entries = maps[slot].entries.sorted { $0.key < $1.key }
                 writer.write(varint: UInt64(entries.count))
@@ -74,7 +74,12 @@ extension Document {
                     value.encode(into: &writer)
                 }
             case .counter:
-                writer.write(signed: counters[slot].value)
+                let contributions = counters[slot].contributions.sorted { $0.key < $1.key }
+                writer.write(varint: UInt64(contributions.count))
+                for (replica, sum) in contributions {
+                    writer.write(varint: UInt64(replica))
+                    writer.write(signed: sum)
+                }
             case .set:
                 let elements = sets[slot].tags.sorted { $0.key.json < $1.key.json }
                 writer.write(varint: UInt64(elements.count))
@@ -90,6 +95,38 @@ extension Document {
         }
         for (index, log) in logs.enumerated() { Self.encodeLog(log, owner: UInt32(index), into: &writer) }
         return writer.bytes
+    }
+
+    /// Bytes (UTF-8 text, a varint stream): their size, then deflated (with the deflated size)
+    /// or as they are (deflated size 0).
+    private static func writeBlock(_ utf8: [UInt8], into writer: inout ByteWriter) {
+        let compressed = utf8.count >= 64 ? Deflate.compress(utf8) : []
+        writer.write(varint: UInt64(utf8.count))
+        if !compressed.isEmpty && compressed.count < utf8.count {
+            writer.write(lengthPrefixed: compressed)
+        } else {
+            writer.write(varint: 0)
+            writer.write(utf8)
+        }
+    }
+
+    /// The kept content of deleted items: entry headers (replica, start, length, deleter);
+    /// returns their content, in entry order, for the caller to write after.
+    private static func encodeTombstones(_ tombstones: TombstoneContent, into writer: inout ByteWriter) -> [UInt32] {
+        var entries: [(UInt32, TombstoneContent.Entry)] = []
+        tombstones.forEach { entries.append(($0, $1)) }
+        writer.write(varint: UInt64(entries.count))
+        var content: [UInt32] = []
+        content.reserveCapacity(tombstones.count)
+        for (replica, entry) in entries {
+            writer.write(varint: UInt64(replica))
+            writer.write(varint: entry.start)
+            writer.write(varint: UInt64(entry.content.count))
+            writer.write(varint: UInt64(entry.deleterReplica))
+            writer.write(varint: entry.deleterCounter)
+            content.append(contentsOf: entry.content)
+        }
+        return content
     }
 
     private static func encodeRuns(_ tree: SequenceTree, into writer: inout ByteWriter) {
@@ -159,6 +196,7 @@ extension Document {
                 opCounter = run?.counter ?? opCounter
             }
         }
+        Self.writeBlock(log.transactionSizes, into: &writer)
         writer.write(varint: UInt64(log.payloads.count))
         for payload in log.payloads {
             switch payload {
@@ -218,7 +256,10 @@ extension Document {
         let magic = try reader.readBytes(4, "snapshot magic")
         guard magic == Self.snapshotMagic else { throw FormatError(.invalid, "not a Zinc document snapshot") }
         let version = try reader.readByte("snapshot version")
-        guard version == Self.snapshotVersion else { throw FormatError(.unsupportedVersion, "snapshot version \(version)") }
+        // Version 1 (stores written before history was kept) still loads: no deleted content,
+        // full logs, counters as a sum (their per-replica parts are rebuilt from the logs).
+        guard version == Self.snapshotVersion || version == 1 else { throw FormatError(.unsupportedVersion, "snapshot version \(version)") }
+        let legacy = version == 1
         self.init(replica: replica, limits: limits)
         // The constructor interned `replica` at 0; rebuild the tables from the snapshot.
         replicas = ReplicaTable()
@@ -234,6 +275,11 @@ extension Document {
             let count = try reader.readVarint("snapshot version of replica \(index)")
             guard count <= ItemID.maxCounter else { throw FormatError(.invalid, "snapshot version out of range") }
             versions[index] = count
+        }
+        for index in 0..<replicaCount where !legacy {
+            let base = try reader.readVarint("snapshot log base of replica \(index)")
+            guard base <= versions[index] else { throw FormatError(.invalid, "log base beyond the version of replica \(index)") }
+            logs[index].base = base
         }
         clock = LamportClock(time: try reader.readVarint("snapshot lamport"))
         let containerCount = try reader.readCount("snapshot containers", minimumBytesEach: 2)
@@ -255,17 +301,12 @@ extension Document {
             switch id.type {
             case .text:
                 let runs = try Self.decodeRuns(&reader, replicaCount: replicaCount)
-                let size = try reader.readVarint(max: reader.limits.maxBytes, "text size")
-                let compressedSize = try reader.readVarint(max: reader.limits.maxBytes, "compressed text size")
-                let utf8: [UInt8] = try compressedSize == 0
-                    ? reader.readBytes(size, "text")
-                    : reader.withBytes(compressedSize, "compressed text") { (raw) throws(FormatError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
-                let decoded: Result<[UInt32], FormatError> = utf8.withUnsafeBytes { raw in
-                    do throws(FormatError) { return .success(try decodeUTF8Scalars(raw, context: "text")) } catch { return .failure(error) }
-                }
-                let scalars = try decoded.get()
-                guard scalars.count <= reader.limits.maxDocumentItems else { throw FormatError(.limitExceeded, "text of \(scalars.count) scalars") }
+                let scalars = try Self.readText(&reader, "text")
                 sequences[slot] = try SequenceTree(bulkRuns: runs, content: scalars)
+                if legacy { continue }
+                let headers = try Self.decodeTombstoneHeaders(&reader, replicaCount: replicaCount)
+                let deleted = try Self.readText(&reader, "deleted text")
+                try Self.fill(&sequences[slot].tombstones, headers, content: deleted)
             case .list:
                 let runs = try Self.decodeRuns(&reader, replicaCount: replicaCount)
                 let visible = runs.reduce(0) { $0 + $1.visibleCount }
@@ -273,8 +314,22 @@ extension Document {
                 var elements: [ListElement] = []
                 elements.reserveCapacity(visible)
                 for _ in 0..<visible { elements.append(try ListElement(decoding: &reader)) }
-                listValues[slot] = elements
                 sequences[slot] = try SequenceTree(bulkRuns: runs, content: (0..<elements.count).map { UInt32(truncatingIfNeeded: $0) }, measuresUTF16: false)
+                if legacy {
+                    listValues[slot] = elements
+                    continue
+                }
+                let headers = try Self.decodeTombstoneHeaders(&reader, replicaCount: replicaCount)
+                let keptCount = headers.reduce(0) { $0 + $1.length }
+                guard keptCount <= reader.remaining else { throw FormatError(.truncated, "\(keptCount) deleted list elements") }
+                var indices: [UInt32] = []
+                indices.reserveCapacity(keptCount)
+                for _ in 0..<keptCount {
+                    indices.append(UInt32(truncatingIfNeeded: elements.count))
+                    elements.append(try ListElement(decoding: &reader))
+                }
+                listValues[slot] = elements
+                try Self.fill(&sequences[slot].tombstones, headers, content: indices)
             case .map:
                 let count = try reader.readCount("map entries", minimumBytesEach: 5)
                 for _ in 0..<count {
@@ -301,7 +356,19 @@ extension Document {
                     registers[slot].values.append((op, try Value(decoding: &reader)))
                 }
             case .counter:
-                counters[slot].value = try reader.readSigned("counter value")
+                if legacy {
+                    _ = try reader.readSigned("counter value")
+                    continue
+                }
+                let count = try reader.readCount("counter contributions", minimumBytesEach: 2)
+                var contributions: [UInt32: Int64] = [:]
+                for _ in 0..<count {
+                    let replica = UInt32(try reader.readVarint(max: replicaCount - 1, "counter contribution replica"))
+                    guard contributions.updateValue(try reader.readSigned("counter contribution"), forKey: replica) == nil else {
+                        throw FormatError(.invalid, "counter names replica \(replica) twice")
+                    }
+                }
+                counters[slot] = CounterState(contributions: contributions)
             case .set:
                 let count = try reader.readCount("set elements", minimumBytesEach: 2)
                 for _ in 0..<count {
@@ -314,12 +381,75 @@ extension Document {
             }
         }
         for index in 0..<replicaCount {
-            logs[index] = try Self.decodeLog(&reader, owner: UInt32(index), expectedOperations: versions[index], containerTypes: ids.map(\.type), replicaCount: replicaCount)
+            logs[index] = try Self.decodeLog(&reader, owner: UInt32(index), base: logs[index].base, legacy: legacy, expectedOperations: versions[index], containerTypes: ids.map(\.type), replicaCount: replicaCount)
         }
         try reader.expectEnd("snapshot")
+        if legacy { rebuildCounterContributions() }
         guard let own = internReplica(replica) else { throw FormatError(.limitExceeded, "too many replicas") }
         selfIndex = own
         committedCounter = versions[Int(own)]
+    }
+
+    /// Bytes written by ``writeBlock(_:into:)``.
+    private static func readBlock(_ reader: inout ByteReader, _ context: String) throws(FormatError) -> [UInt8] {
+        let size = try reader.readVarint(max: reader.limits.maxBytes, context + " size")
+        let compressedSize = try reader.readVarint(max: reader.limits.maxBytes, "compressed " + context + " size")
+        return try compressedSize == 0
+            ? reader.readBytes(size, context)
+            : reader.withBytes(compressedSize, "compressed " + context) { (raw) throws(FormatError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
+    }
+
+    /// UTF-8 text written by ``writeBlock(_:into:)``, as scalars.
+    private static func readText(_ reader: inout ByteReader, _ context: String) throws(FormatError) -> [UInt32] {
+        let utf8 = try readBlock(&reader, context)
+        let decoded: Result<[UInt32], FormatError> = utf8.withUnsafeBytes { raw in
+            do throws(FormatError) { return .success(try decodeUTF8Scalars(raw, context: context)) } catch { return .failure(error) }
+        }
+        let scalars = try decoded.get()
+        guard scalars.count <= reader.limits.maxDocumentItems else { throw FormatError(.limitExceeded, "\(context) of \(scalars.count) scalars") }
+        return scalars
+    }
+
+    private struct TombstoneHeader {
+        var replica: UInt32
+        var start: UInt64
+        var length: Int
+        var deleter: ItemID
+    }
+
+    private static func decodeTombstoneHeaders(_ reader: inout ByteReader, replicaCount: Int) throws(FormatError) -> [TombstoneHeader] {
+        let count = try reader.readCount("deleted content entries", minimumBytesEach: 5)
+        var headers: [TombstoneHeader] = []
+        headers.reserveCapacity(count)
+        var total = 0
+        var ends: [UInt32: UInt64] = [:]
+        for _ in 0..<count {
+            let replica = UInt32(try reader.readVarint(max: replicaCount - 1, "deleted content replica"))
+            let start = try reader.readVarint("deleted content start")
+            let length = try reader.readVarint(max: reader.limits.maxDocumentItems, "deleted content length")
+            let deleterReplica = UInt32(try reader.readVarint(max: replicaCount - 1, "deleter replica"))
+            let deleterCounter = try reader.readVarint("deleter counter")
+            guard length > 0, start <= ItemID.maxCounter, UInt64(length) <= ItemID.maxCounter - start, deleterCounter <= ItemID.maxCounter else {
+                throw FormatError(.invalid, "deleted content entry out of range")
+            }
+            guard start >= ends[replica, default: 0] else { throw FormatError(.invalid, "deleted content entries out of order") }
+            ends[replica] = start + UInt64(length)
+            total += length
+            guard total <= reader.limits.maxDocumentItems else { throw FormatError(.limitExceeded, "\(total) deleted items") }
+            headers.append(TombstoneHeader(replica: replica, start: start, length: length, deleter: ItemID(replica: deleterReplica, counter: deleterCounter)))
+        }
+        return headers
+    }
+
+    private static func fill(_ tombstones: inout TombstoneContent, _ headers: [TombstoneHeader], content: [UInt32]) throws(FormatError) {
+        guard headers.reduce(0, { $0 + $1.length }) == content.count else { throw FormatError(.invalid, "deleted content and its entries disagree") }
+        var offset = 0
+        for header in headers {
+            tombstones.append(replica: header.replica, TombstoneContent.Entry(
+                start: header.start, content: Array(content[offset..<offset + header.length]),
+                deleterReplica: header.deleter.replica, deleterCounter: header.deleter.counter))
+            offset += header.length
+        }
     }
 
     private static func decodeRuns(_ reader: inout ByteReader, replicaCount: Int) throws(FormatError) -> [SequenceRun] {
@@ -376,12 +506,13 @@ extension Document {
     }
 
     private static func decodeLog(
-        _ reader: inout ByteReader, owner: UInt32, expectedOperations: UInt64, containerTypes: [ContainerType], replicaCount: Int
+        _ reader: inout ByteReader, owner: UInt32, base: UInt64, legacy: Bool, expectedOperations: UInt64, containerTypes: [ContainerType], replicaCount: Int
     ) throws(FormatError) -> ReplicaLog {
         var log = ReplicaLog()
+        log.base = base
         let runCount = try reader.readCount("log runs", minimumBytesEach: 2)
         log.runs.reserveCapacity(runCount)
-        var counter: UInt64 = 0
+        var counter: UInt64 = base
         var previous: LogRun?
         var deleteUnits = 0
         var payloadUnits = 0
@@ -430,7 +561,7 @@ extension Document {
             counter += UInt64(length)
             guard counter <= expectedOperations else { throw FormatError(.invalid, "log holds more operations than the version vector") }
         }
-        guard counter == expectedOperations else { throw FormatError(.invalid, "log holds \(counter) operations, version vector says \(expectedOperations)") }
+        guard counter == expectedOperations else { throw FormatError(.invalid, "log holds operations up to \(counter), version vector says \(expectedOperations)") }
         // Delete spans: their lengths must add up to the delete runs, and each run's spans must
         // start at a span boundary. Runs and spans are both in counter order: walk them together.
         let spanCount = try reader.readCount("delete spans", minimumBytesEach: 2)
@@ -470,6 +601,14 @@ extension Document {
             guard unitsBeforeSpan == runStart else { throw FormatError(.invalid, "a delete run starts inside a span") }
             log.runs[index].payload = UInt32(spanIndex)
         }
+        if !legacy {
+            log.transactionSizes = try readBlock(&reader, "transaction sizes")
+            let ends = log.transactionEnds
+            guard log.transactionSizes.last.map({ $0 & 0x80 == 0 }) ?? true, ends.last.map({ $0 <= expectedOperations }) ?? true,
+                  zip(ends, ends.dropFirst()).allSatisfy({ $0 < $1 })
+            else { throw FormatError(.invalid, "transaction sizes beyond the log") }
+            log.lastTransactionEnd = ends.last ?? 0
+        }
         let payloadCount = try reader.readCount("payloads", minimumBytesEach: 2)
         guard payloadCount == payloadUnits else { throw FormatError(.invalid, "\(payloadCount) payloads for \(payloadUnits) operations") }
         func items() throws(FormatError) -> [ItemID] {
@@ -505,5 +644,25 @@ extension Document {
             }
         }
         return log
+    }
+}
+
+extension Document {
+    /// Each counter's per-replica sums, from the logs (for version-1 snapshots, which kept
+    /// only the total).
+    mutating func rebuildCounterContributions() {
+        var sums: [UInt32: [UInt32: Int64]] = [:]
+        for (replica, log) in logs.enumerated() {
+            for run in log.runs where run.kind == .counterAdd {
+                for offset in 0..<Int(run.length) {
+                    if case .counterAdd(let delta) = log.payloads[Int(run.payload) + offset] {
+                        sums[run.container, default: [:]][UInt32(replica), default: 0] &+= delta
+                    }
+                }
+            }
+        }
+        for (container, contributions) in sums {
+            counters[slot(of: container)] = CounterState(contributions: contributions)
+        }
     }
 }

@@ -143,7 +143,8 @@ extension Document {
         guard !range.isEmpty else { return }
         let (counter, lamport) = try reserveLocal(range.count)
         let wantsContent = undoHistory.isEnabled || journal != nil
-        let (first, more, content) = sequences[slot].deleteLocal(range, wantsContent: wantsContent)
+        let deleter = ItemID(replica: selfIndex, counter: counter + UInt64(range.count) - 1)
+        let (first, more, content) = sequences[slot].deleteLocal(range, deleter: deleter, wantsContent: wantsContent)
         if journal != nil { journal(.deleted(container: container, spans: [first] + more, content: content)) }
         logs[Int(selfIndex)].appendDelete(counter: counter, lamport: lamport, container: container, span: DeleteSpan(first))
         var next = counter + UInt64(first.length)
@@ -180,7 +181,7 @@ extension Document {
         let (counter, lamport) = try reserveLocal(total)
         var missing = 0
         for span in spans {
-            let removals = sequences[slot].delete(span, missing: &missing, wantsPositions: true, wantsContent: true)
+            let removals = sequences[slot].delete(span, deleter: ItemID(replica: selfIndex, counter: counter + UInt64(total) - 1), missing: &missing, wantsPositions: true, wantsContent: true)
             if journal != nil { journal(.deleted(container: container, spans: [span], content: removals.flatMap(\.content))) }
             for removal in removals {
                 if id.type == .text {

@@ -49,6 +49,8 @@ public struct Document: Sendable {
     private var cachedContainer: (id: ContainerID, index: UInt32)?
     /// The open transaction's journal, while one is open (see ``transact(_:)``).
     var journal: TransactionJournal?
+    /// Set on past versions (``at(_:)``): local edits and merges are refused.
+    package var isReadOnly = false
     /// Reused storage for decoding incoming fragments (see ``apply(encoded:author:)``).
     var scratchFragment = DocumentFragment()
 
@@ -163,6 +165,7 @@ public struct Document: Sendable {
 
     /// Reserves counters and Lamport times for `count` local operation units.
     mutating func reserveLocal(_ count: Int) throws(DocumentError) -> (counter: UInt64, lamport: UInt64) {
+        guard !isReadOnly else { throw DocumentError(.readOnly, "this is a read-only document (a past version): it cannot be edited") }
         let counter = versions[Int(selfIndex)]
         guard counter + UInt64(count) <= ItemID.maxCounter else {
             throw DocumentError(.limitExceeded, "replica \(replica) has used every operation counter")

@@ -12,6 +12,10 @@ public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible 
         case malformed
         /// An operation is impossible as stated (an origin that is not in the container, ...).
         case invalidOperation
+        /// The document is read-only: a past version, or a replica that may not write.
+        case readOnly
+        /// History this replica does not hold (trimmed, or never received) was asked for.
+        case historyUnavailable
     }
 
     /// The kind of refusal.

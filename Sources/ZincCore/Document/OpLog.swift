@@ -66,9 +66,50 @@ enum OpPayload: Sendable, Equatable {
 
 /// Everything one replica did to a document, in counter order. Serves ``Document/fragment(since:)``.
 struct ReplicaLog: Sendable {
+    /// The first counter the log holds: operations below it were trimmed (every replica of the
+    /// tree had them). Zero while the log holds the replica's whole history.
+    var base: UInt64 = 0
     var runs: [LogRun] = []
     var deleteSpans: [DeleteSpan] = []
     var payloads: [OpPayload] = []
+    /// Where this replica's transactions ended, as far as this document saw them: each one's
+    /// size in operations, a varint each (most transactions are a keystroke: one byte).
+    var transactionSizes: [UInt8] = []
+    /// The counter the last recorded transaction ended at.
+    var lastTransactionEnd: UInt64 = 0
+
+    /// Records that a transaction of this replica ended at counter `end` (ignored if not past
+    /// the last one recorded).
+    mutating func noteTransactionEnd(_ end: UInt64) {
+        guard end > lastTransactionEnd else { return }
+        var size = end - max(lastTransactionEnd, base)
+        lastTransactionEnd = end
+        while size >= 0x80 {
+            transactionSizes.append(UInt8(truncatingIfNeeded: size) | 0x80)
+            size >>= 7
+        }
+        transactionSizes.append(UInt8(size))
+    }
+
+    /// The counters where recorded transactions ended, in order.
+    var transactionEnds: [UInt64] {
+        var ends: [UInt64] = []
+        var end = base
+        var value: UInt64 = 0, shift: UInt64 = 0
+        for byte in transactionSizes {
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift = min(shift + 7, 63)
+                continue
+            }
+            // Wrapping: a hostile stream is caught by the caller's checks, never traps.
+            end &+= value
+            ends.append(end)
+            value = 0
+            shift = 0
+        }
+        return ends
+    }
 
     /// The run holding `counter`.
     func runIndex(containing counter: UInt64) -> Int? {

@@ -12,7 +12,7 @@ struct TransactionJournal: Sendable {
         case deleted(container: UInt32, spans: [ItemSpan], content: [UInt32])
         case mapEntry(container: UInt32, key: String, previous: LWWEntry<MapValue>?)
         case register(container: UInt32, previous: RegisterState)
-        case counter(container: UInt32, previous: Int64)
+        case counter(container: UInt32, previous: CounterState)
         case setTags(container: UInt32, value: Value, previous: Set<ItemID>?)
     }
 
@@ -65,7 +65,7 @@ extension Document {
             case .register(let container, let previous):
                 registers[slot(of: container)] = previous
             case .counter(let container, let previous):
-                counters[slot(of: container)].value = previous
+                counters[slot(of: container)] = previous
             case .setTags(let container, let value, let previous):
                 sets[slot(of: container)].tags[value] = previous
             }

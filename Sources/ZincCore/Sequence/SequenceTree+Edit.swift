@@ -201,10 +201,11 @@ extension SequenceTree {
         var content: [Element]
     }
 
-    /// Marks every item of `span` deleted. Items already deleted stay deleted (idempotent).
-    /// Returns the visible pieces removed, in order; positions and content are filled in only
-    /// when asked for. Items the sequence does not hold are counted in `missing`.
-    mutating func delete(_ span: ItemSpan, missing: inout Int, wantsPositions: Bool = true, wantsContent: Bool = true) -> [Removal] {
+    /// Marks every item of `span` deleted by `deleter` (the deleting operations' replica and
+    /// largest counter). Items already deleted stay deleted (idempotent). Returns the visible
+    /// pieces removed, in order; positions and content are filled in only when asked for. Items
+    /// the sequence does not hold are counted in `missing`.
+    mutating func delete(_ span: ItemSpan, deleter: ItemID, missing: inout Int, wantsPositions: Bool = true, wantsContent: Bool = true) -> [Removal] {
         var removals: [Removal] = []
         var item = span.start
         var remaining = span.length
@@ -219,7 +220,7 @@ extension SequenceTree {
             let take = min(remaining, run.count - location.offset)
             if !run.isDeleted {
                 let position = wantsPositions ? leafStart(location.leaf).visible + location.contentOffset : 0
-                removals.append(markDeleted(location, count: take, position: position, wantsContent: wantsContent))
+                removals.append(markDeleted(location, count: take, position: position, deleter: deleter, wantsContent: wantsContent))
             }
             item = item.advanced(by: take)
             remaining -= take
@@ -230,7 +231,7 @@ extension SequenceTree {
     /// Deletes the visible items in `range` directly by position (a local edit). Returns the
     /// deleted items as ID spans in document order (the first apart: usually it is the only
     /// one, and then no array is allocated) and, when asked, their content.
-    mutating func deleteLocal(_ range: Range<Int>, wantsContent: Bool) -> (first: ItemSpan, more: [ItemSpan], content: [Element]) {
+    mutating func deleteLocal(_ range: Range<Int>, deleter: ItemID, wantsContent: Bool) -> (first: ItemSpan, more: [ItemSpan], content: [Element]) {
         var first: ItemSpan?
         var spans: [ItemSpan] = []
         var content: [Element] = []
@@ -250,7 +251,7 @@ extension SequenceTree {
             } else {
                 spans.append(ItemSpan(start: start, length: take))
             }
-            let removal = markDeleted(location, count: take, position: range.lowerBound, wantsContent: wantsContent)
+            let removal = markDeleted(location, count: take, position: range.lowerBound, deleter: deleter, wantsContent: wantsContent)
             if wantsContent { content.append(contentsOf: removal.content) }
             remaining -= take
         }
@@ -258,7 +259,7 @@ extension SequenceTree {
     }
 
     /// Deletes `count` visible items starting at `location` (all within its run).
-    private mutating func markDeleted(_ location: Location, count: Int, position: Int, wantsContent: Bool) -> Removal {
+    private mutating func markDeleted(_ location: Location, count: Int, position: Int, deleter: ItemID, wantsContent: Bool) -> Removal {
         let leaf = location.leaf
         var r = location.run
         if location.offset > 0 {
@@ -272,6 +273,7 @@ extension SequenceTree {
         let contentRange = location.contentOffset..<location.contentOffset + count
         let removedMeasure = measuresUTF16 ? measure(of: leaves[Int(leaf)].content[contentRange]) : count
         let removed = wantsContent ? Array(leaves[Int(leaf)].content[contentRange]) : []
+        tombstones.record(leaves[Int(leaf)].runs[r].id, content: leaves[Int(leaf)].content[contentRange], deleter: deleter)
         leaves[Int(leaf)].content.removeSubrange(contentRange)
         // Arrays keep their capacity when they shrink: a leaf whose text was mostly deleted
         // would hold its largest size forever (a document that is rewritten in place, like a

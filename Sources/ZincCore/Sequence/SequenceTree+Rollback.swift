@@ -57,6 +57,7 @@ extension SequenceTree {
                 }
                 if take < leaves[Int(leaf)].runs[r].count { splitRun(r, at: take, in: leaf) }
                 leaves[Int(leaf)].runs[r].isDeleted = false
+                tombstones.forget(ItemSpan(start: leaves[Int(leaf)].runs[r].id, length: take))
                 let piece = content[next..<next + take]
                 leaves[Int(leaf)].content.insert(contentsOf: piece, at: contentOffset(ofRun: r, in: leaf))
                 mergeIfPossible(r, in: leaf)

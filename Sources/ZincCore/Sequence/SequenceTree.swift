@@ -72,6 +72,8 @@ struct SequenceTree: Sendable {
     var root: Int32
     /// Replica index → (counter → leaf).
     var index: [CounterIntervalMap] = []
+    /// The content of deleted items (for past states).
+    var tombstones = TombstoneContent()
 
     var visibleCount = 0
     var totalCount = 0

@@ -155,6 +155,8 @@ package struct DocumentSync: Sendable {
             return []
         }
         record(report)
+        // A delta is one transaction of its origin: its end goes into the history.
+        if report.applied > 0 { document.noteTransactionEnd(of: message.header.origin) }
         // Relay only what was new here: duplicates stop, so nothing circulates.
         guard report.applied > 0 || report.held > 0 else { return [] }
         var relayed = message
