@@ -65,9 +65,14 @@ package struct AdminClient: Sendable {
         return status
     }
 
-    package func document(_ id: String) throws -> DocumentContent {
-        guard let document = try send(.document(id)).document else { throw AdminClientError.badReply(address) }
+    package func document(_ id: String, at version: VersionVector? = nil) throws -> DocumentContent {
+        guard let document = try send(.document(id, at: version)).document else { throw AdminClientError.badReply(address) }
         return document
+    }
+
+    package func history(_ id: String) throws -> [HistoryLine] {
+        guard let history = try send(.history(id)).history else { throw AdminClientError.badReply(address) }
+        return history
     }
 }
 

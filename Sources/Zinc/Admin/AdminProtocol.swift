@@ -18,6 +18,8 @@ package struct AdminRequest: Codable, Sendable, Hashable {
     /// For `set`: a key of the document's root map, and its new value.
     package var key: String?
     package var value: JSONValue?
+    /// For `doc`: the version to show the document at (as `zinc status` reports versions).
+    package var at: VersionVector?
 
     package init(command: String, doc: String? = nil) {
         self.command = command
@@ -26,7 +28,13 @@ package struct AdminRequest: Codable, Sendable, Hashable {
 
     package static let status = AdminRequest(command: "status")
 
-    package static func document(_ id: String) -> AdminRequest { AdminRequest(command: "doc", doc: id) }
+    package static func document(_ id: String, at version: VersionVector? = nil) -> AdminRequest {
+        var request = AdminRequest(command: "doc", doc: id)
+        request.at = version
+        return request
+    }
+
+    package static func history(_ id: String) -> AdminRequest { AdminRequest(command: "history", doc: id) }
 
     package static func insert(_ text: String, at position: Int, in doc: String) -> AdminRequest {
         var request = AdminRequest(command: "edit", doc: doc)
@@ -60,6 +68,7 @@ package struct AdminReply: Codable, Sendable, Hashable {
     package var status: EndpointStatus?
     package var document: DocumentContent?
     package var edit: EditResult?
+    package var history: [HistoryLine]?
 
     package static func failure(_ message: String) -> AdminReply { AdminReply(ok: false, error: message) }
 }
@@ -77,6 +86,24 @@ package struct DocumentContent: Codable, Sendable, Hashable {
     package var versionVector: [String: UInt64]
     /// The root map's entries, as JSON.
     package var map: [String: JSONValue]
+}
+
+/// One transaction of a document's history, as `zinc history` lists it.
+package struct HistoryLine: Codable, Sendable, Hashable {
+    /// The version right after it: `zinc doc ADMIN DOC --at` takes it.
+    package var version: VersionVector
+    package var author: ReplicaID
+    /// Its Lamport times, first and last.
+    package var lamport: [UInt64]
+    /// Its operations (items inserted or deleted, keys set, ...).
+    package var size: UInt64
+
+    package init(_ entry: HistoryEntry) {
+        version = entry.version
+        author = entry.author
+        lamport = [entry.lamport.lowerBound, entry.lamport.upperBound]
+        size = UInt64(entry.operations.count)
+    }
 }
 
 /// What an admin edit did.

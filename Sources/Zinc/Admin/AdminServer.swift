@@ -48,17 +48,26 @@ extension ChannelListener {
             return AdminReply(ok: true, status: EndpointStatus(self))
         case "doc":
             guard let id = request.doc else { return .failure("doc: the request names no document") }
-            guard let content = documentContent(id) else { return .failure("this node holds no document \"\(id)\"") }
-            return AdminReply(ok: true, document: content)
+            do {
+                guard let content = try documentContent(id, at: request.at) else { return .failure("this node holds no document \"\(id)\"") }
+                return AdminReply(ok: true, document: content)
+            } catch {
+                return .failure("\(error)")
+            }
+        case "history":
+            guard let id = request.doc else { return .failure("history: the request names no document") }
+            guard let document = machine.documents[id]?.document else { return .failure("this node holds no document \"\(id)\"") }
+            return AdminReply(ok: true, history: document.history().map(HistoryLine.init))
         case "edit":
             return adminEdit(request)
         default:
-            return .failure("unknown command \"\(request.command)\" (status, doc or edit)")
+            return .failure("unknown command \"\(request.command)\" (status, doc, history or edit)")
         }
     }
 
-    private func documentContent(_ id: String) -> DocumentContent? {
-        guard let document = machine.documents[id]?.document else { return nil }
+    private func documentContent(_ id: String, at version: VersionVector?) throws(DocumentError) -> DocumentContent? {
+        guard let current = machine.documents[id]?.document else { return nil }
+        let document = try version.map { (version) throws(DocumentError) in try current.at(version) } ?? current
         let root = MapRef("")
         var map: [String: JSONValue] = [:]
         for key in document.keys(in: root) {
