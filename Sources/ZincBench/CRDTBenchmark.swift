@@ -31,6 +31,7 @@ package struct CRDTBenchmark: Sendable {
     }
 
     package func run(progress: (String) -> Void = { _ in }) throws -> Result {
+        if trace.isConcurrent { return try runConcurrent(progress: progress) }
         let clock = ContinuousClock()
         // Local replay: one commit per transaction, as an editor would.
         var replayTimes: [Double] = []
@@ -93,6 +94,54 @@ package struct CRDTBenchmark: Sendable {
 }
 
 extension CRDTBenchmark {
+    /// A concurrent trace: one replica per agent, each transaction made on exactly its parents'
+    /// merged state. Replay is the whole run; `matchesEndContent` needs every agent, after the
+    /// final all-to-all merge, to equal `endContent`. Deltas are the transactions as their
+    /// agents committed them, applied in trace order to a fresh replica.
+    func runConcurrent(progress: (String) -> Void) throws -> Result {
+        let clock = ContinuousClock()
+        var replayTimes: [Double] = []
+        var agents: [Document] = []
+        var deltas: [(author: ReplicaID, bytes: [UInt8])] = []
+        for round in 0..<rounds {
+            var collected: [(author: ReplicaID, bytes: [UInt8])] = []
+            let start = clock.now
+            agents = try TraceReplay.replayConcurrent(trace) { author, fragment in
+                if round == 0 { collected.append((author, fragment.encoded(omittingAuthor: author))) }
+            }
+            replayTimes.append(milliseconds(clock.now - start))
+            if round == 0 { deltas = collected }
+        }
+        let matches = agents.allSatisfy { $0.text() == trace.endContent }
+        progress("replay: \(fixed(Summary(replayTimes).median, digits: 1)) ms, \(agents.count) agents, \(matches ? "every agent matches" : "MISMATCH")")
+        let document = agents.first ?? Document()
+        let snapshot = document.encodedSnapshot()
+        var loadTimes: [Double] = []
+        for _ in 0..<max(rounds, 20) {
+            let start = clock.now
+            _ = try Document(snapshot: snapshot, replica: document.replica)
+            loadTimes.append(milliseconds(clock.now - start))
+        }
+        var applyTimes: [Double] = []
+        for round in 0..<rounds {
+            var replica = Document(replica: ReplicaID(deterministicFrom: "remote-\(round)"))
+            let start = clock.now
+            for delta in deltas { try replica.apply(encoded: delta.bytes, author: delta.author) }
+            applyTimes.append(milliseconds(clock.now - start))
+            precondition(replica.text() == document.text(), "the deltas replayed to another text")
+        }
+        let sizes = deltas.map { Double($0.bytes.count) }
+        let replay = Summary(replayTimes), apply = Summary(applyTimes)
+        return Result(
+            trace: trace.name, ops: trace.patchCount, transactions: trace.transactions.count,
+            replayMs: replay.median, replayMsRange: [replay.min, replay.max],
+            finalLength: document.length(), matchesEndContent: matches,
+            encodingBytes: snapshot.count, loadMs: Summary(loadTimes).median,
+            applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
+            deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
+            deltaTotalBytes: deltas.reduce(0) { $0 + $1.bytes.count }, documentBytes: document.memoryFootprint, rounds: rounds)
+    }
+
     /// Runs one phase `rounds` times and nothing else, for a profiler.
     package func profile(_ phase: String) throws {
         let clock = ContinuousClock()

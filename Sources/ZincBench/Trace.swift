@@ -48,13 +48,24 @@ package struct Trace: Sendable {
         var txns: [Transaction]
         var kind: String?
         var numAgents: Int?
+        var name: String?
     }
 
     /// Loads a trace from a `.json` or `.json.gz` file.
     package init(contentsOf path: String) throws {
         let data = path.hasSuffix(".gz") ? try Self.gunzip(path) : try Data(contentsOf: URL(fileURLWithPath: path))
         let file = try JSONDecoder().decode(File.self, from: data)
-        name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".json.gz", with: "").replacingOccurrences(of: ".json", with: "")
+        self.init(file, name: URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: ".json.gz", with: "").replacingOccurrences(of: ".json", with: ""))
+    }
+
+    /// Loads a JSON array of traces (`benchmarks/concurrent_traces.py` writes one).
+    package static func collection(contentsOf path: String) throws -> [Trace] {
+        let data = path.hasSuffix(".gz") ? try gunzip(path) : try Data(contentsOf: URL(fileURLWithPath: path))
+        return try JSONDecoder().decode([File].self, from: data).enumerated().map { Trace($1, name: $1.name ?? "case \($0)") }
+    }
+
+    private init(_ file: File, name: String) {
+        self.name = name
         startContent = file.startContent ?? ""
         endContent = file.endContent
         transactions = file.txns
@@ -121,7 +132,7 @@ package enum TraceReplay {
     /// Replays a concurrent trace: one replica per agent; before each transaction the agent
     /// merges exactly the state its parents describe, so positions mean what they meant.
     /// Returns every agent's document after a final all-to-all merge.
-    package static func replayConcurrent(_ trace: Trace) throws -> [Document] {
+    package static func replayConcurrent(_ trace: Trace, committed: (ReplicaID, DocumentFragment) -> Void = { _, _ in }) throws -> [Document] {
         let agents = max(trace.agentCount, (trace.transactions.compactMap(\.agent).max() ?? 0) + 1)
         var documents = (0..<agents).map { Document(replica: ReplicaID(deterministicFrom: "agent-\($0)")) }
         for index in documents.indices { documents[index].setUndoEnabled(false) }
@@ -143,7 +154,7 @@ package enum TraceReplay {
                 throw DocumentError(.invalidOperation, "transaction \(index): agent \(agent) holds edits its parents do not")
             }
             for patch in transaction.patches { try documents[agent].apply(patch) }
-            documents[agent].commit()
+            committed(documents[agent].replica, documents[agent].commitFragment())
             versions.append(documents[agent].versionVector)
             authors.append(agent)
         }

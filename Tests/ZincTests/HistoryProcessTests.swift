@@ -40,4 +40,23 @@ struct HistoryProcessTests {
         for node in [leaf, root] { node.process.signal(SIGTERM) }
         for node in [leaf, root] { _ = await node.process.wait() }
     }
+
+    @Test("zinc bench crdt replays a concurrent trace and reports that every agent matches endContent")
+    func concurrentTraceThroughTheBenchmark() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ZincCoreTests/Fixtures/concurrent-traces.json.gz").path
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // One case as its own file, in the format of josephg/editing-traces' concurrent traces.
+        let gunzip = system("/bin/sh", ["-c", "gzip -dc '\(fixtures)'"])
+        let cases = try #require(try JSONSerialization.jsonObject(with: Data(gunzip.output.utf8)) as? [[String: Any]])
+        let path = "\(directory)/concurrent.json"
+        try JSONSerialization.data(withJSONObject: cases[42]).write(to: URL(fileURLWithPath: path))
+        let run = try await runZinc(["bench", "crdt", "--trace", path, "--rounds", "1", "--json"])
+        #expect(run.status == 0, "\(run.output)")
+        let json = try #require(run.output.range(of: "{").map { String(run.output[$0.lowerBound...]) })
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(result["matchesEndContent"] as? Bool == true)
+        #expect((result["transactions"] as? Int ?? 0) > 0 && result["replayMs"] != nil && result["applyRemoteMs"] != nil)
+    }
 }

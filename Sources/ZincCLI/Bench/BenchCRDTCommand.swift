@@ -9,8 +9,10 @@ struct BenchCRDTCommand: ParsableCommand {
         discussion: """
         Replays a trace (josephg/editing-traces format, .json or .json.gz) as local edits with
         one commit per transaction, then measures the snapshot encoding, loading it, applying
-        every per-transaction delta to a fresh replica, delta sizes and memory. Use a release
-        build (swift build -c release) for meaningful numbers.
+        every per-transaction delta to a fresh replica, delta sizes and memory. A concurrent
+        trace ("kind": "concurrent") is replayed with one replica per agent, each transaction on
+        its parents' merged state; matchesEndContent then means every agent ends equal to
+        endContent. Use a release build (swift build -c release) for meaningful numbers.
 
         Examples:
           zinc bench crdt --trace ../shared/traces/automerge-paper.json.gz
@@ -35,7 +37,6 @@ struct BenchCRDTCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot read \(trace) as a trace: \(error)")
         }
-        guard !loaded.isConcurrent else { throw ValidationError("\(trace) is a concurrent trace; this benchmark replays sequential traces") }
         if let phase = profilePhase {
             try CRDTBenchmark(trace: loaded, rounds: rounds).profile(phase)
             return
