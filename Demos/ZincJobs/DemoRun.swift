@@ -115,10 +115,14 @@ final class DemoRun {
         var killDone = options.killAfter == nil, leaveDone = options.leaveAfter == nil
         var lastCheck = ContinuousClock.now, lastPoll = ContinuousClock.now
         let end = submitStart + .milliseconds(Int64(options.duration * 1000))
-        while ContinuousClock.now < end {
+        let total = UInt64(options.rate * options.duration)
+        var submitting = true
+        while submitting {
             let now = ContinuousClock.now
             let sinceStart = (now - submitStart).inSeconds
-            let due = UInt64(options.rate * sinceStart)
+            // Exactly rate × duration jobs, however busy the machine: the last pass catches up.
+            submitting = now < end
+            let due = submitting ? min(total, UInt64(options.rate * sinceStart)) : total
             while submittedUpTo < due {
                 submittedUpTo += 1
                 let job = Job(id: submittedUpTo, submitter: endpoint.id, costMilliseconds: UInt16.random(in: options.cost, using: &random))

@@ -47,8 +47,11 @@ final class ChannelListener {
     var metrics: EndpointMetrics
     /// The document store, if the endpoint persists (used on this thread only).
     let store: DocumentStore?
-    /// Each document's Lamport time when last saved: a change means new operations.
-    var savedLamport: [String: UInt64] = [:]
+    /// How many operations each document held when last saved: a change means new operations
+    /// (applied, made, or merged in as a state).
+    var savedOperations: [String: UInt64] = [:]
+    /// Where each document's history started when last saved: a change means it was trimmed.
+    var savedFloor: [String: VersionVector] = [:]
     /// The peer addresses last read from or written to the store.
     var rememberedPeers: [String] = []
     var lastStoreErrorLog: ContinuousClock.Instant?
@@ -103,8 +106,11 @@ final class ChannelListener {
         nodeConfiguration.interest = configuration.interest
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
         nodeConfiguration.detector = configuration.detector
+        var sync = configuration.sync
+        sync.trimming = configuration.historyTrimming.policy
         machine = NodeMachine(
-            configuration: nodeConfiguration, settings: configuration.sync, documentLimits: configuration.documentLimits,
+            configuration: nodeConfiguration, settings: sync, documentLimits: configuration.documentLimits,
+            undoCaptureWindow: configuration.undoCaptureWindow,
             documents: configuration.documents, documentReplica: configuration.documentReplica)
         metrics = EndpointMetrics(node: configuration.name ?? configuration.id.description)
         started = clock.now
@@ -383,7 +389,7 @@ final class ChannelListener {
     /// Saves every document whose operations changed since it was last saved.
     func saveChangedDocuments() {
         guard store != nil else { return }
-        for (id, sync) in machine.documents where savedLamport[id] != sync.document.lamport {
+        for (id, sync) in machine.documents where savedOperations[id] != sync.document.operationTotal || savedFloor[id, default: VersionVector()] != sync.document.historyFloor {
             save(id)
         }
     }
@@ -407,7 +413,8 @@ final class ChannelListener {
         guard let store, let document = machine.documents[id]?.document else { return }
         do {
             try store.save(document, id: id)
-            savedLamport[id] = document.lamport
+            savedOperations[id] = document.operationTotal
+            savedFloor[id] = document.historyFloor
         } catch {
             counters.storeErrors += 1
             if let last = lastStoreErrorLog, clock.now - last < .seconds(5) { return }

@@ -43,6 +43,9 @@ public struct EndpointConfiguration: Sendable {
     /// Consecutive local edits closer together than this, with no caret jump between them,
     /// form one undo step (Yjs's UndoManager uses 500 ms). Zero makes every edit its own step.
     public var undoCaptureWindow: Duration = .milliseconds(500)
+    /// When documents drop the history every neighbour holds: ``HistoryTrimming/automatic``
+    /// by default, so that a long-lived document's history and store stay bounded.
+    public var historyTrimming = HistoryTrimming.automatic
     /// Persist documents in SQLite in this directory (created if needed): they are loaded at
     /// start, and every change is recorded (docs/guarantees.md, "Durability").
     public var dataDirectory: String?

@@ -3,7 +3,8 @@ import ZincCore
 import ZincStore
 
 /// The document store on a real trace: how fast local edits become durable under each
-/// durability setting, how big the store is after compaction, and how fast it loads.
+/// durability setting, how big the store is after compaction, and how fast it loads; then a
+/// document rewritten in place (``RewriteBenchmark``): how big the store stays with trimming.
 package struct StoreBenchmark {
     package struct Result: Codable, Sendable {
         package var trace: String
@@ -20,17 +21,21 @@ package struct StoreBenchmark {
         package var loadMsRange: [Double]
         /// Of which: opening the store (lock, pragmas, quick_check).
         package var openMs: Double
+        /// The document rewritten in place (nil when skipped).
+        package var rewrite: RewriteBenchmark.Result?
     }
 
     let trace: Trace
     let rounds: Int
     /// Transactions replayed with a save after each (the full trace takes long with fsync).
     let saveTransactions: Int
+    let rewrites: Int
 
-    package init(trace: Trace, rounds: Int = 5, saveTransactions: Int = 2000) {
+    package init(trace: Trace, rounds: Int = 5, saveTransactions: Int = 2000, rewrites: Int = 100_000) {
         self.trace = trace
         self.rounds = rounds
         self.saveTransactions = saveTransactions
+        self.rewrites = rewrites
     }
 
     package func run(progress: (String) -> Void = { _ in }) throws -> Result {
@@ -87,10 +92,12 @@ package struct StoreBenchmark {
         }
         let snapshot = document.encodedSnapshot()
         let encoding = snapshot.count
+        let rewrite = rewrites > 0 ? try RewriteBenchmark(rewrites: rewrites).run(progress: progress) : nil
         return Result(
             trace: trace.name, transactions: trace.transactions.count, savesPerSecond: rates, storeBytes: storeBytes,
             encodingBytes: encoding, storeToEncoding: Double(storeBytes) / Double(encoding),
-            loadMs: percentile(loads, 0.5), loadMsRange: [loads.min() ?? 0, loads.max() ?? 0], openMs: percentile(opens, 0.5))
+            loadMs: percentile(loads, 0.5), loadMsRange: [loads.min() ?? 0, loads.max() ?? 0], openMs: percentile(opens, 0.5),
+            rewrite: rewrite)
     }
 
     private func seconds(_ duration: Duration) -> Double {

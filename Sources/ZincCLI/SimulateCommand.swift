@@ -30,6 +30,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Children per host before redirecting.") var fanout = 3
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
+    @Flag(help: "Every node trims its documents' history every half second, as far as the whole tree holds.") var trimming = false
     @Option(help: "Documents per run.") var documents = 2
     @Option(help: "Virtual seconds of faults and edits.") var duration = 12.0
     @Option(help: "Virtual seconds to heal and converge afterwards.") var settle = 12.0
@@ -54,6 +55,7 @@ struct SimulateCommand: ParsableCommand {
         configuration.fanout = fanout
         configuration.clients = clients
         configuration.singleSeed = singleSeed
+        configuration.trimming = trimming
         configuration.documents = documents
         configuration.duration = .milliseconds(Int64(duration * 1000))
         configuration.settle = .milliseconds(Int64(settle * 1000))
@@ -91,11 +93,13 @@ struct SimulateCommand: ParsableCommand {
                 "nodes": nodes, "crashes": all.reduce(0) { $0 + $1.crashes }, "promotions": all.reduce(0) { $0 + $1.promotions },
                 "partitions": all.reduce(0) { $0 + $1.partitions }, "edits": all.reduce(0) { $0 + $1.edits },
                 "merges": all.reduce(0) { $0 + $1.merges }, "rebalances": all.reduce(0) { $0 + $1.rebalances },
+                "trims": all.reduce(0) { $0 + $1.trims }, "statesMerged": all.reduce(0) { $0 + $1.statesMerged },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             if list.count == 1, let only = all.first { print(only.summary) }
-            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.edits }) edits)")
+            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.edits }) edits"
+                + (trimming ? ", \(all.reduce(0) { $0 + $1.trims }) trims, \(all.reduce(0) { $0 + $1.statesMerged }) states merged)" : ")"))
             if !failed.isEmpty { print("failing seeds: \(failed.map { String($0.seed) }.joined(separator: " "))") }
         }
         if !failed.isEmpty { throw ExitCode(1) }

@@ -48,7 +48,8 @@ package struct SimulationConfiguration: Sendable, Hashable {
     /// cannot host a subtree.
     package var clients = 0
     /// Every node is given node 0 as its only seed (as when each is started with one `--join`),
-    /// instead of every other node.
+    /// instead of every other node. Crashed nodes keep their data (and so the peers they
+    /// remember): one lost with its data while node 0 is dead could never find the tree.
     package var singleSeed = false
     package var documents = 2
     /// Virtual time with faults and edits.
@@ -62,6 +63,10 @@ package struct SimulationConfiguration: Sendable, Hashable {
     package var tick: Duration = .milliseconds(25)
     /// When set, the last node starts only at this time (a late joiner).
     package var lateJoinerAt: Duration?
+    /// Every node trims its documents' history as often as it can (every half second, as far
+    /// as every member of its tree holds, keeping nothing): replicas that come back from below
+    /// the floor, and trees that merge after a partition, must catch up from states.
+    package var trimming = false
 
     package init(seed: UInt64) {
         self.seed = seed
@@ -87,11 +92,16 @@ package struct SimulationResult: Sendable, Hashable {
     package var editsLostWithAuthor = 0
     package var liveNodes = 0
     package var roots = 0
+    /// Times the live nodes trimmed a document's history, and took in a state because the
+    /// history they needed was trimmed.
+    package var trims = 0
+    package var statesMerged = 0
 
     package var passed: Bool { failures.isEmpty }
 
     package var summary: String {
         "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped)"
+            + (trims > 0 ? ", \(trims) trims, \(statesMerged) states merged" : "")
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }
 }

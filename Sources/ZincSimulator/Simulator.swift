@@ -1,3 +1,4 @@
+import Foundation
 import ZincCore
 import ZincProtocol
 
@@ -123,7 +124,14 @@ final class World {
         configuration.fanout = self.configuration.fanout
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
-        nodes[index].machine = NodeMachine(configuration: configuration, documents: nodes[index].persisted, documentReplica: replica)
+        var settings = SyncSettings()
+        if self.configuration.trimming {
+            settings.trimming = .automatic(ratio: 0, minimum: 0, keep: 0)
+            settings.trimCheckInterval = .milliseconds(500)
+            settings.heldReportInterval = .milliseconds(250)
+            settings.heldReportRefresh = .seconds(2)
+        }
+        nodes[index].machine = NodeMachine(configuration: configuration, settings: settings, documents: nodes[index].persisted, documentReplica: replica)
         nodes[index].baseline = nodes[index].persisted.mapValues(\.versionVector.totalOperations)
         nodes[index].incarnation += 1
         nodes[index].subscribedTo = nil
@@ -376,7 +384,9 @@ final class World {
         guard live > max(2, nodes.count * 6 / 10) else { return }
         result.crashes += 1
         trace("crash n\(index)")
-        let keep = random.chance(configuration.faults.persistence)
+        // With one seed, a node that lost its data dir while that seed is dead has no way back
+        // (the deployment guide asks for several seeds): that mode tests the remembered peers.
+        let keep = random.chance(configuration.faults.persistence) || configuration.singleSeed
         nodes[index].persisted = keep ? (nodes[index].machine?.documents.mapValues(\.document) ?? [:]) : [:]
         nodes[index].rememberedPeers = keep ? RememberedPeers.merge(current: nodes[index].machine?.core.knownPeers ?? [], previous: nodes[index].rememberedPeers) : []
         nodes[index].machine = nil
@@ -433,6 +443,12 @@ final class World {
         }
         // Documents: identical everywhere.
         let names = Set(live.flatMap { nodes[$0].machine!.documents.keys })
+        for index in live {
+            for sync in nodes[index].machine?.documents.values ?? [:].values {
+                result.trims += Int(sync.counters.trims)
+                result.statesMerged += Int(sync.counters.statesMerged)
+            }
+        }
         var differing = 0
         for name in names.sorted() {
             let expected = reference.documents[name]
@@ -444,10 +460,21 @@ final class World {
                 }
                 if mine.document.versionVector != expected?.document.versionVector {
                     differing += 1
-                    result.failures.append("n\(index) \(name) version \(mine.document.versionVector) ≠ n\(first) \(expected?.document.versionVector.description ?? "none")")
+                    let counters = mine.counters
+                    result.failures.append("n\(index) \(name) version \(mine.document.versionVector) ≠ n\(first) \(expected?.document.versionVector.description ?? "none")"
+                        + " (pending \(mine.document.pendingOperationCount), history floor \(mine.document.historyFloor), repairs \(counters.repairsStarted), transfers \(counters.transfersCompleted)/\(counters.transfersStarted), states merged \(counters.statesMerged), bad \(counters.badMessages)\(counters.lastProblem.map { ": " + $0 } ?? ""))")
                 } else if mine.document.canonicalContent() != expected?.document.canonicalContent() {
                     differing += 1
                     result.failures.append("n\(index) \(name) content differs from n\(first) at the same version")
+                }
+            }
+        }
+        if differing > 0, ProcessInfo.processInfo.environment["ZINC_SIM_DEBUG"] != nil {
+            for index in live {
+                guard let machine = nodes[index].machine else { continue }
+                for name in names.sorted() {
+                    let sync = machine.documents[name]
+                    result.failures.append("  debug n\(index) \(machine.id.shortDescription) parent \(machine.core.parentID?.shortDescription ?? "-") \(name) \(sync?.document.versionVector.description ?? "-") floor \(sync?.document.historyFloor.description ?? "-") \(sync.map { "\($0.counters)" } ?? "")")
                 }
             }
         }

@@ -47,6 +47,8 @@ package final class DocumentStore {
         var updates = 0
         var updateBytes = 0
         var snapshotBytes = 0
+        /// Where the stored document's history starts.
+        var historyFloor = VersionVector()
     }
 
     package struct Statistics: Sendable, Hashable {
@@ -191,6 +193,7 @@ package final class DocumentStore {
             }
             if let failure { throw StoreError("\(path): an update of \"\(id)\" does not apply: \(failure)") }
             state.version = document.versionVector
+            state.historyFloor = document.historyFloor
             persisted[id] = state
             documents[id] = document
         }
@@ -209,6 +212,12 @@ package final class DocumentStore {
     package func save(_ document: Document, id: String) throws(StoreError) {
         var state = persisted[id] ?? Persisted(version: VersionVector())
         let version = document.versionVector
+        // History the store lacks has been trimmed from the document, or the document trimmed
+        // history the store still holds: keep its state instead (so the store shrinks too).
+        if persisted[id] != nil, document.lacksHistory(since: state.version) || document.historyFloor != state.historyFloor {
+            try compact(document, id: id)
+            return
+        }
         guard state.version != version else { return }
         let fragment = document.fragment(since: state.version)
         let bytes = fragment.encoded()
@@ -253,7 +262,7 @@ package final class DocumentStore {
         }
         statistics.compactions += 1
         statistics.bytesWritten += UInt64(snapshot.count)
-        persisted[id] = Persisted(version: version, snapshotBytes: snapshot.count)
+        persisted[id] = Persisted(version: version, snapshotBytes: snapshot.count, historyFloor: document.historyFloor)
     }
 
     // MARK: - Peers

@@ -135,3 +135,145 @@ extension VersionVector {
         })
     }
 }
+
+/// Trimming history, and merging whole states for replicas below a trimmed floor.
+@Suite("Trimming and state merges")
+struct TrimmingTests {
+    static func pair(seed: UInt64) -> (Document, Document) {
+        var random = SeededRandom(seed: seed)
+        var a = Document(replica: ReplicaID(deterministicFrom: "trim-a-\(seed)"))
+        for _ in 0..<random.int(5..<30) {
+            RandomEditing.edit(&a, choice: random.int(0..<1000), random: &random)
+            a.commit()
+        }
+        var b = Document(replica: ReplicaID(deterministicFrom: "trim-b-\(seed)"))
+        try? b.merge(a)
+        for _ in 0..<random.int(5..<30) {
+            RandomEditing.edit(&a, choice: random.int(0..<1000), random: &random)
+            a.commit()
+            RandomEditing.edit(&b, choice: random.int(0..<1000), random: &random)
+            b.commit()
+        }
+        return (a, b)
+    }
+
+    @Test("a state merge gives what an operation merge gives, both ways", arguments: testSeeds(300))
+    func stateMergeMatchesOperationMerge(seed: UInt64) throws {
+        let (a, b) = Self.pair(seed: seed)
+        for (first, second) in [(a, b), (b, a)] {
+            var byOperations = first
+            try byOperations.merge(second)
+            var byState = first
+            try byState.mergeState(second)
+            #expect(byState.canonicalContent() == byOperations.canonicalContent(), "seed \(seed)")
+            #expect(byState.versionVector == byOperations.versionVector)
+            for slot in byState.sequences.indices { byState.sequences[slot].checkInvariants() }
+            // And it keeps converging with operations afterwards.
+            var next = byState
+            try next.insert("after", at: 0)
+            var peer = byOperations
+            try peer.merge(next)
+            try next.merge(peer)
+            #expect(peer.canonicalContent() == next.canonicalContent())
+        }
+    }
+
+    @Test("trimming keeps the state and every version from the floor on; a replica below the floor merges a snapshot as a state", arguments: testSeeds(100))
+    func trimmingLosesNothing(seed: UInt64) throws {
+        var (a, b) = Self.pair(seed: seed)
+        var random = SeededRandom(seed: seed &+ 5)
+        let floor = a.versionVector
+        var versions: [(VersionVector, String)] = []
+        for _ in 0..<random.int(3..<15) {
+            RandomEditing.edit(&a, choice: random.int(0..<1000), random: &random)
+            a.commit()
+            versions.append((a.versionVector, a.canonicalContent()))
+        }
+        let before = a.canonicalContent()
+        #expect(try a.trim(below: floor))
+        #expect(a.canonicalContent() == before)
+        for (version, content) in versions { #expect(try a.at(version).canonicalContent() == content, "seed \(seed)") }
+        #expect(throws: DocumentError.self) { _ = try a.at(VersionVector()) }
+        // The trimmed document survives a snapshot.
+        let reloaded = try Document(snapshot: a.encodedSnapshot(), replica: a.replica)
+        #expect(reloaded.canonicalContent() == before && reloaded.historyFloor == a.historyFloor)
+        for (version, content) in versions { #expect(try reloaded.at(version).canonicalContent() == content) }
+        // b was away: it needs history a no longer has, so it takes a's state.
+        if a.lacksHistory(since: b.versionVector) {
+            var expected = b
+            try expected.merge(Self.pair(seed: seed).0.merging(a))
+            try b.mergeState(reloaded)
+            #expect(b.canonicalContent() == expected.canonicalContent(), "seed \(seed)")
+            // And a gets b's own edits back from b, as operations or as a state.
+            if b.lacksHistory(since: a.versionVector) { try a.mergeState(b) } else { try a.merge(b) }
+            #expect(a.canonicalContent() == b.canonicalContent())
+        }
+    }
+}
+
+extension TrimmingTests {
+    @Test("a floor inside a run of one replica's typing is exact: the run is split")
+    func trimSplitsRuns() throws {
+        var document = Document(replica: ReplicaID(deterministicFrom: "typist"))
+        var versions: [(VersionVector, String)] = []
+        for (offset, letter) in "the quick brown fox jumps over the lazy dog".enumerated() {
+            try document.transact { try $0.insert(String(letter), at: offset) }
+            if offset % 5 == 4 {
+                // Retyped: delete runs to split too.
+                try document.transact { try $0.delete(offset..<offset + 1) }
+                try document.transact { try $0.insert(String(letter), at: offset) }
+            }
+            versions.append((document.versionVector, document.text()))
+        }
+        let floor = versions[20].0
+        #expect(try document.trim(below: floor))
+        #expect(document.historyFloor == floor)
+        for (version, text) in versions[20...] { #expect(try document.at(version).text() == text) }
+        #expect(throws: DocumentError.self) { _ = try document.at(versions[19].0) }
+        let reloaded = try Document(snapshot: document.encodedSnapshot(), replica: document.replica)
+        for (version, text) in versions[20...] { #expect(try reloaded.at(version).text() == text) }
+    }
+
+    @Test("trim after trim at versions replicas had, or at a Lamport cut: floors are exact and later versions rebuild exactly", arguments: testSeeds(100))
+    func repeatedTrims(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        var replicas = (0..<3).map { Document(replica: ReplicaID(deterministicFrom: "trims-\($0)-\(seed)")) }
+        var seen: [(VersionVector, String)] = []
+        for _ in 0..<random.int(20..<80) {
+            let index = random.int(0..<replicas.count)
+            if random.int(0..<4) == 0 {
+                try replicas[index].merge(replicas[random.int(0..<replicas.count)])
+            } else {
+                try replicas[index].transact { document in
+                    for _ in 0..<random.int(1..<4) { RandomEditing.edit(&document, choice: random.int(0..<15), random: &random) }
+                }
+            }
+            if index == 0 { seen.append((replicas[0].versionVector, replicas[0].canonicalContent())) }
+        }
+        var document = replicas[0]
+        var floor = VersionVector()
+        var start = 0
+        while start < seen.count {
+            let next = random.int(start..<seen.count)
+            // Alternately a version this replica had and a Lamport cut somewhat before the end.
+            let candidate = random.int(0..<2) == 0 ? seen[next].0 : document.version(keepingLast: UInt64(random.int(0..<20)))
+            try document.trim(below: candidate)
+            floor = floor.merging(candidate.meeting(document.versionVector))
+            #expect(document.historyFloor == floor, "seed \(seed)")
+            for (version, content) in seen where version.dominates(floor) {
+                #expect(try document.at(version).canonicalContent() == content, "seed \(seed)")
+            }
+            start = next + 1
+        }
+        #expect(document.canonicalContent() == replicas[0].canonicalContent())
+    }
+}
+
+extension Document {
+    /// A copy with `other` merged in.
+    func merging(_ other: Document) throws -> Document {
+        var copy = self
+        try copy.merge(other)
+        return copy
+    }
+}

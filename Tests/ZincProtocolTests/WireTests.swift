@@ -28,6 +28,16 @@ struct WireTests {
         #expect(error?.reason == .unsupportedVersion)
     }
 
+    @Test("a held version is the version vector alone (the example in docs/protocol.md §5.14)")
+    func heldBytes() throws {
+        let replica = ReplicaID(high: 0x0011_2233_4455_6677, low: 0x8899_AABB_CCDD_EEFF)
+        let bytes: [UInt8] = [0x01, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x05]
+        #expect(HeldVersion(version: VersionVector([replica: 5])).encoded == bytes)
+        #expect(try HeldVersion(decoding: bytes).version == VersionVector([replica: 5]))
+        #expect(throws: FormatError.self) { try HeldVersion(decoding: bytes + [0]) }
+        #expect(MessageType(rawValue: 14) == .held)
+    }
+
     @Test("topics are SUB prefixes that cannot collide")
     func topics() throws {
         #expect(Topic.document("notes").bytes == [0x44] + Array("notes".utf8) + [0])
@@ -73,6 +83,7 @@ struct WireTests {
             ApplicationMessage(channel: "jobs", routing: .node(a), sequence: 11, hops: 2, body: [1]).encoded,
             Leave(successor: ChildEntry(id: a, endpoints: endpoints, rank: 1)).encoded,
             MergeInvitation(root: b, endpoints: endpoints, term: 3).encoded,
+            HeldVersion(version: version).encoded,
         ]
     }
 
@@ -83,6 +94,7 @@ struct WireTests {
             { try Redirect(decoding: $0) }, { try Heartbeat(decoding: $0) }, { try SyncRequest(decoding: $0) },
             { try SyncReply(decoding: $0) }, { try TransferChunk(decoding: $0) }, { try TransferAck(decoding: $0) },
             { try ApplicationMessage(decoding: $0) }, { try Leave(decoding: $0) }, { try MergeInvitation(decoding: $0) },
+            { try HeldVersion(decoding: $0) },
         ]
         let samples = Self.samplePayloads(a, b)
         for (bytes, decode) in zip(samples, decoders) {

@@ -46,13 +46,20 @@ struct HostileInputTests {
             }
         }
         #expect(welcomed, "mallory is a child now")
-        // Mallory keeps her membership alive like any child (otherwise, on a slow machine, the
-        // host declares her dead and refuses everything she sends before the trust rule runs).
-        func heartbeat() throws {
-            let beat = Heartbeat(root: host.id, depth: 1)
-            try send(WireMessage(topic: .tree, header: header(.heartbeat), payload: beat.encoded).frames)
+        // Mallory keeps her membership alive like any child, every 100 ms from a socket of its
+        // own (otherwise, on a busy machine, the host declares her dead and refuses everything
+        // she sends before the trust rule runs).
+        let beat = WireMessage(topic: .tree, header: header(.heartbeat), payload: Heartbeat(root: host.id, depth: 1).encoded).frames
+        let beating = Task.detached {
+            let beater = try Socket(.push, context: context)
+            defer { beater.close() }
+            try beater.connect(endpoints.pull)
+            while !Task.isCancelled {
+                try beater.send(message: beat)
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
-        try heartbeat()
+        defer { beating.cancel() }
         let before = try await host.status().counters
 
         let topic = Topic.document("doc").bytes
@@ -79,7 +86,6 @@ struct HostileInputTests {
         let honest = honestReplica
         let hostReplica = try await hostDocument.snapshot().replica
         for victim in [honest, hostReplica] {
-            try heartbeat()
             var forger = Document(replica: victim)
             let held = try await hostDocument.snapshot().versionVector[victim]
             if held > 0 { try forger.insert(String(repeating: "x", count: Int(held)), at: 0); _ = forger.commitFragment() }

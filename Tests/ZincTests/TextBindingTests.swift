@@ -138,17 +138,22 @@ struct TextBindingTests {
         await tree.shutdown()
     }
 
-    @Test("one undo takes back a word typed quickly; a caret jump starts a new undo step")
+    @Test("one undo takes back a word typed quickly; a pause or a caret jump starts a new undo step")
     func undoGrouping() async throws {
-        let (tree, hostNotes, _) = try await pair("undo")
+        // The pauses are explicit (stopUndoCapture, as after the capture window): a wall-clock
+        // pause would make the test depend on how busy the machine is. UndoGroupingTests
+        // covers the window itself, in injected time.
+        let tree = TestTree()
+        let host = try tree.host("inproc://binding-undo-host", name: "undo-host") { $0.undoCaptureWindow = .seconds(3600) }
+        let hostNotes = try await host.document("notes")
         let binding = try await hostNotes.textBinding()
         for character in "hello" { try await binding.type(String(character)) }
-        try await Task.sleep(for: .milliseconds(600))
+        try await hostNotes.stopUndoCapture()
         for character in " world" { try await binding.type(String(character)) }
         #expect(try await binding.undo())
         #expect(binding.view.string == "hello")
         #expect(binding.view.selection == TextSelection(caret: 5))
-        try await Task.sleep(for: .milliseconds(600))
+        try await hostNotes.stopUndoCapture()
         try await binding.type("!")
         try await binding.select(TextSelection(caret: 0))
         try await binding.type(">")
@@ -158,6 +163,17 @@ struct TextBindingTests {
         #expect(binding.view.string == "hello")
         #expect(try await binding.redo())
         #expect(binding.view.string == "hello!")
+        await tree.shutdown()
+    }
+
+    @Test("the endpoint's undo window reaches its documents: zero makes every keystroke a step of its own")
+    func undoWindowFromTheEndpoint() async throws {
+        let tree = TestTree()
+        let host = try tree.host("inproc://binding-window-host", name: "window-host") { $0.undoCaptureWindow = .zero }
+        let binding = try await host.document("notes").textBinding()
+        for character in "abc" { try await binding.type(String(character)) }
+        #expect(try await binding.undo())
+        #expect(binding.view.string == "ab")
         await tree.shutdown()
     }
 

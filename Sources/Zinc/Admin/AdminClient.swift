@@ -70,6 +70,14 @@ package struct AdminClient: Sendable {
         return document
     }
 
+    /// Trims `id`'s history below what every neighbour of the node holds; returns whether any
+    /// was dropped, and the document after.
+    package func trim(_ id: String) throws -> (trimmed: Bool, document: DocumentContent) {
+        let reply = try send(.trim(id))
+        guard let document = reply.document else { throw AdminClientError.badReply(address) }
+        return (reply.trimmed ?? false, document)
+    }
+
     package func history(_ id: String) throws -> [HistoryLine] {
         guard let history = try send(.history(id)).history else { throw AdminClientError.badReply(address) }
         return history

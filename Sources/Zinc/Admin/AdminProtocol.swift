@@ -36,6 +36,8 @@ package struct AdminRequest: Codable, Sendable, Hashable {
 
     package static func history(_ id: String) -> AdminRequest { AdminRequest(command: "history", doc: id) }
 
+    package static func trim(_ id: String) -> AdminRequest { AdminRequest(command: "trim", doc: id) }
+
     package static func insert(_ text: String, at position: Int, in doc: String) -> AdminRequest {
         var request = AdminRequest(command: "edit", doc: doc)
         request.action = "insert"
@@ -69,6 +71,8 @@ package struct AdminReply: Codable, Sendable, Hashable {
     package var document: DocumentContent?
     package var edit: EditResult?
     package var history: [HistoryLine]?
+    /// For `trim`: whether any history was dropped.
+    package var trimmed: Bool?
 
     package static func failure(_ message: String) -> AdminReply { AdminReply(ok: false, error: message) }
 }
@@ -86,6 +90,8 @@ package struct DocumentContent: Codable, Sendable, Hashable {
     package var versionVector: [String: UInt64]
     /// The root map's entries, as JSON.
     package var map: [String: JSONValue]
+    /// Where each replica's history starts (absent: the whole history is held).
+    package var historyFloor: [String: UInt64]?
 }
 
 /// One transaction of a document's history, as `zinc history` lists it.

@@ -54,6 +54,13 @@ extension ChannelListener {
             } catch {
                 return .failure("\(error)")
             }
+        case "trim":
+            guard let id = request.doc else { return .failure("trim: the request names no document") }
+            guard machine.documents[id] != nil else { return .failure("this node holds no document \"\(id)\"") }
+            let trimmed = machine.trim(id, now: now)
+            saveChangedDocuments()
+            guard let content = try? documentContent(id, at: nil) else { return .failure("the document vanished") }
+            return AdminReply(ok: true, document: content, trimmed: trimmed)
         case "history":
             guard let id = request.doc else { return .failure("history: the request names no document") }
             guard let document = machine.documents[id]?.document else { return .failure("this node holds no document \"\(id)\"") }
@@ -61,7 +68,7 @@ extension ChannelListener {
         case "edit":
             return adminEdit(request)
         default:
-            return .failure("unknown command \"\(request.command)\" (status, doc, history or edit)")
+            return .failure("unknown command \"\(request.command)\" (status, doc, history, trim or edit)")
         }
     }
 
@@ -77,7 +84,8 @@ extension ChannelListener {
             id: id, text: document.text(), length: document.length(),
             sha256: SHA256.hex(Array(document.canonicalContent().utf8)),
             operations: document.versionVector.totalOperations,
-            versionVector: document.versionVector.stringKeyed, map: map)
+            versionVector: document.versionVector.stringKeyed, map: map,
+            historyFloor: document.historyFloor.isEmpty ? nil : document.historyFloor.stringKeyed)
     }
 
     private func adminEdit(_ request: AdminRequest) -> AdminReply {

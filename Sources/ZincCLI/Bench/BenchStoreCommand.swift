@@ -10,7 +10,11 @@ struct BenchStoreCommand: ParsableCommand {
         Replays the first --transactions transactions of a trace with a save after each, once
         per durability setting (full fsyncs every save), then stores the whole document,
         compacts it and measures the file size against the document's own encoding and the
-        time to open the store and load the document.
+        time to open the store and load the document. Then rewrites a 2,000-character document
+        in place --rewrites times (1–8 characters replaced per transaction), once never
+        trimming and once with the automatic trimming policy, and compares each store with the
+        document's current snapshot (benchmarks/rewrite_peers.py does the same edits with loro
+        and pycrdt).
 
         Examples:
           zinc bench store --trace ../shared/traces/automerge-paper.json.gz
@@ -21,12 +25,13 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "The trace file.") var trace: String
     @Option(help: "Rounds of the load measurement.") var rounds = 9
     @Option(help: "Transactions saved one by one per durability setting.") var transactions = 2000
+    @Option(help: "Rewrites of the document rewritten in place (0 skips it).") var rewrites = 100_000
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         let loaded: Trace
         do { loaded = try Trace(contentsOf: trace) } catch { throw ValidationError("cannot read \(trace) as a trace: \(error)") }
-        let result = try StoreBenchmark(trace: loaded, rounds: rounds, saveTransactions: transactions).run(progress: progress(quiet: json))
+        let result = try StoreBenchmark(trace: loaded, rounds: rounds, saveTransactions: transactions, rewrites: rewrites).run(progress: progress(quiet: json))
         if json {
             try printJSON(result)
             return
@@ -40,6 +45,14 @@ struct BenchStoreCommand: ParsableCommand {
         table.add(["store / encoding", fixed(result.storeToEncoding, digits: 2) + "×"])
         table.add(["open + load (median)", "\(fixed(result.loadMs, digits: 2)) ms [\(fixed(result.loadMsRange[0], digits: 2))–\(fixed(result.loadMsRange[1], digits: 2))]"])
         table.add(["  of which opening the store", "\(fixed(result.openMs, digits: 2)) ms"])
+        if let rewrite = result.rewrite {
+            for run in [rewrite.never, rewrite.automatic] {
+                table.add(["\(rewrite.rewrites) rewrites, trimming \(run.policy): snapshot", "\(run.snapshotBytes) bytes"])
+                table.add(["  store (peak)", "\(run.storeBytes) bytes (\(run.peakStoreBytes))"])
+            }
+            table.add(["  store / snapshot with trimming", fixed(rewrite.storeToSnapshot, digits: 2) + "×"])
+            table.add(["  time travel inside the kept history", rewrite.timeTravelWithinKeptHistory ? "exact" : "FAILED"])
+        }
         print(table.render())
     }
 }

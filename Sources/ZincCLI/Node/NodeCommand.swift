@@ -47,6 +47,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "A cluster key file from `zinc keygen`: every socket then uses CURVE.")
     var key: String?
 
+    @Option(help: "When documents drop history every neighbour holds: automatic (when it outgrows the document), manual (zinc trim) or never.")
+    var historyTrimming: HistoryTrimming = .automatic
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -75,6 +78,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.logger = logger
         configuration.dataDirectory = dataDir
         configuration.durability = durability
+        configuration.historyTrimming = historyTrimming
         if let key {
             do {
                 configuration.key = try ClusterKey(contentsOf: key)

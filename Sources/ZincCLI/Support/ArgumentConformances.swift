@@ -8,3 +8,4 @@ extension Logger.Level: @retroactive ExpressibleByArgument {
 }
 
 extension Durability: ExpressibleByArgument {}
+extension HistoryTrimming: ExpressibleByArgument {}

@@ -209,7 +209,7 @@ extension Document {
         }
     }
 
-    private mutating func drainPending(report: inout ApplyReport) {
+    mutating func drainPending(report: inout ApplyReport) {
         var progress = !pending.isEmpty
         while progress {
             progress = false

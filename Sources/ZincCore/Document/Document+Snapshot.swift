@@ -94,6 +94,7 @@ extension Document {
             }
         }
         for (index, log) in logs.enumerated() { Self.encodeLog(log, owner: UInt32(index), into: &writer) }
+        writer.write(lengthPrefixed: historyBase ?? [])
         return writer.bytes
     }
 
@@ -241,18 +242,21 @@ extension Document {
         try self.init(snapshot: bytes, replica: replica, limits: .default)
     }
 
-    /// Loads a snapshot within `limits`.
-    package init(snapshot bytes: [UInt8], replica: ReplicaID, limits: DocumentLimits) throws(DocumentError) {
+    /// Loads a snapshot within `limits`. `historyBase`: the snapshot is a trimmed document's
+    /// base state (its logs start at its version, and it holds no base of its own).
+    package init(snapshot bytes: [UInt8], replica: ReplicaID, limits: DocumentLimits, historyBase: Bool = false) throws(DocumentError) {
         do throws(FormatError) {
             self = try withReader(bytes, limits: limits.decoding) { (reader) throws(FormatError) -> Document in
-                try Document(decodingSnapshot: &reader, replica: replica, limits: limits)
+                try Document(decodingSnapshot: &reader, replica: replica, limits: limits, nested: historyBase)
             }
         } catch {
             throw DocumentError(error)
         }
     }
 
-    private init(decodingSnapshot reader: inout ByteReader, replica: ReplicaID, limits: DocumentLimits) throws(FormatError) {
+    /// `nested`: decoding a history base, which may not hold one of its own (so hostile input
+    /// cannot nest them deeper).
+    private init(decodingSnapshot reader: inout ByteReader, replica: ReplicaID, limits: DocumentLimits, nested: Bool = false) throws(FormatError) {
         let magic = try reader.readBytes(4, "snapshot magic")
         guard magic == Self.snapshotMagic else { throw FormatError(.invalid, "not a Zinc document snapshot") }
         let version = try reader.readByte("snapshot version")
@@ -382,6 +386,23 @@ extension Document {
         }
         for index in 0..<replicaCount {
             logs[index] = try Self.decodeLog(&reader, owner: UInt32(index), base: logs[index].base, legacy: legacy, expectedOperations: versions[index], containerTypes: ids.map(\.type), replicaCount: replicaCount)
+        }
+        if !legacy {
+            let base = try reader.readLengthPrefixed("history base")
+            if nested {
+                guard base.isEmpty else { throw FormatError(.invalid, "a history base holds a history base") }
+            } else if base.isEmpty {
+                guard historyFloor.isEmpty else { throw FormatError(.invalid, "a trimmed history without its base state") }
+            } else {
+                // Validated now, so time travel can trust it later.
+                let loaded = try withReader(base, limits: reader.limits) { (inner) throws(FormatError) -> Document in
+                    let document = try Document(decodingSnapshot: &inner, replica: replica, limits: limits, nested: true)
+                    try inner.expectEnd("history base")
+                    return document
+                }
+                guard loaded.versionVector == historyFloor else { throw FormatError(.invalid, "the history base is not the state where the logs start") }
+                historyBase = base
+            }
         }
         try reader.expectEnd("snapshot")
         if legacy { rebuildCounterContributions() }

@@ -51,6 +51,8 @@ public struct Document: Sendable {
     var journal: TransactionJournal?
     /// Set on past versions (``at(_:)``): local edits and merges are refused.
     package var isReadOnly = false
+    /// After trimming: a snapshot of the state where history now starts, for time travel.
+    var historyBase: [UInt8]?
     /// Reused storage for decoding incoming fragments (see ``apply(encoded:author:)``).
     var scratchFragment = DocumentFragment()
 
@@ -81,6 +83,10 @@ public struct Document: Sendable {
 
     /// The document's Lamport time (the latest operation it made or saw).
     package var lamport: UInt64 { clock.time }
+
+    /// How many operations this document holds: it grows with every change to its version
+    /// (operations applied, states merged), so it keys caches of version-derived values.
+    package var operationTotal: UInt64 { versions.reduce(0, &+) }
 
     /// The number of operations this replica has made.
     package var localOperationCount: UInt64 { versions[Int(selfIndex)] }

@@ -201,4 +201,67 @@ struct ReplicaLog: Sendable {
         if let last = mark.lastDeleteSpan { deleteSpans[mark.deleteSpans - 1] = last }
         payloads.removeSubrange(mark.payloads...)
     }
+
+    /// Drops the operations below `floor` (at most the log's end), splitting the run that
+    /// holds it, with their delete spans and payloads and the transaction sizes before it.
+    mutating func trim(below floor: UInt64) {
+        guard floor > base else { return }
+        let keepFrom: Int
+        if let index = runIndex(containing: floor) {
+            keepFrom = index
+            let skipped = floor - runs[index].counter
+            if skipped > 0 { dropPrefix(UInt32(skipped), ofRun: index) }
+        } else {
+            keepFrom = runs.count
+        }
+        let droppedSpans = runs[keepFrom...].first(where: { $0.kind == .delete }).map { Int($0.payload) } ?? deleteSpans.count
+        let droppedPayloads = runs[keepFrom...].first(where: { $0.kind != .delete && $0.kind != .insert }).map { Int($0.payload) } ?? payloads.count
+        runs.removeSubrange(..<keepFrom)
+        deleteSpans.removeSubrange(..<droppedSpans)
+        payloads.removeSubrange(..<droppedPayloads)
+        for index in runs.indices {
+            switch runs[index].kind {
+            case .insert: break
+            case .delete: runs[index].payload -= UInt32(droppedSpans)
+            default: runs[index].payload -= UInt32(droppedPayloads)
+            }
+        }
+        let ends = transactionEnds.filter { $0 > floor }
+        base = floor
+        transactionSizes = []
+        lastTransactionEnd = 0
+        for end in ends { noteTransactionEnd(end) }
+    }
+
+    /// Makes run `index` start `count` operations later (its first ones are being dropped).
+    private mutating func dropPrefix(_ count: UInt32, ofRun index: Int) {
+        var run = runs[index]
+        switch run.kind {
+        case .insert:
+            break
+        case .delete:
+            // Skip `count` deleted items through the run's spans; the span it ends inside keeps
+            // its remainder, in its direction.
+            var remaining = Int32(count)
+            var span = Int(run.payload)
+            while remaining > 0 {
+                let length = deleteSpans[span].length
+                if length <= remaining {
+                    remaining -= length
+                    span += 1
+                } else {
+                    let cut = deleteSpans[span]
+                    deleteSpans[span] = DeleteSpan(start: cut.item(at: Int(remaining)), length: length - remaining, descending: cut.descending)
+                    remaining = 0
+                }
+            }
+            run.payload = UInt32(span)
+        default:
+            run.payload += count
+        }
+        run.counter += UInt64(count)
+        run.lamport += UInt64(count)
+        run.length -= count
+        runs[index] = run
+    }
 }

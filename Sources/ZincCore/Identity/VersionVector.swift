@@ -41,6 +41,16 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Pointwise minimum: what both have seen (a replica either lacks drops out).
+    package func meeting(_ other: VersionVector) -> VersionVector {
+        var result: [ReplicaID: UInt64] = [:]
+        for (replica, count) in counters {
+            let both = min(count, other[replica])
+            if both > 0 { result[replica] = both }
+        }
+        return VersionVector(result)
+    }
+
     /// How two vectors relate.
     public enum Ordering: Sendable, Hashable {
         case equal, before, after, concurrent

@@ -74,6 +74,9 @@ struct SequenceTree: Sendable {
     var index: [CounterIntervalMap] = []
     /// The content of deleted items (for past states).
     var tombstones = TombstoneContent()
+    /// Set while items arrive out of counter order (a state merge): each one is indexed exactly
+    /// instead of assuming it is its replica's newest.
+    var indexesOutOfOrder = false
 
     var visibleCount = 0
     var totalCount = 0
@@ -451,6 +454,10 @@ struct SequenceTree: Sendable {
     mutating func indexNewItems(_ run: SequenceRun, in leaf: Int32) {
         let replica = Int(run.id.replica)
         ensureReplica(run.id.replica)
+        if indexesOutOfOrder {
+            index[replica].assign(run.id.counter..<run.id.counter + UInt64(run.length), value: leaf)
+            return
+        }
         if index[replica].lastValue != leaf || index[replica].lastStart.map({ $0 > run.id.counter }) == true {
             if let lastStart = index[replica].lastStart, lastStart >= run.id.counter {
                 index[replica].assign(run.id.counter..<run.id.counter + UInt64(run.length), value: leaf)

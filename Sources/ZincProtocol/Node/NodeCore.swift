@@ -143,7 +143,7 @@ package struct NodeCore: Sendable {
 
     /// The context documents need for routing decisions.
     package func context(now: Duration) -> RouteContext {
-        RouteContext(node: id, term: term, hasParent: isJoined, hasChildren: !children.isEmpty, now: now, trust: trust)
+        RouteContext(node: id, term: term, hasParent: isJoined, hasChildren: !children.isEmpty, isRoot: role == .root, now: now, trust: trust, children: childIDs)
     }
 
     /// This node's interest plus its children's.
@@ -277,7 +277,7 @@ package struct NodeCore: Sendable {
         case .application:
             guard let application = decode(ApplicationMessage.self, message) else { return [] }
             return receiveApplication(application, message: message, from: .parent)
-        case .delta, .syncRequest, .syncReply, .transferChunk, .transferAck, .presence:
+        case .delta, .syncRequest, .syncReply, .transferChunk, .transferAck, .presence, .held:
             return documentMessage(message, from: .parent, now: now)
         case .join, .mergeInvitation:
             counters.rejected += 1
@@ -429,7 +429,7 @@ package struct NodeCore: Sendable {
         case .application:
             guard let application = decode(ApplicationMessage.self, message) else { return [] }
             return receiveApplication(application, message: message, from: .child(sender))
-        case .delta, .syncRequest, .syncReply, .transferChunk, .transferAck, .presence:
+        case .delta, .syncRequest, .syncReply, .transferChunk, .transferAck, .presence, .held:
             return documentMessage(message, from: .child(sender), now: now)
         default:
             counters.rejected += 1

@@ -16,16 +16,21 @@ package struct NodeMachine: Sendable {
     /// Documents whose content changed since the last ``takeChangedDocuments()``.
     package private(set) var changedDocuments: Set<String> = []
 
+    /// How close local transactions must be to form one undo step, in every document.
+    package let undoCaptureWindow: Duration
+
     package init(
         configuration: NodeConfiguration, settings: SyncSettings = SyncSettings(), documentLimits: DocumentLimits = .default,
-        documents: [String: Document] = [:], documentReplica: ReplicaID? = nil
+        undoCaptureWindow: Duration = .milliseconds(500), documents: [String: Document] = [:], documentReplica: ReplicaID? = nil
     ) {
         core = NodeCore(configuration: configuration)
         self.documentReplica = documentReplica ?? documents.values.first?.replica ?? ReplicaID.random()
         core.claim(self.documentReplica)
         self.settings = settings
         self.documentLimits = documentLimits
-        for (id, document) in documents {
+        self.undoCaptureWindow = undoCaptureWindow
+        for (id, var document) in documents {
+            document.undoCaptureWindow = undoCaptureWindow
             self.documents[id] = DocumentSync(id: id, document: document, settings: settings)
         }
     }
@@ -111,18 +116,21 @@ package struct NodeMachine: Sendable {
         guard documents[document] != nil else { return (try body(&scratch), []) }
         let context = core.context(now: now)
         var published: [Outgoing] = []
+        var committed = false
         let result = try withSync(document) { sync throws -> R in
             let before = sync.document.localOperationCount
             let result = try sync.withDocument(body)
             let after = sync.document.localOperationCount
             if after > before {
+                committed = true
                 let fragment = sync.document.fragment(of: sync.replica, counters: before..<after)
                 published = sync.publish(fragment, context)
             }
             return result
         }
         guard let result else { return (try body(&scratch), []) }
-        if !published.isEmpty { changedDocuments.insert(document) }
+        // Changed even when there is nobody to send it to (a node alone in its tree).
+        if committed { changedDocuments.insert(document) }
         return (result, expand(published.compactMap(core.route), now: now))
     }
 
@@ -137,6 +145,13 @@ package struct NodeMachine: Sendable {
             precondition(sync.document.localOperationCount == before, "peek must not make operations")
             return result
         }
+    }
+
+    /// Drops the history of `document` below what every neighbour holds (`zinc trim`). Returns
+    /// false if there was nothing to drop (or no such document).
+    package mutating func trim(_ document: String, now: Duration) -> Bool {
+        let context = core.context(now: now)
+        return withSync(document) { $0.trim(context) } ?? false
     }
 
     /// Shares this node's presence in a document.
@@ -176,7 +191,9 @@ package struct NodeMachine: Sendable {
     // MARK: - Expansion
 
     private func newDocument() -> Document {
-        Document(replica: documentReplica, limits: documentLimits)
+        var document = Document(replica: documentReplica, limits: documentLimits)
+        document.undoCaptureWindow = undoCaptureWindow
+        return document
     }
 
     /// Runs document events through the documents until only socket work is left.
@@ -199,10 +216,10 @@ package struct NodeMachine: Sendable {
             case .open:
                 break
             case .message(let message, let peer):
-                // The Lamport clock moves exactly when operations are applied.
-                let before = sync.document.lamport
+                // Versions only grow: an unchanged total means nothing was applied or merged.
+                let before = sync.document.operationTotal
                 produced = sync.receive(message, from: peer, context)
-                if sync.document.lamport != before || message.header.type == .presence { changedDocuments.insert(id) }
+                if sync.document.operationTotal != before || message.header.type == .presence { changedDocuments.insert(id) }
             case .digest(let digest, let peer):
                 produced = sync.observe(digest, from: peer, context)
             case .parentJoined:

@@ -22,6 +22,11 @@ package struct DocumentSync: Sendable {
 
     /// How many of this node's own operations the parent is known to hold.
     package private(set) var parentAcknowledged: UInt64 = 0
+    /// What each neighbour is known to hold (from versions it sent, and digests equal to ours).
+    private var acknowledged: [Peer: VersionVector] = [:]
+    /// What every member of the tree holds: history below it may be trimmed.
+    private var stability = HistoryStability()
+    private var lastTrimCheck: Duration?
     private var digestMismatchSince: [Peer: Duration] = [:]
     private var lastRepair: [Peer: Duration] = [:]
     private var outgoing: [UInt64: OutgoingTransfer] = [:]
@@ -40,19 +45,20 @@ package struct DocumentSync: Sendable {
     package var replica: ReplicaID { document.replica }
     package var topic: Topic { .document(id) }
 
-    /// A digest of the document's version, for heartbeats. Cached: the Lamport time moves
-    /// with every operation made or applied, so an unchanged time means an unchanged version.
+    /// A digest of the document's version, for heartbeats. Cached: versions only grow, so an
+    /// unchanged operation total means an unchanged version. (Not the Lamport time: merging a
+    /// state can add operations without moving it.)
     package var digest: DocumentDigest {
         mutating get {
-            if let cached = cachedDigest, cached.lamport == document.lamport { return cached.digest }
-            let version = document.versionVector
-            let digest = DocumentDigest(document: id, digest: version.digest, operations: version.totalOperations)
-            cachedDigest = (document.lamport, digest)
+            let total = document.operationTotal
+            if let cached = cachedDigest, cached.operations == total { return cached }
+            let digest = DocumentDigest(document: id, digest: document.versionVector.digest, operations: total)
+            cachedDigest = digest
             return digest
         }
     }
 
-    private var cachedDigest: (lamport: UInt64, digest: DocumentDigest)?
+    private var cachedDigest: DocumentDigest?
 
     // MARK: - Local changes
 
@@ -124,6 +130,13 @@ package struct DocumentSync: Sendable {
             return receiveAck(ack, from: peer, context)
         case .presence:
             return receivePresence(message, from: peer, context)
+        case .held:
+            guard let held = decode(HeldVersion.self, message) else { return [] }
+            switch peer {
+            case .parent: stability.treeHolds(held.version)
+            case .child(let child): stability.child(child, holds: held.version)
+            }
+            return []
         default:
             counters.badMessages += 1
             return []
@@ -200,6 +213,8 @@ package struct DocumentSync: Sendable {
 
     /// A child left or died: forget its transfers.
     package mutating func childGone(_ child: ReplicaID) {
+        acknowledged[.child(child)] = nil
+        stability.childGone(child)
         outgoing = outgoing.filter { $0.value.peer != .child(child) }
         digestMismatchSince[.child(child)] = nil
         lastRepair[.child(child)] = nil
@@ -207,6 +222,8 @@ package struct DocumentSync: Sendable {
 
     /// The parent changed: transfers from the old one are void.
     package mutating func parentGone() {
+        acknowledged[.parent] = nil
+        stability.parentGone()
         incoming = incoming.filter { $0.value.peer != .parent }
         outgoing = outgoing.filter { $0.value.peer != .parent }
         digestMismatchSince[.parent] = nil
@@ -214,7 +231,14 @@ package struct DocumentSync: Sendable {
 
     private mutating func answer(_ request: SyncRequest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
         counters.syncRequestsAnswered += 1
+        note(request.version, heldBy: peer)
         let mine = document.versionVector
+        if document.lacksHistory(since: request.version) {
+            // The operations it lacks are trimmed here: it gets the state instead.
+            let reply = SyncReply(document: id, version: mine, fragment: [], transferFollows: true)
+            return [Outgoing(Destination(peer), control(.syncReply, reply.encoded, context))]
+                + startTransfer(document.encodedSnapshot(), kind: .snapshot, covering: mine, to: peer, context)
+        }
         let missing = document.fragment(since: request.version)
         let bytes = missing.isEmpty ? [] : missing.encoded()
         if bytes.count <= settings.inlineReplyLimit {
@@ -232,6 +256,7 @@ package struct DocumentSync: Sendable {
 
     private mutating func receiveReply(_ reply: SyncReply, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
         counters.syncRepliesReceived += 1
+        note(reply.version, heldBy: peer)
         if !reply.fragment.isEmpty {
             do {
                 record(try document.apply(encoded: reply.fragment, trusting: context.trusting(peer)))
@@ -248,6 +273,9 @@ package struct DocumentSync: Sendable {
     private mutating func afterLearning(_ version: VersionVector, of peer: Peer, _ context: RouteContext, waitForTransfer: Bool) -> [Outgoing] {
         if peer == .parent { parentAcknowledged = max(parentAcknowledged, version[replica]) }
         digestMismatchSince[peer] = nil
+        if document.lacksHistory(since: version) {
+            return startTransfer(document.encodedSnapshot(), kind: .snapshot, covering: document.versionVector, to: peer, context)
+        }
         let lacking = document.fragment(since: version)
         guard !lacking.isEmpty else { return [] }
         let bytes = lacking.encoded()
@@ -262,6 +290,7 @@ package struct DocumentSync: Sendable {
         let mine = self.digest
         guard mine.digest != digest.digest else {
             digestMismatchSince[peer] = nil
+            note(document.versionVector, heldBy: peer)
             return []
         }
         let since = digestMismatchSince[peer] ?? context.now
@@ -370,7 +399,11 @@ package struct DocumentSync: Sendable {
             switch transfer.kind {
             case .snapshot:
                 let loaded = try Document(snapshot: transfer.bytes, replica: replica, limits: document.limits)
-                record(try document.merge(loaded, trusting: context.trusting(peer)))
+                if loaded.lacksHistory(since: document.versionVector) {
+                    try mergeState(loaded, from: peer, context)
+                } else {
+                    record(try document.merge(loaded, trusting: context.trusting(peer)))
+                }
             case .fragment:
                 record(try document.apply(encoded: transfer.bytes, trusting: context.trusting(peer)))
             }
@@ -380,7 +413,69 @@ package struct DocumentSync: Sendable {
             counters.lastProblem = "transfer from \(peer): \(error)"
             return []
         }
+        note(transfer.covering, heldBy: peer)
         return afterLearning(transfer.covering, of: peer, context, waitForTransfer: false)
+    }
+
+    /// Takes in a state whose history is trimmed below what this replica holds. From a child,
+    /// only if everything new in it is the child's to bring (the trust rule, as for operations)
+    /// or vouched for: a child whose subtree claims the author is known to hold it too. (States
+    /// cannot be split by author, and after a partition heals two subtrees may each hold, only as
+    /// state, what the other claims: without vouching neither state could ever be taken in.)
+    private mutating func mergeState(_ loaded: Document, from peer: Peer, _ context: RouteContext) throws {
+        let mine = document.versionVector
+        if let trusted = context.trusting(peer) {
+            let acknowledged = self.acknowledged
+            func vouched(_ author: ReplicaID, upTo count: UInt64) -> Bool {
+                context.trust.claimers[author]?.contains { (acknowledged[.child($0)]?[author] ?? 0) >= count } ?? false
+            }
+            for (author, count) in loaded.versionVector.counters where count > mine[author] && !trusted(author) && !vouched(author, upTo: count) {
+                counters.operationsRejected += count - mine[author]
+                throw DocumentError(.invalidOperation, "a state from \(peer) brings operations of \(author.shortDescription), which it may not")
+            }
+        }
+        let before = document.versionVector.totalOperations
+        try document.mergeState(loaded)
+        counters.operationsApplied += document.versionVector.totalOperations - before
+        counters.statesMerged += 1
+    }
+
+    // MARK: - Trimming
+
+    /// Records that `peer` holds at least `version`.
+    private mutating func note(_ version: VersionVector, heldBy peer: Peer) {
+        acknowledged[peer] = acknowledged[peer]?.merging(version) ?? version
+    }
+
+    /// The version every member of the tree holds, as far as this node knows
+    /// (``HistoryStability``).
+    package func trimFloor(_ context: RouteContext) -> VersionVector {
+        stability.floor(document.versionVector, context)
+    }
+
+    /// Drops the history below the version every member of the tree holds, but for the last
+    /// `keep` Lamport ticks' worth (``Document/version(keepingLast:)``). Returns true if
+    /// anything was dropped.
+    @discardableResult
+    package mutating func trim(_ context: RouteContext, keep: UInt64 = 0) -> Bool {
+        do {
+            guard try document.trim(below: trimFloor(context).meeting(document.version(keepingLast: keep))) else { return false }
+            counters.trims += 1
+            return true
+        } catch {
+            counters.lastProblem = "trimming: \(error)"
+            return false
+        }
+    }
+
+    /// The automatic policy: trim when the history has outgrown the state.
+    private mutating func trimIfDue(_ context: RouteContext) {
+        guard case .automatic(let ratio, let minimum, let keep) = settings.trimming else { return }
+        if let last = lastTrimCheck, context.now - last < settings.trimCheckInterval { return }
+        lastTrimCheck = context.now
+        let history = document.historyOperations
+        guard history >= minimum, history > ratio * document.stateSize else { return }
+        trim(context, keep: keep)
     }
 
     /// Timers: resend stalled chunks, drop dead transfers, expire presence.
@@ -404,6 +499,17 @@ package struct DocumentSync: Sendable {
             counters.transfersAbandoned += 1
         }
         presence.expire(now: context.now)
+        out += heldReports(context)
+        trimIfDue(context)
+        return out
+    }
+
+    /// This subtree's held version up, the tree's down, when they changed.
+    private mutating func heldReports(_ context: RouteContext) -> [Outgoing] {
+        let due = stability.reportsDue(document.versionVector, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh)
+        var out: [Outgoing] = []
+        if let up = due.up { out.append(Outgoing(.parent, control(.held, HeldVersion(version: up).encoded, context))) }
+        if let down = due.down { out.append(Outgoing(.children, control(.held, HeldVersion(version: down).encoded, context))) }
         return out
     }
 
@@ -461,6 +567,10 @@ package struct SyncCounters: Sendable, Hashable {
     package var transfersCompleted: UInt64 = 0
     package var transfersAbandoned: UInt64 = 0
     package var transfersRefused: UInt64 = 0
+    /// Snapshots taken in as a state (their history was trimmed below this replica's).
+    package var statesMerged: UInt64 = 0
+    /// Times the history was trimmed.
+    package var trims: UInt64 = 0
     package var lastProblem: String?
 
     package init() {}

@@ -23,17 +23,26 @@ package struct RouteContext: Sendable, Hashable {
     package var hasParent: Bool
     /// True if this node has at least one joined child.
     package var hasChildren: Bool
+    /// True for the root of a tree (no parent, and not looking for one).
+    package var isRoot: Bool
     package var now: Duration
     /// Which authors each child may bring new operations of.
     package var trust: TrustTable
+    /// The children, by ID (every replica below that a document's history must still serve).
+    package var children: [ReplicaID]
 
-    package init(node: ReplicaID, term: UInt64, hasParent: Bool, hasChildren: Bool, now: Duration, trust: TrustTable = TrustTable()) {
+    package init(
+        node: ReplicaID, term: UInt64, hasParent: Bool, hasChildren: Bool, isRoot: Bool = false, now: Duration,
+        trust: TrustTable = TrustTable(), children: [ReplicaID] = []
+    ) {
         self.node = node
         self.term = term
         self.hasParent = hasParent
         self.hasChildren = hasChildren
+        self.isRoot = isRoot
         self.now = now
         self.trust = trust
+        self.children = children
     }
 
     /// The filter for operations arriving from `peer`: nil (everything) from the parent.

@@ -23,6 +23,27 @@ package struct SyncSettings: Sendable, Hashable {
     package var repairInterval: Duration = .milliseconds(500)
     /// Presence of peers not heard from expires after this long.
     package var presenceTimeout: Duration = .seconds(30)
+    /// When a document drops history every member of the tree holds (docs/guarantees.md,
+    /// "Trimming history").
+    package var trimming = TrimPolicy.automatic()
+    /// How often the automatic policy looks.
+    package var trimCheckInterval: Duration = .seconds(10)
+    /// Held versions go up and down at most this often, when they change.
+    package var heldReportInterval: Duration = .seconds(1)
+    /// ...and this often when they do not (a report lost with a link is sent again).
+    package var heldReportRefresh: Duration = .seconds(30)
 
     package init() {}
+}
+
+/// When a document drops history below the version every member of the tree holds.
+package enum TrimPolicy: Sendable, Hashable {
+    /// Never: every version stays reachable by time travel; the store grows with the history.
+    case never
+    /// Only when asked (`zinc trim`).
+    case manual
+    /// When the history holds more than `ratio` times as many operations as the document has
+    /// items and entries, and at least `minimum`: trim, keeping the last `keep` Lamport ticks'
+    /// worth of operations for time travel.
+    case automatic(ratio: UInt64 = 4, minimum: UInt64 = 100_000, keep: UInt64 = 10_000)
 }

@@ -28,6 +28,9 @@ package enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringC
     case leave = 12
     /// A root invites another root (and its tree) to join it (split-brain merge).
     case mergeInvitation = 13
+    /// What every member of a subtree (going up) or of the tree (going down) holds of a
+    /// document: history below it may be trimmed.
+    case held = 14
 
     package var description: String {
         switch self {
@@ -44,6 +47,7 @@ package enum MessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStringC
         case .application: "application"
         case .leave: "leave"
         case .mergeInvitation: "mergeInvitation"
+        case .held: "held"
         }
     }
 }

@@ -405,6 +405,24 @@ package struct Heartbeat: WirePayload {
     }
 }
 
+/// A held version (type 14, on the document's topic): from a child, what every member of its
+/// subtree holds; from the parent, what every member of the tree holds.
+package struct HeldVersion: WirePayload {
+    package var version: VersionVector
+
+    package init(version: VersionVector) {
+        self.version = version
+    }
+
+    package func encode(into writer: inout ByteWriter) {
+        version.encode(into: &writer)
+    }
+
+    package init(decoding reader: inout ByteReader) throws(FormatError) {
+        version = try VersionVector(decoding: &reader)
+    }
+}
+
 /// "This is what I have of `document`; send me the rest."
 package struct SyncRequest: WirePayload {
     package var document: String

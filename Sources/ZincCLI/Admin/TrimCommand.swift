@@ -1,0 +1,41 @@
+import ArgumentParser
+import Zinc
+
+struct TrimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trim",
+        abstract: "Drop a document's history below what every replica the node talks to holds.",
+        discussion: """
+        The node keeps its document and every version from the floor on (zinc doc --at); versions
+        before it can no longer be rebuilt there, and a replica that comes back from below it gets
+        a snapshot instead of the operations. Nothing the tree holds is lost. Nodes also trim on
+        their own when the history outgrows the document (docs/guarantees.md, "Trimming history").
+
+        Examples:
+          zinc trim 7900 notes
+          zinc trim 7900 notes --json
+        """
+    )
+
+    @Argument(help: "The node's admin address.") var admin: String
+    @Argument(help: "The document ID.") var document: String
+    @Flag(help: "Print JSON: {trimmed, historyFloor, operations}.") var json = false
+    @Option(help: "Seconds to wait for an answer.") var timeout = 10.0
+    @Option(help: "The cluster key file, for a keyed node.") var key: String?
+
+    struct Output: Encodable {
+        var trimmed: Bool
+        var historyFloor: [String: UInt64]
+        var operations: UInt64
+    }
+
+    func run() throws {
+        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
+        let (trimmed, content) = try client.trim(document)
+        if json {
+            try printJSON(Output(trimmed: trimmed, historyFloor: content.historyFloor ?? [:], operations: content.operations))
+        } else {
+            print(trimmed ? "trimmed: history now starts at \(content.historyFloor ?? [:])" : "nothing to trim (a neighbour still lacks the history, or it is already trimmed)")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// Trimming history (Loro calls the result a shallow snapshot): once every member of the tree
+/// holds a version, the operations below it need never be sent again, and a document may drop
+/// them. It keeps its state (tombstones included: operations made concurrently, or by a
+/// replica that was away, may still name them), the operations from the floor on, the content
+/// of items deleted from the floor on, and a compact copy of the state at the floor, so every
+/// version from the floor on can still be rebuilt. A replica that comes back from below the
+/// floor gets a snapshot instead of a fragment (``lacksHistory(since:)``) and merges it as a
+/// state (``mergeState(_:)``).
+extension Document {
+    /// Drops the history below `floor` (clamped to what this document holds, and never below
+    /// what is already trimmed), keeping a base state at the floor for time travel. Returns
+    /// false if there was nothing to drop.
+    ///
+    /// `floor` must be causally closed: a version some replica held, or the pointwise minimum
+    /// or maximum of such versions (``version(keepingLast:)`` is one too).
+    ///
+    /// - Complexity: O(history): the state at the floor is rebuilt by replay.
+    @discardableResult
+    package mutating func trim(below floor: VersionVector) throws(DocumentError) -> Bool {
+        var effective = VersionVector()
+        for (index, log) in logs.enumerated() {
+            let bound = max(min(floor[replicas[UInt32(index)]], versions[index]), log.base)
+            if bound > 0 { effective[replicas[UInt32(index)]] = bound }
+        }
+        guard logs.indices.contains(where: { effective[replicas[UInt32($0)]] > logs[$0].base }) else { return false }
+        // The state at the floor, without history of its own: what time travel starts from.
+        var base = try replay(upTo: effective)
+        for index in base.logs.indices { base.logs[index].trim(below: base.versions[index]) }
+        for slot in base.sequences.indices { base.sequences[slot].tombstones = TombstoneContent() }
+        base.historyBase = nil
+        historyBase = base.encodedSnapshot()
+        for (index, log) in logs.enumerated() {
+            let floor = effective[replicas[UInt32(index)]]
+            if floor > log.base { logs[index].trim(below: floor) }
+        }
+        for slot in sequences.indices {
+            sequences[slot].tombstones.trim { [replicas] replica in effective[replicas[replica]] }
+        }
+        return true
+    }
+
+    /// The version holding every operation but the last `keep` Lamport ticks' worth: a causally
+    /// closed floor that leaves recent history for time travel.
+    package func version(keepingLast keep: UInt64) -> VersionVector {
+        keep == 0 ? versionVector : cut(atLamport: lamport > keep ? lamport - keep : 0)
+    }
+
+    /// True if a replica at `version` needs operations this document has trimmed: it must get
+    /// a snapshot instead of a fragment.
+    package func lacksHistory(since version: VersionVector) -> Bool {
+        logs.indices.contains { index in
+            let id = replicas[UInt32(index)]
+            return version[id] < logs[index].base && version[id] < versions[index]
+        }
+    }
+
+    /// Operations the logs hold (the history since the floor).
+    package var historyOperations: UInt64 {
+        logs.enumerated().reduce(0) { $0 + (versions[$1.offset] - $1.element.base) }
+    }
+
+    /// Visible items and entries: what the history is weighed against (a document rewritten
+    /// in place has a long history and a small state).
+    package var stateSize: UInt64 {
+        var size = sequences.reduce(0) { $0 + UInt64($1.visibleCount) }
+        size += maps.reduce(0) { $0 + UInt64($1.entries.count) }
+        size += sets.reduce(0) { $0 + UInt64($1.tags.count) }
+        return size + UInt64(registers.count + counters.count)
+    }
+
+    /// Where each replica's history starts (zero for an untrimmed one).
+    package var historyFloor: VersionVector {
+        var floor = VersionVector()
+        for (index, log) in logs.enumerated() where log.base > 0 { floor[replicas[UInt32(index)]] = log.base }
+        return floor
+    }
+}
