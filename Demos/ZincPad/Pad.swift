@@ -17,7 +17,10 @@ final class Pad {
     private var viewport: Viewport
     private var wantedColumn: Int?
     private var status: EndpointStatus?
-    private var message = "Ctrl-Q quit · Ctrl-Z undo · Ctrl-Y redo"
+    private var message = "Ctrl-Q quit · Ctrl-Z undo · Ctrl-Y redo · Ctrl-T history"
+    /// The read-only history view, while it is open (Ctrl-T), with its own place on screen.
+    private var travel: HistoryBrowser?
+    private var travelViewport: Viewport
     /// The binding's updates, read in order: each one's delta keeps the first row on screen
     /// on the same text.
     private var updates: AsyncStream<TextUpdate>.AsyncIterator
@@ -34,6 +37,7 @@ final class Pad {
         updates = binding.updates(bufferingNewest: .max).makeAsyncIterator()
         view = binding.view
         viewport = Viewport(columns: max(terminal.columns, 4), rows: max(terminal.rows - 2, 1))
+        travelViewport = viewport
     }
 
     func run() async throws {
@@ -61,8 +65,10 @@ final class Pad {
 
     /// Applies a key; false to quit.
     private func handle(_ key: Terminal.Key) async throws -> Bool {
+        if travel != nil { return try await handleInHistory(key) }
         switch key {
         case .control(17), .control(3): return false                       // Ctrl-Q, Ctrl-C
+        case .control(20): try await openHistory()                          // Ctrl-T
         case .control(26): try await undo(redo: false)                      // Ctrl-Z
         case .control(25): try await undo(redo: true)                       // Ctrl-Y
         case .character(let character): try await edit { try await $0.type(String(character)) }
@@ -83,9 +89,47 @@ final class Pad {
             try await move(to: key == .home ? bounds.start : bounds.end)
         case .documentStart: try await move(to: 0)
         case .documentEnd: try await move(to: view.count)
-        case .resize: viewport = Viewport(top: viewport.top, columns: max(terminal.columns, 4), rows: max(terminal.rows - 2, 1))
+        case .resize: resize()
         case .control: break
         }
+        return true
+    }
+
+    private func resize() {
+        viewport = Viewport(top: viewport.top, columns: max(terminal.columns, 4), rows: max(terminal.rows - 2, 1))
+        travelViewport = Viewport(top: travelViewport.top, columns: viewport.columns, rows: viewport.rows)
+    }
+
+    // MARK: - History
+
+    private func openHistory() async throws {
+        guard let browser = try await HistoryBrowser.open(handle) else {
+            message = "no history yet"
+            return
+        }
+        travel = browser
+        travelViewport.top = 0
+    }
+
+    /// Keys while the history is open: arrows step through transactions, nothing edits.
+    private func handleInHistory(_ key: Terminal.Key) async throws -> Bool {
+        guard var browser = travel else { return true }
+        switch key {
+        case .control(17), .control(3): return false
+        case .control(20), .control(27):                                    // Ctrl-T, Esc: back to live
+            travel = nil
+            message = "live"
+            return true
+        case .left, .up: try await browser.step(by: -1, in: handle)
+        case .right, .down: try await browser.step(by: 1, in: handle)
+        case .pageUp: try await browser.step(by: -10, in: handle)
+        case .pageDown: try await browser.step(by: 10, in: handle)
+        case .home, .documentStart: try await browser.show(0, in: handle)
+        case .end, .documentEnd: try await browser.show(browser.entries.count - 1, in: handle)
+        case .resize: resize()
+        default: message = "read-only: Ctrl-T returns to the live text"
+        }
+        travel = browser
         return true
     }
 
@@ -145,6 +189,15 @@ final class Pad {
     // MARK: - Drawing
 
     private func draw() {
+        if let travel {
+            draw(travel.view, in: &travelViewport)
+        } else {
+            draw(view, in: &viewport)
+        }
+    }
+
+    private func draw(_ view: TextView, in viewport: inout Viewport) {
+        let caret = view.selection.head
         viewport.reveal(caret, in: view)
         let screen = viewport.screen(in: view)
         terminal.clear()
@@ -175,8 +228,12 @@ final class Pad {
             let link = status.role == .root ? "root" : status.link.isJoined ? "connected" : "offline: \(status.link)"
             line += " · node \(status.name ?? status.id.shortDescription) \(status.role.rawValue)\(parent) · \(link) · children \(status.children.count) · term \(status.term) · Lamport \(status.lamport)"
         }
-        line += " · \(view.count) chars"
+        line += " · \((travel?.view ?? view).count) chars"
         terminal.put(line.padding(toLength: max(terminal.columns, 1), withPad: " ", startingAt: 0), row: row, column: 0, attributes: Terminal.pair(20))
+        if let travel {
+            terminal.put("\(travel.status) · read-only: ←/→ step · Home/End · Ctrl-T live", row: row + 1, column: 0)
+            return
+        }
         terminal.put("users:", row: row + 1, column: 0)
         var column = 7
         terminal.put(" \(name) (you)", row: row + 1, column: column)

@@ -12,6 +12,9 @@ package struct CRDTBenchmark: Sendable {
         package let finalLength: Int
         package let matchesEndContent: Bool
         package let encodingBytes: Int
+        /// The encoding with the whole history trimmed (state and tombstones only: what a
+        /// shallow snapshot at the current version holds).
+        package let trimmedEncodingBytes: Int
         package let loadMs: Double
         package let applyRemoteMs: Double
         package let applyRemoteMsRange: [Double]
@@ -86,7 +89,7 @@ package struct CRDTBenchmark: Sendable {
             trace: trace.name, ops: trace.patchCount, transactions: trace.transactions.count,
             replayMs: replay.median, replayMsRange: [replay.min, replay.max],
             finalLength: document.length(), matchesEndContent: text == trace.endContent,
-            encodingBytes: snapshot.count, loadMs: Summary(loadTimes).median,
+            encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median,
             applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
             deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
             deltaTotalBytes: deltas.reduce(0) { $0 + $1.count }, documentBytes: documentBytes, rounds: rounds)
@@ -136,10 +139,16 @@ extension CRDTBenchmark {
             trace: trace.name, ops: trace.patchCount, transactions: trace.transactions.count,
             replayMs: replay.median, replayMsRange: [replay.min, replay.max],
             finalLength: document.length(), matchesEndContent: matches,
-            encodingBytes: snapshot.count, loadMs: Summary(loadTimes).median,
+            encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median,
             applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
             deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
             deltaTotalBytes: deltas.reduce(0) { $0 + $1.bytes.count }, documentBytes: document.memoryFootprint, rounds: rounds)
+    }
+
+    static func trimmedEncoding(_ document: Document) throws -> Int {
+        var trimmed = document
+        try trimmed.trim(below: trimmed.versionVector)
+        return trimmed.encodedSnapshot().count
     }
 
     /// Runs one phase `rounds` times and nothing else, for a profiler.

@@ -447,6 +447,18 @@ final class World {
             for sync in nodes[index].machine?.documents.values ?? [:].values {
                 result.trims += Int(sync.counters.trims)
                 result.statesMerged += Int(sync.counters.statesMerged)
+                if let problem = sync.counters.lastProblem, problem.hasPrefix("trimming") {
+                    result.failures.append("n\(index) \(sync.id): \(problem)")
+                }
+                // Time travel from wherever the history now starts gives back the document.
+                guard configuration.trimming, sync.document.pendingOperationCount == 0 else { continue }
+                do {
+                    if try sync.document.at(sync.document.versionVector).canonicalContent() != sync.document.canonicalContent() {
+                        result.failures.append("n\(index) \(sync.id): rebuilt from its history floor, the document differs")
+                    }
+                } catch {
+                    result.failures.append("n\(index) \(sync.id): cannot rebuild the document from its history floor: \(error)")
+                }
             }
         }
         var differing = 0

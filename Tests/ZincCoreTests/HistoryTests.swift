@@ -234,6 +234,42 @@ extension TrimmingTests {
         for (version, text) in versions[20...] { #expect(try reloaded.at(version).text() == text) }
     }
 
+    @Test("an item two replicas delete concurrently, one delete below the floor and one above, stays deleted at the floor (trimmed before or after the second delete arrives)",
+          arguments: [false, true])
+    func concurrentDeletesAcrossTheFloor(secondArrivesFirst: Bool) throws {
+        var a = Document(replica: ReplicaID(deterministicFrom: "delete-a"))
+        try a.insert("abc", at: 0)
+        var b = Document(replica: ReplicaID(deterministicFrom: "delete-b"))
+        try b.merge(a)
+        try a.delete(1..<2)
+        try b.delete(1..<2)
+        var observer = Document(replica: ReplicaID(deterministicFrom: "delete-observer"))
+        try observer.merge(a)
+        let floor = observer.versionVector
+        #expect(observer.text() == "ac")
+        if secondArrivesFirst {
+            try observer.merge(b)
+            try observer.trim(below: floor)
+        } else {
+            try observer.trim(below: floor)
+            try observer.merge(b)
+        }
+        for document in [observer, try Document(snapshot: observer.encodedSnapshot(), replica: observer.replica)] {
+            #expect(try document.at(floor).text() == "ac")
+            #expect(try document.at(document.versionVector).text() == "ac")
+        }
+    }
+
+    @Test("a full trim keeps the snapshot no bigger than before: the base shares the document's sequences")
+    func fullTrimIsSmaller() throws {
+        var document = Document(replica: ReplicaID(deterministicFrom: "full-trim"))
+        var random = SeededRandom(seed: 99)
+        for _ in 0..<2000 { RandomEditing.edit(&document, choice: random.int(0..<15), random: &random); document.commit() }
+        let before = document.encodedSnapshot().count
+        try document.trim(below: document.versionVector)
+        #expect(document.encodedSnapshot().count < before)
+    }
+
     @Test("trim after trim at versions replicas had, or at a Lamport cut: floors are exact and later versions rebuild exactly", arguments: testSeeds(100))
     func repeatedTrims(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)

@@ -41,6 +41,47 @@ struct HistoryProcessTests {
         for node in [leaf, root] { _ = await node.process.wait() }
     }
 
+    @Test("zinc trim drops the history every member holds: versions below it are refused, the text and later versions are not, and a node that joins later gets everything")
+    func trimThroughTheCLI() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let root = try await helper.startNode("trim-root", directory: directory, port: helper.freePort(), extra: ["--history-trimming", "manual"])
+        let leaf = try await helper.startNode("trim-leaf", join: [root.publish], directory: directory, port: helper.freePort())
+        #expect(await eventually(.seconds(10)) { adminStatus(leaf.admin)?.link.isJoined == true })
+        let editor = AdminClient(address: root.admin)
+        _ = try editor.send(.insert("one ", at: 0, in: "notes"))
+        let early = try #require(adminStatus(root.admin)?.documents.first { $0.id == "notes" }?.versionVector)
+        _ = try editor.send(.insert("two ", at: 4, in: "notes"))
+        _ = try editor.send(.delete(at: 0, length: 4, in: "notes"))
+        #expect(await eventually(.seconds(10)) { (try? AdminClient(address: leaf.admin).document("notes").text) == "two " })
+
+        // Once the leaf's held version has come up (about a second), everything can go.
+        var output = ""
+        #expect(await eventually(.seconds(15)) {
+            output = (try? await runZinc(["trim", root.admin, "notes", "--json"]).output) ?? ""
+            return output.contains("\"trimmed\":true") || output.contains("\"trimmed\" : true")
+        }, "\(output)")
+        let refused = try await runZinc(["doc", root.admin, "notes", "--at", String(decoding: try JSONEncoder().encode(early), as: UTF8.self)])
+        #expect(refused.status != 0 && refused.output.contains("historyUnavailable"), "\(refused.output)")
+        #expect(try await runZinc(["doc", root.admin, "notes"]).output == "two ")
+        let emptied = try JSONDecoder().decode([HistoryLine].self, from: Data(try await runZinc(["history", root.admin, "notes", "--json"]).output.utf8))
+        #expect(emptied.isEmpty, "no transaction above the floor yet")
+        _ = try editor.send(.insert("three", at: 4, in: "notes"))
+        let later = try JSONDecoder().decode([HistoryLine].self, from: Data(try await runZinc(["history", root.admin, "notes", "--json"]).output.utf8))
+        #expect(later.count == 1)
+        #expect(try await runZinc(["doc", root.admin, "notes", "--at", String(decoding: try JSONEncoder().encode(later[0].version), as: UTF8.self)]).output == "two three")
+
+        // A node that joins now is below the floor: it gets the state, and its edits still count.
+        let late = try await helper.startNode("trim-late", join: [root.publish], directory: directory, port: helper.freePort(), extra: ["--history-trimming", "never"])
+        #expect(await eventually(.seconds(10)) { (try? AdminClient(address: late.admin).document("notes").text) == "two three" })
+        _ = try AdminClient(address: late.admin).send(.insert("!", at: 9, in: "notes"))
+        #expect(await eventually(.seconds(10)) { (try? AdminClient(address: leaf.admin).document("notes").text) == "two three!" })
+        let off = try await runZinc(["trim", late.admin, "notes"])
+        #expect(off.status != 0 && off.output.contains("history trimming is off"), "\(off.output)")
+        for node in [late, leaf, root] { node.process.signal(SIGTERM) }
+        for node in [late, leaf, root] { _ = await node.process.wait() }
+    }
+
     @Test("zinc bench crdt replays a concurrent trace and reports that every agent matches endContent")
     func concurrentTraceThroughTheBenchmark() async throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -54,6 +54,12 @@ final class PadSession: @unchecked Sendable {
         return lines.prefix { !$0.hasPrefix(" \(name) · ") }.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
     }
 
+    /// The two status lines under the text.
+    func statusLines(_ name: String) -> String {
+        let lines = tmux(["capture-pane", "-p", "-t", name]).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return lines.drop { !$0.hasPrefix(" \(name) · ") }.joined(separator: "\n")
+    }
+
     func screenText(_ name: String) -> String {
         screen(name).joined(separator: "\n").trimmingCharacters(in: .newlines)
     }
@@ -142,6 +148,36 @@ struct PadTests {
         #expect(await eventually(.seconds(10)) { session.document("host") == "first " && session.screenText("ada") == "first" })
         session.keys("ada", "C-y")
         #expect(await eventually(.seconds(10)) { session.document("host") == "first second" && session.screenText("ada") == "first second" })
+        session.keys("ada", "C-q")
+        host.signal(SIGTERM)
+        _ = await host.wait()
+    }
+
+    @Test("Ctrl-T opens the history: the arrows step through past texts, which cannot be edited, and Ctrl-T returns to the live text")
+    func historyView() async throws {
+        let session = try PadSession()
+        let port = session.helper.freePort()
+        let host = try ZincProcess(["node", "--id", "pad-history-host", "--bind", "tcp://127.0.0.1:\(port)", "--admin", session.admin("host")])
+        #expect(await eventually(.seconds(10)) { adminStatus(session.admin("host")) != nil })
+        session.startPad("ada", join: port)
+        #expect(await eventually(.seconds(15)) { adminStatus(session.admin("ada"))?.link.isJoined == true })
+        // Three keystrokes, three transactions.
+        session.keys("ada", "-l", "one")
+        #expect(await eventually(.seconds(10)) { session.document("host") == "one" })
+        session.keys("ada", "C-t")
+        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "one" && session.statusLines("ada").contains("history 3/3") })
+        session.keys("ada", "Left")
+        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "on" && session.statusLines("ada").contains("history 2/3") })
+        session.keys("ada", "Left")
+        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "o" })
+        session.keys("ada", "-l", "x")
+        session.keys("ada", "Right")
+        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "on" })
+        #expect(session.document("host") == "one", "the history is read-only")
+        session.keys("ada", "C-t")
+        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "one" && !session.statusLines("ada").contains("history") })
+        session.keys("ada", "-l", "!")
+        #expect(await eventually(.seconds(10)) { session.document("host") == "one!" })
         session.keys("ada", "C-q")
         host.signal(SIGTERM)
         _ = await host.wait()

@@ -14,13 +14,13 @@ struct ProcessTests {
     }
 
     /// Starts `zinc node` on a wildcard port with an ipc admin socket and waits until it answers.
-    func startNode(_ name: String, join: [String] = [], fanout: Int = 8, directory: String, port: Int, dataDirectory: String? = nil) async throws -> Node {
+    func startNode(_ name: String, join: [String] = [], fanout: Int = 8, directory: String, port: Int, dataDirectory: String? = nil, extra: [String] = []) async throws -> Node {
         let admin = "ipc://\(directory)/\(name).admin"
         let publish = "tcp://127.0.0.1:\(port)"
         var arguments = ["node", "--id", name, "--bind", publish, "--admin", admin, "--fanout", "\(fanout)", "--log-level", "debug"]
         for address in join { arguments += ["--join", address] }
         if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
-        let process = try ZincProcess(arguments)
+        let process = try ZincProcess(arguments + extra)
         let up = await eventually(.seconds(10)) { adminStatus(admin) != nil }
         #expect(up, "\(name) did not start: \(process.output)")
         return Node(name: name, publish: publish, admin: admin, process: process)
@@ -32,7 +32,7 @@ struct ProcessTests {
             let port = Int.random(in: 20_000..<32_000) & ~1
             if isFree(port) && isFree(port + 1) { return port }
         }
-        return 47_000
+        return 20_000
     }
 
     func isFree(_ port: Int) -> Bool {

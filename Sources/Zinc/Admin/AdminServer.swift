@@ -57,6 +57,7 @@ extension ChannelListener {
         case "trim":
             guard let id = request.doc else { return .failure("trim: the request names no document") }
             guard machine.documents[id] != nil else { return .failure("this node holds no document \"\(id)\"") }
+            guard machine.settings.trimming != .never else { return .failure("history trimming is off on this node (--history-trimming never)") }
             let trimmed = machine.trim(id, now: now)
             saveChangedDocuments()
             guard let content = try? documentContent(id, at: nil) else { return .failure("the document vanished") }

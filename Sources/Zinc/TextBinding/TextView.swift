@@ -22,6 +22,13 @@ public struct TextView: Sendable {
         self.peers = peers
     }
 
+    /// A view of fixed text with no other users (version 0): a past version
+    /// (``Document/at(_:)``) or a preview, drawn by the same code as the live view.
+    public init(_ string: String, selection: TextSelection = TextSelection(caret: 0)) {
+        let rope = BigString(string)
+        self.init(version: 0, rope: rope, selection: selection.clamped(to: rope.unicodeScalars.count), peers: [])
+    }
+
     /// The length in Unicode scalars.
     public var count: Int { rope.unicodeScalars.count }
 

@@ -4,12 +4,15 @@ import Zinc
 struct TrimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trim",
-        abstract: "Drop a document's history below what every replica the node talks to holds.",
+        abstract: "Drop a document's history below the version every member of the tree holds.",
         discussion: """
         The node keeps its document and every version from the floor on (zinc doc --at); versions
         before it can no longer be rebuilt there, and a replica that comes back from below it gets
-        a snapshot instead of the operations. Nothing the tree holds is lost. Nodes also trim on
-        their own when the history outgrows the document (docs/guarantees.md, "Trimming history").
+        a snapshot instead of the operations. Nothing the tree holds is lost. Nodes learn what
+        every member holds from reports that go round the tree once a second, and also trim on
+        their own when the history outgrows the document (--history-trimming automatic, the
+        default; docs/guarantees.md, "Trimming history"). A node started with
+        --history-trimming never refuses.
 
         Examples:
           zinc trim 7900 notes
@@ -35,7 +38,7 @@ struct TrimCommand: ParsableCommand {
         if json {
             try printJSON(Output(trimmed: trimmed, historyFloor: content.historyFloor ?? [:], operations: content.operations))
         } else {
-            print(trimmed ? "trimmed: history now starts at \(content.historyFloor ?? [:])" : "nothing to trim (a neighbour still lacks the history, or it is already trimmed)")
+            print(trimmed ? "trimmed: history now starts at \(content.historyFloor ?? [:])" : "nothing to trim (a member of the tree still lacks the history, or it is already trimmed)")
         }
     }
 }

@@ -279,6 +279,8 @@ extension Document {
             var missing = 0
             for span in spans {
                 let ascending = span.ascendingSpan(from: 0, count: Int(span.length))
+                // Before the delete: which of its items were tombstones already.
+                if historyBase != nil { noteDeletedAgain(ascending, in: op.container) }
                 let deleter = ItemID(replica: op.replica, counter: op.counter + UInt64(op.length) - 1)
                 for removal in sequences[slot].delete(ascending, deleter: deleter, missing: &missing, wantsPositions: recordsChanges, wantsContent: false) {
                     record(id.type == .text ? .textDeleted(id, position: removal.position, length: removal.count) : .listDeleted(id, position: removal.position, count: removal.count))

@@ -89,8 +89,7 @@ extension Document {
         for (index, log) in logs.enumerated() where log.base > 0 && version[replicas[UInt32(index)]] < log.base {
             throw DocumentError(.historyUnavailable, "the history of \(replicas[UInt32(index)].shortDescription) before operation \(log.base) has been trimmed")
         }
-        var past = try historyBase.map { (bytes) throws(DocumentError) in try Document(snapshot: bytes, replica: replica, limits: limits, historyBase: true) }
-            ?? Document(replica: replica, limits: limits)
+        var past = try historyBaseDocument() ?? Document(replica: replica, limits: limits)
         let (fragment, complete) = self.fragment(since: past.versionVector, upTo: version)
         guard complete else { throw DocumentError(.historyUnavailable, "this replica does not hold the deleted text visible at that version") }
         past.setUndoEnabled(false)

@@ -94,7 +94,7 @@ extension Document {
             }
         }
         for (index, log) in logs.enumerated() { Self.encodeLog(log, owner: UInt32(index), into: &writer) }
-        writer.write(lengthPrefixed: historyBase ?? [])
+        writer.write(lengthPrefixed: historyBase?.encoded ?? [])
         return writer.bytes
     }
 
@@ -395,13 +395,22 @@ extension Document {
                 guard historyFloor.isEmpty else { throw FormatError(.invalid, "a trimmed history without its base state") }
             } else {
                 // Validated now, so time travel can trust it later.
-                let loaded = try withReader(base, limits: reader.limits) { (inner) throws(FormatError) -> Document in
-                    let document = try Document(decodingSnapshot: &inner, replica: replica, limits: limits, nested: true)
+                let decoded = try withReader(base, limits: reader.limits) { (inner) throws(FormatError) -> HistoryBase in
+                    let decoded = try HistoryBase(decoding: &inner)
                     try inner.expectEnd("history base")
+                    return decoded
+                }
+                let state = try withReader(decoded.state, limits: reader.limits) { (inner) throws(FormatError) -> Document in
+                    let document = try Document(decodingSnapshot: &inner, replica: replica, limits: limits, nested: true)
+                    try inner.expectEnd("history base state")
                     return document
                 }
-                guard loaded.versionVector == historyFloor else { throw FormatError(.invalid, "the history base is not the state where the logs start") }
-                historyBase = base
+                guard state.versionVector == historyFloor else { throw FormatError(.invalid, "the history base is not the state where the logs start") }
+                guard state.sequences.allSatisfy({ $0.totalCount == 0 }) else { throw FormatError(.invalid, "the history base holds sequence items") }
+                for range in decoded.deletedAtFloor where range.counters.upperBound > historyFloor[range.replica] {
+                    throw FormatError(.invalid, "the history base lists items above the floor as deleted")
+                }
+                historyBase = decoded
             }
         }
         try reader.expectEnd("snapshot")

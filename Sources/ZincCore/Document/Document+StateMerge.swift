@@ -93,15 +93,10 @@ extension Document {
         }
         clock.advance(toAtLeast: other.clock.time)
         if aheadOn {
-            var base = self
-            for index in base.logs.indices { base.logs[index].trim(below: base.versions[index]) }
-            for slot in base.sequences.indices { base.sequences[slot].tombstones = TombstoneContent() }
-            base.historyBase = nil
-            base.recordsChanges = false
-            historyBase = base.encodedSnapshot()
             for index in logs.indices where logs[index].base < versions[index] {
                 logs[index].trim(below: versions[index])
             }
+            historyBase = historyBaseOfCurrentState()
         }
         var report = ApplyReport()
         drainPending(report: &report)

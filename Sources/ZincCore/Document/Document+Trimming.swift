@@ -23,12 +23,8 @@ extension Document {
             if bound > 0 { effective[replicas[UInt32(index)]] = bound }
         }
         guard logs.indices.contains(where: { effective[replicas[UInt32($0)]] > logs[$0].base }) else { return false }
-        // The state at the floor, without history of its own: what time travel starts from.
-        var base = try replay(upTo: effective)
-        for index in base.logs.indices { base.logs[index].trim(below: base.versions[index]) }
-        for slot in base.sequences.indices { base.sequences[slot].tombstones = TombstoneContent() }
-        base.historyBase = nil
-        historyBase = base.encodedSnapshot()
+        // The state at the floor: what time travel starts from.
+        historyBase = makeHistoryBase(try replay(upTo: effective), floor: effective)
         for (index, log) in logs.enumerated() {
             let floor = effective[replicas[UInt32(index)]]
             if floor > log.base { logs[index].trim(below: floor) }

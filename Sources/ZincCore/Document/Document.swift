@@ -51,8 +51,8 @@ public struct Document: Sendable {
     var journal: TransactionJournal?
     /// Set on past versions (``at(_:)``): local edits and merges are refused.
     package var isReadOnly = false
-    /// After trimming: a snapshot of the state where history now starts, for time travel.
-    var historyBase: [UInt8]?
+    /// After trimming: the state where history now starts, for time travel.
+    var historyBase: HistoryBase?
     /// Reused storage for decoding incoming fragments (see ``apply(encoded:author:)``).
     var scratchFragment = DocumentFragment()
 

@@ -222,6 +222,30 @@ struct SequenceTree: Sendable {
         }
     }
 
+    /// The counters of `replica`'s items in `counters` that are tombstones here (items the
+    /// sequence lacks are left out), ascending and merged.
+    func deletedRanges(replica: UInt32, counters: Range<UInt64>) -> [Range<UInt64>] {
+        var result: [Range<UInt64>] = []
+        var counter = counters.lowerBound
+        while counter < counters.upperBound {
+            guard let location = locate(ItemID(replica: replica, counter: counter)) else {
+                counter += 1
+                continue
+            }
+            let run = leaves[Int(location.leaf)].runs[location.run]
+            let take = min(counters.upperBound - counter, UInt64(run.count - location.offset))
+            if run.isDeleted {
+                if let last = result.last, last.upperBound == counter {
+                    result[result.count - 1] = last.lowerBound..<counter + take
+                } else {
+                    result.append(counter..<counter + take)
+                }
+            }
+            counter += take
+        }
+        return result
+    }
+
     /// The leaf holding `item` and the item's location in it, or `nil` if the sequence has no
     /// such item.
     func locate(_ item: ItemID) -> Location? {
