@@ -12,7 +12,7 @@ the current version, shallow snapshot 10,000 operations back; pycrdt: the full-s
 with Yjs's garbage collection of deleted content, which is on by default) and the time to apply
 the rewrites. Zinc's numbers come from `zinc bench store --json` (key "rewrite").
 
-    benchmarks/rewrite_peers.py --rewrites 100000 --json benchmarks/results/rewrite-peers.json
+    benchmarks/rewrite_peers.py --rewrites 100000 --small 20000 --json benchmarks/results/rewrite-peers.json
 """
 import argparse
 import json
@@ -47,6 +47,14 @@ class Workload:
         position = self.next() % (TEXT_LENGTH - 7)
         length = 1 + self.next() % 8
         return position, self.characters(length)
+
+
+def fnv1a(text):
+    """FNV-1a (64-bit) of the UTF-8 text: `zinc bench store` reports the same for its own."""
+    value = 0xCBF29CE484222325
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x100000001B3) & MASK
+    return f"{value:016x}"
 
 
 def run_loro(rewrites):
@@ -115,13 +123,20 @@ def run_pycrdt(rewrites):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rewrites", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=20_000,
+                        help="a second, smaller run for every library (pycrdt is quadratic here: Yrs walks its block list)")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    results = [run_loro(args.rewrites), run_pycrdt(args.rewrites)]
-    texts = {result.pop("text") for result in results}
-    output = {"rewrites": args.rewrites, "textLength": TEXT_LENGTH, "textsAgree": len(texts) == 1, "peers": results}
+    results = [dict(run_loro(args.rewrites), rewrites=args.rewrites)]
+    for run in (run_loro, run_pycrdt):
+        results.append(dict(run(args.small), rewrites=args.small))
+    # Each run's text must match every other run's of the same size.
+    agree = all(len({r["text"] for r in results if r["rewrites"] == size}) == 1 for size in {r["rewrites"] for r in results})
     for result in results:
-        print(f"{result['library']}: {result['seconds']:.1f} s, snapshot {result['snapshotBytes']} B"
+        result["textFNV1a"] = fnv1a(result.pop("text"))
+    output = {"textLength": TEXT_LENGTH, "textsAgree": agree, "peers": results}
+    for result in results:
+        print(f"{result['library']}, {result['rewrites']} rewrites: {result['seconds']:.1f} s, snapshot {result['snapshotBytes']} B"
               + (f", shallow {result['shallowSnapshotBytes']} B, shallow keeping 10,000 {result['shallowKeepingLast10000Bytes']} B"
                  if "shallowSnapshotBytes" in result else ""))
     if args.json:

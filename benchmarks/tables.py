@@ -108,19 +108,20 @@ def crdt():
         with open(path) as file:
             data = json.load(file)
         print(f"**{data['trace']}**\n")
-        print("| library | replay ms | apply remote ms | encoding bytes | load ms | delta p50 / p99 B | matches |")
-        print("|---|---|---|---|---|---|---|")
+        print("| library | replay ms | apply remote ms | encoding bytes | trimmed bytes | load ms | delta p50 / p99 B | matches |")
+        print("|---|---|---|---|---|---|---|---|")
         for r in data["results"]:
             if "error" in r:
-                print(f"| {r['library']} | failed: {r['error'][:70]} | | | | | |")
+                print(f"| {r['library']} | failed: {r['error'][:70]} | | | | | | |")
                 continue
             replay_range = r.get("replayMsRange")
             replay = f"{r['replayMs']:.1f}" + (f" ({replay_range[0]:.0f}–{replay_range[1]:.0f})" if replay_range else "")
             apply_value = r.get("applyRemoteMs")
-            print(f"| {r['library']} | {replay} | {apply_value:.0f} | {r['encodingBytes']:,} | {r['loadMs']:.2f} | "
+            trimmed = f"{r['trimmedEncodingBytes']:,}" if "trimmedEncodingBytes" in r else ""
+            print(f"| {r['library']} | {replay} | {apply_value:.0f} | {r['encodingBytes']:,} | {trimmed} | {r['loadMs']:.2f} | "
                   f"{r.get('deltaP50Bytes', '')} / {r.get('deltaP99Bytes', '')} | {'yes' if r.get('matchesEndContent') else 'no'} |"
                   if apply_value is not None else
-                  f"| {r['library']} | {replay} | | {r['encodingBytes']:,} | {r['loadMs']:.2f} | | {'yes' if r.get('matchesEndContent') else 'no'} |")
+                  f"| {r['library']} | {replay} | | {r['encodingBytes']:,} | {trimmed} | {r['loadMs']:.2f} | | {'yes' if r.get('matchesEndContent') else 'no'} |")
         print()
 
 

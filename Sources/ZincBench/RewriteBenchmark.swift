@@ -24,6 +24,9 @@ package struct RewriteBenchmark {
         package var trimmingShrinksSnapshotBy: Double
         /// A version inside the kept history still rebuilds exactly after trimming.
         package var timeTravelWithinKeptHistory: Bool
+        /// FNV-1a (64-bit) of the final text's UTF-8, as `benchmarks/rewrite_peers.py` reports
+        /// for loro and pycrdt: the same edits give the same text.
+        package var textFNV1a: String
     }
 
     package struct Run: Codable, Sendable {
@@ -56,7 +59,14 @@ package struct RewriteBenchmark {
             never: never.run, automatic: automatic.run,
             storeToSnapshot: Double(automatic.run.storeBytes) / Double(automatic.run.snapshotBytes),
             trimmingShrinksSnapshotBy: Double(never.run.snapshotBytes) / Double(automatic.run.snapshotBytes),
-            timeTravelWithinKeptHistory: automatic.timeTravelWorks)
+            timeTravelWithinKeptHistory: automatic.timeTravelWorks, textFNV1a: Self.fnv1a(automatic.document.text()))
+    }
+
+    static func fnv1a(_ text: String) -> String {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     private func run(trimming: Bool, progress: (String) -> Void) throws -> (run: Run, document: Document, timeTravelWorks: Bool) {

@@ -7,12 +7,9 @@ import Testing
 struct TraceTests {
     static let names = ["automerge-paper", "seph-blog1", "sveltecomponent", "json-crdt-patch", "friendsforever_flat"]
 
-    @Test("every shared sequential trace replays to its endContent exactly", arguments: names)
+    @Test("every shared sequential trace replays to its endContent exactly", .enabled(if: Trace.directory() != nil, "needs the shared editing traces (../shared/traces, or ZINC_TRACES)"), arguments: names)
     func sequential(name: String) throws {
-        guard let directory = Trace.directory() else {
-            print("skipping: no traces directory (set ZINC_TRACES)")
-            return
-        }
+        let directory = try #require(Trace.directory())
         let trace = try Trace(contentsOf: "\(directory)/\(name).json.gz")
         let document = try TraceReplay.replaySequential(trace)
         #expect(document.text() == trace.endContent)
@@ -24,6 +21,30 @@ struct TraceTests {
         var fresh = Document(replica: ReplicaID(deterministicFrom: "fresh"))
         try fresh.apply(document.fragment(since: VersionVector()))
         #expect(fresh.text() == trace.endContent)
+    }
+
+    @Test("past versions of a real trace are exact: every 10,000th transaction, rebuilt from the document and from its snapshot, and again after trimming",
+          .enabled(if: Trace.directory() != nil, "needs the shared editing traces (../shared/traces, or ZINC_TRACES)"))
+    func pastVersionsOfATrace() throws {
+        let directory = try #require(Trace.directory())
+        let trace = try Trace(contentsOf: "\(directory)/automerge-paper.json.gz")
+        var document = Document(replica: ReplicaID(deterministicFrom: "past"))
+        document.setUndoEnabled(false)
+        var seen: [(VersionVector, String)] = []
+        for (index, transaction) in trace.transactions.enumerated() {
+            for patch in transaction.patches { try document.apply(patch) }
+            document.commit()
+            if index % 10_000 == 0 { seen.append((document.versionVector, document.text())) }
+        }
+        let reloaded = try Document(snapshot: document.encodedSnapshot(), replica: document.replica)
+        for (version, text) in seen {
+            #expect(try document.at(version).text() == text)
+            #expect(try reloaded.at(version).text() == text)
+        }
+        let middle = seen[seen.count / 2].0
+        try document.trim(below: middle)
+        for (version, text) in seen where version.dominates(middle) { #expect(try document.at(version).text() == text) }
+        #expect(document.text() == trace.endContent)
     }
 
     @Test("concurrent traces: agents merging along parents reach endContent")

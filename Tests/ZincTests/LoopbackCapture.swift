@@ -9,6 +9,14 @@ final class LoopbackCapture: Sendable {
     private let running = Atomic<Bool>(true)
     private let descriptor: Int32
 
+    /// True where raw sockets are allowed (a capture can be made).
+    static var available: Bool {
+        let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), Int32(UInt16(0x0003).bigEndian))
+        guard fd >= 0 else { return false }
+        close(fd)
+        return true
+    }
+
     /// Nil where raw sockets are not allowed.
     init?() {
         // ETH_P_ALL and struct sockaddr_ll are not imported into Swift: spell them out.

@@ -103,12 +103,9 @@ struct StoreTests {
         }
     }
 
-    @Test("the automerge-paper trace: the compacted store stays within 2× the document's encoding")
+    @Test("the automerge-paper trace: the compacted store stays within 2× the document's encoding", .enabled(if: Trace.directory() != nil, "needs the shared editing traces (../shared/traces, or ZINC_TRACES)"))
     func traceSize() throws {
-        guard let traces = Trace.directory() else {
-            print("skipping: no traces directory")
-            return
-        }
+        let traces = try #require(Trace.directory())
         let trace = try Trace(contentsOf: "\(traces)/automerge-paper.json.gz")
         let document = try TraceReplay.replaySequential(trace)
         let path = try directory()

@@ -114,8 +114,18 @@ extension Document {
     /// The kept content of deleted items: entry headers (replica, start, length, deleter);
     /// returns their content, in entry order, for the caller to write after.
     private static func encodeTombstones(_ tombstones: TombstoneContent, into writer: inout ByteWriter) -> [UInt32] {
+        // Adjacent entries deleted by one replica are written as one (in memory, a run of
+        // backspaces is kept in short entries).
         var entries: [(UInt32, TombstoneContent.Entry)] = []
-        tombstones.forEach { entries.append(($0, $1)) }
+        tombstones.forEach { replica, entry in
+            let last = entries.count - 1
+            if last >= 0, entries[last].0 == replica, entries[last].1.end == entry.start, entries[last].1.deleterReplica == entry.deleterReplica {
+                entries[last].1.content.append(contentsOf: entry.content)
+                entries[last].1.deleterCounter = max(entries[last].1.deleterCounter, entry.deleterCounter)
+            } else {
+                entries.append((replica, entry))
+            }
+        }
         writer.write(varint: UInt64(entries.count))
         var content: [UInt32] = []
         content.reserveCapacity(tombstones.count)
@@ -633,11 +643,10 @@ extension Document {
         }
         if !legacy {
             log.transactionSizes = try readBlock(&reader, "transaction sizes")
-            let ends = log.transactionEnds
-            guard log.transactionSizes.last.map({ $0 & 0x80 == 0 }) ?? true, ends.last.map({ $0 <= expectedOperations }) ?? true,
-                  zip(ends, ends.dropFirst()).allSatisfy({ $0 < $1 })
-            else { throw FormatError(.invalid, "transaction sizes beyond the log") }
-            log.lastTransactionEnd = ends.last ?? 0
+            guard let last = log.checkedLastTransactionEnd(within: expectedOperations) else {
+                throw FormatError(.invalid, "transaction sizes beyond the log")
+            }
+            log.lastTransactionEnd = log.transactionSizes.isEmpty ? 0 : last
         }
         let payloadCount = try reader.readCount("payloads", minimumBytesEach: 2)
         guard payloadCount == payloadUnits else { throw FormatError(.invalid, "\(payloadCount) payloads for \(payloadUnits) operations") }

@@ -111,6 +111,26 @@ struct ReplicaLog: Sendable {
         return ends
     }
 
+    /// Where the last recorded transaction ends, if the sizes are well formed: complete varints,
+    /// each above zero, every end within `limit` (one pass, no allocation: loading checks it).
+    func checkedLastTransactionEnd(within limit: UInt64) -> UInt64? {
+        var end = base
+        var value: UInt64 = 0, shift: UInt64 = 0
+        for byte in transactionSizes {
+            guard shift < 63 else { return nil }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift += 7
+                continue
+            }
+            guard value > 0, end <= limit, value <= limit - end else { return nil }
+            end += value
+            value = 0
+            shift = 0
+        }
+        return shift == 0 ? end : nil
+    }
+
     /// The run holding `counter`.
     func runIndex(containing counter: UInt64) -> Int? {
         var low = 0, high = runs.count

@@ -17,8 +17,9 @@ struct TombstoneContent: Sendable {
         var end: UInt64 { start + UInt64(content.count) }
     }
 
-    /// By replica index; each sorted by `start`, ranges disjoint.
-    private(set) var entries: [[Entry]] = []
+    /// By replica index; each sorted by `start`, ranges disjoint. Chunked: deletes land
+    /// anywhere in counter order, and a long document holds many ranges.
+    private(set) var entries: [ChunkedList<Entry>] = []
     /// Elements held, over every replica.
     private(set) var count = 0
 
@@ -27,42 +28,50 @@ struct TombstoneContent: Sendable {
     mutating func record(_ item: ItemID, content: some Collection<UInt32>, deleter: ItemID) {
         guard !content.isEmpty else { return }
         let replica = Int(item.replica)
-        while entries.count <= replica { entries.append([]) }
+        while entries.count <= replica { entries.append(ChunkedList()) }
         let start = item.counter
-        var index = firstIndex(replica, endingAfter: start)
+        let position = entries[replica].firstPosition { $0.end <= start }
         // Items already held (deleted again by a concurrent operation) keep what they have.
-        if index < entries[replica].count && entries[replica][index].start <= start { return }
-        let entry = Entry(start: start, content: Array(content), deleterReplica: deleter.replica, deleterCounter: deleter.counter)
-        count += entry.content.count
-        if index > 0, Self.joins(entries[replica][index - 1], entry) {
-            index -= 1
-            entries[replica][index].content.append(contentsOf: entry.content)
-            entries[replica][index].deleterCounter = max(entries[replica][index].deleterCounter, entry.deleterCounter)
-        } else {
-            entries[replica].insert(entry, at: index)
+        if entries[replica].isValid(position) && entries[replica][position].start <= start { return }
+        count += content.count
+        // Forward deletes extend the entry before (appending: amortised O(1)).
+        if let previous = entries[replica].before(position),
+           entries[replica][previous].end == start, entries[replica][previous].deleterReplica == deleter.replica {
+            entries[replica][previous].content.append(contentsOf: content)
+            entries[replica][previous].deleterCounter = max(entries[replica][previous].deleterCounter, deleter.counter)
+            return
         }
-        if index + 1 < entries[replica].count, Self.joins(entries[replica][index], entries[replica][index + 1]) {
-            let next = entries[replica].remove(at: index + 1)
-            entries[replica][index].content.append(contentsOf: next.content)
-            entries[replica][index].deleterCounter = max(entries[replica][index].deleterCounter, next.deleterCounter)
+        // Backspacing deletes the item before the entry after: prepend while that entry is
+        // short (a prepend copies it), else start a new entry (encoding joins them again).
+        let end = start + UInt64(content.count)
+        if entries[replica].isValid(position), entries[replica][position].start == end,
+           entries[replica][position].deleterReplica == deleter.replica, entries[replica][position].content.count < Self.prependLimit {
+            entries[replica][position].content.insert(contentsOf: content, at: 0)
+            entries[replica][position].start = start
+            entries[replica][position].deleterCounter = max(entries[replica][position].deleterCounter, deleter.counter)
+            return
         }
+        entries[replica].insert(Entry(start: start, content: Array(content), deleterReplica: deleter.replica, deleterCounter: deleter.counter), at: position)
     }
+
+    /// The longest entry a delete just before it still joins.
+    static var prependLimit: Int { 64 }
 
     /// The content of the items from `item` on that are held, up to `count` of them (nil if
     /// `item`'s is not).
     func content(_ item: ItemID, upTo count: Int) -> [UInt32]? {
         let replica = Int(item.replica)
         guard replica < entries.count else { return nil }
-        var index = firstIndex(replica, endingAfter: item.counter)
+        var position = entries[replica].firstPosition { $0.end <= item.counter }
         var next = item.counter
         var result: [UInt32] = []
         let end = item.counter + UInt64(count)
-        while result.count < count, index < entries[replica].count, entries[replica][index].start <= next {
-            let entry = entries[replica][index]
+        while result.count < count, entries[replica].isValid(position), entries[replica][position].start <= next {
+            let entry = entries[replica][position]
             let from = Int(next - entry.start), to = Int(min(entry.end, end) - entry.start)
             result.append(contentsOf: entry.content[from..<to])
             next = entry.start + UInt64(to)
-            index += 1
+            position = entries[replica].after(position)
         }
         return result.isEmpty ? nil : result
     }
@@ -72,9 +81,9 @@ struct TombstoneContent: Sendable {
         let replica = Int(span.start.replica)
         guard replica < entries.count else { return }
         let lower = span.start.counter, upper = lower + UInt64(span.length)
-        var index = firstIndex(replica, endingAfter: lower)
-        while index < entries[replica].count, entries[replica][index].start < upper {
-            let entry = entries[replica][index]
+        var position = entries[replica].firstPosition { $0.end <= lower }
+        while entries[replica].isValid(position), entries[replica][position].start < upper {
+            let entry = entries[replica][position]
             let cutStart = max(entry.start, lower), cutEnd = min(entry.end, upper)
             let before = Array(entry.content[..<Int(cutStart - entry.start)])
             let after = Array(entry.content[Int(cutEnd - entry.start)...])
@@ -82,8 +91,7 @@ struct TombstoneContent: Sendable {
             var pieces: [Entry] = []
             if !before.isEmpty { pieces.append(Entry(start: entry.start, content: before, deleterReplica: entry.deleterReplica, deleterCounter: entry.deleterCounter)) }
             if !after.isEmpty { pieces.append(Entry(start: cutEnd, content: after, deleterReplica: entry.deleterReplica, deleterCounter: entry.deleterCounter)) }
-            entries[replica].replaceSubrange(index...index, with: pieces)
-            index += pieces.count
+            position = entries[replica].replace(at: position, with: pieces)
         }
     }
 
@@ -92,36 +100,28 @@ struct TombstoneContent: Sendable {
     /// operations are below it.
     mutating func trim(deletedBelow floor: (UInt32) -> UInt64) {
         for replica in entries.indices {
+            var dropped = 0
             entries[replica].removeAll { entry in
                 let drop = entry.deleterCounter < floor(entry.deleterReplica)
-                if drop { count -= entry.content.count }
+                if drop { dropped += entry.content.count }
                 return drop
             }
+            count -= dropped
         }
     }
 
     /// Every entry, for encoding (replica index, entry).
     func forEach(_ body: (UInt32, Entry) -> Void) {
         for (replica, list) in entries.enumerated() {
-            for entry in list { body(UInt32(replica), entry) }
+            list.forEach { body(UInt32(replica), $0) }
         }
     }
 
     /// Adds a decoded entry (they arrive sorted per replica).
     mutating func append(replica: UInt32, _ entry: Entry) {
-        while entries.count <= Int(replica) { entries.append([]) }
+        while entries.count <= Int(replica) { entries.append(ChunkedList()) }
         count += entry.content.count
         entries[Int(replica)].append(entry)
-    }
-
-    /// The first entry of `replica` that ends after `counter`.
-    private func firstIndex(_ replica: Int, endingAfter counter: UInt64) -> Int {
-        var low = 0, high = entries[replica].count
-        while low < high {
-            let middle = (low + high) >> 1
-            if entries[replica][middle].end <= counter { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 
     private static func joins(_ first: Entry, _ second: Entry) -> Bool {
