@@ -260,6 +260,18 @@ extension TrimmingTests {
         }
     }
 
+    @Test("a transaction end noted at the history floor records nothing, and the snapshot still loads")
+    func transactionEndAtTheFloor() throws {
+        var author = Document(replica: ReplicaID(deterministicFrom: "end-author"))
+        try author.transact { try $0.insert("x", at: 0) }
+        var replica = Document(replica: ReplicaID(deterministicFrom: "end-replica"))
+        try replica.merge(author)
+        try replica.trim(below: replica.versionVector)
+        replica.noteTransactionEnd(of: author.replica)
+        let reloaded = try Document(snapshot: replica.encodedSnapshot(), replica: replica.replica)
+        #expect(reloaded.text() == "x" && reloaded.history().isEmpty)
+    }
+
     @Test("a full trim keeps the snapshot no bigger than before: the base shares the document's sequences")
     func fullTrimIsSmaller() throws {
         var document = Document(replica: ReplicaID(deterministicFrom: "full-trim"))

@@ -81,7 +81,8 @@ struct ReplicaLog: Sendable {
     /// Records that a transaction of this replica ended at counter `end` (ignored if not past
     /// the last one recorded).
     mutating func noteTransactionEnd(_ end: UInt64) {
-        guard end > lastTransactionEnd else { return }
+        // An end at or below the base closes a transaction whose operations were trimmed.
+        guard end > lastTransactionEnd, end > base else { return }
         var size = end - max(lastTransactionEnd, base)
         lastTransactionEnd = end
         while size >= 0x80 {
@@ -112,7 +113,8 @@ struct ReplicaLog: Sendable {
     }
 
     /// Where the last recorded transaction ends, if the sizes are well formed: complete varints,
-    /// each above zero, every end within `limit` (one pass, no allocation: loading checks it).
+    /// every end within `limit` (one pass, no allocation: loading checks it). A size of zero is
+    /// never written, and read as nothing.
     func checkedLastTransactionEnd(within limit: UInt64) -> UInt64? {
         var end = base
         var value: UInt64 = 0, shift: UInt64 = 0
@@ -123,7 +125,7 @@ struct ReplicaLog: Sendable {
                 shift += 7
                 continue
             }
-            guard value > 0, end <= limit, value <= limit - end else { return nil }
+            guard end <= limit, value <= limit - end else { return nil }
             end += value
             value = 0
             shift = 0
