@@ -6,7 +6,7 @@ import ZincProtocol
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size >= 1 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    switch data[0] % 12 {
+    switch data[0] % 13 {
     case 0: roundTrip(Beacon.self, bytes)
     case 1: roundTrip(JoinRequest.self, bytes)
     case 2: roundTrip(Welcome.self, bytes)
@@ -18,7 +18,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     case 8: roundTrip(TransferAck.self, bytes)
     case 9: roundTrip(ApplicationMessage.self, bytes)
     case 10: roundTrip(Leave.self, bytes)
-    default: roundTrip(MergeInvitation.self, bytes)
+    case 11: roundTrip(MergeInvitation.self, bytes)
+    default: roundTrip(HeldVersion.self, bytes)
     }
     return 0
 }

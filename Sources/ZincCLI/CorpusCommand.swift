@@ -34,7 +34,14 @@ struct CorpusCommand: ParsableCommand {
         fragments.append(document.commitFragment().encoded(omittingAuthor: author))
         fragments.append(document.fragment(since: VersionVector()).encoded())
         seeds["Fragment"] = fragments
-        seeds["Snapshot"] = [document.encodedSnapshot(), Document(replica: author).encodedSnapshot()]
+        // And one whose history is trimmed halfway (a history base, logs from the floor on).
+        var trimmed = document
+        let floor = trimmed.versionVector
+        try trimmed.insert("later ", at: 0)
+        try trimmed.delete(0..<3)
+        trimmed.commit()
+        try trimmed.trim(below: floor)
+        seeds["Snapshot"] = [document.encodedSnapshot(), Document(replica: author).encodedSnapshot(), trimmed.encodedSnapshot()]
         seeds["VersionVector"] = [document.versionVector.encoded, VersionVector().encoded]
         let cursor = document.cursor(at: 3)
         seeds["Presence"] = [
@@ -57,6 +64,7 @@ struct CorpusCommand: ParsableCommand {
             (9, ApplicationMessage(channel: "jobs", routing: .node(author), sequence: 5, body: Array("work".utf8)).encoded),
             (10, Leave(successor: child).encoded),
             (11, MergeInvitation(root: author, endpoints: endpoints, term: 3).encoded),
+            (12, HeldVersion(version: document.versionVector).encoded),
         ]
         seeds["Payloads"] = payloads.map { [$0.0] + $0.1 }
         let header = MessageHeader(type: .delta, origin: author, sender: author, lamport: 9, term: 1)
