@@ -43,6 +43,16 @@ final class PadSession: @unchecked Sendable {
         tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "14", command])
     }
 
+    /// A node named `host` and one pad, `ada`, joined to it: returns the node's process.
+    func startHostAndAda(id: String) async throws -> ZincProcess {
+        let port = helper.freePort()
+        let host = try ZincProcess(["node", "--id", id, "--bind", "tcp://127.0.0.1:\(port)", "--admin", admin("host")])
+        #expect(await eventually(.seconds(10)) { adminStatus(self.admin("host")) != nil })
+        startPad("ada", join: port)
+        #expect(await eventually(.seconds(15)) { adminStatus(self.admin("ada"))?.link.isJoined == true })
+        return host
+    }
+
     func keys(_ name: String, _ keys: String...) {
         tmux(["send-keys", "-t", name] + keys)
     }
@@ -134,11 +144,7 @@ struct PadTests {
     @Test("one Ctrl-Z undoes a word typed in one go, and only that word")
     func undoAWord() async throws {
         let session = try PadSession()
-        let port = session.helper.freePort()
-        let host = try ZincProcess(["node", "--id", "pad-undo-host", "--bind", "tcp://127.0.0.1:\(port)", "--admin", session.admin("host")])
-        #expect(await eventually(.seconds(10)) { adminStatus(session.admin("host")) != nil })
-        session.startPad("ada", join: port)
-        #expect(await eventually(.seconds(15)) { adminStatus(session.admin("ada"))?.link.isJoined == true })
+        let host = try await session.startHostAndAda(id: "pad-undo-host")
         session.keys("ada", "-l", "first ")
         #expect(await eventually(.seconds(10)) { session.document("host") == "first " })
         try await Task.sleep(for: .milliseconds(800))
@@ -156,16 +162,13 @@ struct PadTests {
     @Test("Ctrl-T opens the history: the arrows step through past texts, which cannot be edited, and Ctrl-T returns to the live text")
     func historyView() async throws {
         let session = try PadSession()
-        let port = session.helper.freePort()
-        let host = try ZincProcess(["node", "--id", "pad-history-host", "--bind", "tcp://127.0.0.1:\(port)", "--admin", session.admin("host")])
-        #expect(await eventually(.seconds(10)) { adminStatus(session.admin("host")) != nil })
-        session.startPad("ada", join: port)
-        #expect(await eventually(.seconds(15)) { adminStatus(session.admin("ada"))?.link.isJoined == true })
+        let host = try await session.startHostAndAda(id: "pad-history-host")
         // Three keystrokes, three transactions.
         session.keys("ada", "-l", "one")
         #expect(await eventually(.seconds(10)) { session.document("host") == "one" })
         session.keys("ada", "C-t")
-        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "one" && session.statusLines("ada").contains("history 3/3") })
+        #expect(await eventually(.seconds(10)) { session.screenText("ada") == "one" && session.statusLines("ada").contains("history 3/3") },
+                "\(session.tmux(["capture-pane", "-p", "-S", "-", "-t", "ada"]))")
         session.keys("ada", "Left")
         #expect(await eventually(.seconds(10)) { session.screenText("ada") == "on" && session.statusLines("ada").contains("history 2/3") })
         session.keys("ada", "Left")

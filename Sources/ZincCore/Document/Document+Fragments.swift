@@ -40,16 +40,9 @@ extension Document {
         for (index, log) in logs.enumerated() {
             let bound = limit[replicas[UInt32(index)]]
             for run in log.runs where run.kind == .delete && containers.contains(run.container) && run.counter < bound {
-                var remaining = Int(min(UInt64(run.length), bound - run.counter))
-                var spanIndex = Int(run.payload)
-                while remaining > 0 && spanIndex < log.deleteSpans.count {
-                    let span = log.deleteSpans[spanIndex]
-                    let take = min(remaining, Int(span.length))
-                    let ascending = span.ascendingSpan(from: 0, count: take)
-                    let lower = ascending.start.counter
-                    deleted[ascending.start.replica, default: []].append(lower..<lower + UInt64(take))
-                    remaining -= take
-                    spanIndex += 1
+                log.forEachDeleteSpan(of: run, counters: run.counter..<min(run.endCounter, bound)) { span, offset, count in
+                    let ascending = span.ascendingSpan(from: offset, count: count)
+                    deleted[ascending.start.replica, default: []].append(ascending.start.counter..<ascending.start.counter + UInt64(count))
                 }
             }
         }
@@ -194,23 +187,10 @@ struct FragmentBuilder {
             emitInserts(run, replica: replica, counters: counters, container: container)
         case .delete:
             var spans: [FragmentOp.Span] = []
-            var skip = Int(counters.lowerBound - run.counter)
-            var take = counters.count
-            var spanIndex = Int(run.payload)
-            while take > 0 && spanIndex < log.deleteSpans.count {
-                let span = log.deleteSpans[spanIndex]
-                let length = Int(span.length)
-                if skip >= length {
-                    skip -= length
-                } else {
-                    let count = min(length - skip, take)
-                    if let start = ref(span.item(at: skip)) {
-                        spans.append(FragmentOp.Span(start: start, length: count, descending: span.descending && count > 1))
-                    }
-                    take -= count
-                    skip = 0
+            log.forEachDeleteSpan(of: run, counters: counters) { span, offset, count in
+                if let start = ref(span.item(at: offset)) {
+                    spans.append(FragmentOp.Span(start: start, length: count, descending: span.descending && count > 1))
                 }
-                spanIndex += 1
             }
             fragment.ops.append(FragmentOp(replica: replicaIndex(replica), counter: counters.lowerBound, lamport: lamportBase, container: container, body: .delete(spans)))
         case .mapSet, .registerSet, .counterAdd, .setAdd, .setRemove:

@@ -176,21 +176,8 @@ extension Document {
         for (index, log) in logs.enumerated() {
             let from = floor.map { $0[replicas[UInt32(index)]] } ?? log.base
             for run in log.runs where run.kind == .delete && run.endCounter > from {
-                var skip = Int(max(from, run.counter) - run.counter)
-                var take = Int(run.endCounter - max(from, run.counter))
-                var spanIndex = Int(run.payload)
-                while take > 0 && spanIndex < log.deleteSpans.count {
-                    let span = log.deleteSpans[spanIndex]
-                    let length = Int(span.length)
-                    if skip >= length {
-                        skip -= length
-                    } else {
-                        let count = min(length - skip, take)
-                        body(run.container, span.ascendingSpan(from: skip, count: count))
-                        take -= count
-                        skip = 0
-                    }
-                    spanIndex += 1
+                log.forEachDeleteSpan(of: run, counters: max(from, run.counter)..<run.endCounter) { span, offset, count in
+                    body(run.container, span.ascendingSpan(from: offset, count: count))
                 }
             }
         }

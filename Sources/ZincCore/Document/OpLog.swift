@@ -133,6 +133,27 @@ struct ReplicaLog: Sendable {
         return shift == 0 ? end : nil
     }
 
+    /// Walks the items deleted by the operations `counters` of delete run `run`: each delete
+    /// span they reach, the offset of the first item reached in it, and how many.
+    func forEachDeleteSpan(of run: LogRun, counters: Range<UInt64>, _ body: (DeleteSpan, Int, Int) -> Void) {
+        var skip = Int(counters.lowerBound - run.counter)
+        var take = counters.count
+        var spanIndex = Int(run.payload)
+        while take > 0 && spanIndex < deleteSpans.count {
+            let span = deleteSpans[spanIndex]
+            let length = Int(span.length)
+            if skip >= length {
+                skip -= length
+            } else {
+                let count = min(length - skip, take)
+                body(span, skip, count)
+                take -= count
+                skip = 0
+            }
+            spanIndex += 1
+        }
+    }
+
     /// The run holding `counter`.
     func runIndex(containing counter: UInt64) -> Int? {
         var low = 0, high = runs.count
