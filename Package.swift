@@ -44,7 +44,7 @@ let package = Package(
         // Pure values: identities, clocks, version vectors, CRDTs, documents, codecs. No I/O.
         .target(name: "ZincCore", dependencies: ["CZlib"]),
         // The protocol: wire format and pure state machines (membership, sync). No I/O.
-        .target(name: "ZincProtocol", dependencies: ["ZincCore"]),
+        .target(name: "ZincProtocol", dependencies: ["ZincCore", .product(name: "DequeModule", package: "swift-collections")]),
         // A deterministic simulator of whole trees over a faulty network (test support and
         // `zinc simulate`).
         .target(name: "ZincSimulator", dependencies: ["ZincProtocol", "ZincCore"]),

@@ -7,29 +7,23 @@ import ZincStore
 
 /// The I/O thread of one ``Endpoint``: it owns every socket (libzmq sockets are not
 /// thread-safe), polls them with a waker for commands from other threads, feeds what arrives
-/// to the node's ``NodeMachine`` and executes the directives it returns. All protocol decisions
-/// are the machine's; this type only moves bytes and runs timers.
-final class ChannelListener {
+/// to the node's ``NodeMachine`` and executes the directives it returns over its
+/// ``SocketTransport`` (``NodeShell/execute(_:)``). All protocol decisions are the machine's;
+/// this type only moves bytes and runs timers.
+final class ChannelListener: NodeShell {
     let configuration: EndpointConfiguration
     var machine: NodeMachine
     let endpoint: EndpointCore
     var logger: Logger
 
-    let publisher: Socket      // XPUB, bound: to the children
+    /// The sockets the node sends on.
+    let transport: SocketTransport
     let puller: Socket         // PULL, bound: from the children
-    let subscriber: Socket     // SUB: from the parent
-    let pusher: Socket         // PUSH: to the parent
-    let prober: Socket         // SUB on welcome frames only: probes for other trees
     let admin: Socket?         // ROUTER: JSON admin requests
     let monitor: SocketMonitor // the SUB's transport events (a dead parent's closed connection)
     /// Handshake failures on the bound sockets (a peer without the cluster key).
     let serverMonitors: [SocketMonitor]
     let poller = Poller()
-    var publishOutbox: Outbox
-    var pushOutbox: Outbox
-    var parentPublish: String?
-    var parentPull: String?
-    var probeTarget: String?
 
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
@@ -66,28 +60,13 @@ final class ChannelListener {
         var logger = configuration.logger
         logger[metadataKey: "node"] = "\(configuration.name ?? configuration.id.shortDescription)"
         self.logger = logger
-        publisher = sockets.publisher
+        transport = try SocketTransport(publisher: sockets.publisher, configuration: configuration, logger: logger)
         puller = sockets.puller
         admin = sockets.admin
-        let context = sockets.publisher.context
-        subscriber = try Socket(.sub, context: context)
-        pusher = try Socket(.push, context: context)
-        prober = try Socket(.sub, context: context)
-        for socket in [subscriber, pusher, prober] {
-            try configuration.key?.configureClient(socket)
-            try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
-            try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
-            try socket.setOption(.maximumMessageSize, Int64(configuration.maxMessageSize))
-            try socket.setOption(.reconnectInterval, .milliseconds(50))
-            try socket.setOption(.reconnectIntervalMax, .milliseconds(500))
-        }
-        try prober.subscribe(Topic.welcome.bytes)
-        monitor = try SocketMonitor(subscriber, events: [.disconnected, .connected, .handshakeFailed])
+        monitor = try SocketMonitor(transport.subscriber, events: [.disconnected, .connected, .handshakeFailed])
         serverMonitors = configuration.key == nil ? [] : [
             try SocketMonitor(sockets.publisher, events: .handshakeFailed), try SocketMonitor(sockets.puller, events: .handshakeFailed),
         ]
-        publishOutbox = Outbox(limit: configuration.backlogLimit)
-        pushOutbox = Outbox(limit: configuration.backlogLimit)
         // The peers known before a restart are tried after the configured seeds: the only seed
         // may be gone for good (docs/guarantees.md).
         if let store {
@@ -123,8 +102,8 @@ final class ChannelListener {
     func run() {
         let waker = endpoint.waker
         tokens = (
-            poller.add(publisher), poller.add(puller), poller.add(subscriber), poller.add(prober),
-            poller.add(monitor.socket), poller.add(pusher, events: []), poller.add(waker)
+            poller.add(transport.publisher), poller.add(puller), poller.add(transport.subscriber), poller.add(transport.prober),
+            poller.add(monitor.socket), poller.add(transport.pusher, events: []), poller.add(waker)
         )
         let adminToken = admin.map { poller.add($0) }
         let serverMonitorTokens = serverMonitors.map { poller.add($0.socket) }
@@ -149,7 +128,7 @@ final class ChannelListener {
                 runCommands()
             }
             if poller.isReadable(tokens.publisher) { readSubscriptions() }
-            if poller.isReadable(tokens.subscriber) { read(subscriber, via: .subscriber) }
+            if poller.isReadable(tokens.subscriber) { read(transport.subscriber, via: .subscriber) }
             if poller.isReadable(tokens.puller) { read(puller, via: .puller) }
             if poller.isReadable(tokens.prober) { readProbe() }
             if poller.isReadable(tokens.monitor) { readMonitor() }
@@ -209,28 +188,20 @@ final class ChannelListener {
                 continue
             }
             counters.messagesIn += 1
-            if frames.count == 1, frames[0].first == Topic.welcome.bytes.first, channel == .subscriber {
-                guard let beacon = try? Beacon(frame: frames[0]) else {
-                    reject("a malformed welcome beacon", from: nil)
-                    continue
-                }
-                execute(machine.receiveBeacon(beacon, now: now))
-                continue
-            }
-            let message: WireMessage
+            let inbound: Inbound
             do {
-                message = try WireMessage(frames: frames, maxPayload: configuration.maxMessageSize)
+                inbound = try Inbound(frames: frames, via: channel, maxPayload: configuration.maxMessageSize)
             } catch {
-                reject("\(error)", from: frames.count > 1 ? try? MessageHeader(decoding: frames[1]).sender : nil)
+                reject(error.problem, from: error.sender)
                 continue
             }
-            execute(machine.receive(message, via: channel, now: now))
+            execute(machine.receive(inbound, via: channel, now: now))
         }
     }
 
     private func readSubscriptions() {
         for _ in 0..<1024 {
-            guard let frame = try? publisher.receive(.dontWait) else { return }
+            guard let frame = try? transport.publisher.receive(.dontWait) else { return }
             guard let kind = frame.first, kind <= 1 else { continue }
             execute(machine.subscriptionChanged(Array(frame.dropFirst()), subscribed: kind == 1, now: now))
         }
@@ -238,7 +209,7 @@ final class ChannelListener {
 
     private func readProbe() {
         for _ in 0..<64 {
-            guard let frames = try? prober.receiveMessage(.dontWait) else { return }
+            guard let frames = try? transport.prober.receiveMessage(.dontWait) else { return }
             guard frames.count == 1, let beacon = try? Beacon(frame: frames[0]) else { continue }
             execute(machine.receiveProbeBeacon(beacon, now: now))
         }
@@ -252,7 +223,7 @@ final class ChannelListener {
                     logger.warning("cannot complete a secure handshake with the parent (do both use the same cluster key?)", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
                 }
             }
-            if event.kind.contains(.disconnected), let parent = parentPublish, event.endpoint == parent {
+            if event.kind.contains(.disconnected), let parent = transport.parentPublish, event.endpoint == parent {
                 machine.parentDisconnected(now: now)
                 logger.debug("the connection to the parent closed", metadata: ["endpoint": "\(parent)"])
             }
@@ -271,10 +242,9 @@ final class ChannelListener {
 
     private func flushOutboxes() {
         guard let tokens else { return }
-        if !publishOutbox.isEmpty { publishOutbox.flush(on: publisher) }
-        if !pushOutbox.isEmpty { pushOutbox.flush(on: pusher) }
-        poller.setEvents(publishOutbox.isEmpty ? .readable : [.readable, .writable], for: tokens.publisher)
-        poller.setEvents(pushOutbox.isEmpty ? [] : .writable, for: tokens.pusher)
+        transport.flush()
+        poller.setEvents(transport.publishOutbox.isEmpty ? .readable : [.readable, .writable], for: tokens.publisher)
+        poller.setEvents(transport.pushOutbox.isEmpty ? [] : .writable, for: tokens.pusher)
     }
 
     func reject(_ reason: String, from sender: ReplicaID?) {
@@ -286,77 +256,19 @@ final class ChannelListener {
         logger.warning("dropped a bad message", metadata: ["reason": "\(reason)", "sender": "\(sender?.description ?? "unknown")", "dropped": "\(counters.badMessages)"])
     }
 
-    // MARK: - Directives
+    // MARK: - Directives (run by NodeShell.execute)
 
-    func execute(_ directives: [NodeDirective]) {
-        for directive in directives {
-            switch directive {
-            case .connectSubscriber(let address):
-                if let old = parentPublish { try? subscriber.disconnect(old) }
-                parentPublish = address
-                do { try subscriber.connect(address) } catch { logger.error("cannot connect to \(address): \(error)") }
-            case .connectPusher(let address):
-                if let old = parentPull { try? pusher.disconnect(old) }
-                pushOutbox.clear()
-                parentPull = address
-                do { try pusher.connect(address) } catch { logger.error("cannot connect to \(address): \(error)") }
-            case .disconnectParent:
-                if let old = parentPublish { try? subscriber.disconnect(old) }
-                if let old = parentPull { try? pusher.disconnect(old) }
-                parentPublish = nil
-                parentPull = nil
-                pushOutbox.clear()
-            case .subscribe(let prefix):
-                try? subscriber.subscribe(prefix)
-            case .unsubscribe(let prefix):
-                try? subscriber.unsubscribe(prefix)
-            case .publish(let message):
-                counters.messagesOut += 1
-                if !publishOutbox.send(message.frames, on: publisher) { backpressure() }
-            case .push(let message):
-                counters.messagesOut += 1
-                if !pushOutbox.send(message.frames, on: pusher) { backpressure() }
-            case .setBeacon(let beacon):
-                try? publisher.setOption(.xpubWelcomeMessage, beacon.frame)
-            case .probe(let address):
-                if let old = probeTarget { try? prober.disconnect(old) }
-                probeTarget = address
-                if let address { try? prober.connect(address) }
-            case .sendOnce(let pull, let message):
-                sendOnce(message, to: pull)
-            case .deliver(let application, let origin):
-                deliver(application, origin: origin)
-            case .event(let event):
-                logger.info("\(event)")
-                endpoint.emit(event)
-            case .document:
-                break
-            }
-        }
-    }
-
-    private func backpressure() {
-        counters.backpressureDrops += 1
-        if counters.backpressureDrops == 1 || counters.backpressureDrops % 1000 == 0 {
-            logger.warning("a peer is not keeping up; messages dropped, digests will repair it", metadata: ["drops": "\(counters.backpressureDrops)"])
-        }
-    }
-
-    private func sendOnce(_ message: WireMessage, to pull: String) {
-        guard let socket = try? Socket(.push, context: publisher.context) else { return }
-        try? configuration.key?.configureClient(socket)
-        try? socket.setOption(.linger, .seconds(1))
-        guard (try? socket.connect(pull)) != nil else { return }
-        try? socket.send(message: message.frames, flags: .dontWait)
-        socket.close()
-    }
-
-    private func deliver(_ application: ApplicationMessage, origin: ReplicaID) {
+    func deliver(_ application: ApplicationMessage, origin: ReplicaID) {
         let message = Message(channel: application.channel, origin: origin, routing: application.routing, body: application.body, sequence: application.sequence)
         let context = MessageContext(core: endpoint)
         for handler in handlers where handler.channels.contains(application.channel) {
             handler.handle(message, context: context)
         }
+    }
+
+    func report(_ event: MembershipEvent) {
+        logger.info("\(event)")
+        endpoint.emit(event)
     }
 
     // MARK: - Documents and observers
@@ -424,7 +336,7 @@ final class ChannelListener {
     }
 
     /// Messages waiting in Zinc's own queues because libzmq's were full.
-    var queuedMessages: Int { publishOutbox.count + pushOutbox.count }
+    var queuedMessages: Int { transport.queuedMessages }
 
     func send(channel: String, routing: Routing, body: [UInt8]) {
         execute(machine.send(channel: channel, routing: routing, body: body))
@@ -436,7 +348,7 @@ final class ChannelListener {
         execute(machine.leave(now: now))
         // Give the goodbyes a moment to leave the queues.
         let deadline = clock.now + .milliseconds(200)
-        while (!publishOutbox.isEmpty || !pushOutbox.isEmpty) && clock.now < deadline {
+        while transport.queuedMessages > 0 && clock.now < deadline {
             flushOutboxes()
             _ = try? poller.poll(timeout: .milliseconds(5))
         }
@@ -449,7 +361,8 @@ final class ChannelListener {
         textBindings.removeAll()
         monitor.stop()
         for monitor in serverMonitors { monitor.stop() }
-        for socket in [publisher, puller, subscriber, pusher, prober] { socket.close() }
+        transport.close()
+        puller.close()
         admin?.close()
     }
 }
@@ -457,9 +370,7 @@ final class ChannelListener {
 /// Counts the shell keeps (the machine keeps the protocol's own).
 struct RuntimeCounters: Sendable, Hashable {
     var messagesIn: UInt64 = 0
-    var messagesOut: UInt64 = 0
     var badMessages: UInt64 = 0
-    var backpressureDrops: UInt64 = 0
     var storeErrors: UInt64 = 0
     var handshakeFailures: UInt64 = 0
     var lastProblem: String?

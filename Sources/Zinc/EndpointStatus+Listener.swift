@@ -42,7 +42,7 @@ extension EndpointStatus.Role {
 }
 
 extension EndpointStatus.Link {
-    init(_ link: NodeCore.ParentLink) {
+    init(_ link: NodeCore.LinkStage) {
         switch link {
         case .none: self = .none
         case .failingOver: self = .failingOver
@@ -59,14 +59,14 @@ extension ChannelListener {
         let core = machine.core
         var counters = EndpointStatus.Counters()
         counters[.messagesIn] = self.counters.messagesIn
-        counters[.messagesOut] = self.counters.messagesOut
+        counters[.messagesOut] = transport.messagesOut
         counters[.badMessages] = self.counters.badMessages + core.counters.badMessages
         counters[.rejected] = core.counters.rejected
         counters[.staleTerm] = core.counters.staleTerm
-        counters[.backpressureDrops] = self.counters.backpressureDrops
+        counters[.backpressureDrops] = transport.backpressureDrops
         counters[.storeErrors] = self.counters.storeErrors
         counters[.handshakeFailures] = self.counters.handshakeFailures
-        counters[.peersRefused] = configuration.key.map { ZAPRegistry.shared.denials($0, context: publisher.context) } ?? 0
+        counters[.peersRefused] = configuration.key.map { ZAPRegistry.shared.denials($0, context: transport.publisher.context) } ?? 0
         counters[.redirects] = core.counters.redirects
         counters[.rebalances] = core.counters.rebalances
         counters[.promotions] = core.counters.promotions

@@ -29,7 +29,8 @@ struct SimulatedNode {
     var connecting: Int?
     var pushTo: Int?
     var subscriptions: Set<[UInt8]> = []
-    var beacon: Beacon?
+    /// The welcome frame its PUB gives new subscribers.
+    var welcome: [UInt8]?
     /// Nodes whose SUB is attached to our PUB.
     var subscribers: Set<Int> = []
     /// The publisher the probe socket is connected to.
@@ -76,6 +77,8 @@ final class World {
     var edits: [(author: Int, replica: ReplicaID, document: String, counter: UInt64)] = []
     let logger: ((String) -> Void)?
     let documentNames: [String]
+    /// Each node's shell over the virtual network, by index.
+    private(set) var shells: [SimulatedShell] = []
 
     init(_ configuration: SimulationConfiguration, log: ((String) -> Void)?) {
         self.configuration = configuration
@@ -96,6 +99,7 @@ final class World {
             indexOfPublish[endpoints.publish] = index
             indexOfPull[endpoints.pull] = index
         }
+        shells = nodes.indices.map { SimulatedShell(world: self, index: $0) }
     }
 
     // MARK: - Running
@@ -139,7 +143,7 @@ final class World {
         nodes[index].pushTo = nil
         nodes[index].subscriptions = []
         nodes[index].subscribers = []
-        nodes[index].beacon = nil
+        nodes[index].welcome = nil
         nodes[index].probing = nil
         queue.push(.start(index, incarnation: nodes[index].incarnation), at: time)
     }
@@ -204,12 +208,14 @@ final class World {
         case .deliver(let index, let incarnation, let channel, let frames):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
             result.deliveries += 1
-            guard let message = try? WireMessage(frames: frames, maxPayload: 64 << 20) else { return }
-            let directives = nodes[index].machine!.receive(message, via: channel, now: now)
+            guard let inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
+            let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
             execute(directives, for: index)
         case .beacon(let index, let incarnation, let frame):
-            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, let beacon = try? Beacon(frame: frame) else { return }
-            let directives = nodes[index].machine!.receiveBeacon(beacon, now: now)
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil,
+                  let inbound = try? Inbound(frames: [frame], via: .subscriber, maxPayload: 64 << 20)
+            else { return }
+            let directives = nodes[index].machine!.receive(inbound, via: .subscriber, now: now)
             execute(directives, for: index)
         case .probeBeacon(let index, let incarnation, let frame, let publisher):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, nodes[index].probing == publisher,
@@ -248,7 +254,7 @@ final class World {
         }
     }
 
-    private func trace(_ text: @autoclosure () -> String) {
+    func trace(_ text: @autoclosure () -> String) {
         logger?("[\(format(now))] \(text())")
     }
 
@@ -259,18 +265,18 @@ final class World {
 
     // MARK: - Network
 
-    private func reachable(_ a: Int, _ b: Int) -> Bool {
+    func reachable(_ a: Int, _ b: Int) -> Bool {
         guard let groups else { return true }
         return groups[a] == groups[b]
     }
 
-    private func latency() -> Duration {
+    func latency() -> Duration {
         var delay = random.duration(configuration.faults.minimumLatency, configuration.faults.maximumLatency)
         if random.chance(configuration.faults.reorder) { delay += random.duration(.zero, configuration.faults.reorderDelay) }
         return delay
     }
 
-    private func transmit(_ frames: [[UInt8]], from sender: Int, to receiver: Int, channel: Channel) {
+    func transmit(_ frames: [[UInt8]], from sender: Int, to receiver: Int, channel: Channel) {
         guard nodes[receiver].isAlive, reachable(sender, receiver) else {
             result.dropped += 1
             return
@@ -298,15 +304,15 @@ final class World {
         nodes[publisher].subscribers.insert(subscriber)
         let publisherIncarnation = nodes[publisher].incarnation
         // The XPUB attaches the pipe and queues its welcome; the SUB's subscriptions follow.
-        if let beacon = nodes[publisher].beacon {
-            queue.push(.beacon(to: subscriber, incarnation: incarnation, frame: beacon.frame), at: now + latency())
+        if let welcome = nodes[publisher].welcome {
+            queue.push(.beacon(to: subscriber, incarnation: incarnation, frame: welcome), at: now + latency())
         }
         for prefix in nodes[subscriber].subscriptions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             queue.push(.subscription(publisher: publisher, incarnation: publisherIncarnation, prefix: prefix, subscribed: true), at: now + latency())
         }
     }
 
-    private func detach(_ index: Int) {
+    func detach(_ index: Int) {
         if let publisher = nodes[index].subscribedTo {
             nodes[publisher].subscribers.remove(index)
             if nodes[publisher].isAlive {
@@ -320,60 +326,9 @@ final class World {
         nodes[index].pushTo = nil
     }
 
+    /// Runs a node's directives through its shell (the same executor the runtime uses).
     private func execute(_ directives: [NodeDirective], for index: Int) {
-        for directive in directives {
-            switch directive {
-            case .connectSubscriber(let address):
-                detach(index)
-                guard let publisher = indexOfPublish[address] else { continue }
-                nodes[index].connecting = publisher
-                queue.push(.attach(subscriber: index, incarnation: nodes[index].incarnation, publisher: publisher), at: now + latency())
-            case .connectPusher(let address):
-                nodes[index].pushTo = indexOfPull[address]
-            case .disconnectParent:
-                detach(index)
-            case .subscribe(let prefix):
-                guard nodes[index].subscriptions.insert(prefix).inserted else { continue }
-                if let publisher = nodes[index].subscribedTo, nodes[publisher].isAlive {
-                    queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: true), at: now + latency())
-                }
-            case .unsubscribe(let prefix):
-                nodes[index].subscriptions.remove(prefix)
-            case .publish(let message):
-                let frames = message.frames
-                let topic = frames[0]
-                for subscriber in nodes[index].subscribers.sorted() where nodes[subscriber].subscribedTo == index {
-                    if nodes[subscriber].subscriptions.contains(where: { topic.starts(with: $0) }) {
-                        transmit(frames, from: index, to: subscriber, channel: .subscriber)
-                    }
-                }
-            case .push(let message):
-                guard let target = nodes[index].pushTo else { continue }
-                transmit(message.frames, from: index, to: target, channel: .puller)
-            case .setBeacon(let beacon):
-                nodes[index].beacon = beacon
-            case .probe(let address):
-                nodes[index].probing = address.flatMap { indexOfPublish[$0] }
-                if let target = nodes[index].probing, nodes[target].isAlive, reachable(index, target), let beacon = nodes[target].beacon {
-                    queue.push(.probeBeacon(to: index, incarnation: nodes[index].incarnation, frame: beacon.frame, publisher: target), at: now + latency() + latency())
-                }
-            case .sendOnce(let address, let message):
-                if let target = indexOfPull[address] { transmit(message.frames, from: index, to: target, channel: .puller) }
-            case .deliver:
-                break
-            case .event(let event):
-                switch event {
-                case .promoted: result.promotions += 1
-                case .mergedInto: result.merges += 1
-                case .rebalanced: result.rebalances += 1
-                case .childJoined: nodes[index].lastChildJoined = now
-                default: break
-                }
-                trace("n\(index) \(event)")
-            case .document:
-                break
-            }
-        }
+        shells[index].execute(directives)
     }
 
     // MARK: - Faults and edits

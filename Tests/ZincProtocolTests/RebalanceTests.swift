@@ -19,9 +19,9 @@ struct RebalanceTests {
         WireMessage(topic: .node(sender), header: MessageHeader(type: type, origin: sender, sender: sender, lamport: 0, term: 1), payload: payload)
     }
 
-    func redirects(_ directives: [NodeDirective]) -> [(to: Topic, Redirect)] {
+    func redirects(_ directives: [CoreDirective]) -> [(to: Topic, Redirect)] {
         directives.compactMap {
-            guard case .publish(let message) = $0, message.header.type == .redirect, let redirect = try? Redirect(decoding: message.payload) else { return nil }
+            guard case .publish(let message) = $0.shellDirective, message.header.type == .redirect, let redirect = try? Redirect(decoding: message.payload) else { return nil }
             return (message.topic, redirect)
         }
     }

@@ -8,9 +8,9 @@ struct StateMachineTests {
     let clientID = ReplicaID(deterministicFrom: "client")
     let hostEndpoints = Endpoints(publish: "tcp://127.0.0.1:7000", pull: "tcp://127.0.0.1:7001")
 
-    func messages(_ directives: [NodeDirective]) -> [WireMessage] {
+    func messages(_ directives: [CoreDirective]) -> [WireMessage] {
         directives.compactMap {
-            switch $0 {
+            switch $0.shellDirective {
             case .publish(let message), .push(let message): message
             default: nil
             }
@@ -69,7 +69,7 @@ struct StateMachineTests {
         let stale = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: hostID, sender: hostID, lamport: 0, term: 4), payload: Heartbeat(root: hostID, depth: 0).encoded)
         let directives = client.receive(stale, via: .subscriber, now: .milliseconds(1))
         #expect(client.counters.staleTerm == 1)
-        #expect(directives.allSatisfy { if case .event(.refused) = $0 { true } else { false } })
+        #expect(directives.allSatisfy { if case .node(.event(.refused)) = $0 { true } else { false } })
     }
 
     @Test("roles: a node looking for a parent (seed, failover) reports joining, never root; the successor reports root")

@@ -1,49 +1,25 @@
 import ZincCore
 
-/// Re-attaching after the parent died, in order of preference.
-struct Failover: Sendable {
-    enum Stage: Sendable {
-        /// Joining the siblings ranked ahead of us, one after the other.
-        case candidates
-        /// We are the successor, joining the grandparent; if it is gone too, we become root.
-        case grandparent
-    }
-
-    var stage: Stage
-    /// Siblings to try (lowest rank first), each given ``NodeCore/candidateTimeout`` to answer.
-    var candidates: [ChildEntry]
-    var index = 0
-    var since: Duration
-}
-
 /// Failure detection, promotion, tree healing and split-brain merging (docs/protocol.md,
 /// "Failover"). Safety rests on the CRDTs: a wrong decision here costs a detour, never data.
 extension NodeCore {
     /// How long a candidate successor has to send its beacon before the next one is tried.
     static var candidateTimeout: Duration { .milliseconds(800) }
-    /// How often a root probes one address for another root.
-    static var probeInterval: Duration { .milliseconds(500) }
-    /// How long a probe waits for a beacon.
-    static var probeTimeout: Duration { .milliseconds(300) }
 
     /// The transport saw the connection to the parent close (a monitor event): strong
     /// evidence, shortening detection to the configured grace period.
     package mutating func parentDisconnected(now: Duration) {
-        if case .joined(let parentID, let endpoints, var detector) = parent {
-            detector.noteDisconnect(at: now)
-            parent = .joined(id: parentID, endpoints: endpoints, detector: detector)
-        }
+        link.disconnected(now: now)
     }
 
     func detectFailuresImpl(now: Duration) -> (parentStatus: FailureDetector.Status?, deadChildren: [ReplicaID]) {
         var status: FailureDetector.Status?
-        if case .joined(_, _, let detector) = parent { status = detector.status(at: now) }
-        let dead = children.filter { $0.value.welcomed && $0.value.detector.status(at: now) == .dead }.map(\.key).sorted()
-        return (status, dead)
+        if case .joined(_, _, let detector) = link.state { status = detector.status(at: now) }
+        return (status, children.dead(now: now))
     }
 
-    mutating func detectFailures(now: Duration) -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    mutating func detectFailures(now: Duration) -> [CoreDirective] {
+        var out: [CoreDirective] = []
         let (status, dead) = detectFailuresImpl(now: now)
         for child in dead {
             counters.childFailures += 1
@@ -53,12 +29,12 @@ extension NodeCore {
         case .dead?:
             out += parentDied(now: now)
         case .suspect?:
-            if !parentSuspected, let parentID = parent.joinedID {
-                parentSuspected = true
+            if !link.suspected, let parentID = link.state.joinedID {
+                link.suspected = true
                 out.append(.event(.parentSuspected(parentID)))
             }
         case .alive?:
-            parentSuspected = false
+            link.suspected = false
         case nil:
             break
         }
@@ -68,28 +44,25 @@ extension NodeCore {
     }
 
     /// Drops the parent and tells the documents.
-    mutating func loseParent(reason: String) -> [NodeDirective] {
-        if let endpoints = parent.joinedEndpoints {
-            formerParents.removeAll { $0 == endpoints.publish }
-            formerParents.insert(endpoints.publish, at: 0)
-            if formerParents.count > 8 { formerParents.removeLast() }
+    mutating func loseParent(reason: String) -> [CoreDirective] {
+        if let endpoints = link.state.joinedEndpoints {
+            splitBrain.rememberFormerParent(endpoints.publish)
         }
-        parent = .none
-        parentSuspected = false
-        var out: [NodeDirective] = [.disconnectParent]
+        link.drop()
+        var out: [CoreDirective] = [.disconnectParent]
         for document in documents.sorted() { out.append(.document(document, .parentLost)) }
         return out
     }
 
     /// The parent is dead: find the successor among the siblings (the lowest rank that can
     /// host); be it, or join it.
-    mutating func parentDied(now: Duration) -> [NodeDirective] {
-        guard let lost = parent.joinedID else { return [] }
+    mutating func parentDied(now: Duration) -> [CoreDirective] {
+        guard let lost = link.state.joinedID else { return [] }
         counters.parentFailures += 1
         var out = loseParent(reason: "failed")
         out.append(.event(.parentLost(lost, reason: .failed)))
-        family.lostParent = true
-        let hosts = family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { $0.rank < $1.rank }
+        link.family.lostParent = true
+        let hosts = link.family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { $0.rank < $1.rank }
         let ahead = hosts.prefix { $0.id != id }
         if ahead.isEmpty || (configuration.endpoints == nil && hosts.isEmpty) {
             if configuration.endpoints != nil {
@@ -100,7 +73,7 @@ extension NodeCore {
             }
             return out
         }
-        failover = Failover(stage: .candidates, candidates: Array(ahead), since: now)
+        link.failover = Failover(stage: .candidates, candidates: Array(ahead), since: now)
         if let first = ahead.first?.endpoints {
             out += connect(toPublish: first.publish, now: now)
         }
@@ -109,28 +82,28 @@ extension NodeCore {
 
     /// Moves to the next candidate when the current one did not answer in time, or at once when
     /// nothing is in flight (the candidate was refused).
-    mutating func advanceFailover(now: Duration) -> [NodeDirective] {
-        guard var state = failover else { return [] }
-        switch parent {
+    mutating func advanceFailover(now: Duration) -> [CoreDirective] {
+        guard var state = link.failover else { return [] }
+        switch link.state {
         case .awaitingBeacon: guard now - state.since >= Self.candidateTimeout else { return [] }
         case .none: break
         case .joining, .joined: return []
         }
         if state.stage == .grandparent {
             // The grandparent is unreachable too: become the root of a new term.
-            failover = nil
-            parent = .none
+            link.failover = nil
+            link.state = .none
             return [.disconnectParent] + becomeRoot(now: now)
         }
         state.index += 1
         state.since = now
         if state.index < state.candidates.count, let endpoints = state.candidates[state.index].endpoints {
-            failover = state
+            link.failover = state
             return [.disconnectParent] + connect(toPublish: endpoints.publish, now: now)
         }
         // Every candidate ahead of us is gone too: we are the successor.
-        failover = nil
-        parent = .none
+        link.failover = nil
+        link.state = .none
         return [.disconnectParent] + (configuration.endpoints != nil ? becomeSuccessor(now: now) : [])
     }
 
@@ -140,11 +113,11 @@ extension NodeCore {
     /// probe could tell the two trees apart, and they would never merge (found by the
     /// simulator, seeds 648 and 3810 of 50 nodes). Dropping it during a failover without moving
     /// on left the node failing over for ever, never probing (seed 2002738 of 8 nodes, 3 clients).
-    mutating func refuseDescendant(_ refusal: Refusal, now: Duration) -> [NodeDirective] {
+    mutating func refuseDescendant(_ refusal: Refusal, now: Duration) -> [CoreDirective] {
         counters.rejected += 1
-        let rejected = NodeDirective.event(.refused(refusal))
-        parent = .none
-        if failover != nil {
+        let rejected = CoreDirective.event(.refused(refusal))
+        link.state = .none
+        if link.failover != nil {
             // Every way on from here starts by disconnecting the parent link.
             return [rejected] + advanceFailover(now: now)
         }
@@ -153,24 +126,24 @@ extension NodeCore {
 
     /// This node takes its dead parent's place: its siblings will join it; it re-attaches to
     /// the grandparent, or becomes the root of a new term.
-    mutating func becomeSuccessor(now: Duration) -> [NodeDirective] {
+    mutating func becomeSuccessor(now: Duration) -> [CoreDirective] {
         counters.promotions += 1
-        failover = nil
-        if let grandparent = family.grandparent {
-            family.lostParent = true
-            failover = Failover(stage: .grandparent, candidates: [], since: now)
+        link.failover = nil
+        if let grandparent = link.family.grandparent {
+            link.family.lostParent = true
+            link.failover = Failover(stage: .grandparent, candidates: [], since: now)
             return [.event(.promoted(term: term, asRoot: false))] + connect(toPublish: grandparent.publish, now: now)
         }
         return becomeRoot(now: now)
     }
 
     /// Starts a new term as root.
-    mutating func becomeRoot(now: Duration) -> [NodeDirective] {
+    mutating func becomeRoot(now: Duration) -> [CoreDirective] {
         noteTerm(term + 1)
         setRoot(id, depth: 0)
         ancestors = []
-        family = Family()
-        var out: [NodeDirective] = [.event(.promoted(term: term, asRoot: true))]
+        link.family = Family()
+        var out: [CoreDirective] = [.event(.promoted(term: term, asRoot: true))]
         if let beacon { out.append(.setBeacon(beacon)) }
         return out
     }
@@ -179,55 +152,30 @@ extension NodeCore {
 
     /// Remembers an address to probe later for other trees.
     mutating func rememberPeer(_ publish: String) {
-        if let own = configuration.endpoints?.publish, own == publish { return }
-        if !probeTargets.contains(publish) {
-            probeTargets.append(publish)
-            if probeTargets.count > 32 { probeTargets.removeFirst() }
-        }
+        splitBrain.remember(publish, own: configuration.endpoints?.publish)
     }
 
     /// Looks at one known address per interval through the probe socket: is another tree
-    /// out there? Roots probe often, other nodes seldom (their former parents mostly).
-    mutating func probe(now: Duration) -> [NodeDirective] {
-        if let current = probing {
-            guard now - current.since >= Self.probeTimeout else { return [] }
-            probing = nil
-            return [.probe(nil)]
-        }
-        // Only from a settled place: a root, or a joined node. A node still joining is on its
-        // way into a tree and must not mistake that tree for a rival.
+    /// out there? Roots probe often, other nodes seldom (their former parents mostly), and
+    /// only from a settled place: a node still joining or failing over is on its way into a
+    /// tree and must not mistake that tree for a rival.
+    mutating func probe(now: Duration) -> [CoreDirective] {
+        if splitBrain.current != nil { return splitBrain.expire(now: now) ? [.probe(nil)] : [] }
         let settled: Bool
-        switch parent {
+        switch link.state {
         case .none, .joined: settled = true
         default: settled = false
         }
-        let interval = isJoined ? Self.probeInterval * 4 : Self.probeInterval
-        guard settled, now - lastProbe >= interval, failover == nil else { return [] }
-        // Every other probe goes to a former parent (where a rival root most likely is); the
-        // rest cycle through seeds and the family addresses learned from heartbeats.
-        let own = configuration.endpoints?.publish
-        let current = parent.endpoints?.publish
-        var others = configuration.join.filter { $0 != own && $0 != current }
-        for target in probeTargets where !others.contains(target) && target != current { others.append(target) }
-        let parents = formerParents.filter { $0 != own && $0 != current }
-        guard !parents.isEmpty || !others.isEmpty else { return [] }
-        lastProbe = now
-        nextProbe += 1
-        let target: String
-        if !parents.isEmpty && (nextProbe % 2 == 0 || others.isEmpty) {
-            target = parents[(nextProbe / 2) % parents.count]
-        } else {
-            target = others[(nextProbe / 2) % others.count]
-        }
-        probing = (target, now)
+        guard settled, link.failover == nil,
+              let target = splitBrain.next(now: now, joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish)
+        else { return [] }
         return [.probe(target)]
     }
 
     /// The probed node's beacon: our own tree, or another one to merge with.
-    package mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
-        guard probing != nil else { return [] }
-        probing = nil
-        var out: [NodeDirective] = [.probe(nil)]
+    package mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [CoreDirective] {
+        guard splitBrain.answer() else { return [] }
+        var out: [CoreDirective] = [.probe(nil)]
         if beacon.root == root || beacon.node == id || beacon.path.contains(id) || ancestors.contains(beacon.node) { return out }
         // Two trees. The one with the higher (term, root ID) wins; the other's root joins it.
         if (beacon.term, beacon.root) > (term, root) {
@@ -235,7 +183,7 @@ extension NodeCore {
                 // Tell our root: it must join them.
                 let hint = MergeInvitation(root: beacon.root, endpoints: beacon.endpoints, term: beacon.term)
                 out.append(.push(control(.mergeInvitation, hint.encoded, topic: .node(id))))
-            } else if case .none = parent, failover == nil {
+            } else if case .none = link.state, link.failover == nil {
                 counters.merges += 1
                 out.append(.event(.mergedInto(root: beacon.root, term: beacon.term)))
                 out += connect(toPublish: beacon.endpoints.publish, now: now)
@@ -251,14 +199,14 @@ extension NodeCore {
 
     /// A merge invitation (or a hint from below): a settled root joins a tree that wins; any
     /// other node passes it up to its root.
-    mutating func receiveMergeInvitation(_ invitation: MergeInvitation, now: Duration) -> [NodeDirective] {
+    mutating func receiveMergeInvitation(_ invitation: MergeInvitation, now: Duration) -> [CoreDirective] {
         guard invitation.root != root, invitation.root != id else { return [] }
         if isJoined {
             return [.push(control(.mergeInvitation, invitation.encoded, topic: .node(id)))]
         }
-        guard case .none = parent, failover == nil, (invitation.term, invitation.root) > (term, root) else { return [] }
+        guard case .none = link.state, link.failover == nil, (invitation.term, invitation.root) > (term, root) else { return [] }
         counters.merges += 1
-        var out: [NodeDirective] = [.event(.mergedInto(root: invitation.root, term: invitation.term))]
+        var out: [CoreDirective] = [.event(.mergedInto(root: invitation.root, term: invitation.term))]
         out += connect(toPublish: invitation.endpoints.publish, now: now)
         return out
     }

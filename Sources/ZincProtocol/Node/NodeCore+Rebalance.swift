@@ -11,17 +11,17 @@ extension NodeCore {
     static var rebalanceInterval: Duration { .seconds(1) }
 
     /// Moves one excess child if this host is over its fan-out and settled.
-    mutating func rebalance(now: Duration) -> [NodeDirective] {
+    mutating func rebalance(now: Duration) -> [CoreDirective] {
         guard children.count > configuration.fanout,
-              failover == nil,
+              link.failover == nil,
               now - lastRebalance >= Self.rebalanceInterval,
               let move = rebalanceMove(now: now)
         else { return [] }
         lastRebalance = now
         counters.rebalances += 1
-        children[move.target]?.noteRedirect(at: now)
+        children.noteRedirect(to: move.target, at: now)
         // The child still listens to us on its node topic until it acts on the redirect.
-        var out: [NodeDirective] = [
+        var out: [CoreDirective] = [
             .publish(control(.redirect, Redirect(target: move.target, endpoints: move.endpoints).encoded, topic: .node(move.child))),
         ]
         out += removeChild(move.child, reason: .movedToRebalance)
@@ -29,25 +29,13 @@ extension NodeCore {
         return out
     }
 
-    /// Which child to move where, or nil while anything is in flux.
+    /// Which child to move where, or nil while anything is in flux: this node must be settled
+    /// (a root, or joined; not joining, not failing over), and so must its children.
     func rebalanceMove(now: Duration) -> (child: ReplicaID, target: ReplicaID, endpoints: Endpoints)? {
-        // Settled ourselves: a root, or joined (not joining, not failing over).
-        switch parent {
+        switch link.state {
         case .none, .joined: break
         case .awaitingBeacon, .joining: return nil
         }
-        // Settled children: all welcomed, alive and attached long enough for their heartbeats to
-        // report their subtrees (a failover's stragglers are still arriving otherwise).
-        let delay = configuration.rebalanceDelay
-        guard children.values.allSatisfy({ $0.welcomed && now - $0.joinedAt >= delay && $0.detector.status(at: now) == .alive }) else {
-            return nil
-        }
-        // Move the smallest subtree (the cheapest re-join), newest first among equals, under the
-        // least-loaded other child that can host (which redirects it further down if full).
-        let movable = children.sorted { ($0.value.subtreeSize, UInt64.max - $0.value.rank) < ($1.value.subtreeSize, UInt64.max - $1.value.rank) }
-        for (child, _) in movable {
-            if let target = leastLoadedHost(excluding: child, now: now) { return (child, target.id, target.endpoints) }
-        }
-        return nil
+        return children.rebalanceMove(settledFor: configuration.rebalanceDelay, now: now)
     }
 }

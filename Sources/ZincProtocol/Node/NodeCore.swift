@@ -19,17 +19,13 @@ package struct NodeCore: Sendable {
     package private(set) var depth: UInt32 = 0
     /// Ancestors, root first (empty at the root).
     package internal(set) var ancestors: [ReplicaID] = []
-    var parent: ParentState = .none
-    var children: [ReplicaID: ChildState] = [:]
-    var nextRank: UInt64 = 0
-    /// What the parent told us: its parent, our siblings, our rank.
-    var family = Family()
+    /// The link to the parent: joining, joined, failing over.
+    var link = ParentLink()
+    var children = ChildTable()
     /// Documents this node replicates.
     package private(set) var documents: Set<String> = []
     private var subscribedDocuments: Set<String> = []
     private var subscribedToAll = false
-    /// Children's node topics the PUB socket has seen subscribed.
-    var subscribedNodes: Set<ReplicaID> = []
     /// Who may author what, as far as this node knows (its own replicas, its children's claims).
     package private(set) var trust = TrustTable()
 
@@ -38,32 +34,21 @@ package struct NodeCore: Sendable {
         trust.own.insert(replica)
     }
     private var lastHeartbeat: Duration = .zero
-    /// Set while re-attaching after the parent died: who to try, in order.
-    var failover: Failover?
-    /// Addresses a root probes to find other roots (split brain).
-    var probeTargets: [String] = []
-    /// Former parents, most recent first: the likeliest place to find another root.
-    package internal(set) var formerParents: [String] = []
-    var nextProbe = 0
-    var lastProbe: Duration = .zero
-    /// The address being probed and since when.
-    var probing: (target: String, since: Duration)?
-    var parentSuspected = false
-    var seedIndex = 0
-    var missingFromParent = 0
+    /// Where to look for other trees (split brain).
+    var splitBrain = SplitBrainProbe()
     /// When this host last moved a child to rebalance.
     var lastRebalance: Duration = .zero
-    private var applicationSequence: UInt64 = 0
-    private var seenApplication: Set<MessageKey> = []
-    /// The remembered keys in arrival order, as a ring: the oldest is at `seenNext` once full.
-    private var seenOrder: [MessageKey] = []
-    private var seenNext = 0
+    private var applications: ApplicationRouter
     package internal(set) var counters = NodeCounters()
 
     package init(configuration: NodeConfiguration) {
         self.configuration = configuration
         root = configuration.id
+        applications = ApplicationRouter(memory: configuration.applicationMemory)
     }
+
+    /// Former parents, most recent first: the likeliest place to find another root.
+    package var formerParents: [String] { splitBrain.formerParents }
 
     // MARK: - Observation
 
@@ -81,12 +66,12 @@ package struct NodeCore: Sendable {
     }
 
     package var role: Role {
-        if parent.joinedID != nil { return children.isEmpty ? .client : .host }
-        if case .none = parent, failover == nil { return .root }
+        if link.state.joinedID != nil { return children.isEmpty ? .client : .host }
+        if case .none = link.state, link.failover == nil { return .root }
         return .joining
     }
 
-    package var parentID: ReplicaID? { parent.joinedID }
+    package var parentID: ReplicaID? { link.state.joinedID }
 
     /// The parent link's state, for status displays.
     package var parentState: String {
@@ -100,27 +85,25 @@ package struct NodeCore: Sendable {
     }
 
     /// The parent link's state, as a value.
-    package enum ParentLink: Sendable, Hashable {
+    package enum LinkStage: Sendable, Hashable {
         case none, failingOver
         case connecting(String)
         case joining(ReplicaID)
         case joined(ReplicaID)
     }
 
-    package var parentLink: ParentLink {
-        switch parent {
-        case .none: failover == nil ? .none : .failingOver
+    package var parentLink: LinkStage {
+        switch link.state {
+        case .none: link.failover == nil ? .none : .failingOver
         case .awaitingBeacon(let publish, _): .connecting(publish)
         case .joining(let id, _, _, _): .joining(id)
         case .joined(let id, _, _): .joined(id)
         }
     }
-    package var parentEndpoints: Endpoints? { parent.endpoints }
-    package var childIDs: [ReplicaID] { children.keys.sorted() }
-    package var childEntries: [ChildEntry] {
-        children.map { ChildEntry(id: $0.key, endpoints: $0.value.endpoints, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
-    }
-    package var isJoined: Bool { parent.joinedID != nil }
+    package var parentEndpoints: Endpoints? { link.state.endpoints }
+    package var childIDs: [ReplicaID] { children.ids }
+    package var childEntries: [ChildEntry] { children.entries }
+    package var isJoined: Bool { link.state.joinedID != nil }
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful
     /// first, without its own or duplicates. Worth keeping across a restart: a node whose only
@@ -132,14 +115,14 @@ package struct NodeCore: Sendable {
         func add(_ address: String?) {
             if let address, address != own, !address.isEmpty, !addresses.contains(address) { addresses.append(address) }
         }
-        add(parent.joinedEndpoints?.publish)
+        add(link.state.joinedEndpoints?.publish)
         formerParents.forEach(add)
-        probeTargets.reversed().forEach(add)
+        splitBrain.targets.reversed().forEach(add)
         childEntries.forEach { add($0.endpoints?.publish) }
         return Array(addresses.prefix(RememberedPeers.limit))
     }
     /// Nodes in this node's subtree, itself included.
-    package var subtreeSize: UInt32 { 1 + children.values.reduce(0) { $0 + $1.subtreeSize } }
+    package var subtreeSize: UInt32 { 1 + children.descendants }
 
     /// The context documents need for routing decisions.
     package func context(now: Duration) -> RouteContext {
@@ -148,7 +131,7 @@ package struct NodeCore: Sendable {
 
     /// This node's interest plus its children's.
     package var effectiveInterest: Interest {
-        children.values.reduce(configuration.interest) { $0.union($1.interest) }
+        children.states.reduce(configuration.interest) { $0.union($1.interest) }
     }
 
     package var beacon: Beacon? {
@@ -161,9 +144,9 @@ package struct NodeCore: Sendable {
     // MARK: - Start and stop
 
     /// Starts the node: subscribe to what it needs, publish its beacon, begin joining.
-    package mutating func start(now: Duration) -> [NodeDirective] {
+    package mutating func start(now: Duration) -> [CoreDirective] {
         lastHeartbeat = now
-        var out: [NodeDirective] = [
+        var out: [CoreDirective] = [
             .subscribe(Topic.welcome.bytes), .subscribe(Topic.node(id).bytes), .subscribe(Topic.tree.bytes),
             .subscribe(Topic.allApplications),
         ]
@@ -176,8 +159,8 @@ package struct NodeCore: Sendable {
     }
 
     /// Leaves the tree cleanly: tell the parent, and tell the children who takes over.
-    package mutating func leave(now: Duration) -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    package mutating func leave(now: Duration) -> [CoreDirective] {
+        var out: [CoreDirective] = []
         let successor = childEntries.first { $0.endpoints != nil }
         if !children.isEmpty {
             out.append(.publish(control(.leave, Leave(successor: successor).encoded, topic: .tree)))
@@ -189,10 +172,10 @@ package struct NodeCore: Sendable {
     }
 
     /// Makes the node replicate `document` (an application opened it).
-    package mutating func open(_ document: String, now: Duration) -> [NodeDirective] {
+    package mutating func open(_ document: String, now: Duration) -> [CoreDirective] {
         guard Topic.isValidName(document), !documents.contains(document) else { return [] }
         documents.insert(document)
-        var out: [NodeDirective] = [.document(document, .open)]
+        var out: [CoreDirective] = [.document(document, .open)]
         out += updateSubscriptions()
         if isJoined { out.append(.document(document, .parentJoined)) }
         // A node that only replicates some documents tells its parent its interest grew.
@@ -204,14 +187,14 @@ package struct NodeCore: Sendable {
 
     // MARK: - Joining
 
-    mutating func connect(toPublish publish: String, now: Duration) -> [NodeDirective] {
-        parent = .awaitingBeacon(publish: publish, since: now)
+    mutating func connect(toPublish publish: String, now: Duration) -> [CoreDirective] {
+        link.connect(toPublish: publish, now: now)
         return [.connectSubscriber(publish)]
     }
 
     /// A welcome beacon arrived on the SUB socket: the host is reachable and subscribed to us.
-    package mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
-        guard case .awaitingBeacon = parent else { return [] }
+    package mutating func receiveBeacon(_ beacon: Beacon, now: Duration) -> [CoreDirective] {
+        guard case .awaitingBeacon = link.state else { return [] }
         guard beacon.node != id else {
             counters.rejected += 1
             return [.event(.refused(.joinedItself(address: beacon.endpoints.publish)))]
@@ -220,18 +203,16 @@ package struct NodeCore: Sendable {
         if beacon.path.contains(id) {
             return refuseDescendant(.ownSubtree(beacon.node), now: now)
         }
-        parent = .joining(id: beacon.node, endpoints: beacon.endpoints, since: now, lastSent: now)
-        return [.connectPusher(beacon.endpoints.pull), .push(joinMessage(afterFailover: family.lostParent))]
+        link.state = .joining(id: beacon.node, endpoints: beacon.endpoints, since: now, lastSent: now)
+        return [.connectPusher(beacon.endpoints.pull), .push(joinMessage(afterFailover: link.family.lostParent))]
     }
 
-    mutating func nextSeed(now: Duration) -> [NodeDirective] {
-        seedIndex += 1
-        let seeds = configuration.join.filter { $0 != configuration.endpoints?.publish }
-        guard !seeds.isEmpty else {
-            parent = .none
+    mutating func nextSeed(now: Duration) -> [CoreDirective] {
+        guard let seed = link.nextSeed(configuration.join.filter { $0 != configuration.endpoints?.publish }) else {
+            link.state = .none
             return [.disconnectParent]
         }
-        return [.disconnectParent] + connect(toPublish: seeds[seedIndex % seeds.count], now: now)
+        return [.disconnectParent] + connect(toPublish: seed, now: now)
     }
 
     func joinMessage(afterFailover: Bool) -> WireMessage {
@@ -242,7 +223,7 @@ package struct NodeCore: Sendable {
     // MARK: - Receiving
 
     /// A decoded message from the SUB (`.subscriber`) or PULL (`.puller`) socket.
-    package mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [NodeDirective] {
+    package mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [CoreDirective] {
         counters.messagesIn += 1
         switch channel {
         case .subscriber: return receiveFromParent(message, now: now)
@@ -250,10 +231,10 @@ package struct NodeCore: Sendable {
         }
     }
 
-    private mutating func receiveFromParent(_ message: WireMessage, now: Duration) -> [NodeDirective] {
+    private mutating func receiveFromParent(_ message: WireMessage, now: Duration) -> [CoreDirective] {
         let sender = message.header.sender
         // Only the node we are joining or joined may speak to us on the SUB socket.
-        guard let expected = parent.peerID, sender == expected else {
+        guard let expected = link.state.peerID, sender == expected else {
             counters.rejected += 1
             return []
         }
@@ -261,7 +242,7 @@ package struct NodeCore: Sendable {
             counters.staleTerm += 1
             return [.event(.refused(.staleTerm(received: message.header.term, current: term, from: sender)))]
         }
-        parent.heard(at: now)
+        link.state.heard(at: now)
         switch message.header.type {
         case .welcome:
             return receiveWelcome(message, now: now)
@@ -287,24 +268,24 @@ package struct NodeCore: Sendable {
 
 
 
-    private mutating func receiveWelcome(_ message: WireMessage, now: Duration) -> [NodeDirective] {
-        guard case .joining(let parentID, let endpoints, _, _) = parent, let welcome = decode(Welcome.self, message) else { return [] }
+    private mutating func receiveWelcome(_ message: WireMessage, now: Duration) -> [CoreDirective] {
+        guard case .joining(let parentID, let endpoints, _, _) = link.state, let welcome = decode(Welcome.self, message) else { return [] }
         // The parent joined our subtree while we joined it (two nodes each taking the other as
         // parent, a restarted node and one failing over to it, say).
         if welcome.path.contains(id) {
             return refuseDescendant(.ownSubtree(nil), now: now)
         }
-        parent = .joined(id: parentID, endpoints: endpoints, detector: FailureDetector(settings: configuration.detector, now: now))
+        link.state = .joined(id: parentID, endpoints: endpoints, detector: FailureDetector(settings: configuration.detector, now: now))
         // The parent's tree decides the epoch.
         term = message.header.term
-        failover = nil
-        family.lostParent = false
+        link.failover = nil
+        link.family.lostParent = false
         rememberPeer(endpoints.publish)
         root = welcome.root
         depth = welcome.depth
         ancestors = welcome.path.isEmpty ? [parentID] : welcome.path
-        family = Family(grandparent: welcome.grandparent, siblings: welcome.siblings, rank: welcome.rank)
-        var out: [NodeDirective] = [.event(.joined(parent: parentID, term: term))]
+        link.family = Family(grandparent: welcome.grandparent, siblings: welcome.siblings, rank: welcome.rank)
+        var out: [CoreDirective] = [.event(.joined(parent: parentID, term: term))]
         if let beacon { out.append(.setBeacon(beacon)) }
         // A node that wants everything opens what the parent has.
         if case .all = configuration.interest {
@@ -318,15 +299,15 @@ package struct NodeCore: Sendable {
         return out
     }
 
-    private mutating func redirected(to redirect: Redirect, now: Duration) -> [NodeDirective] {
+    private mutating func redirected(to redirect: Redirect, now: Duration) -> [CoreDirective] {
         // While joining, or when a parent that stopped counting us sends us on.
         guard redirect.target != id, !ancestors.contains(redirect.target) || !isJoined else { return [] }
-        switch parent {
+        switch link.state {
         case .joining, .joined: break
         default: return []
         }
         if isJoined {
-            let lost = parent.peerID
+            let lost = link.state.peerID
             var out = loseParent(reason: "redirected")
             if let lost { out.append(.event(.parentLost(lost, reason: .redirected))) }
             counters.redirects += 1
@@ -335,17 +316,17 @@ package struct NodeCore: Sendable {
             return out
         }
         counters.redirects += 1
-        var out: [NodeDirective] = [.event(.redirected(to: redirect.target)), .disconnectParent]
+        var out: [CoreDirective] = [.event(.redirected(to: redirect.target)), .disconnectParent]
         out += connect(toPublish: redirect.endpoints.publish, now: now)
         return out
     }
 
-    private mutating func receiveParentHeartbeat(_ heartbeat: Heartbeat, term parentTerm: UInt64, now: Duration) -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    private mutating func receiveParentHeartbeat(_ heartbeat: Heartbeat, term parentTerm: UInt64, now: Duration) -> [CoreDirective] {
+        var out: [CoreDirective] = []
         // We are our own ancestor: a cycle (no real root is above us). Break it here.
         if heartbeat.path.contains(id) || heartbeat.path.count >= maxPathLength {
             counters.rejected += 1
-            let lost = parent.peerID
+            let lost = link.state.peerID
             out += loseParent(reason: "cycle")
             if let lost { out.append(.event(.parentLost(lost, reason: .cycle))) }
             out += becomeRoot(now: now)
@@ -360,20 +341,14 @@ package struct NodeCore: Sendable {
         }
         // The parent no longer counts us (it gave up on us during a partition, say) although
         // we still hear it: ask again, or we would be a child nobody listens to.
-        if heartbeat.children.contains(where: { $0.id == id }) {
-            missingFromParent = 0
-        } else {
-            missingFromParent += 1
-            if missingFromParent >= 3 {
-                missingFromParent = 0
-                out.append(.push(joinMessage(afterFailover: false)))
-            }
+        if link.listed(heartbeat.children.contains { $0.id == id }) {
+            out.append(.push(joinMessage(afterFailover: false)))
         }
-        family.grandparent = heartbeat.grandparent
-        family.siblings = heartbeat.children
+        link.family.grandparent = heartbeat.grandparent
+        link.family.siblings = heartbeat.children
         if let grandparent = heartbeat.grandparent { rememberPeer(grandparent.publish) }
         for sibling in heartbeat.children where sibling.id != id { if let endpoints = sibling.endpoints { rememberPeer(endpoints.publish) } }
-        if let mine = heartbeat.children.first(where: { $0.id == id }) { family.rank = mine.rank }
+        if let mine = heartbeat.children.first(where: { $0.id == id }) { link.family.rank = mine.rank }
         for digest in heartbeat.digests {
             if !documents.contains(digest.document), configuration.interest.includes(digest.document) {
                 out += open(digest.document, now: now)
@@ -385,8 +360,8 @@ package struct NodeCore: Sendable {
         return out
     }
 
-    private mutating func parentLeft(successor: ChildEntry?, now: Duration) -> [NodeDirective] {
-        guard let lost = parent.peerID else { return [] }
+    private mutating func parentLeft(successor: ChildEntry?, now: Duration) -> [CoreDirective] {
+        guard let lost = link.state.peerID else { return [] }
         var out = loseParent(reason: "it left")
         out.append(.event(.parentLost(lost, reason: .left)))
         if let successor, successor.id != id, let endpoints = successor.endpoints {
@@ -399,7 +374,7 @@ package struct NodeCore: Sendable {
         return out
     }
 
-    private mutating func receiveFromChild(_ message: WireMessage, now: Duration) -> [NodeDirective] {
+    private mutating func receiveFromChild(_ message: WireMessage, now: Duration) -> [CoreDirective] {
         let sender = message.header.sender
         if message.header.type == .join {
             guard let request = decode(JoinRequest.self, message) else { return [] }
@@ -409,17 +384,17 @@ package struct NodeCore: Sendable {
             guard let invitation = decode(MergeInvitation.self, message) else { return [] }
             return receiveMergeInvitation(invitation, now: now)
         }
-        guard children[sender] != nil else {
+        guard children.contains(sender) else {
             counters.rejected += 1
             return []
         }
-        children[sender]?.detector.heartbeat(at: now)
+        children.heard(from: sender, at: now)
         switch message.header.type {
         case .heartbeat:
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
-            children[sender]?.updateSubtreeSize(heartbeat.subtreeSize)
+            children.updateSubtreeSize(of: sender, to: heartbeat.subtreeSize)
             trust.set(heartbeat.replicas, claimedBy: sender)
-            var out: [NodeDirective] = []
+            var out: [CoreDirective] = []
             for digest in heartbeat.digests where documents.contains(digest.document) {
                 out.append(.document(digest.document, .digest(digest, from: .child(sender))))
             }
@@ -437,21 +412,17 @@ package struct NodeCore: Sendable {
         }
     }
 
-    private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, now: Duration) -> [NodeDirective] {
+    private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, now: Duration) -> [CoreDirective] {
         // A node may not join itself, nor one of its own descendants (it is our ancestor).
         guard joiner != id, !ancestors.contains(joiner) else {
             counters.rejected += 1
             return []
         }
-        if var existing = children[joiner] {
+        if children.contains(joiner) {
             // A repeated join (the welcome was late) or an interest update.
-            existing.interest = request.interest
-            existing.endpoints = request.endpoints
-            existing.subtreeSize = request.subtreeSize
-            existing.detector.heartbeat(at: now)
-            children[joiner] = existing
+            let welcomed = children.rejoin(joiner, request: request, now: now)
             var out = openInterest(request.interest, now: now)
-            if existing.welcomed { out.append(.publish(welcomeMessage(for: joiner))) }
+            if welcomed { out.append(.publish(welcomeMessage(for: joiner))) }
             return out
         }
         // Full: send the joiner to the least loaded child that can host.
@@ -459,38 +430,23 @@ package struct NodeCore: Sendable {
         // (up to twice), so the healing does not cascade into redirects.
         let limit = request.afterFailover ? configuration.fanout * 2 : configuration.fanout
         if children.count >= limit {
-            if let target = leastLoadedHost(excluding: nil, now: now) {
+            if let target = children.leastLoadedHost(excluding: nil, now: now) {
                 counters.redirects += 1
-                children[target.id]?.noteRedirect(at: now)
+                children.noteRedirect(to: target.id, at: now)
                 // The joiner is not our child: it is subscribed to its node topic only if it
                 // has its SUB connected to us, which it does (it saw our beacon).
                 return [.publish(control(.redirect, Redirect(target: target.id, endpoints: target.endpoints).encoded, topic: .node(joiner)))]
             }
         }
-        var child = ChildState(endpoints: request.endpoints, rank: nextRank, interest: request.interest, subtreeSize: request.subtreeSize, detector: FailureDetector(settings: configuration.detector, now: now), joinedAt: now)
-        nextRank += 1
-        child.welcomed = false
-        children[joiner] = child
-        var out: [NodeDirective] = [.event(.childJoined(joiner))]
+        let subscribed = children.admit(joiner, request: request, detector: configuration.detector, now: now)
+        var out: [CoreDirective] = [.event(.childJoined(joiner))]
         out += openInterest(request.interest, now: now)
-        if subscribedNodes.contains(joiner) { out += welcome(joiner) }
+        if subscribed { out += welcome(joiner) }
         return out
     }
 
-    /// The welcomed child that can host with the smallest `(subtree + joiners recently sent its
-    /// way, rank)`: where a full host sends joiners and moves excess children. Heartbeats report a
-    /// child's subtree a beat late; counting the joiners already sent keeps a burst from all
-    /// picking the same child.
-    func leastLoadedHost(excluding excluded: ReplicaID?, now: Duration) -> (id: ReplicaID, endpoints: Endpoints)? {
-        let load = { (child: ChildState) in child.subtreeSize + child.expectedJoiners(now: now) }
-        let best = children.filter { $0.key != excluded && $0.value.endpoints != nil && $0.value.welcomed }
-            .min { (load($0.value), $0.value.rank) < (load($1.value), $1.value.rank) }
-        guard let best, let endpoints = best.value.endpoints else { return nil }
-        return (best.key, endpoints)
-    }
-
-    private mutating func openInterest(_ interest: Interest, now: Duration) -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    private mutating func openInterest(_ interest: Interest, now: Duration) -> [CoreDirective] {
+        var out: [CoreDirective] = []
         switch interest {
         case .all:
             out += updateSubscriptions()
@@ -500,43 +456,35 @@ package struct NodeCore: Sendable {
         return out
     }
 
-    private mutating func welcome(_ child: ReplicaID) -> [NodeDirective] {
-        guard children[child] != nil else { return [] }
-        children[child]?.welcomed = true
+    private mutating func welcome(_ child: ReplicaID) -> [CoreDirective] {
+        guard children.markWelcomed(child) else { return [] }
         return [.publish(welcomeMessage(for: child))]
     }
 
     private func welcomeMessage(for child: ReplicaID) -> WireMessage {
         let welcome = Welcome(
-            rank: children[child]?.rank ?? 0, root: root, depth: depth + 1, grandparent: parent.joinedEndpoints,
+            rank: children[child]?.rank ?? 0, root: root, depth: depth + 1, grandparent: link.state.joinedEndpoints,
             siblings: childEntries, documents: documents.sorted(), path: path)
         return control(.welcome, welcome.encoded, topic: .node(child))
     }
 
     /// The PUB socket saw a subscription change (an XPUB delivers them as frames).
-    package mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [NodeDirective] {
+    package mutating func subscriptionChanged(_ prefix: [UInt8], subscribed: Bool, now: Duration) -> [CoreDirective] {
         guard prefix.count == 17, prefix[0] == 0x4E, let node = ReplicaID(bytes: prefix[1...]) else { return [] }
-        if subscribed {
-            subscribedNodes.insert(node)
-            if let child = children[node], !child.welcomed { return welcome(node) }
-        } else {
-            subscribedNodes.remove(node)
-        }
-        return []
+        return children.noteSubscription(node, subscribed: subscribed) ? welcome(node) : []
     }
 
-    mutating func removeChild(_ child: ReplicaID, reason: ChildDeparture) -> [NodeDirective] {
-        guard children.removeValue(forKey: child) != nil else { return [] }
+    mutating func removeChild(_ child: ReplicaID, reason: ChildDeparture) -> [CoreDirective] {
+        guard children.remove(child) != nil else { return [] }
         trust.remove(child)
-        subscribedNodes.remove(child)
-        var out: [NodeDirective] = [.event(.childLeft(child, reason: reason))]
+        var out: [CoreDirective] = [.event(.childLeft(child, reason: reason))]
         for document in documents.sorted() { out.append(.document(document, .childGone(child))) }
         return out
     }
 
     // MARK: - Documents
 
-    private mutating func documentMessage(_ message: WireMessage, from peer: Peer, now: Duration) -> [NodeDirective] {
+    private mutating func documentMessage(_ message: WireMessage, from peer: Peer, now: Duration) -> [CoreDirective] {
         let document: String
         switch message.topic {
         case .document(let name):
@@ -555,7 +503,7 @@ package struct NodeCore: Sendable {
             counters.rejected += 1
             return []
         }
-        var out: [NodeDirective] = []
+        var out: [CoreDirective] = []
         if !documents.contains(document) { out += open(document, now: now) }
         out.append(.document(document, .message(message, from: peer)))
         return out
@@ -586,15 +534,15 @@ package struct NodeCore: Sendable {
             guard !children.isEmpty else { return nil }
             return .publish(outgoing.message)
         case .child(let child):
-            guard children[child] != nil else { return nil }
+            guard children.contains(child) else { return nil }
             var message = outgoing.message
             message.topic = .node(child)
             return .publish(message)
         }
     }
 
-    private mutating func updateSubscriptions() -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    private mutating func updateSubscriptions() -> [CoreDirective] {
+        var out: [CoreDirective] = []
         switch effectiveInterest {
         case .all:
             if !subscribedToAll {
@@ -615,148 +563,55 @@ package struct NodeCore: Sendable {
     // MARK: - Application messages
 
     /// Sends an application message into the tree.
-    package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
-        applicationSequence += 1
-        let application = ApplicationMessage(channel: channel, routing: routing, sequence: applicationSequence, body: body)
-        remember(MessageKey(origin: id, sequence: applicationSequence))
-        let message = WireMessage(
-            topic: .application(channel),
-            header: MessageHeader(type: .application, origin: id, sender: id, lamport: 0, term: term),
-            payload: application.encoded)
-        var out: [NodeDirective] = []
-        switch routing {
-        case .down:
-            if !children.isEmpty { out.append(.publish(message)) }
-        case .up:
-            if isJoined { out.append(.push(message)) }
-        case .broadcast:
-            if !children.isEmpty { out.append(.publish(message)) }
-            if isJoined { out.append(.push(message)) }
-        case .node(let target):
-            if target == id {
-                out.append(.deliver(application, origin: id))
-            } else if children[target] != nil {
-                var directed = message
-                directed.topic = .node(target)
-                out.append(.publish(directed))
-            } else {
-                if !children.isEmpty { out.append(.publish(message)) }
-                if isJoined { out.append(.push(message)) }
-            }
-        }
-        return out
+    package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [CoreDirective] {
+        applications.send(channel: channel, routing: routing, body: body, from: id, term: term, isJoined: isJoined, children: children).map(CoreDirective.node)
     }
 
-    private mutating func receiveApplication(_ application: ApplicationMessage, message: WireMessage, from peer: Peer) -> [NodeDirective] {
-        let key = MessageKey(origin: message.header.origin, sequence: application.sequence)
-        guard message.header.origin != id, !seenApplication.contains(key) else { return [] }
-        remember(key)
-        var out: [NodeDirective] = []
-        // The relayed copy (sender rewritten, one more hop) is built only if something relays it.
-        let id = self.id
-        func relayed(topic: Topic) -> WireMessage {
-            var relayed = message
-            relayed.topic = topic
-            relayed.header.sender = id
-            var forwarded = application
-            forwarded.hops = application.hops &+ 1
-            relayed.payload = forwarded.encoded
-            relayed.header.payloadLength = UInt32(relayed.payload.count)
-            return relayed
-        }
-        let canRelay = application.hops < 64
-        switch application.routing {
-        case .down:
-            out.append(.deliver(application, origin: message.header.origin))
-            if canRelay, !children.isEmpty, peer == .parent { out.append(.publish(relayed(topic: message.topic))) }
-        case .up:
-            out.append(.deliver(application, origin: message.header.origin))
-        case .broadcast:
-            out.append(.deliver(application, origin: message.header.origin))
-            if canRelay {
-                let toChildren = !children.isEmpty
-                let toParent = peer != .parent && isJoined
-                if toChildren || toParent {
-                    let copy = relayed(topic: .application(application.channel))
-                    if toChildren { out.append(.publish(copy)) }
-                    if toParent { out.append(.push(copy)) }
-                }
-            }
-        case .node(let target):
-            if target == id {
-                out.append(.deliver(application, origin: message.header.origin))
-            } else if canRelay {
-                if children[target] != nil {
-                    out.append(.publish(relayed(topic: .node(target))))
-                } else {
-                    let toChildren = !children.isEmpty
-                    let toParent = peer != .parent && isJoined
-                    if toChildren || toParent {
-                        let copy = relayed(topic: .application(application.channel))
-                        if toChildren { out.append(.publish(copy)) }
-                        if toParent { out.append(.push(copy)) }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// Remembers `key` for de-duplication, forgetting the oldest beyond `applicationMemory`
-    /// (a ring, so remembering is O(1) however large the memory).
-    private mutating func remember(_ key: MessageKey) {
-        seenApplication.insert(key)
-        let capacity = max(1, configuration.applicationMemory)
-        if seenOrder.count < capacity {
-            seenOrder.append(key)
-            return
-        }
-        seenApplication.remove(seenOrder[seenNext])
-        seenOrder[seenNext] = key
-        seenNext = (seenNext + 1) % capacity
+    private mutating func receiveApplication(_ application: ApplicationMessage, message: WireMessage, from peer: Peer) -> [CoreDirective] {
+        applications.receive(application, message: message, from: peer, at: id, isJoined: isJoined, children: children).map(CoreDirective.node)
     }
 
     // MARK: - Timers
 
     /// Periodic work: heartbeats, join retries, welcomes whose subscription never showed,
     /// failure detection. `digests` are the documents' current digests.
-    package mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    package mutating func tick(now: Duration, digests: () -> [DocumentDigest]) -> [CoreDirective] {
+        var out: [CoreDirective] = []
         // A node that cannot host has no tree of its own to stand in: left without a parent (every
         // failover candidate gone, say) it goes back to its seeds until one answers, or it would
         // edit alone for ever (found by the simulator with client-only nodes).
-        if case .none = parent, failover == nil, configuration.endpoints == nil, !configuration.join.isEmpty {
+        if case .none = link.state, link.failover == nil, configuration.endpoints == nil, !configuration.join.isEmpty {
             out += nextSeed(now: now)
         }
         // Waiting for a seed that does not answer: try the next one.
         // A lone seed is waited for (libzmq keeps reconnecting), but an address we were sent to
         // by a redirect or a merge may belong to a node that has died since: go back to the seeds,
         // or stand as a root that probing will merge again.
-        if case .awaitingBeacon(let publish, let since) = parent, failover == nil, now - since >= configuration.seedTimeout,
+        if case .awaitingBeacon(let publish, let since) = link.state, link.failover == nil, now - since >= configuration.seedTimeout,
            configuration.join.count > 1 || !configuration.join.contains(publish)
         {
             out += nextSeed(now: now)
         }
         // A host that never welcomes us (it refuses, or is going away): look elsewhere.
-        if case .joining(_, _, let since, _) = parent, now - since >= configuration.joinTimeout {
+        if case .joining(_, _, let since, _) = link.state, now - since >= configuration.joinTimeout {
             out.append(.event(.refused(.joinUnanswered(after: now - since))))
-            if failover != nil {
-                parent = .none
+            if link.failover != nil {
+                link.state = .none
                 out += advanceFailover(now: now)
             } else if !configuration.join.isEmpty {
                 out += nextSeed(now: now)
             } else {
-                parent = .none
+                link.state = .none
                 out.append(.disconnectParent)
             }
         }
         // Joining: repeat the request until answered.
-        if case .joining(let parentID, let endpoints, let since, let lastSent) = parent, now - lastSent >= configuration.joinRetryInterval {
-            parent = .joining(id: parentID, endpoints: endpoints, since: since, lastSent: now)
-            out.append(.push(joinMessage(afterFailover: family.lostParent)))
+        if case .joining(let parentID, let endpoints, let since, let lastSent) = link.state, now - lastSent >= configuration.joinRetryInterval {
+            link.state = .joining(id: parentID, endpoints: endpoints, since: since, lastSent: now)
+            out.append(.push(joinMessage(afterFailover: link.family.lostParent)))
         }
         // Welcome children whose directed subscription has not shown up in time anyway.
-        for child in children.keys.sorted() where children[child].map({ !$0.welcomed && now - $0.joinedAt >= configuration.welcomeDeferral }) == true {
+        for child in children.overdueWelcomes(after: configuration.welcomeDeferral, now: now) {
             out += welcome(child)
         }
         if now - lastHeartbeat >= configuration.heartbeatInterval {
@@ -768,10 +623,10 @@ package struct NodeCore: Sendable {
         return out
     }
 
-    private func heartbeats(digests: [DocumentDigest]) -> [NodeDirective] {
-        var out: [NodeDirective] = []
+    private func heartbeats(digests: [DocumentDigest]) -> [CoreDirective] {
+        var out: [CoreDirective] = []
         if !children.isEmpty {
-            let down = Heartbeat(root: root, depth: depth, grandparent: parent.joinedEndpoints, children: childEntries, subtreeSize: subtreeSize, digests: digests, path: path)
+            let down = Heartbeat(root: root, depth: depth, grandparent: link.state.joinedEndpoints, children: childEntries, subtreeSize: subtreeSize, digests: digests, path: path)
             out.append(.publish(control(.heartbeat, down.encoded, topic: .tree)))
         }
         if isJoined {
@@ -811,12 +666,6 @@ package struct NodeCore: Sendable {
     }
 }
 
-/// A message's identity for de-duplication.
-struct MessageKey: Hashable, Sendable {
-    let origin: ReplicaID
-    let sequence: UInt64
-}
-
 /// Counts for status and metrics.
 package struct NodeCounters: Sendable, Hashable {
     package var messagesIn: UInt64 = 0
@@ -831,82 +680,4 @@ package struct NodeCounters: Sendable, Hashable {
     package var childFailures: UInt64 = 0
     package var merges: UInt64 = 0
     package var lastProblem: String?
-}
-
-/// What a node knows of its parent.
-enum ParentState: Sendable {
-    case none
-    case awaitingBeacon(publish: String, since: Duration)
-    case joining(id: ReplicaID, endpoints: Endpoints, since: Duration, lastSent: Duration)
-    case joined(id: ReplicaID, endpoints: Endpoints, detector: FailureDetector)
-
-    var joinedID: ReplicaID? {
-        if case .joined(let id, _, _) = self { return id }
-        return nil
-    }
-
-    var joinedEndpoints: Endpoints? {
-        if case .joined(_, let endpoints, _) = self { return endpoints }
-        return nil
-    }
-
-    var endpoints: Endpoints? {
-        switch self {
-        case .joining(_, let endpoints, _, _), .joined(_, let endpoints, _): endpoints
-        default: nil
-        }
-    }
-
-    /// The node we talk to on the SUB socket.
-    var peerID: ReplicaID? {
-        switch self {
-        case .joining(let id, _, _, _), .joined(let id, _, _): id
-        default: nil
-        }
-    }
-
-    mutating func heard(at now: Duration) {
-        if case .joined(let id, let endpoints, var detector) = self {
-            detector.heartbeat(at: now)
-            self = .joined(id: id, endpoints: endpoints, detector: detector)
-        }
-    }
-}
-
-/// A child as its host knows it.
-struct ChildState: Sendable {
-    var endpoints: Endpoints?
-    var rank: UInt64
-    var interest: Interest
-    var subtreeSize: UInt32
-    var detector: FailureDetector
-    var joinedAt: Duration
-    var welcomed = false
-    /// When joiners were redirected to this child, until its heartbeats show them.
-    var redirectedJoiners: [Duration] = []
-
-    /// Joiners sent to this child recently that its reported subtree does not include yet.
-    func expectedJoiners(now: Duration) -> UInt32 {
-        UInt32(redirectedJoiners.lazy.filter { now - $0 < .seconds(2) }.count)
-    }
-
-    mutating func noteRedirect(at now: Duration) {
-        redirectedJoiners.removeAll { now - $0 >= .seconds(2) }
-        redirectedJoiners.append(now)
-    }
-
-    /// A heartbeat's subtree size: growth accounts for redirected joiners, oldest first.
-    mutating func updateSubtreeSize(_ size: UInt32) {
-        if size > subtreeSize { redirectedJoiners.removeFirst(min(Int(size - subtreeSize), redirectedJoiners.count)) }
-        subtreeSize = size
-    }
-}
-
-/// What the parent told a node about the tree around it, for healing.
-struct Family: Sendable {
-    var grandparent: Endpoints?
-    var siblings: [ChildEntry] = []
-    var rank: UInt64 = 0
-    /// True while the node re-attaches after its parent died.
-    var lostParent = false
 }

@@ -1,6 +1,8 @@
 package import ZincCore
 
-/// What the node core asks its shell to do.
+/// What a node asks its shell to do: socket work for its ``Transport``, application messages
+/// for its handlers, events for its observers. The output of every ``NodeMachine`` input, run
+/// by ``NodeShell/execute(_:)``.
 package enum NodeDirective: Sendable, Hashable {
     /// Connect the SUB socket to a host's PUB endpoint (subscriptions are kept).
     case connectSubscriber(String)
@@ -22,12 +24,36 @@ package enum NodeDirective: Sendable, Hashable {
     /// Send one message to a node's PULL endpoint on a short-lived PUSH socket (merge
     /// invitations to a node of another tree).
     case sendOnce(pull: String, WireMessage)
-    /// Hand an event to one document's sync.
-    case document(String, DocumentEvent)
     /// An application message for this node's handlers.
     case deliver(ApplicationMessage, origin: ReplicaID)
     /// Something worth telling the application (and the logs).
     case event(MembershipEvent)
+}
+
+/// What the membership core asks for: shell work, or an event for one of the node's documents
+/// (which ``NodeMachine`` hands to that document's ``DocumentSync``, so no shell ever sees one).
+package enum CoreDirective: Sendable, Hashable {
+    case node(NodeDirective)
+    case document(String, DocumentEvent)
+
+    static func connectSubscriber(_ publish: String) -> Self { .node(.connectSubscriber(publish)) }
+    static func connectPusher(_ pull: String) -> Self { .node(.connectPusher(pull)) }
+    static var disconnectParent: Self { .node(.disconnectParent) }
+    static func subscribe(_ prefix: [UInt8]) -> Self { .node(.subscribe(prefix)) }
+    static func unsubscribe(_ prefix: [UInt8]) -> Self { .node(.unsubscribe(prefix)) }
+    static func publish(_ message: WireMessage) -> Self { .node(.publish(message)) }
+    static func push(_ message: WireMessage) -> Self { .node(.push(message)) }
+    static func setBeacon(_ beacon: Beacon) -> Self { .node(.setBeacon(beacon)) }
+    static func probe(_ publish: String?) -> Self { .node(.probe(publish)) }
+    static func sendOnce(pull: String, _ message: WireMessage) -> Self { .node(.sendOnce(pull: pull, message)) }
+    static func deliver(_ application: ApplicationMessage, origin: ReplicaID) -> Self { .node(.deliver(application, origin: origin)) }
+    static func event(_ event: MembershipEvent) -> Self { .node(.event(event)) }
+
+    /// The shell's part, if this is not a document event.
+    package var shellDirective: NodeDirective? {
+        if case .node(let directive) = self { return directive }
+        return nil
+    }
 }
 
 /// An event for one document.

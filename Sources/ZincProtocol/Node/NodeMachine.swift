@@ -1,9 +1,10 @@
 package import ZincCore
 
 /// A whole node as one pure state machine: its ``NodeCore`` (membership and routing) and the
-/// ``DocumentSync`` of every document it replicates. Inputs in, socket-level directives out;
-/// it never emits ``NodeDirective/document(_:_:)`` (those are handled inside). The runtime's
-/// listener and the deterministic simulator both drive exactly this type.
+/// ``DocumentSync`` of every document it replicates. Inputs in, shell directives out: the
+/// core's document events (``CoreDirective/document(_:_:)``) are handled inside, so a shell
+/// only ever sees work for its transport, handlers and observers. The runtime's listener and
+/// the deterministic simulator both drive exactly this type, through ``NodeShell``.
 package struct NodeMachine: Sendable {
     package private(set) var core: NodeCore
     package private(set) var documents: [String: DocumentSync] = [:]
@@ -56,6 +57,14 @@ package struct NodeMachine: Sendable {
         expand(core.receiveBeacon(beacon, now: now), now: now)
     }
 
+    /// Whatever arrived on the SUB or PULL socket.
+    package mutating func receive(_ inbound: Inbound, via channel: Channel, now: Duration) -> [NodeDirective] {
+        switch inbound {
+        case .beacon(let beacon): receiveBeacon(beacon, now: now)
+        case .message(let message): receive(message, via: channel, now: now)
+        }
+    }
+
     /// A welcome beacon arrived on the probe socket.
     package mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [NodeDirective] {
         expand(core.receiveProbeBeacon(beacon, now: now), now: now)
@@ -65,6 +74,7 @@ package struct NodeMachine: Sendable {
         expand(core.subscriptionChanged(prefix, subscribed: subscribed, now: now), now: now)
     }
 
+    /// The transport saw the connection to the parent close.
     package mutating func parentDisconnected(now: Duration) {
         core.parentDisconnected(now: now)
     }
@@ -74,14 +84,16 @@ package struct NodeMachine: Sendable {
         // and a uniquely owned dictionary is mutated in place, without copy-on-write copies.
         var documents = self.documents
         self.documents = [:]
-        var out = core.tick(now: now, digests: { documents.keys.sorted().compactMap { documents[$0]?.digest } })
+        let fromCore = core.tick(now: now, digests: { documents.keys.sorted().compactMap { documents[$0]?.digest } })
         let context = core.context(now: now)
+        var fromDocuments: [NodeDirective] = []
         for id in documents.keys.sorted() {
             let produced = documents[id]?.tick(context) ?? []
-            out += produced.compactMap(core.route)
+            fromDocuments += produced.compactMap(core.route)
         }
         self.documents = documents
-        return expand(out, now: now)
+        // The core's directives first, as they were before the documents were moved out.
+        return expand(fromCore, now: now) + fromDocuments
     }
 
     /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
@@ -107,7 +119,7 @@ package struct NodeMachine: Sendable {
             throw DocumentError(.invalidOperation, "document \(document) is not valid")
         }
         changedDocuments.insert(document)
-        out += expand(result.outgoing.compactMap(core.route), now: now)
+        out += result.outgoing.compactMap(core.route)
         return (result.fragment, out)
     }
 
@@ -131,7 +143,7 @@ package struct NodeMachine: Sendable {
         guard let result else { return (try body(&scratch), []) }
         // Changed even when there is nobody to send it to (a node alone in its tree).
         if committed { changedDocuments.insert(document) }
-        return (result, expand(published.compactMap(core.route), now: now))
+        return (result, published.compactMap(core.route))
     }
 
     private var scratch = Document()
@@ -158,16 +170,16 @@ package struct NodeMachine: Sendable {
     package mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
         let context = core.context(now: now)
         guard let out = withSync(document, { $0.updatePresence(update, context) }) else { return [] }
-        return expand(out.compactMap(core.route), now: now)
+        return out.compactMap(core.route)
     }
 
     /// Sends an application message.
     package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
-        core.send(channel: channel, routing: routing, body: body)
+        expand(core.send(channel: channel, routing: routing, body: body), now: .zero)
     }
 
     package mutating func leave(now: Duration) -> [NodeDirective] {
-        core.leave(now: now)
+        expand(core.leave(now: now), now: now)
     }
 
     /// The documents changed since the last call (for observers).
@@ -196,14 +208,17 @@ package struct NodeMachine: Sendable {
         return document
     }
 
-    /// Runs document events through the documents until only socket work is left.
-    private mutating func expand(_ directives: [NodeDirective], now: Duration) -> [NodeDirective] {
+    /// Runs the core's document events through the documents, leaving only shell work.
+    private mutating func expand(_ directives: [CoreDirective], now: Duration) -> [NodeDirective] {
         var out: [NodeDirective] = []
-        var queue = directives[...]
-        while let directive = queue.popFirst() {
-            guard case .document(let id, let event) = directive else {
-                out.append(directive)
+        for directive in directives {
+            let id: String, event: DocumentEvent
+            switch directive {
+            case .node(let work):
+                out.append(work)
                 continue
+            case .document(let document, let documentEvent):
+                (id, event) = (document, documentEvent)
             }
             let context = core.context(now: now)
             if documents[id] == nil {

@@ -1,0 +1,127 @@
+import Logging
+import ZeroMQ
+import ZincProtocol
+
+/// ``Transport`` over libzmq: the sockets a node sends on (XPUB to its children, SUB and PUSH to
+/// its parent, the probe SUB), each send non-blocking through an ``Outbox``. Owned by the
+/// endpoint's I/O thread, like every socket.
+final class SocketTransport: Transport {
+    let publisher: Socket      // XPUB, bound: to the children
+    let subscriber: Socket     // SUB: from the parent
+    let pusher: Socket         // PUSH: to the parent
+    let prober: Socket         // SUB on welcome frames only: probes for other trees
+    private let key: ClusterKey?
+    private var logger: Logger
+    private(set) var publishOutbox: Outbox
+    private(set) var pushOutbox: Outbox
+    /// Where the SUB and PUSH sockets are connected (the parent's endpoints).
+    private(set) var parentPublish: String?
+    private(set) var parentPull: String?
+    private var probeTarget: String?
+    private(set) var messagesOut: UInt64 = 0
+    /// Messages dropped because a peer's queues were full.
+    private(set) var backpressureDrops: UInt64 = 0
+
+    init(publisher: Socket, configuration: EndpointConfiguration, logger: Logger) throws(ZMQError) {
+        self.publisher = publisher
+        self.key = configuration.key
+        self.logger = logger
+        let context = publisher.context
+        subscriber = try Socket(.sub, context: context)
+        pusher = try Socket(.push, context: context)
+        prober = try Socket(.sub, context: context)
+        for socket in [subscriber, pusher, prober] {
+            try configuration.key?.configureClient(socket)
+            try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
+            try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
+            try socket.setOption(.maximumMessageSize, Int64(configuration.maxMessageSize))
+            try socket.setOption(.reconnectInterval, .milliseconds(50))
+            try socket.setOption(.reconnectIntervalMax, .milliseconds(500))
+        }
+        try prober.subscribe(Topic.welcome.bytes)
+        publishOutbox = Outbox(limit: configuration.backlogLimit)
+        pushOutbox = Outbox(limit: configuration.backlogLimit)
+    }
+
+    func connectSubscriber(to publish: String) {
+        if let old = parentPublish { try? subscriber.disconnect(old) }
+        parentPublish = publish
+        do { try subscriber.connect(publish) } catch { logger.error("cannot connect to \(publish): \(error)") }
+    }
+
+    func connectPusher(to pull: String) {
+        if let old = parentPull { try? pusher.disconnect(old) }
+        pushOutbox.clear()
+        parentPull = pull
+        do { try pusher.connect(pull) } catch { logger.error("cannot connect to \(pull): \(error)") }
+    }
+
+    func disconnectParent() {
+        if let old = parentPublish { try? subscriber.disconnect(old) }
+        if let old = parentPull { try? pusher.disconnect(old) }
+        parentPublish = nil
+        parentPull = nil
+        pushOutbox.clear()
+    }
+
+    func subscribe(_ prefix: [UInt8]) { try? subscriber.subscribe(prefix) }
+    func unsubscribe(_ prefix: [UInt8]) { try? subscriber.unsubscribe(prefix) }
+
+    func publish(_ frames: [[UInt8]]) {
+        messagesOut += 1
+        if !publishOutbox.send(frames, Self.sender(publisher)) { backpressure() }
+    }
+
+    func push(_ frames: [[UInt8]]) {
+        messagesOut += 1
+        if !pushOutbox.send(frames, Self.sender(pusher)) { backpressure() }
+    }
+
+    func setWelcome(_ frame: [UInt8]) { try? publisher.setOption(.xpubWelcomeMessage, frame) }
+
+    func probe(_ publish: String?) {
+        if let old = probeTarget { try? prober.disconnect(old) }
+        probeTarget = publish
+        if let publish { try? prober.connect(publish) }
+    }
+
+    func sendOnce(_ frames: [[UInt8]], toPull pull: String) {
+        guard let socket = try? Socket(.push, context: publisher.context) else { return }
+        try? key?.configureClient(socket)
+        try? socket.setOption(.linger, .seconds(1))
+        guard (try? socket.connect(pull)) != nil else { return }
+        try? socket.send(message: frames, flags: .dontWait)
+        socket.close()
+    }
+
+    /// Sends what the sockets will take now.
+    func flush() {
+        if !publishOutbox.isEmpty { publishOutbox.flush(Self.sender(publisher)) }
+        if !pushOutbox.isEmpty { pushOutbox.flush(Self.sender(pusher)) }
+    }
+
+    /// Messages waiting in Zinc's own queues because libzmq's were full.
+    var queuedMessages: Int { publishOutbox.count + pushOutbox.count }
+
+    func close() {
+        for socket in [publisher, subscriber, pusher, prober] { socket.close() }
+    }
+
+    private static func sender(_ socket: Socket) -> ([[UInt8]]) -> SendOutcome {
+        { frames in
+            do throws(ZMQError) {
+                try socket.send(message: frames, flags: .dontWait)
+                return .sent
+            } catch {
+                return error.isWouldBlock ? .wouldBlock : .failed
+            }
+        }
+    }
+
+    private func backpressure() {
+        backpressureDrops += 1
+        if backpressureDrops == 1 || backpressureDrops % 1000 == 0 {
+            logger.warning("a peer is not keeping up; messages dropped, digests will repair it", metadata: ["drops": "\(backpressureDrops)"])
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package import ZincCore
+
+/// Application messages (docs/protocol.md, "Application messages"): numbers this node's own,
+/// delivers and relays everyone's along their routing, and drops what it has seen before. The
+/// de-duplication memory is a ring of the last `memory` keys, so remembering is O(1) however
+/// large it is.
+package struct ApplicationRouter: Sendable {
+    /// Relays stop after this many hops (a cycle while the tree heals cannot loop for ever).
+    package static let maxHops: UInt8 = 64
+
+    private let memory: Int
+    private var sequence: UInt64 = 0
+    private var seen: Set<MessageKey> = []
+    /// The remembered keys in arrival order: the oldest is at `oldest` once full.
+    private var order: [MessageKey] = []
+    private var oldest = 0
+
+    package init(memory: Int) {
+        self.memory = max(1, memory)
+    }
+
+    /// How many keys are remembered.
+    package var remembered: Int { seen.count }
+
+    /// Sends an application message from `node` into the tree.
+    package mutating func send(channel: String, routing: Routing, body: [UInt8], from node: ReplicaID, term: UInt64, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
+        sequence += 1
+        let application = ApplicationMessage(channel: channel, routing: routing, sequence: sequence, body: body)
+        remember(MessageKey(origin: node, sequence: sequence))
+        let message = WireMessage(
+            topic: .application(channel),
+            header: MessageHeader(type: .application, origin: node, sender: node, lamport: 0, term: term),
+            payload: application.encoded)
+        var out: [NodeDirective] = []
+        switch routing {
+        case .down:
+            if !children.isEmpty { out.append(.publish(message)) }
+        case .up:
+            if isJoined { out.append(.push(message)) }
+        case .broadcast:
+            if !children.isEmpty { out.append(.publish(message)) }
+            if isJoined { out.append(.push(message)) }
+        case .node(let target):
+            if target == node {
+                out.append(.deliver(application, origin: node))
+            } else if children.contains(target) {
+                var directed = message
+                directed.topic = .node(target)
+                out.append(.publish(directed))
+            } else {
+                if !children.isEmpty { out.append(.publish(message)) }
+                if isJoined { out.append(.push(message)) }
+            }
+        }
+        return out
+    }
+
+    /// An application message `node` received from `peer`: deliver it, relay it, or drop a
+    /// duplicate (or its own message coming back).
+    package mutating func receive(_ application: ApplicationMessage, message: WireMessage, from peer: Peer, at node: ReplicaID, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
+        let key = MessageKey(origin: message.header.origin, sequence: application.sequence)
+        guard message.header.origin != node, !seen.contains(key) else { return [] }
+        remember(key)
+        var out: [NodeDirective] = []
+        // The relayed copy (sender rewritten, one more hop) is built only if something relays it.
+        func relayed(topic: Topic) -> WireMessage {
+            var relayed = message
+            relayed.topic = topic
+            relayed.header.sender = node
+            var forwarded = application
+            forwarded.hops = application.hops &+ 1
+            relayed.payload = forwarded.encoded
+            relayed.header.payloadLength = UInt32(relayed.payload.count)
+            return relayed
+        }
+        func flood() {
+            let toChildren = !children.isEmpty
+            let toParent = peer != .parent && isJoined
+            guard toChildren || toParent else { return }
+            let copy = relayed(topic: .application(application.channel))
+            if toChildren { out.append(.publish(copy)) }
+            if toParent { out.append(.push(copy)) }
+        }
+        let canRelay = application.hops < Self.maxHops
+        switch application.routing {
+        case .down:
+            out.append(.deliver(application, origin: message.header.origin))
+            if canRelay, !children.isEmpty, peer == .parent { out.append(.publish(relayed(topic: message.topic))) }
+        case .up:
+            out.append(.deliver(application, origin: message.header.origin))
+        case .broadcast:
+            out.append(.deliver(application, origin: message.header.origin))
+            if canRelay { flood() }
+        case .node(let target):
+            if target == node {
+                out.append(.deliver(application, origin: message.header.origin))
+            } else if canRelay {
+                if children.contains(target) { out.append(.publish(relayed(topic: .node(target)))) } else { flood() }
+            }
+        }
+        return out
+    }
+
+    /// Remembers `key`, forgetting the oldest beyond the memory.
+    private mutating func remember(_ key: MessageKey) {
+        seen.insert(key)
+        if order.count < memory {
+            order.append(key)
+            return
+        }
+        seen.remove(order[oldest])
+        order[oldest] = key
+        oldest = (oldest + 1) % memory
+    }
+}
+
+/// A message's identity for de-duplication.
+package struct MessageKey: Hashable, Sendable {
+    package let origin: ReplicaID
+    package let sequence: UInt64
+}

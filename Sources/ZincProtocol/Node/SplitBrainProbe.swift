@@ -1,0 +1,74 @@
+/// Where a node looks for other trees of its cluster (docs/protocol.md, "Split brain"): one
+/// address per interval, alternating between former parents (where a rival root most likely
+/// is) and the seeds and family addresses learned from heartbeats. Only the addresses and the
+/// schedule live here; what a beacon from another tree means is ``NodeCore``'s to decide.
+package struct SplitBrainProbe: Sendable {
+    /// How often a root probes one address for another root (joined nodes, four times less).
+    package static let interval: Duration = .milliseconds(500)
+    /// How long a probe waits for a beacon.
+    package static let timeout: Duration = .milliseconds(300)
+    static let maxTargets = 32
+    static let maxFormerParents = 8
+
+    /// Addresses learned from the tree (grandparent, siblings), oldest first.
+    package private(set) var targets: [String] = []
+    /// Former parents, most recent first.
+    package private(set) var formerParents: [String] = []
+    /// The address being probed and since when.
+    package private(set) var current: (target: String, since: Duration)?
+    private var count = 0
+    private var last: Duration = .zero
+
+    package init() {}
+
+    /// Remembers an address to probe later (never `own`).
+    package mutating func remember(_ publish: String, own: String?) {
+        guard publish != own, !targets.contains(publish) else { return }
+        targets.append(publish)
+        if targets.count > Self.maxTargets { targets.removeFirst() }
+    }
+
+    /// Remembers the parent just lost, first.
+    package mutating func rememberFormerParent(_ publish: String) {
+        formerParents.removeAll { $0 == publish }
+        formerParents.insert(publish, at: 0)
+        if formerParents.count > Self.maxFormerParents { formerParents.removeLast() }
+    }
+
+    /// True if the probe in flight has waited long enough: it is abandoned.
+    package mutating func expire(now: Duration) -> Bool {
+        guard let current, now - current.since >= Self.timeout else { return false }
+        self.current = nil
+        return true
+    }
+
+    /// A beacon arrived on the probe socket: true if a probe was in flight (it is answered).
+    package mutating func answer() -> Bool {
+        guard current != nil else { return false }
+        current = nil
+        return true
+    }
+
+    /// The next address to probe, if one is due: none while a probe is in flight, or sooner
+    /// than the interval (`joined` nodes probe four times less often). `seeds` come first among
+    /// the other addresses; `own` and `parent` are never probed.
+    package mutating func next(now: Duration, joined: Bool, seeds: [String], own: String?, parent: String?) -> String? {
+        guard current == nil else { return nil }
+        let interval = joined ? Self.interval * 4 : Self.interval
+        guard now - last >= interval else { return nil }
+        var others = seeds.filter { $0 != own && $0 != parent }
+        for target in targets where !others.contains(target) && target != parent { others.append(target) }
+        let parents = formerParents.filter { $0 != own && $0 != parent }
+        guard !parents.isEmpty || !others.isEmpty else { return nil }
+        last = now
+        count += 1
+        let target: String
+        if !parents.isEmpty && (count % 2 == 0 || others.isEmpty) {
+            target = parents[(count / 2) % parents.count]
+        } else {
+            target = others[(count / 2) % others.count]
+        }
+        current = (target, now)
+        return target
+    }
+}

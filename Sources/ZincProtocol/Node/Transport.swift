@@ -1,0 +1,63 @@
+package import ZincCore
+
+/// The network as a node sees it: a PUB socket to its children, a PULL socket from them, a SUB
+/// and a PUSH socket to its parent, a probe socket that only takes welcome beacons, and
+/// one-shot sends to another tree's PULL endpoint. The socket shell implements it over libzmq,
+/// the simulator over its virtual network, tests over ``InMemoryTransport``; all of them run
+/// the same ``NodeShell/execute(_:)`` above it.
+package protocol Transport: AnyObject {
+    /// Connects the SUB socket to a host's PUB endpoint, dropping the previous parent's
+    /// (subscriptions are kept).
+    func connectSubscriber(to publish: String)
+    /// Connects the PUSH socket to a host's PULL endpoint, dropping the previous one and
+    /// whatever was still queued for it.
+    func connectPusher(to pull: String)
+    /// Drops both connections to the parent, and what was queued for it.
+    func disconnectParent()
+    func subscribe(_ prefix: [UInt8])
+    func unsubscribe(_ prefix: [UInt8])
+    /// Sends one message to the children (PUB). Never blocks: a transport that cannot take it
+    /// now queues or drops it (``Outbox``).
+    func publish(_ frames: [[UInt8]])
+    /// Sends one message to the parent (PUSH). Never blocks, like ``publish(_:)``.
+    func push(_ frames: [[UInt8]])
+    /// The frame every new subscriber of the PUB socket receives first.
+    func setWelcome(_ frame: [UInt8])
+    /// Points the probe socket at a PUB endpoint (nil: stop probing).
+    func probe(_ publish: String?)
+    /// Sends one message to a PULL endpoint outside the tree, on a short-lived connection.
+    func sendOnce(_ frames: [[UInt8]], toPull pull: String)
+}
+
+/// A node's shell: its ``Transport`` plus where application messages and membership events go.
+/// ``execute(_:)`` is the one place directives become actions.
+package protocol NodeShell: AnyObject {
+    associatedtype Network: Transport
+    var transport: Network { get }
+    /// An application message for this node's handlers.
+    func deliver(_ application: ApplicationMessage, origin: ReplicaID)
+    /// A membership event for observers and logs.
+    func report(_ event: MembershipEvent)
+}
+
+extension NodeShell {
+    /// Runs `directives` in order.
+    package func execute(_ directives: [NodeDirective]) {
+        for directive in directives {
+            switch directive {
+            case .connectSubscriber(let publish): transport.connectSubscriber(to: publish)
+            case .connectPusher(let pull): transport.connectPusher(to: pull)
+            case .disconnectParent: transport.disconnectParent()
+            case .subscribe(let prefix): transport.subscribe(prefix)
+            case .unsubscribe(let prefix): transport.unsubscribe(prefix)
+            case .publish(let message): transport.publish(message.frames)
+            case .push(let message): transport.push(message.frames)
+            case .setBeacon(let beacon): transport.setWelcome(beacon.frame)
+            case .probe(let publish): transport.probe(publish)
+            case .sendOnce(let pull, let message): transport.sendOnce(message.frames, toPull: pull)
+            case .deliver(let application, let origin): deliver(application, origin: origin)
+            case .event(let event): report(event)
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package import ZincCore
+
+/// One multipart message as it arrived on a node's SUB or PULL socket, decoded: the framing
+/// rule every shell shares (docs/protocol.md, "Framing").
+package enum Inbound: Sendable, Hashable {
+    /// A welcome beacon: a single frame starting with `W`, only ever from the parent's PUB.
+    case beacon(Beacon)
+    /// A Zinc message: topic, header, payload.
+    case message(WireMessage)
+
+    /// Decodes `frames` that arrived `via` a socket, refusing payloads over `maxPayload`.
+    package init(frames: [[UInt8]], via channel: Channel, maxPayload: Int) throws(InboundError) {
+        if channel == .subscriber, frames.count == 1, frames[0].first == Topic.welcome.bytes.first {
+            do throws(FormatError) {
+                self = .beacon(try Beacon(frame: frames[0]))
+            } catch {
+                throw InboundError(sender: nil, problem: "a malformed welcome beacon: \(error)")
+            }
+            return
+        }
+        do throws(FormatError) {
+            self = .message(try WireMessage(frames: frames, maxPayload: maxPayload))
+        } catch {
+            // Named if the header decodes, for the log.
+            throw InboundError(sender: frames.count > 1 ? try? MessageHeader(decoding: frames[1]).sender : nil, problem: "\(error)")
+        }
+    }
+}
+
+/// Frames that are not a message: dropped, counted and logged by the shell.
+package struct InboundError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Who sent it, if its header could be read.
+    package let sender: ReplicaID?
+    package let problem: String
+    package var description: String { problem }
+}

@@ -1,0 +1,97 @@
+import ZincCore
+import ZincProtocol
+
+/// One node's sockets on the simulator's virtual network: what libzmq would do, with the
+/// world's latency, loss, duplication and partitions.
+final class SimulatedTransport: Transport {
+    unowned let world: World
+    let index: Int
+
+    init(world: World, index: Int) {
+        self.world = world
+        self.index = index
+    }
+
+    private var node: SimulatedNode {
+        get { world.nodes[index] }
+        _modify { yield &world.nodes[index] }
+    }
+
+    func connectSubscriber(to publish: String) {
+        world.detach(index)
+        guard let publisher = world.indexOfPublish[publish] else { return }
+        node.connecting = publisher
+        world.queue.push(.attach(subscriber: index, incarnation: node.incarnation, publisher: publisher), at: world.now + world.latency())
+    }
+
+    func connectPusher(to pull: String) {
+        node.pushTo = world.indexOfPull[pull]
+    }
+
+    func disconnectParent() {
+        world.detach(index)
+    }
+
+    func subscribe(_ prefix: [UInt8]) {
+        guard node.subscriptions.insert(prefix).inserted else { return }
+        if let publisher = node.subscribedTo, world.nodes[publisher].isAlive {
+            world.queue.push(.subscription(publisher: publisher, incarnation: world.nodes[publisher].incarnation, prefix: prefix, subscribed: true), at: world.now + world.latency())
+        }
+    }
+
+    func unsubscribe(_ prefix: [UInt8]) {
+        node.subscriptions.remove(prefix)
+    }
+
+    func publish(_ frames: [[UInt8]]) {
+        let topic = frames[0]
+        for subscriber in node.subscribers.sorted() where world.nodes[subscriber].subscribedTo == index {
+            if world.nodes[subscriber].subscriptions.contains(where: { topic.starts(with: $0) }) {
+                world.transmit(frames, from: index, to: subscriber, channel: .subscriber)
+            }
+        }
+    }
+
+    func push(_ frames: [[UInt8]]) {
+        guard let target = node.pushTo else { return }
+        world.transmit(frames, from: index, to: target, channel: .puller)
+    }
+
+    func setWelcome(_ frame: [UInt8]) {
+        node.welcome = frame
+    }
+
+    func probe(_ publish: String?) {
+        node.probing = publish.flatMap { world.indexOfPublish[$0] }
+        if let target = node.probing, world.nodes[target].isAlive, world.reachable(index, target), let welcome = world.nodes[target].welcome {
+            world.queue.push(.probeBeacon(to: index, incarnation: node.incarnation, frame: welcome, publisher: target), at: world.now + world.latency() + world.latency())
+        }
+    }
+
+    func sendOnce(_ frames: [[UInt8]], toPull pull: String) {
+        if let target = world.indexOfPull[pull] { world.transmit(frames, from: index, to: target, channel: .puller) }
+    }
+}
+
+/// A simulated node's shell: its transport, and the world's bookkeeping of what it reports.
+final class SimulatedShell: NodeShell {
+    let transport: SimulatedTransport
+
+    init(world: World, index: Int) {
+        transport = SimulatedTransport(world: world, index: index)
+    }
+
+    func deliver(_ application: ApplicationMessage, origin: ReplicaID) {}
+
+    func report(_ event: MembershipEvent) {
+        let world = transport.world, index = transport.index
+        switch event {
+        case .promoted: world.result.promotions += 1
+        case .mergedInto: world.result.merges += 1
+        case .rebalanced: world.result.rebalances += 1
+        case .childJoined: world.nodes[index].lastChildJoined = world.now
+        default: break
+        }
+        world.trace("n\(index) \(event)")
+    }
+}

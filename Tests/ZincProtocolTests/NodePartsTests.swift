@@ -1,0 +1,143 @@
+import Testing
+@testable import ZincCore
+@testable import ZincProtocol
+
+/// The values NodeCore is made of, each alone.
+@Suite("Node parts")
+struct NodePartsTests {
+    let node = ReplicaID(deterministicFrom: "node")
+    func child(_ index: Int) -> ReplicaID { ReplicaID(deterministicFrom: "child \(index)") }
+    func endpoints(_ index: Int) -> Endpoints { Endpoints(publish: "tcp://127.0.0.1:\(7100 + 2 * index)", pull: "tcp://127.0.0.1:\(7101 + 2 * index)") }
+
+    @Test("child table: ranks in join order, welcome once subscribed, least loaded host counts redirected joiners")
+    func childTable() {
+        var table = ChildTable()
+        // Subscribed before it joined: welcome at once.
+        check(!table.noteSubscription(child(0), subscribed: true))
+        check(table.admit(child(0), request: JoinRequest(endpoints: endpoints(0), interest: .all, subtreeSize: 3), detector: .init(), now: .zero))
+        check(!table.admit(child(1), request: JoinRequest(endpoints: endpoints(1), interest: .all, subtreeSize: 1), detector: .init(), now: .zero))
+        #expect(table.entries.map(\.rank) == [0, 1] && table.entries.map(\.id) == [child(0), child(1)])
+        check(table.noteSubscription(child(1), subscribed: true), "child 1 waits for its welcome")
+        check(table.markWelcomed(child(0)) && table.markWelcomed(child(1)) && !table.markWelcomed(child(2)))
+        check(!table.noteSubscription(child(1), subscribed: true), "already welcomed")
+        #expect(table.descendants == 4)
+        // Child 1 is smaller; two joiners sent its way make child 0 (3) the lighter (1 + 2 = 3, rank breaks the tie).
+        #expect(table.leastLoadedHost(excluding: nil, now: .zero)?.id == child(1))
+        table.noteRedirect(to: child(1), at: .zero)
+        table.noteRedirect(to: child(1), at: .zero)
+        #expect(table.leastLoadedHost(excluding: nil, now: .zero)?.id == child(0))
+        // Two seconds on, unconfirmed joiners no longer count.
+        #expect(table.leastLoadedHost(excluding: nil, now: .seconds(3))?.id == child(1))
+        check(table.remove(child(0)) != nil && table.remove(child(0)) == nil)
+        #expect(table.ids == [child(1)])
+    }
+
+    @Test("child table: only welcomed children die; overdue welcomes; the rebalance move waits for settled children")
+    func childLiveness() {
+        var table = ChildTable()
+        for index in 0..<3 {
+            _ = table.admit(child(index), request: JoinRequest(endpoints: endpoints(index), interest: .all, subtreeSize: UInt32(index + 1)), detector: .init(), now: .zero)
+        }
+        _ = table.markWelcomed(child(0))
+        _ = table.markWelcomed(child(1))
+        #expect(table.overdueWelcomes(after: .seconds(1), now: .milliseconds(500)).isEmpty)
+        #expect(table.overdueWelcomes(after: .seconds(1), now: .seconds(1)) == [child(2)])
+        #expect(table.rebalanceMove(settledFor: .seconds(2), now: .seconds(5)) == nil, "child 2 was never welcomed")
+        _ = table.markWelcomed(child(2))
+        table.heard(from: child(0), at: .seconds(5))
+        table.heard(from: child(1), at: .seconds(5))
+        table.heard(from: child(2), at: .seconds(5))
+        let move = table.rebalanceMove(settledFor: .seconds(2), now: .seconds(5))
+        #expect(move?.child == child(0) && move?.target == child(1), "the smallest subtree moves under the least loaded other")
+        #expect(table.dead(now: .seconds(60)) == [child(0), child(1), child(2)].sorted())
+    }
+
+    @Test("application router: each message delivered once, relayed by its routing, and the memory is a ring")
+    func applicationRouter() throws {
+        var children = ChildTable()
+        _ = children.admit(child(0), request: JoinRequest(endpoints: nil, interest: .all), detector: .init(), now: .zero)
+        var router = ApplicationRouter(memory: 2)
+        let origin = ReplicaID(deterministicFrom: "origin")
+        func message(_ sequence: UInt64, _ routing: Routing) -> (ApplicationMessage, WireMessage) {
+            let application = ApplicationMessage(channel: "c", routing: routing, sequence: sequence, body: [])
+            return (application, WireMessage(topic: .application("c"), header: MessageHeader(type: .application, origin: origin, sender: origin, lamport: 0, term: 0), payload: application.encoded))
+        }
+        let (first, wire) = message(1, .broadcast)
+        // From a child: delivered, and relayed to the other children and the parent.
+        let out = router.receive(first, message: wire, from: .child(child(0)), at: node, isJoined: true, children: children)
+        #expect(out.count == 3)
+        #expect(out.first == .deliver(first, origin: origin))
+        check(router.receive(first, message: wire, from: .parent, at: node, isJoined: true, children: children).isEmpty)
+        for sequence: UInt64 in 2...3 {
+            let (next, nextWire) = message(sequence, .up)
+            check(router.receive(next, message: nextWire, from: .parent, at: node, isJoined: true, children: children) == [.deliver(next, origin: origin)])
+        }
+        #expect(router.remembered == 2)
+        // Message 1 was forgotten (memory 2): it is delivered again.
+        check(router.receive(first, message: wire, from: .parent, at: node, isJoined: false, children: children).contains(.deliver(first, origin: origin)))
+        // Past the hop limit it is delivered but not relayed.
+        var tired = first
+        tired.sequence = 9
+        tired.hops = ApplicationRouter.maxHops
+        check(router.receive(tired, message: message(9, .broadcast).1, from: .parent, at: node, isJoined: true, children: children) == [.deliver(tired, origin: origin)])
+        // Its own message coming back is dropped.
+        let own = router.send(channel: "c", routing: .broadcast, body: [], from: node, term: 0, isJoined: true, children: children)
+        guard case .publish(let sent) = own.first else {
+            Issue.record("a broadcast with children goes down")
+            return
+        }
+        let echo = try ApplicationMessage(decoding: sent.payload)
+        check(router.receive(echo, message: sent, from: .parent, at: node, isJoined: true, children: children).isEmpty)
+    }
+
+    @Test("split-brain probe: one address per interval, former parents every other time, never itself or its parent")
+    func splitBrainProbe() {
+        var probe = SplitBrainProbe()
+        probe.remember("own", own: "own")
+        probe.remember("sibling", own: "own")
+        probe.remember("sibling", own: "own")
+        probe.rememberFormerParent("old parent")
+        #expect(probe.targets == ["sibling"])
+        var now = Duration.zero + SplitBrainProbe.interval
+        var probed: [String] = []
+        for _ in 0..<4 {
+            guard let target = probe.next(now: now, joined: false, seeds: ["seed", "parent"], own: "own", parent: "parent") else {
+                Issue.record("a probe is due every interval")
+                return
+            }
+            check(probe.next(now: now, joined: false, seeds: [], own: nil, parent: nil) == nil, "one at a time")
+            check(!probe.expire(now: now + .milliseconds(100)))
+            check(probe.expire(now: now + SplitBrainProbe.timeout))
+            probed.append(target)
+            now += SplitBrainProbe.interval
+        }
+        #expect(probed == ["seed", "old parent", "sibling", "old parent"])
+        check(probe.next(now: now + .milliseconds(1), joined: true, seeds: [], own: nil, parent: nil) == nil, "joined nodes probe four times less often")
+        check(!probe.answer())
+        for index in 0..<10 { probe.rememberFormerParent("p\(index)") }
+        #expect(probe.formerParents.count == SplitBrainProbe.maxFormerParents && probe.formerParents.first == "p9")
+    }
+
+    @Test("parent link: seeds in turn, a re-join after three heartbeats that do not list the node")
+    func parentLink() {
+        var link = ParentLink()
+        check(link.nextSeed(["a", "b"]) == "b")
+        check(link.nextSeed(["a", "b"]) == "a")
+        check(link.nextSeed([]) == nil)
+        check(!link.listed(false) && !link.listed(false) && link.listed(false))
+        check(!link.listed(false) && !link.listed(true) && !link.listed(false) && !link.listed(false) && link.listed(false))
+        link.connect(toPublish: "p", now: .zero)
+        guard case .awaitingBeacon("p", .zero) = link.state else {
+            Issue.record("connecting waits for the beacon")
+            return
+        }
+        link.suspected = true
+        link.drop()
+        #expect(link.state.peerID == nil && !link.suspected)
+    }
+}
+
+/// `#expect` for expressions that mutate (the macro cannot capture them).
+func check(_ condition: Bool, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(condition, comment, sourceLocation: sourceLocation)
+}
