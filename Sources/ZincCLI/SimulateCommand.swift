@@ -94,11 +94,13 @@ struct SimulateCommand: ParsableCommand {
                 "partitions": all.reduce(0) { $0 + $1.partitions }, "edits": all.reduce(0) { $0 + $1.edits },
                 "merges": all.reduce(0) { $0 + $1.merges }, "rebalances": all.reduce(0) { $0 + $1.rebalances },
                 "trims": all.reduce(0) { $0 + $1.trims }, "statesMerged": all.reduce(0) { $0 + $1.statesMerged },
+                "deliveries": all.reduce(0) { $0 + $1.deliveries }, "dropped": all.reduce(0) { $0 + $1.dropped },
+                "controlFaults": all.reduce(0) { $0 + $1.controlFaults },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             if list.count == 1, let only = all.first { print(only.summary) }
-            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.edits }) edits"
+            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.controlFaults }) control-plane faults, \(all.reduce(0) { $0 + $1.edits }) edits"
                 + (trimming ? ", \(all.reduce(0) { $0 + $1.trims }) trims, \(all.reduce(0) { $0 + $1.statesMerged }) states merged)" : ")"))
             if !failed.isEmpty { print("failing seeds: \(failed.map { String($0.seed) }.joined(separator: " "))") }
         }

@@ -34,9 +34,14 @@ final class SimulatedTransport: Transport {
 
     func subscribe(_ prefix: [UInt8]) {
         guard node.subscriptions.insert(prefix).inserted else { return }
-        if let publisher = node.subscribedTo, world.nodes[publisher].isAlive {
-            world.queue.push(.subscription(publisher: publisher, incarnation: world.nodes[publisher].incarnation, prefix: prefix, subscribed: true), at: world.now + world.latency())
+        guard let publisher = node.subscribedTo, world.nodes[publisher].isAlive else { return }
+        // Lost only with the connection: it resets, and the reconnection re-sends every subscription.
+        if world.random.chance(world.configuration.faults.controlLoss) {
+            world.result.controlFaults += 1
+            world.resetLink(subscriber: index, publisher: publisher)
+            return
         }
+        world.queue.push(.subscription(publisher: publisher, incarnation: world.nodes[publisher].incarnation, prefix: prefix, subscribed: true, from: index), at: world.now + world.latency())
     }
 
     func unsubscribe(_ prefix: [UInt8]) {

@@ -4,6 +4,11 @@ import ZincCore
 package struct FaultMix: Sendable, Hashable {
     /// Probability that one delivery is lost.
     package var drop = 0.03
+    /// Probability that one control-plane exchange fails: a connection attempt is refused, a
+    /// SUB connection resets before its welcome beacon or a subscription gets through (libzmq
+    /// reconnects, re-sending its subscriptions, and the publisher sends a new welcome), a
+    /// disconnect notice is never seen, a probe's beacon is lost.
+    package var controlLoss = 0.03
     /// Probability that one delivery arrives twice.
     package var duplicate = 0.02
     /// One-way latency range.
@@ -28,6 +33,7 @@ package struct FaultMix: Sendable, Hashable {
     package static let none: FaultMix = {
         var mix = FaultMix()
         mix.drop = 0
+        mix.controlLoss = 0
         mix.duplicate = 0
         mix.reorder = 0
         mix.crashes = 0
@@ -81,6 +87,9 @@ package struct SimulationResult: Sendable, Hashable {
     package var events = 0
     package var deliveries = 0
     package var dropped = 0
+    /// Control-plane losses: refused connections, SUB connections reset (and re-made), lost
+    /// disconnect notices and probe beacons, and control messages cut off by a partition.
+    package var controlFaults = 0
     package var crashes = 0
     package var restarts = 0
     package var partitions = 0
@@ -100,7 +109,7 @@ package struct SimulationResult: Sendable, Hashable {
     package var passed: Bool { failures.isEmpty }
 
     package var summary: String {
-        "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped)"
+        "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped), \(controlFaults) control-plane faults"
             + (trims > 0 ? ", \(trims) trims, \(statesMerged) states merged" : "")
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }

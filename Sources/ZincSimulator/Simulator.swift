@@ -51,10 +51,10 @@ enum SimulationEvent {
     case start(Int, incarnation: Int)
     case tick(Int, incarnation: Int)
     case attach(subscriber: Int, incarnation: Int, publisher: Int)
-    case deliver(to: Int, incarnation: Int, channel: Channel, frames: [[UInt8]])
-    case beacon(to: Int, incarnation: Int, frame: [UInt8])
+    case deliver(to: Int, incarnation: Int, channel: Channel, frames: [[UInt8]], from: Int)
+    case beacon(to: Int, incarnation: Int, frame: [UInt8], from: Int)
     case probeBeacon(to: Int, incarnation: Int, frame: [UInt8], publisher: Int)
-    case subscription(publisher: Int, incarnation: Int, prefix: [UInt8], subscribed: Bool)
+    case subscription(publisher: Int, incarnation: Int, prefix: [UInt8], subscribed: Bool, from: Int)
     case disconnected(Int, incarnation: Int, from: Int)
     case edit
     case crash(Int)
@@ -75,6 +75,9 @@ final class World {
     var groups: [Int]?
     var result: SimulationResult
     var edits: [(author: Int, replica: ReplicaID, document: String, counter: UInt64)] = []
+    /// The counters of every insert made, by document and replica: the census the documents'
+    /// own items are checked against (exactly once, independently of their version vectors).
+    var inserts: [String: [ReplicaID: [Range<UInt64>]]] = [:]
     let logger: ((String) -> Void)?
     let documentNames: [String]
     /// Each node's shell over the virtual network, by index.
@@ -205,30 +208,51 @@ final class World {
             queue.push(.tick(index, incarnation: incarnation), at: now + configuration.tick)
         case .attach(let subscriber, let incarnation, let publisher):
             attach(subscriber, incarnation: incarnation, to: publisher)
-        case .deliver(let index, let incarnation, let channel, let frames):
+        case .deliver(let index, let incarnation, let channel, let frames, let sender):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
+            // A partition cut while the message was in flight.
+            guard reachable(sender, index) else {
+                result.dropped += 1
+                return
+            }
             result.deliveries += 1
             guard let inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
             let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
             execute(directives, for: index)
-        case .beacon(let index, let incarnation, let frame):
-            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil,
-                  let inbound = try? Inbound(frames: [frame], via: .subscriber, maxPayload: 64 << 20)
-            else { return }
+        case .beacon(let index, let incarnation, let frame, let publisher):
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
+            guard reachable(publisher, index) else {
+                result.controlFaults += 1
+                resetLink(subscriber: index, publisher: publisher)
+                return
+            }
+            guard let inbound = try? Inbound(frames: [frame], via: .subscriber, maxPayload: 64 << 20) else { return }
             let directives = nodes[index].machine!.receive(inbound, via: .subscriber, now: now)
             execute(directives, for: index)
         case .probeBeacon(let index, let incarnation, let frame, let publisher):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, nodes[index].probing == publisher,
                   let beacon = try? Beacon(frame: frame)
             else { return }
+            guard reachable(publisher, index), !random.chance(configuration.faults.controlLoss) else {
+                result.controlFaults += 1
+                return
+            }
             let directives = nodes[index].machine!.receiveProbeBeacon(beacon, now: now)
             execute(directives, for: index)
-        case .subscription(let publisher, let incarnation, let prefix, let subscribed):
+        case .subscription(let publisher, let incarnation, let prefix, let subscribed, let subscriber):
             guard nodes[publisher].incarnation == incarnation, nodes[publisher].machine != nil else { return }
+            guard reachable(subscriber, publisher) else {
+                result.controlFaults += 1
+                if subscribed { resetLink(subscriber: subscriber, publisher: publisher) }
+                return
+            }
             let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
             execute(directives, for: publisher)
         case .disconnected(let index, let incarnation, let from):
-            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, nodes[index].subscribedTo == from else { return }
+            // The monitor reports the parent's address whether the SUB is attached or reconnecting.
+            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil,
+                  nodes[index].subscribedTo == from || nodes[index].connecting == from
+            else { return }
             nodes[index].machine!.parentDisconnected(now: now)
         case .edit:
             edit()
@@ -286,15 +310,17 @@ final class World {
             return
         }
         let incarnation = nodes[receiver].incarnation
-        queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames), at: now + latency())
+        queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames, from: sender), at: now + latency())
         if random.chance(configuration.faults.duplicate) {
-            queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames), at: now + latency())
+            queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames, from: sender), at: now + latency())
         }
     }
 
     private func attach(_ subscriber: Int, incarnation: Int, to publisher: Int) {
         guard nodes[subscriber].incarnation == incarnation, nodes[subscriber].isAlive, nodes[subscriber].connecting == publisher else { return }
-        guard nodes[publisher].isAlive, reachable(subscriber, publisher) else {
+        let refused = random.chance(configuration.faults.controlLoss)
+        guard nodes[publisher].isAlive, reachable(subscriber, publisher), !refused else {
+            if refused { result.controlFaults += 1 }
             // libzmq keeps reconnecting in the background.
             queue.push(.attach(subscriber: subscriber, incarnation: incarnation, publisher: publisher), at: now + .milliseconds(100))
             return
@@ -302,14 +328,48 @@ final class World {
         nodes[subscriber].connecting = nil
         nodes[subscriber].subscribedTo = publisher
         nodes[publisher].subscribers.insert(subscriber)
+        // The connection resets before its welcome and subscriptions get through.
+        if random.chance(configuration.faults.controlLoss) {
+            result.controlFaults += 1
+            resetLink(subscriber: subscriber, publisher: publisher)
+            return
+        }
         let publisherIncarnation = nodes[publisher].incarnation
         // The XPUB attaches the pipe and queues its welcome; the SUB's subscriptions follow.
         if let welcome = nodes[publisher].welcome {
-            queue.push(.beacon(to: subscriber, incarnation: incarnation, frame: welcome), at: now + latency())
+            queue.push(.beacon(to: subscriber, incarnation: incarnation, frame: welcome, from: publisher), at: now + latency())
         }
         for prefix in nodes[subscriber].subscriptions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            queue.push(.subscription(publisher: publisher, incarnation: publisherIncarnation, prefix: prefix, subscribed: true), at: now + latency())
+            queue.push(.subscription(publisher: publisher, incarnation: publisherIncarnation, prefix: prefix, subscribed: true, from: subscriber), at: now + latency())
         }
+    }
+
+    /// The SUB connection from `subscriber` to `publisher` broke (a reset, or a partition that
+    /// cut off its welcome or a subscription): the publisher drops the pipe and its
+    /// subscriptions, the subscriber's monitor may see the disconnect, and libzmq reconnects
+    /// after its interval, re-sending the subscriptions and getting a new welcome.
+    func resetLink(subscriber: Int, publisher: Int) {
+        guard nodes[subscriber].subscribedTo == publisher else { return }
+        nodes[publisher].subscribers.remove(subscriber)
+        if nodes[publisher].isAlive {
+            for prefix in nodes[subscriber].subscriptions where prefix.first == 0x4E {
+                queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: subscriber), at: now + latency())
+            }
+        }
+        nodes[subscriber].subscribedTo = nil
+        nodes[subscriber].connecting = publisher
+        let incarnation = nodes[subscriber].incarnation
+        queue.push(.attach(subscriber: subscriber, incarnation: incarnation, publisher: publisher), at: now + random.duration(.milliseconds(50), .milliseconds(100)))
+        notifyDisconnect(subscriber, from: publisher)
+    }
+
+    /// The subscriber's socket monitor reports the closed connection, unless the notice is lost.
+    func notifyDisconnect(_ subscriber: Int, from publisher: Int) {
+        if random.chance(configuration.faults.controlLoss) {
+            result.controlFaults += 1
+            return
+        }
+        queue.push(.disconnected(subscriber, incarnation: nodes[subscriber].incarnation, from: publisher), at: now + latency())
     }
 
     func detach(_ index: Int) {
@@ -317,7 +377,7 @@ final class World {
             nodes[publisher].subscribers.remove(index)
             if nodes[publisher].isAlive {
                 for prefix in nodes[index].subscriptions where prefix.first == 0x4E {
-                    queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false), at: now + latency())
+                    queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: index), at: now + latency())
                 }
             }
         }
@@ -348,9 +408,7 @@ final class World {
         detach(index)
         // The kernel closes the sockets: attached subscribers see the disconnect, if they can.
         for subscriber in nodes[index].subscribers.sorted() where nodes[subscriber].subscribedTo == index {
-            if reachable(index, subscriber) {
-                queue.push(.disconnected(subscriber, incarnation: nodes[subscriber].incarnation, from: index), at: now + latency())
-            }
+            if reachable(index, subscriber) { notifyDisconnect(subscriber, from: index) }
         }
         nodes[index].subscribers = []
     }
@@ -365,6 +423,7 @@ final class World {
         let roll = random.next()
         guard var machine = nodes[index].machine else { return }
         let before = machine.documents[document]?.document.localOperationCount ?? 0
+        var inserted = false
         do {
             let (_, directives) = try machine.edit(document, now: now) { doc in
                 let length = doc.length()
@@ -373,12 +432,14 @@ final class World {
                     try doc.delete(start..<min(length, start + 1 + Int(roll >> 20) % 3))
                 } else {
                     try doc.insert(word, at: Int(roll >> 8) % (length + 1))
+                    inserted = true
                 }
             }
             nodes[index].machine = machine
             let after = machine.documents[document]?.document.localOperationCount ?? 0
             let replica = machine.documentReplica
             for counter in before..<after { edits.append((index, replica, document, counter)) }
+            if inserted, before < after { inserts[document, default: [:]][replica, default: []].append(before..<after) }
             result.edits += Int(after - before)
             execute(directives, for: index)
         } catch {
@@ -462,7 +523,23 @@ final class World {
             }
         }
         if missingEdits > 3 { result.failures.append("… \(missingEdits) edits in all are missing at n\(first)") }
-        // Exactly once: every operation a node holds was made there or applied there once.
+        // Exactly once, counted from the content: a document holds one item per inserted
+        // character its version covers, no more (an insert applied twice) and no fewer.
+        for index in live {
+            for (name, sync) in nodes[index].machine!.documents.sorted(by: { $0.key < $1.key }) {
+                let items = sync.document.insertedItemsByReplica
+                let version = sync.document.versionVector
+                let ledger = inserts[name] ?? [:]
+                for replica in Set(items.keys).union(ledger.keys).sorted() {
+                    let expected = ledger[replica, default: []].reduce(0) { $0 + Int($1.clamped(to: 0..<version[replica]).count) }
+                    let held = items[replica] ?? 0
+                    if held != expected {
+                        result.failures.append("n\(index) \(name): \(held) items by \(replica.shortDescription), \(expected) inserted within its version (an insert applied twice, or lost)")
+                    }
+                }
+            }
+        }
+        // Every operation a node holds was made there or applied there once.
         for index in live {
             for (name, sync) in nodes[index].machine!.documents.sorted(by: { $0.key < $1.key }) {
                 let held = sync.document.versionVector.totalOperations - (nodes[index].baseline[name] ?? 0)

@@ -40,6 +40,21 @@ struct DocumentBasicsTests {
         #expect(size <= 16, "keystroke encoded in \(size) bytes")
     }
 
+    @Test("the item census counts each replica's inserted characters, deleted ones too, and a repeated fragment adds none")
+    func insertedItemCensus() throws {
+        var a = Document(replica: alice)
+        var b = Document(replica: bob)
+        try a.insert("héllo", at: 0)
+        try a.delete(1..<3)
+        try b.insert("😀", at: 0)
+        let fromA = a.fragment(since: VersionVector())
+        try b.apply(fromA)
+        try b.apply(fromA)
+        try a.apply(b.fragment(since: a.versionVector))
+        #expect(a.insertedItemsByReplica == [alice: 5, bob: 1])
+        #expect(b.insertedItemsByReplica == a.insertedItemsByReplica)
+    }
+
     @Test("fragment(since:) brings a replica exactly what it lacks")
     func syncSince() throws {
         var a = Document(replica: alice)
