@@ -233,13 +233,21 @@ package struct DocumentSync: Sendable {
         counters.syncRequestsAnswered += 1
         note(request.version, heldBy: peer)
         let mine = document.versionVector
+        // A transfer already on its way covers part of what it lacks: answer only the rest, or
+        // a slow receiver would be sent the whole document again on every repair.
+        let inFlight = transferring(to: peer)
+        let known = inFlight.map { request.version.merging($0) } ?? request.version
+        if inFlight != nil, document.lacksHistory(since: request.version) || known.dominates(mine) {
+            let reply = SyncReply(document: id, version: mine, fragment: [], transferFollows: true)
+            return [Outgoing(Destination(peer), control(.syncReply, reply.encoded, context))]
+        }
         if document.lacksHistory(since: request.version) {
             // The operations it lacks are trimmed here: it gets the state instead.
             let reply = SyncReply(document: id, version: mine, fragment: [], transferFollows: true)
             return [Outgoing(Destination(peer), control(.syncReply, reply.encoded, context))]
                 + startTransfer(document.encodedSnapshot(), kind: .snapshot, covering: mine, to: peer, context)
         }
-        let missing = document.fragment(since: request.version)
+        let missing = document.fragment(since: known)
         let bytes = missing.isEmpty ? [] : missing.encoded()
         if bytes.count <= settings.inlineReplyLimit {
             let reply = SyncReply(document: id, version: mine, fragment: bytes)
@@ -249,8 +257,8 @@ package struct DocumentSync: Sendable {
         // chunked and flow-controlled.
         let reply = SyncReply(document: id, version: mine, fragment: [], transferFollows: true)
         var out = [Outgoing(Destination(peer), control(.syncReply, reply.encoded, context))]
-        let payload = request.version.isEmpty ? document.encodedSnapshot() : bytes
-        out += startTransfer(payload, kind: request.version.isEmpty ? .snapshot : .fragment, covering: mine, to: peer, context)
+        let whole = known.isEmpty
+        out += startTransfer(whole ? document.encodedSnapshot() : bytes, kind: whole ? .snapshot : .fragment, covering: mine, to: peer, context)
         return out
     }
 
@@ -273,10 +281,14 @@ package struct DocumentSync: Sendable {
     private mutating func afterLearning(_ version: VersionVector, of peer: Peer, _ context: RouteContext, waitForTransfer: Bool) -> [Outgoing] {
         if peer == .parent { parentAcknowledged = max(parentAcknowledged, version[replica]) }
         digestMismatchSince[peer] = nil
+        // What a transfer on its way will bring it is not sent again.
+        let inFlight = transferring(to: peer)
+        let known = inFlight.map { version.merging($0) } ?? version
         if document.lacksHistory(since: version) {
+            guard inFlight == nil else { return [] }
             return startTransfer(document.encodedSnapshot(), kind: .snapshot, covering: document.versionVector, to: peer, context)
         }
-        let lacking = document.fragment(since: version)
+        let lacking = document.fragment(since: known)
         guard !lacking.isEmpty else { return [] }
         let bytes = lacking.encoded()
         if bytes.count <= settings.inlineReplyLimit {
@@ -293,6 +305,12 @@ package struct DocumentSync: Sendable {
             note(document.versionVector, heldBy: peer)
             return []
         }
+        // A transfer in flight either way is the repair: hold until it ends (and count the
+        // mismatch from then, as the transfer's end may well close it).
+        guard !isTransferring(with: peer) else {
+            digestMismatchSince[peer] = nil
+            return []
+        }
         let since = digestMismatchSince[peer] ?? context.now
         digestMismatchSince[peer] = since
         guard context.now - since >= settings.repairDelay else { return [] }
@@ -303,6 +321,20 @@ package struct DocumentSync: Sendable {
     }
 
     // MARK: - Transfers
+
+    /// What the transfers on their way to `peer` cover, merged; nil if none is.
+    private func transferring(to peer: Peer) -> VersionVector? {
+        var covering: VersionVector?
+        for transfer in outgoing.values where transfer.peer == peer {
+            covering = covering.map { $0.merging(transfer.covering) } ?? transfer.covering
+        }
+        return covering
+    }
+
+    /// True while a transfer goes to `peer` or comes from it.
+    private func isTransferring(with peer: Peer) -> Bool {
+        outgoing.values.contains { $0.peer == peer } || incoming.values.contains { $0.peer == peer }
+    }
 
     private mutating func startTransfer(_ bytes: [UInt8], kind: TransferKind, covering: VersionVector, to peer: Peer, _ context: RouteContext) -> [Outgoing] {
         guard outgoing.count < settings.maxTransfers else {

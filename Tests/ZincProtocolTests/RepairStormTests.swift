@@ -1,0 +1,71 @@
+import Testing
+@testable import ZincCore
+@testable import ZincProtocol
+
+/// A slow joiner loading a large document must not be sent it again and again.
+@Suite("Repair while a transfer is in flight")
+struct RepairStormTests {
+    let hostID = ReplicaID(deterministicFrom: "host")
+    let childID = ReplicaID(deterministicFrom: "child")
+
+    func context(_ node: ReplicaID, now: Duration) -> RouteContext {
+        node == hostID
+            ? RouteContext(node: hostID, term: 0, hasParent: false, hasChildren: true, isRoot: true, now: now, trust: TrustTable(), children: [childID])
+            : RouteContext(node: childID, term: 0, hasParent: true, hasChildren: false, isRoot: false, now: now, trust: TrustTable(), children: [])
+    }
+
+    @Test("a 550 KB transfer to a slow child: one transfer, repair held while it runs, and the child ends identical")
+    func slowConsumer() throws {
+        var settings = SyncSettings()
+        settings.chunkSize = 16 << 10
+        settings.window = 2
+        // Random letters: the snapshot is compressed, and this text does not shrink much.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var scalars = String.UnicodeScalarView()
+        for _ in 0..<900_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            scalars.append(Unicode.Scalar(UInt8(ascii: "a") + UInt8((state >> 33) % 26)))
+        }
+        let text = String(scalars)
+        var hostDocument = Document(replica: ReplicaID(deterministicFrom: "author"))
+        try hostDocument.insert(text, at: 0)
+        #expect(hostDocument.encodedSnapshot().count > 500_000)
+        var host = DocumentSync(id: "d", document: hostDocument, settings: settings)
+        var child = DocumentSync(id: "d", document: Document(replica: childID), settings: settings)
+
+        // Chunks reach the child slowly (two every 400 ms); everything else at once.
+        var slow: [WireMessage] = []
+        var now = Duration.zero
+        func fromHost(_ out: [Outgoing]) {
+            for outgoing in out {
+                if outgoing.message.header.type == .transferChunk { slow.append(outgoing.message) } else { toChild([outgoing.message]) }
+            }
+        }
+        func toChild(_ messages: [WireMessage]) {
+            for message in messages { toHost(child.receive(message, from: .parent, context(childID, now: now))) }
+        }
+        func toHost(_ out: [Outgoing]) {
+            for outgoing in out { fromHost(host.receive(outgoing.message, from: .child(childID), context(hostID, now: now))) }
+        }
+
+        toHost(child.parentJoined(context(childID, now: now)))
+        #expect(host.counters.transfersStarted == 1)
+        var tick = 0
+        while now < .seconds(60) && child.document.versionVector != host.document.versionVector {
+            now += .milliseconds(100)
+            tick += 1
+            if tick % 4 == 0 { toChild(Array(slow.prefix(2))); slow.removeFirst(min(2, slow.count)) }
+            // Heartbeats carry digests both ways; timers run.
+            fromHost(host.observe(child.digest, from: .child(childID), context(hostID, now: now)))
+            toHost(child.observe(host.digest, from: .parent, context(childID, now: now)))
+            fromHost(host.tick(context(hostID, now: now)))
+            toHost(child.tick(context(childID, now: now)))
+        }
+        #expect(child.document.versionVector == host.document.versionVector)
+        let identical = child.document.text() == text
+        #expect(identical, "the child's text")
+        #expect(host.counters.transfersStarted == 1, "no second whole-document transfer while the first was in flight")
+        #expect(host.counters.transfersCompleted == 1 && child.counters.transfersCompleted == 1)
+        #expect(now > .seconds(5), "the consumer really was slow")
+    }
+}
