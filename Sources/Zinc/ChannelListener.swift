@@ -82,6 +82,7 @@ final class ChannelListener: NodeShell {
         }
         var nodeConfiguration = NodeConfiguration(id: configuration.id, endpoints: sockets.advertised, join: join)
         nodeConfiguration.fanout = configuration.fanout
+        nodeConfiguration.remembered = rememberedPeers
         nodeConfiguration.interest = configuration.interest
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
         nodeConfiguration.detector = configuration.detector

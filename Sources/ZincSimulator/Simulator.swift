@@ -129,6 +129,7 @@ final class World {
         let join = RememberedPeers.seeds(configured: nodes[index].join, remembered: nodes[index].rememberedPeers, own: nodes[index].endpoints.publish)
         var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: join)
         configuration.fanout = self.configuration.fanout
+        configuration.remembered = nodes[index].rememberedPeers
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
         var settings = SyncSettings()

@@ -113,7 +113,13 @@ struct NodePartsTests {
         }
         #expect(probed == ["seed", "old parent", "sibling", "old parent"])
         check(probe.next(now: now + .milliseconds(1), joined: true, seeds: [], own: nil, parent: nil) == nil, "joined nodes probe four times less often")
-        check(!probe.answer())
+        check(probe.answer() == nil)
+        // An invitation's address jumps the schedule, once.
+        probe.expedite("invited")
+        check(probe.next(now: now + .milliseconds(2), joined: false, seeds: [], own: nil, parent: nil) == "invited")
+        check(probe.answer() == "invited")
+        #expect(probe.knows("old parent", seeds: []) && probe.knows("sibling", seeds: []) && probe.knows("seed", seeds: ["seed"]))
+        #expect(!probe.knows("invited", seeds: ["seed"]), "probing an address does not make it known")
         for index in 0..<10 { probe.rememberFormerParent("p\(index)") }
         #expect(probe.formerParents.count == SplitBrainProbe.maxFormerParents && probe.formerParents.first == "p9")
     }

@@ -126,6 +126,44 @@ struct StateMachineTests {
         #expect(node.parentState == "none")
     }
 
+    @Test("merge invitations: a root with members ignores a stranger's; a lone root or a child's hint only makes it probe; the probe's own beacon decides, at the address probed")
+    func mergeInvitations() throws {
+        let strangerEndpoints = Endpoints(publish: "tcp://10.0.0.9:7000", pull: "tcp://10.0.0.9:7001")
+        let stranger = ReplicaID(high: .max, low: .max)
+        let invitation = WireMessage(topic: .node(hostID), header: MessageHeader(type: .mergeInvitation, origin: stranger, sender: stranger, lamport: 0, term: 9),
+                                     payload: MergeInvitation(root: stranger, endpoints: strangerEndpoints, term: 9).encoded)
+        func probes(_ directives: [CoreDirective]) -> [String?] {
+            directives.compactMap { if case .probe(let target) = $0.shellDirective { target } else { nil } }
+        }
+        // A root with a member.
+        var host = NodeCore(configuration: NodeConfiguration(id: hostID, endpoints: hostEndpoints))
+        _ = host.start(now: .zero)
+        let join = WireMessage(topic: .node(clientID), header: MessageHeader(type: .join, origin: clientID, sender: clientID, lamport: 0, term: 0), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
+        _ = host.receive(join, via: .puller, now: .zero)
+        #expect(host.receive(invitation, via: .puller, now: .milliseconds(1)).isEmpty)
+        #expect(host.counters.rejected == 1)
+        #expect(probes(host.tick(now: .milliseconds(2), digests: { [] })).isEmpty, "nothing probed for a stranger")
+        // The same invitation relayed by the member (its own probing found that tree): probe it.
+        var hint = invitation
+        hint.header.sender = clientID
+        _ = host.receive(hint, via: .puller, now: .milliseconds(3))
+        #expect(probes(host.tick(now: .milliseconds(4), digests: { [] })) == [strangerEndpoints.publish])
+        #expect(host.role == .root, "a hint alone moves nothing")
+
+        // A lone root probes the stranger's address, and joins only the tree its probe sees there.
+        var lone = NodeCore(configuration: NodeConfiguration(id: clientID, endpoints: Endpoints(publish: "tcp://127.0.0.1:7200", pull: "tcp://127.0.0.1:7201")))
+        _ = lone.start(now: .zero)
+        var invited = invitation
+        invited.topic = .node(clientID)
+        #expect(lone.receive(invited, via: .puller, now: .milliseconds(1)).isEmpty)
+        #expect(probes(lone.tick(now: .milliseconds(2), digests: { [] })) == [strangerEndpoints.publish])
+        // Whatever address the beacon claims, the node connects to the one it probed.
+        let beacon = Beacon(node: stranger, endpoints: Endpoints(publish: "tcp://elsewhere:1", pull: "tcp://elsewhere:2"), root: stranger, term: 9, depth: 0)
+        let merging = lone.receiveProbeBeacon(beacon, now: .milliseconds(3))
+        #expect(merging.contains(.connectSubscriber(strangerEndpoints.publish)))
+        #expect(lone.counters.merges == 1)
+    }
+
     @Test("deltas: own echoes dropped, duplicates not relayed, news relayed down and (from a child) up")
     func relayRules() throws {
         var author = Document(replica: ReplicaID(deterministicFrom: "author"))

@@ -119,4 +119,53 @@ struct HostileInputTests {
         #expect(after[.operationsRejected] >= 7, "the forged operations were refused: \(after)")
         await tree.shutdown()
     }
+
+    @Test("a stranger's merge invitation, backed by a forged beacon at its own address, never moves a root with members; nothing it sends lands")
+    func mergeInvitationFromAStranger() async throws {
+        let tree = TestTree()
+        let host = try tree.host(name: "invited root")
+        let endpoints = try #require(host.addresses)
+        let member = try tree.host(join: [endpoints.publish], name: "member")
+        let hostDocument = try await host.document("doc")
+        let memberDocument = try await member.document("doc")
+        try await memberDocument.edit { try $0.insert("ours", at: 0) }
+        #expect(try await eventually { try await hostDocument.text() == "ours" })
+        let memberReplica = try await memberDocument.snapshot().replica
+
+        // The rogue: a PUB whose welcome beacon claims a tree that wins every comparison, a PULL
+        // that would see the root's join, and a PUSH into the root's PULL socket.
+        let context = try #require(host.configuration.context ?? SharedContext.context as Context?)
+        let rogue = ReplicaID(deterministicFrom: "rogue")
+        let rogueRoot = ReplicaID(high: .max, low: .max)
+        let publisher = try Socket(.xpub, context: context)
+        let puller = try Socket(.pull, context: context)
+        let pusher = try Socket(.push, context: context)
+        defer { publisher.close(); puller.close(); pusher.close() }
+        try publisher.bind("tcp://127.0.0.1:*")
+        try puller.bind("tcp://127.0.0.1:*")
+        let rogueEndpoints = Endpoints(publish: try publisher.lastEndpoint, pull: try puller.lastEndpoint)
+        let forged = Beacon(node: rogue, endpoints: rogueEndpoints, root: rogueRoot, term: 99, depth: 0)
+        try publisher.setOption(.xpubWelcomeMessage, forged.frame)
+        try pusher.connect(endpoints.pull)
+        let before = try await host.status().counters
+        let invitation = MergeInvitation(root: rogueRoot, endpoints: rogueEndpoints, term: 99)
+        for _ in 0..<5 {
+            try pusher.send(message: WireMessage(topic: .node(host.id), header: MessageHeader(type: .mergeInvitation, origin: rogue, sender: rogue, lamport: 0, term: 99), payload: invitation.encoded).frames)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // An insert under the member's replica, as a parent would relay it.
+        var forgedEdit = Document(replica: memberReplica)
+        try forgedEdit.insert("FORGED", at: 0)
+        let delta = forgedEdit.fragment(since: VersionVector()).encoded(omittingAuthor: memberReplica)
+        try pusher.send(message: WireMessage(topic: .document("doc"), header: MessageHeader(type: .delta, origin: memberReplica, sender: rogue, lamport: 1, term: 99), payload: delta).frames)
+        try await Task.sleep(for: .seconds(1.5))
+
+        let status = try await host.status()
+        #expect(status.role == .root && status.parent == nil, "the root stays where it is: \(status.role)")
+        #expect(try puller.receiveMessage(timeout: .milliseconds(10)) == nil, "no join ever reached the rogue")
+        #expect(status.counters[.rejected] - before[.rejected] >= 6, "the invitations and the delta were refused: \(status.counters)")
+        #expect(try await hostDocument.text() == "ours")
+        #expect(try await memberDocument.text() == "ours")
+        await tree.shutdown()
+    }
 }

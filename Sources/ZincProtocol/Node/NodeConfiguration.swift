@@ -8,6 +8,10 @@ package struct NodeConfiguration: Sendable, Hashable {
     package var endpoints: Endpoints?
     /// PUB endpoints of nodes to join, tried in turn until one answers; empty to start as root.
     package var join: [String]
+    /// Addresses the node was linked with before a restart (``RememberedPeers``): probed for
+    /// other trees of its cluster, and so known when a merge invitation names one, even on a
+    /// node that joins no seed.
+    package var remembered: [String] = []
     /// How long to wait for one seed's beacon before trying the next.
     package var seedTimeout: Duration = .seconds(1)
     /// Children accepted before joiners are redirected down the tree.

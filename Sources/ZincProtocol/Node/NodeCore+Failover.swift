@@ -174,7 +174,7 @@ extension NodeCore {
 
     /// The probed node's beacon: our own tree, or another one to merge with.
     package mutating func receiveProbeBeacon(_ beacon: Beacon, now: Duration) -> [CoreDirective] {
-        guard splitBrain.answer() else { return [] }
+        guard let probed = splitBrain.answer() else { return [] }
         var out: [CoreDirective] = [.probe(nil)]
         if beacon.root == root || beacon.node == id || beacon.path.contains(id) || ancestors.contains(beacon.node) { return out }
         // Two trees. The one with the higher (term, root ID) wins; the other's root joins it.
@@ -186,28 +186,37 @@ extension NodeCore {
             } else if case .none = link.state, link.failover == nil {
                 counters.merges += 1
                 out.append(.event(.mergedInto(root: beacon.root, term: beacon.term)))
-                out += connect(toPublish: beacon.endpoints.publish, now: now)
+                // The address probed, not the one the beacon claims: only the first is known.
+                out += connect(toPublish: probed, now: now)
             }
             return out
         }
-        // We win: invite them (the invitation climbs to their root, which joins us here).
+        // We win: invite them (the invitation climbs to their root, which checks it by probing us).
         guard let endpoints = configuration.endpoints else { return out }
         let invitation = MergeInvitation(root: root, endpoints: endpoints, term: term)
         out.append(.sendOnce(pull: beacon.endpoints.pull, control(.mergeInvitation, invitation.encoded, topic: .node(beacon.node))))
         return out
     }
 
-    /// A merge invitation (or a hint from below): a settled root joins a tree that wins; any
-    /// other node passes it up to its root.
-    mutating func receiveMergeInvitation(_ invitation: MergeInvitation, now: Duration) -> [CoreDirective] {
+    /// A merge invitation, or a hint from a child that its probing found a tree that wins.
+    /// Neither makes a root re-parent by itself (docs/security.md, "Merging trees"): one from
+    /// outside the tree counts only if it names an address this node knows, or if the node is a
+    /// lone root (nothing below it to mislead: a root restarted without its data knows nobody);
+    /// a joined node passes it up, and a root probes the address itself: only the beacon its own
+    /// probe finds there moves it (``receiveProbeBeacon(_:now:)``).
+    mutating func receiveMergeInvitation(_ invitation: MergeInvitation, fromChild: Bool, now: Duration) -> [CoreDirective] {
         guard invitation.root != root, invitation.root != id else { return [] }
+        let lone = children.isEmpty && !isJoined
+        guard fromChild || lone || splitBrain.knows(invitation.endpoints.publish, seeds: configuration.join) else {
+            counters.rejected += 1
+            counters.lastProblem = "a merge invitation from outside the tree to \(invitation.endpoints.publish), an address this node never learned: ignored"
+            return []
+        }
         if isJoined {
             return [.push(control(.mergeInvitation, invitation.encoded, topic: .node(id)))]
         }
         guard case .none = link.state, link.failover == nil, (invitation.term, invitation.root) > (term, root) else { return [] }
-        counters.merges += 1
-        var out: [CoreDirective] = [.event(.mergedInto(root: invitation.root, term: invitation.term))]
-        out += connect(toPublish: invitation.endpoints.publish, now: now)
-        return out
+        splitBrain.expedite(invitation.endpoints.publish)
+        return []
     }
 }

@@ -45,6 +45,7 @@ package struct NodeCore: Sendable {
         self.configuration = configuration
         root = configuration.id
         applications = ApplicationRouter(memory: configuration.applicationMemory)
+        for address in configuration.remembered { splitBrain.remember(address, own: configuration.endpoints?.publish) }
     }
 
     /// Former parents, most recent first: the likeliest place to find another root.
@@ -382,7 +383,7 @@ package struct NodeCore: Sendable {
         }
         if message.header.type == .mergeInvitation {
             guard let invitation = decode(MergeInvitation.self, message) else { return [] }
-            return receiveMergeInvitation(invitation, now: now)
+            return receiveMergeInvitation(invitation, fromChild: children.contains(sender), now: now)
         }
         guard children.contains(sender) else {
             counters.rejected += 1
@@ -439,6 +440,8 @@ package struct NodeCore: Sendable {
             }
         }
         let subscribed = children.admit(joiner, request: request, detector: configuration.detector, now: now)
+        // A child that can host is a place to look for this tree's other half after a split.
+        if let endpoints = request.endpoints { rememberPeer(endpoints.publish) }
         var out: [CoreDirective] = [.event(.childJoined(joiner))]
         out += openInterest(request.interest, now: now)
         if subscribed { out += welcome(joiner) }

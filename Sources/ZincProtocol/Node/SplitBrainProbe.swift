@@ -18,6 +18,8 @@ package struct SplitBrainProbe: Sendable {
     package private(set) var current: (target: String, since: Duration)?
     private var count = 0
     private var last: Duration = .zero
+    /// An address to probe next, whatever the schedule (a merge invitation named it).
+    private var urgent: String?
 
     package init() {}
 
@@ -42,11 +44,23 @@ package struct SplitBrainProbe: Sendable {
         return true
     }
 
-    /// A beacon arrived on the probe socket: true if a probe was in flight (it is answered).
-    package mutating func answer() -> Bool {
-        guard current != nil else { return false }
-        current = nil
-        return true
+    /// A beacon arrived on the probe socket: the address probed, if a probe was in flight (it
+    /// is answered).
+    package mutating func answer() -> String? {
+        guard let current else { return nil }
+        self.current = nil
+        return current.target
+    }
+
+    /// True if `publish` is an address this node learned itself: a seed, a former parent, or
+    /// one its tree told it of.
+    package func knows(_ publish: String, seeds: [String]) -> Bool {
+        seeds.contains(publish) || formerParents.contains(publish) || targets.contains(publish)
+    }
+
+    /// Probes `publish` as soon as no other probe is in flight.
+    package mutating func expedite(_ publish: String) {
+        urgent = publish
     }
 
     /// The next address to probe, if one is due: none while a probe is in flight, or sooner
@@ -54,6 +68,12 @@ package struct SplitBrainProbe: Sendable {
     /// the other addresses; `own` and `parent` are never probed.
     package mutating func next(now: Duration, joined: Bool, seeds: [String], own: String?, parent: String?) -> String? {
         guard current == nil else { return nil }
+        if let urgent, urgent != own, urgent != parent {
+            self.urgent = nil
+            current = (urgent, now)
+            return urgent
+        }
+        urgent = nil
         let interval = joined ? Self.interval * 4 : Self.interval
         guard now - last >= interval else { return nil }
         var others = seeds.filter { $0 != own && $0 != parent }
