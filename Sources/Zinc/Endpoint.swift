@@ -132,8 +132,8 @@ public final class Endpoint: Sendable {
         let socket: Socket
         do {
             socket = try Socket(.router, context: context)
-            try socket.setOption(.maximumMessageSize, Int64(ChannelListener.maxAdminRequest))
-            socket.maximumMessageBytes = ChannelListener.maxAdminRequest
+            try socket.setOption(.maximumMessageSize, Int64(ChannelListener.maxAdminMessage))
+            socket.maximumMessageBytes = ChannelListener.maxAdminMessage + 1024
             socket.maximumFrames = 4
             // Keyed clusters authenticate their admin clients too.
             try configuration.key?.configureServer(socket)

@@ -168,4 +168,26 @@ struct HostileInputTests {
         #expect(try await memberDocument.text() == "ours")
         await tree.shutdown()
     }
+
+    @Test("an admin request over 64 KiB is answered with an error, not silence; the admin interface keeps serving")
+    func oversizedAdminRequest() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tree = TestTree()
+        let address = "ipc://\(directory)/admin"
+        let host = try tree.host(name: "admin target") { $0.admin = address }
+        let context = try #require(host.configuration.context ?? SharedContext.context as Context?)
+        let socket = try Socket(.req, context: context)
+        defer { socket.close() }
+        try socket.setOption(.linger, .zero)
+        try socket.connect(address)
+        let padding = String(repeating: "x", count: 100 << 10)
+        try socket.send(Array("{\"command\":\"status\",\"pad\":\"\(padding)\"}".utf8))
+        let frames = try #require(try socket.receiveMessage(timeout: .seconds(3)), "a reply, not silence")
+        let reply = try JSONDecoder().decode(AdminReply.self, from: Data(try #require(frames.last)))
+        #expect(!reply.ok && reply.error?.contains("exceeds the admin limit of 65536 bytes") == true, "\(reply)")
+        #expect(try AdminClient(address: address, context: context).send(AdminRequest(command: "status")).ok)
+        #expect(try await host.status().counters[.badMessages] >= 1)
+        await tree.shutdown()
+    }
 }

@@ -11,8 +11,12 @@ import ZincProtocol
 /// sends it, and the reply goes back the same way. A ROUTER never enters REP's lock-step error
 /// states, so a client that vanishes mid-request cannot wedge the admin interface.
 extension ChannelListener {
-    /// The largest admin request accepted (64 KiB): admin JSON is small; anything bigger is hostile.
+    /// The largest admin request accepted (64 KiB): admin JSON is small; anything bigger is
+    /// answered with an error, unread.
     static let maxAdminRequest = 64 << 10
+    /// The largest message the admin socket takes in at all: a bigger one closes the client's
+    /// connection (libzmq's limit), so a request between the two still gets its error reply.
+    static let maxAdminMessage = 16 << 20
 
     func readAdmin(_ socket: Socket) {
         for _ in 0..<64 {
@@ -29,7 +33,13 @@ extension ChannelListener {
                 reject("admin request with \(frames.count) frames", from: nil)
                 continue
             }
-            let reply = answer(frames[2])
+            let reply: AdminReply
+            if frames[2].count > Self.maxAdminRequest {
+                reject("admin request of \(frames[2].count) bytes", from: nil)
+                reply = .failure("request of \(frames[2].count) bytes exceeds the admin limit of \(Self.maxAdminRequest) bytes")
+            } else {
+                reply = answer(frames[2])
+            }
             let body = (try? JSONEncoder.admin.encode(reply)).map { Array($0) } ?? Array(#"{"ok":false,"error":"reply encoding failed"}"#.utf8)
             try? socket.send(message: [frames[0], [], body], flags: .dontWait)
         }
