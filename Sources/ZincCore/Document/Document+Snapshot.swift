@@ -295,7 +295,9 @@ extension Document {
             guard base <= versions[index] else { throw FormatError(.invalid, "log base beyond the version of replica \(index)") }
             logs[index].base = base
         }
-        clock = LamportClock(time: try reader.readVarint("snapshot lamport"))
+        let time = try reader.readVarint("snapshot lamport")
+        guard time < LamportClock.ceiling else { throw FormatError(.invalid, "snapshot Lamport time \(time) beyond 2^53") }
+        clock = LamportClock(time: time)
         let containerCount = try reader.readCount("snapshot containers", minimumBytesEach: 2)
         var ids: [ContainerID] = []
         for _ in 0..<containerCount {
@@ -585,6 +587,7 @@ extension Document {
             } else {
                 lamport = counter &+ UInt64(bitPattern: try reader.readSigned("log run lamport"))
             }
+            guard lamport < LamportClock.ceiling else { throw FormatError(.invalid, "log run Lamport time \(lamport) beyond 2^53") }
             var payload: UInt32 = 0
             switch kind {
             case .insert: break

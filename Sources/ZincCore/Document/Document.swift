@@ -176,6 +176,9 @@ public struct Document: Sendable {
         guard counter + UInt64(count) <= ItemID.maxCounter else {
             throw DocumentError(.limitExceeded, "replica \(replica) has used every operation counter")
         }
+        guard clock.time + UInt64(count) < LamportClock.ceiling else {
+            throw DocumentError(.limitExceeded, "the document's Lamport clock has reached its ceiling of 2^53")
+        }
         versions[Int(selfIndex)] = counter + UInt64(count)
         return (counter, clock.tick(count))
     }

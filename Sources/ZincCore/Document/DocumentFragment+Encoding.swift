@@ -350,6 +350,9 @@ extension DocumentFragment {
         }
         let op = FragmentOp(replica: replica, counter: counter, lamport: lamport, container: container, body: body)
         guard counter <= ItemID.maxCounter - UInt64(op.length) else { throw FormatError(.invalid, "\(context.description): counters overflow") }
+        guard lamport < LamportClock.remoteCeiling - UInt64(op.length) else {
+            throw FormatError(.invalid, "\(context.description): Lamport time \(lamport) beyond 2^52")
+        }
         return op
     }
 }

@@ -5,6 +5,13 @@ package struct LamportClock: Hashable, Comparable, Sendable, CustomStringConvert
     /// The time of the latest event this clock has seen or made.
     package private(set) var time: UInt64
 
+    /// Every Lamport time stays below 2^53 (docs/protocol.md §7, "Limits"): exact as a double,
+    /// so a JavaScript client holds it as a number.
+    package static let ceiling: UInt64 = 1 << 53
+    /// A remote operation's times must stay below 2^52, so a peer can never push a replica's
+    /// clock into the last half: 2^52 local operations always remain.
+    package static let remoteCeiling: UInt64 = 1 << 52
+
     package init(time: UInt64 = 0) { self.time = time }
 
     /// A local event: advances the clock and returns the event's time.

@@ -24,6 +24,9 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     /// True if the operation has been seen.
     package func contains(_ op: OpID) -> Bool { op.counter < self[op.replica] }
 
+    /// The largest count a vector holds: a replica's operation counters run to 2^40 − 2.
+    package static let maxCount: UInt64 = ItemID.maxCounter + 1
+
     /// The total number of operations seen.
     public var totalOperations: UInt64 { counters.values.reduce(0, &+) }
 
@@ -137,14 +140,20 @@ extension VersionVector {
         }
         var counters: [ReplicaID: UInt64] = [:]
         counters.reserveCapacity(count)
+        var previous: ReplicaID?
         for index in 0..<count {
             let replica = try reader.readReplicaID("version vector entry \(index)")
             let value = try reader.readVarint("version vector entry \(index) count")
-            guard counters.updateValue(value, forKey: replica) == nil else {
-                throw FormatError(.invalid, "version vector: replica \(replica) appears twice")
+            // One canonical encoding: entries in ascending replica order (so no repeats), none zero.
+            if let previous, !(previous < replica) {
+                throw FormatError(.invalid, "version vector: replica \(replica) out of order (entries must be sorted, each once)")
             }
+            guard value > 0 else { throw FormatError(.invalid, "version vector: a zero count for \(replica)") }
+            guard value <= Self.maxCount else { throw FormatError(.invalid, "version vector: count \(value) for \(replica) exceeds \(Self.maxCount)") }
+            previous = replica
+            counters[replica] = value
         }
-        self.init(counters)
+        self.counters = counters
     }
 
     package init(decoding bytes: [UInt8], limits: DecodingLimits = .default) throws(FormatError) {

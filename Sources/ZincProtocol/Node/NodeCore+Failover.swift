@@ -23,6 +23,8 @@ extension NodeCore {
         let (status, dead) = detectFailuresImpl(now: now)
         for child in dead {
             counters.childFailures += 1
+            // A child that was only slow hears this and joins again at once.
+            out.append(.publish(control(.leave, Leave(successor: ChildEntry(id: id, endpoints: configuration.endpoints, rank: 0)).encoded, topic: .node(child))))
             out += removeChild(child, reason: .silent(now - (children[child]?.detector.lastHeard ?? now)))
         }
         switch status {

@@ -366,7 +366,7 @@ package struct DocumentSync: Sendable {
         let end = min(transfer.bytes.count, start + transfer.chunkSize)
         let chunk = TransferChunk(
             transfer: transfer.id, document: id, index: index, count: transfer.chunkCount, kind: transfer.kind,
-            totalSize: UInt64(transfer.bytes.count), covering: index == 0 ? transfer.covering : VersionVector(),
+            totalSize: UInt64(transfer.bytes.count), covering: transfer.covering,
             bytes: Array(transfer.bytes[start..<end]))
         return control(.transferChunk, chunk.encoded, context)
     }
@@ -391,7 +391,8 @@ package struct DocumentSync: Sendable {
             IncomingTransfer(peer: peer, count: chunk.count, kind: chunk.kind, totalSize: chunk.totalSize)
         }()
         guard transfer.peer == peer, transfer.count == chunk.count, transfer.kind == chunk.kind,
-              chunk.totalSize <= UInt64(settings.maxTransferBytes), transfer.totalSize == chunk.totalSize
+              chunk.totalSize <= UInt64(settings.maxTransferBytes), transfer.totalSize == chunk.totalSize,
+              transfer.next == 0 || chunk.covering == transfer.covering
         else {
             counters.badMessages += 1
             return []
@@ -554,9 +555,15 @@ package struct DocumentSync: Sendable {
             update = try Presence(decoding: message.payload, limits: document.limits.decoding)
         } catch {
             counters.badMessages += 1
+            counters.lastProblem = "presence from \(message.header.sender.shortDescription): \(error)"
             return []
         }
-        guard update.replica == message.header.origin, presence.update(update, now: context.now) else { return [] }
+        guard update.replica == message.header.origin else {
+            counters.badMessages += 1
+            counters.lastProblem = "presence of \(update.replica.shortDescription) in a message from origin \(message.header.origin.shortDescription)"
+            return []
+        }
+        guard presence.update(update, now: context.now) else { return [] }
         var relayed = message
         relayed.header.sender = context.node
         var out: [Outgoing] = []
