@@ -24,6 +24,9 @@ package struct DocumentSync: Sendable {
     package private(set) var parentAcknowledged: UInt64 = 0
     /// What each neighbour is known to hold (from versions it sent, and digests equal to ours).
     private var acknowledged: [Peer: VersionVector] = [:]
+    /// The operation total at which each peer's equal digest last showed it holds this whole
+    /// document: noting the same version again would change nothing (heartbeats repeat it).
+    private var heldWhole: [Peer: UInt64] = [:]
     /// What every member of the tree holds: history below it may be trimmed.
     private var stability = HistoryStability()
     private var lastTrimCheck: Duration?
@@ -214,6 +217,7 @@ package struct DocumentSync: Sendable {
     /// A child left or died: forget its transfers.
     package mutating func childGone(_ child: ReplicaID) {
         acknowledged[.child(child)] = nil
+        heldWhole[.child(child)] = nil
         stability.childGone(child)
         outgoing = outgoing.filter { $0.value.peer != .child(child) }
         digestMismatchSince[.child(child)] = nil
@@ -223,6 +227,7 @@ package struct DocumentSync: Sendable {
     /// The parent changed: transfers from the old one are void.
     package mutating func parentGone() {
         acknowledged[.parent] = nil
+        heldWhole[.parent] = nil
         stability.parentGone()
         incoming = incoming.filter { $0.value.peer != .parent }
         outgoing = outgoing.filter { $0.value.peer != .parent }
@@ -302,7 +307,10 @@ package struct DocumentSync: Sendable {
         let mine = self.digest
         guard mine.digest != digest.digest else {
             digestMismatchSince[peer] = nil
-            note(document.versionVector, heldBy: peer)
+            if heldWhole[peer] != mine.operations {
+                heldWhole[peer] = mine.operations
+                note(document.versionVector, heldBy: peer)
+            }
             return []
         }
         // A transfer in flight either way is the repair: hold until it ends (and count the
@@ -539,7 +547,8 @@ package struct DocumentSync: Sendable {
 
     /// This subtree's held version up, the tree's down, when they changed.
     private mutating func heldReports(_ context: RouteContext) -> [Outgoing] {
-        let due = stability.reportsDue(document.versionVector, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh)
+        let document = self.document
+        let due = stability.reportsDue({ document.versionVector }, operations: document.operationTotal, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh)
         var out: [Outgoing] = []
         if let up = due.up { out.append(Outgoing(.parent, control(.held, HeldVersion(version: up).encoded, context))) }
         if let down = due.down { out.append(Outgoing(.children, control(.held, HeldVersion(version: down).encoded, context))) }
