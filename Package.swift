@@ -118,7 +118,9 @@ let package = Package(
         .testTarget(name: "ZincTests", dependencies: ["Zinc", "ZincCore", "ZincProtocol", "ZeroMQ", "ZincStore", "ZincBench"]),
         .testTarget(
             name: "ZincCoreTests",
-            dependencies: ["ZincCore", "ZincBench", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["ZincCore", "ZincBench", .product(name: "PropertyBased", package: "swift-property-based")],
+            // Read by path (#filePath), not bundled.
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -221,7 +221,7 @@ final class ChannelListener: NodeShell {
             if !event.kind.isDisjoint(with: .handshakeFailed) {
                 counters.handshakeFailures += 1
                 if counters.handshakeFailures == 1 || counters.handshakeFailures % 100 == 0 {
-                    logger.warning("cannot complete a secure handshake with the parent (do both use the same cluster key?)", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
+                    logger.warning("\(HandshakeFailure.describe(event.kind, keyed: configuration.key != nil, side: .toParent))", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
                 }
             }
             if event.kind.contains(.disconnected), let parent = transport.parentPublish, event.endpoint == parent {
@@ -236,7 +236,7 @@ final class ChannelListener: NodeShell {
             guard !event.kind.isDisjoint(with: .handshakeFailed) else { continue }
             counters.handshakeFailures += 1
             if counters.handshakeFailures == 1 || counters.handshakeFailures % 100 == 0 {
-                logger.warning("refused a peer that failed the secure handshake (no or wrong cluster key)", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
+                logger.warning("\(HandshakeFailure.describe(event.kind, keyed: configuration.key != nil, side: .fromPeer))", metadata: ["endpoint": "\(event.endpoint)", "failures": "\(counters.handshakeFailures)"])
             }
         }
     }

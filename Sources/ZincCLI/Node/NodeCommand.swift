@@ -53,6 +53,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log format: text (for people) or json (one object per line, for log shippers).")
+    var logFormat: LogFormat = .text
+
     @Option(help: "The host to advertise to joiners instead of the bound one (for 0.0.0.0 binds).")
     var advertise: String?
 
@@ -64,7 +67,7 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSetup.bootstrap(level: logLevel)
+        LoggingSetup.bootstrap(level: logLevel, format: logFormat)
         var logger = Logger(label: "zinc")
         logger[metadataKey: "node"] = "\(id ?? "zinc")"
         var configuration = EndpointConfiguration(id: NodeIdentity.replicaID(for: id))

@@ -9,3 +9,4 @@ extension Logger.Level: @retroactive ExpressibleByArgument {
 
 extension Durability: ExpressibleByArgument {}
 extension HistoryTrimming: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
