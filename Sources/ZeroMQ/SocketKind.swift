@@ -3,6 +3,9 @@ import CZeroMQ
 /// The ZeroMQ socket patterns (zmq_socket(3)).
 public enum SocketKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case pub, sub, xpub, xsub, push, pull, router, dealer, req, rep, pair
+    /// Raw TCP: each message is `[peer routing ID, bytes]`; an empty message marks a peer
+    /// connecting or (sent) closes it. For plain-TCP protocols such as HTTP.
+    case stream
 
     var rawValue: Int32 {
         switch self {
@@ -17,6 +20,7 @@ public enum SocketKind: Sendable, Hashable, CaseIterable, CustomStringConvertibl
         case .req: ZMQ_REQ
         case .rep: ZMQ_REP
         case .pair: ZMQ_PAIR
+        case .stream: ZMQ_STREAM
         }
     }
 
@@ -33,6 +37,7 @@ public enum SocketKind: Sendable, Hashable, CaseIterable, CustomStringConvertibl
         case .req: "REQ"
         case .rep: "REP"
         case .pair: "PAIR"
+        case .stream: "STREAM"
         }
     }
 

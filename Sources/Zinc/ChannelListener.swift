@@ -142,7 +142,11 @@ final class ChannelListener: NodeShell {
                 nextTick = now + configuration.tickInterval
                 if now - lastMetrics >= .seconds(1) {
                     lastMetrics = now
-                    metrics.report(allCounters(), children: machine.core.childIDs.count, term: machine.core.term, documents: machine.documents.count)
+                    let core = machine.core
+                    metrics.report(EndpointMetrics.Snapshot(
+                        counters: allCounters(), role: EndpointStatus.Role(core.role), children: core.childIDs.count, depth: core.depth, term: core.term,
+                        documents: machine.documents.count, pendingOperations: machine.documents.values.reduce(0) { $0 + $1.document.pendingOperationCount },
+                        queuedMessages: queuedMessages))
                     metrics.recordTick(clock.now - tickStart)
                     savePeers()
                 }
@@ -196,7 +200,13 @@ final class ChannelListener: NodeShell {
                 reject(error.problem, from: error.sender)
                 continue
             }
-            execute(machine.receive(inbound, via: channel, now: now))
+            if case .message(let message) = inbound, message.header.type == .delta {
+                let start = clock.now
+                execute(machine.receive(inbound, via: channel, now: now))
+                metrics.recordDeltaApply(clock.now - start)
+            } else {
+                execute(machine.receive(inbound, via: channel, now: now))
+            }
         }
     }
 

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import ZeroMQ
 import Zinc
 import ZincCore
 import ZincProtocol
@@ -56,6 +59,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Log format: text (for people) or json (one object per line, for log shippers).")
     var logFormat: LogFormat = .text
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free port).")
+    var metrics: String?
+
     @Option(help: "The host to advertise to joiners instead of the bound one (for 0.0.0.0 binds).")
     var advertise: String?
 
@@ -90,6 +96,25 @@ struct NodeCommand: AsyncParsableCommand {
             }
         }
 
+        // Before the endpoint exists, so its metrics go to the Prometheus registry.
+        var metricsServer: MetricsServer?
+        if let metrics {
+            let registry = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: registry)
+            // Deltas apply in microseconds, timer passes in well under a millisecond: the default
+            // buckets (5 ms to 10 s) would put every sample in the first.
+            let fine: [Duration] = [.microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+                                    .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100)]
+            factory.durationHistogramBuckets = ["zinc_delta_apply_seconds": fine, "zinc_tick_seconds": fine]
+            MetricsSystem.bootstrap(factory)
+            do {
+                metricsServer = try MetricsServer(hostPort: metrics, registry: registry, context: Context())
+            } catch {
+                throw CLIError("cannot serve metrics on \(metrics): \(error)")
+            }
+        }
+        defer { metricsServer?.stop() }
+
         let endpoint: Endpoint
         do {
             endpoint = try Endpoint(configuration)
@@ -101,6 +126,7 @@ struct NodeCommand: AsyncParsableCommand {
         if !join.isEmpty { line += ", joining \(join.joined(separator: ", "))" }
         if let admin { line += ", admin on \(admin)" }
         if let dataDir { line += ", documents in \(dataDir) (\(endpoint.configuration.documents.count) loaded)" }
+        if let metricsServer { line += ", metrics on http://\(metricsServer.address)/metrics" }
         print(line)
         fflush(nil)
 
