@@ -69,8 +69,9 @@ public struct EndpointConfiguration: Sendable {
     /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`
     /// carries one (never reuse an ID with an empty history).
     package var documentReplica: ReplicaID?
-    /// How often the node's timers run.
-    package var tickInterval: Duration = .milliseconds(10)
+    /// How often the node's timers run: the period the simulator checks the protocol at (every
+    /// timer of the protocol is 100 ms or longer, heartbeats included).
+    package var tickInterval: Duration = .milliseconds(25)
     /// The failure detector's thresholds.
     package var detector = FailureDetector.Settings()
     /// Document synchronisation tunables (transfer chunks, repair timing).
