@@ -351,17 +351,22 @@ final class World {
     /// after its interval, re-sending the subscriptions and getting a new welcome.
     func resetLink(subscriber: Int, publisher: Int) {
         guard nodes[subscriber].subscribedTo == publisher else { return }
-        nodes[publisher].subscribers.remove(subscriber)
-        if nodes[publisher].isAlive {
-            for prefix in nodes[subscriber].subscriptions where prefix.first == 0x4E {
-                queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: subscriber), at: now + latency())
-            }
-        }
+        dropPipe(of: subscriber, at: publisher)
         nodes[subscriber].subscribedTo = nil
         nodes[subscriber].connecting = publisher
         let incarnation = nodes[subscriber].incarnation
         queue.push(.attach(subscriber: subscriber, incarnation: incarnation, publisher: publisher), at: now + random.duration(.milliseconds(50), .milliseconds(100)))
         notifyDisconnect(subscriber, from: publisher)
+    }
+
+    /// The publisher forgets `subscriber`'s pipe, and its XPUB reports the node topics that pipe
+    /// had subscribed as unsubscribed.
+    private func dropPipe(of subscriber: Int, at publisher: Int) {
+        nodes[publisher].subscribers.remove(subscriber)
+        guard nodes[publisher].isAlive else { return }
+        for prefix in nodes[subscriber].subscriptions where prefix.first == 0x4E {
+            queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: subscriber), at: now + latency())
+        }
     }
 
     /// The subscriber's socket monitor reports the closed connection, unless the notice is lost.
@@ -374,14 +379,7 @@ final class World {
     }
 
     func detach(_ index: Int) {
-        if let publisher = nodes[index].subscribedTo {
-            nodes[publisher].subscribers.remove(index)
-            if nodes[publisher].isAlive {
-                for prefix in nodes[index].subscriptions where prefix.first == 0x4E {
-                    queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: index), at: now + latency())
-                }
-            }
-        }
+        if let publisher = nodes[index].subscribedTo { dropPipe(of: index, at: publisher) }
         nodes[index].subscribedTo = nil
         nodes[index].connecting = nil
         nodes[index].pushTo = nil

@@ -128,7 +128,7 @@ struct StateMachineTests {
 
     @Test("merge invitations: a root with members ignores a stranger's; a lone root or a child's hint only makes it probe; the probe's own beacon decides, at the address probed")
     func mergeInvitations() throws {
-        let strangerEndpoints = Endpoints(publish: "tcp://10.0.0.9:7000", pull: "tcp://10.0.0.9:7001")
+        let strangerEndpoints = Endpoints(publish: "tcp://127.0.0.1:7900", pull: "tcp://127.0.0.1:7901")
         let stranger = ReplicaID(high: .max, low: .max)
         let invitation = WireMessage(topic: .node(hostID), header: MessageHeader(type: .mergeInvitation, origin: stranger, sender: stranger, lamport: 0, term: 9),
                                      payload: MergeInvitation(root: stranger, endpoints: strangerEndpoints, term: 9).encoded)
@@ -158,7 +158,7 @@ struct StateMachineTests {
         #expect(lone.receive(invited, via: .puller, now: .milliseconds(1)).isEmpty)
         #expect(probes(lone.tick(now: .milliseconds(2), digests: { [] })) == [strangerEndpoints.publish])
         // Whatever address the beacon claims, the node connects to the one it probed.
-        let beacon = Beacon(node: stranger, endpoints: Endpoints(publish: "tcp://elsewhere:1", pull: "tcp://elsewhere:2"), root: stranger, term: 9, depth: 0)
+        let beacon = Beacon(node: stranger, endpoints: Endpoints(publish: "tcp://127.0.0.1:7950", pull: "tcp://127.0.0.1:7951"), root: stranger, term: 9, depth: 0)
         let merging = lone.receiveProbeBeacon(beacon, now: .milliseconds(3))
         #expect(merging.contains(.connectSubscriber(strangerEndpoints.publish)))
         #expect(lone.counters.merges == 1)

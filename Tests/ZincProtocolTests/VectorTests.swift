@@ -17,8 +17,8 @@ struct VectorTests {
     static let alice = ReplicaID(deterministicFrom: "vector alice")
     static let bob = ReplicaID(deterministicFrom: "vector bob")
     static let host = ReplicaID(deterministicFrom: "vector host")
-    static let endpoints = Endpoints(publish: "tcp://10.0.0.1:5555", pull: "tcp://10.0.0.1:5556")
-    static let child = ChildEntry(id: bob, endpoints: Endpoints(publish: "tcp://10.0.0.2:5555", pull: "tcp://10.0.0.2:5556"), rank: 0)
+    static let endpoints = Endpoints(publish: "tcp://127.0.0.1:5555", pull: "tcp://127.0.0.1:5556")
+    static let child = ChildEntry(id: bob, endpoints: Endpoints(publish: "tcp://127.0.0.1:5557", pull: "tcp://127.0.0.1:5558"), rank: 0)
 
     struct Vector {
         let name: String
@@ -215,54 +215,48 @@ struct VectorTests {
         return out
     }
 
+    /// A payload of `type` decoded, and encoded again from what was decoded.
+    static func payload(_ type: MessageType, _ bytes: [UInt8], origin: ReplicaID) throws -> (value: Any, encoded: [UInt8]) {
+        func codec<P: WirePayload>(_: P.Type) throws -> (Any, [UInt8]) {
+            let decoded = try P(decoding: bytes)
+            return (decoded, decoded.encoded)
+        }
+        switch type {
+        case .delta:
+            let fragment = try DocumentFragment(decoding: bytes, author: origin, limits: .default)
+            return (fragment, fragment.encoded(omittingAuthor: origin))
+        case .presence:
+            let presence = try Presence(decoding: bytes)
+            return (presence, presence.encoded())
+        case .join: return try codec(JoinRequest.self)
+        case .welcome: return try codec(Welcome.self)
+        case .redirect: return try codec(Redirect.self)
+        case .syncRequest: return try codec(SyncRequest.self)
+        case .syncReply: return try codec(SyncReply.self)
+        case .transferChunk: return try codec(TransferChunk.self)
+        case .transferAck: return try codec(TransferAck.self)
+        case .heartbeat: return try codec(Heartbeat.self)
+        case .application: return try codec(ApplicationMessage.self)
+        case .leave: return try codec(Leave.self)
+        case .mergeInvitation: return try codec(MergeInvitation.self)
+        case .held: return try codec(HeldVersion.self)
+        }
+    }
+
     /// Decodes one message vector's frames: the envelope and the payload by its type.
     static func decodeMessage(_ frames: [[UInt8]]) throws -> Any {
         if frames.count == 1 { return ["beacon": meaning(try Beacon(frame: frames[0]))] }
         let message = try WireMessage(frames: frames, maxPayload: 1 << 20)
-        let payload: Any
-        let bytes = message.payload
-        switch message.header.type {
-        case .delta: payload = try DocumentFragment(decoding: bytes, author: message.header.origin, limits: .default)
-        case .join: payload = try JoinRequest(decoding: bytes)
-        case .welcome: payload = try Welcome(decoding: bytes)
-        case .redirect: payload = try Redirect(decoding: bytes)
-        case .syncRequest: payload = try SyncRequest(decoding: bytes)
-        case .syncReply: payload = try SyncReply(decoding: bytes)
-        case .transferChunk: payload = try TransferChunk(decoding: bytes)
-        case .transferAck: payload = try TransferAck(decoding: bytes)
-        case .heartbeat: payload = try Heartbeat(decoding: bytes)
-        case .presence: payload = try Presence(decoding: bytes)
-        case .application: payload = try ApplicationMessage(decoding: bytes)
-        case .leave: payload = try Leave(decoding: bytes)
-        case .mergeInvitation: payload = try MergeInvitation(decoding: bytes)
-        case .held: payload = try HeldVersion(decoding: bytes)
-        }
-        return ["topic": meaning(message.topic), "header": meaning(message.header), "payload": meaning(payload)]
+        let decoded = try payload(message.header.type, message.payload, origin: message.header.origin)
+        return ["topic": meaning(message.topic), "header": meaning(message.header), "payload": meaning(decoded.value)]
     }
 
     /// Re-encodes what `frames` decode to.
     static func reencodeMessage(_ frames: [[UInt8]]) throws -> [[UInt8]] {
         if frames.count == 1 { return [try Beacon(frame: frames[0]).frame] }
         let message = try WireMessage(frames: frames, maxPayload: 1 << 20)
-        let bytes = message.payload
-        let payload: [UInt8]
-        switch message.header.type {
-        case .delta: payload = try DocumentFragment(decoding: bytes, author: message.header.origin, limits: .default).encoded(omittingAuthor: message.header.origin)
-        case .join: payload = try JoinRequest(decoding: bytes).encoded
-        case .welcome: payload = try Welcome(decoding: bytes).encoded
-        case .redirect: payload = try Redirect(decoding: bytes).encoded
-        case .syncRequest: payload = try SyncRequest(decoding: bytes).encoded
-        case .syncReply: payload = try SyncReply(decoding: bytes).encoded
-        case .transferChunk: payload = try TransferChunk(decoding: bytes).encoded
-        case .transferAck: payload = try TransferAck(decoding: bytes).encoded
-        case .heartbeat: payload = try Heartbeat(decoding: bytes).encoded
-        case .presence: payload = try Presence(decoding: bytes).encoded()
-        case .application: payload = try ApplicationMessage(decoding: bytes).encoded
-        case .leave: payload = try Leave(decoding: bytes).encoded
-        case .mergeInvitation: payload = try MergeInvitation(decoding: bytes).encoded
-        case .held: payload = try HeldVersion(decoding: bytes).encoded
-        }
-        return WireMessage(topic: message.topic, header: message.header, payload: payload).frames
+        let decoded = try payload(message.header.type, message.payload, origin: message.header.origin)
+        return WireMessage(topic: message.topic, header: message.header, payload: decoded.encoded).frames
     }
 
     // MARK: - Files

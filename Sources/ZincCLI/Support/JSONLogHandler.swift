@@ -1,10 +1,11 @@
 import Foundation
 import Logging
 import Synchronization
+import ZincCore
 
 /// A swift-log handler that writes one JSON object per line to standard error, for log
-/// shippers: `{"time":…,"level":…,"label":…,"message":…,"metadata":{…},"source":…}`, keys in that
-/// order, metadata values as strings (nested lists and dictionaries as JSON arrays and objects).
+/// shippers: `{"label":…,"level":…,"message":…,"metadata":{…},"source":…,"time":…}` (keys sorted),
+/// metadata values as strings (nested lists and dictionaries as JSON arrays and objects).
 struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
@@ -24,13 +25,12 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = "{\"time\":" + Self.quoted(Self.timestamp(Date()))
-        line += ",\"level\":" + Self.quoted(event.level.rawValue)
-        line += ",\"label\":" + Self.quoted(label)
-        line += ",\"message\":" + Self.quoted(event.message.description)
-        if !merged.isEmpty { line += ",\"metadata\":" + Self.object(merged) }
-        line += ",\"source\":" + Self.quoted(event.source) + "}\n"
-        write(line)
+        var fields: [String: Value] = [
+            "time": .string(Self.timestamp(Date())), "level": .string(event.level.rawValue), "label": .string(label),
+            "message": .string(event.message.description), "source": .string(event.source),
+        ]
+        if !merged.isEmpty { fields["metadata"] = Self.value(.dictionary(merged)) }
+        write(Value.object(fields).json + "\n")
     }
 
     /// ISO 8601 in UTC with milliseconds.
@@ -38,34 +38,14 @@ struct JSONLogHandler: LogHandler {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
-    static func object(_ metadata: Logger.Metadata) -> String {
-        "{" + metadata.keys.sorted().map { quoted($0) + ":" + value(metadata[$0] ?? .string("")) }.joined(separator: ",") + "}"
-    }
-
-    static func value(_ value: Logger.Metadata.Value) -> String {
+    /// Metadata as a JSON value: strings stay strings, lists and dictionaries nest.
+    static func value(_ value: Logger.Metadata.Value) -> Value {
         switch value {
-        case .string(let string): quoted(string)
-        case .stringConvertible(let convertible): quoted(convertible.description)
-        case .array(let values): "[" + values.map(Self.value).joined(separator: ",") + "]"
-        case .dictionary(let dictionary): object(dictionary)
+        case .string(let string): .string(string)
+        case .stringConvertible(let convertible): .string(convertible.description)
+        case .array(let values): .array(values.map(Self.value))
+        case .dictionary(let dictionary): .object(dictionary.mapValues(Self.value))
         }
-    }
-
-    /// A JSON string literal (RFC 8259: quote, backslash and control characters escaped).
-    static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     private static let lock = Mutex(())

@@ -42,7 +42,8 @@ extension Value: CustomStringConvertible {
         }
     }
 
-    static func quote(_ string: String) -> String {
+    /// `string` as a JSON string literal (RFC 8259 escaping).
+    package static func quote(_ string: String) -> String {
         var result = "\""
         for scalar in string.unicodeScalars {
             switch scalar {

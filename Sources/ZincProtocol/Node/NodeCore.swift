@@ -565,9 +565,10 @@ package struct NodeCore: Sendable {
 
     // MARK: - Application messages
 
-    /// Sends an application message into the tree.
-    package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [CoreDirective] {
-        applications.send(channel: channel, routing: routing, body: body, from: id, term: term, isJoined: isJoined, children: children).map(CoreDirective.node)
+    /// Sends an application message into the tree (socket work and local delivery only: it
+    /// never touches a document).
+    package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
+        applications.send(channel: channel, routing: routing, body: body, from: id, term: term, isJoined: isJoined, children: children)
     }
 
     private mutating func receiveApplication(_ application: ApplicationMessage, message: WireMessage, from peer: Peer) -> [CoreDirective] {

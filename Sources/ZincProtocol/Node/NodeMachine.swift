@@ -175,7 +175,7 @@ package struct NodeMachine: Sendable {
 
     /// Sends an application message.
     package mutating func send(channel: String, routing: Routing, body: [UInt8]) -> [NodeDirective] {
-        expand(core.send(channel: channel, routing: routing, body: body), now: .zero)
+        core.send(channel: channel, routing: routing, body: body)
     }
 
     package mutating func leave(now: Duration) -> [NodeDirective] {
