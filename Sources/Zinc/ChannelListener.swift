@@ -109,6 +109,7 @@ final class ChannelListener: NodeShell {
         let adminToken = admin.map { poller.add($0) }
         let serverMonitorTokens = serverMonitors.map { poller.add($0.socket) }
         execute(machine.start(now: now))
+        var lastTick = now
         var nextTick = now + configuration.tickInterval
         while !stopping {
             let wait = max(.zero, nextTick - now)
@@ -139,7 +140,7 @@ final class ChannelListener: NodeShell {
             if now >= nextTick {
                 let tickStart = clock.now
                 execute(machine.tick(now: now))
-                nextTick = now + configuration.tickInterval
+                lastTick = now
                 if now - lastMetrics >= .seconds(1) {
                     lastMetrics = now
                     let core = machine.core
@@ -153,6 +154,9 @@ final class ChannelListener: NodeShell {
             }
             publishChanges(origin: .remote)
             saveChangedDocuments()
+            // Sleep until the machine's next deadline (an idle node wakes for its heartbeats
+            // only), but tick no more often than the cadence while it is busy.
+            nextTick = max(machine.nextDeadline(now: now), lastTick + configuration.tickInterval)
         }
         saveChangedDocuments()
         shutDownSockets()

@@ -69,8 +69,9 @@ public struct EndpointConfiguration: Sendable {
     /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`
     /// carries one (never reuse an ID with an empty history).
     package var documentReplica: ReplicaID?
-    /// How often the node's timers run: the period the simulator checks the protocol at (every
-    /// timer of the protocol is 100 ms or longer, heartbeats included).
+    /// The shortest time between two runs of the node's timers: they run at the machine's next
+    /// deadline (``NodeMachine/nextDeadline(now:)``), never sooner than this after the last run.
+    /// The simulator runs them the same way.
     package var tickInterval: Duration = .milliseconds(25)
     /// The failure detector's thresholds.
     package var detector = FailureDetector.Settings()

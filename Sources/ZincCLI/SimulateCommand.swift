@@ -31,6 +31,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
     @Flag(help: "Every node trims its documents' history every half second, as far as the whole tree holds.") var trimming = false
+    @Flag(help: "Run every node's timers every 25 ms and fail a run in which a tick before the node's own deadline does anything (checks that idle nodes may sleep).") var auditDeadlines = false
     @Option(help: "Documents per run.") var documents = 2
     @Option(help: "Virtual seconds of faults and edits.") var duration = 12.0
     @Option(help: "Virtual seconds to heal and converge afterwards.") var settle = 12.0
@@ -56,6 +57,7 @@ struct SimulateCommand: ParsableCommand {
         configuration.clients = clients
         configuration.singleSeed = singleSeed
         configuration.trimming = trimming
+        configuration.auditDeadlines = auditDeadlines
         configuration.documents = documents
         configuration.duration = .milliseconds(Int64(duration * 1000))
         configuration.settle = .milliseconds(Int64(settle * 1000))

@@ -65,8 +65,13 @@ package struct SimulationConfiguration: Sendable, Hashable {
     /// Edits per virtual second across the tree.
     package var editRate = 15.0
     package var faults = FaultMix.standard
-    /// How often each node's timers run.
+    /// The shortest time between two runs of a node's timers (they run at the machine's next
+    /// deadline, as in the runtime, but no sooner).
     package var tick: Duration = .milliseconds(25)
+    /// Run every node's timers at the fixed cadence instead, and fail the run if a tick before
+    /// the deadline the machine gave after its last input does anything: checks that an idle
+    /// node may sleep until ``NodeMachine/nextDeadline(now:)``.
+    package var auditDeadlines = false
     /// When set, the last node starts only at this time (a late joiner).
     package var lateJoinerAt: Duration?
     /// Every node trims its documents' history as often as it can (every half second, as far

@@ -43,13 +43,21 @@ struct SimulatedNode {
     var rememberedPeers: [String] = []
     /// When this node last accepted a child (rebalancing waits for its children to settle).
     var lastChildJoined: Duration = .zero
+    /// The timers, as the runtime runs them: the next tick (its generation, so a tick moved
+    /// earlier by an input retires the one scheduled), the last one, and the machine's own
+    /// deadline as of its last input.
+    var tickGeneration = 0
+    /// Nil until the machine has started (its timers run from then).
+    var tickAt: Duration?
+    var lastTick: Duration = .zero
+    var deadline: Duration = .zero
 
     var isAlive: Bool { machine != nil }
 }
 
 enum SimulationEvent {
     case start(Int, incarnation: Int)
-    case tick(Int, incarnation: Int)
+    case tick(Int, incarnation: Int, generation: Int)
     case attach(subscriber: Int, incarnation: Int, publisher: Int)
     case deliver(to: Int, incarnation: Int, channel: Channel, frames: [[UInt8]], from: Int)
     case beacon(to: Int, incarnation: Int, frame: [UInt8], from: Int)
@@ -142,6 +150,7 @@ final class World {
         nodes[index].machine = NodeMachine(configuration: configuration, settings: settings, documents: nodes[index].persisted, documentReplica: replica)
         nodes[index].baseline = nodes[index].persisted.mapValues(\.versionVector.totalOperations)
         nodes[index].incarnation += 1
+        nodes[index].tickAt = nil
         nodes[index].subscribedTo = nil
         nodes[index].connecting = nil
         nodes[index].pushTo = nil
@@ -201,12 +210,17 @@ final class World {
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
             let directives = nodes[index].machine!.start(now: now)
             execute(directives, for: index)
-            queue.push(.tick(index, incarnation: incarnation), at: now + configuration.tick)
-        case .tick(let index, let incarnation):
-            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
+            nodes[index].lastTick = now
+            scheduleTick(index, started: true)
+        case .tick(let index, let incarnation, let generation):
+            guard nodes[index].incarnation == incarnation, nodes[index].tickGeneration == generation, nodes[index].machine != nil else { return }
             let directives = nodes[index].machine!.tick(now: now)
+            if configuration.auditDeadlines, now < nodes[index].deadline, !directives.isEmpty {
+                result.failures.append("n\(index) ticked at \(format(now)), before its deadline \(format(nodes[index].deadline)), and acted: \(directives.count) directives")
+            }
             execute(directives, for: index)
-            queue.push(.tick(index, incarnation: incarnation), at: now + configuration.tick)
+            nodes[index].lastTick = now
+            scheduleTick(index, started: true)
         case .attach(let subscriber, let incarnation, let publisher):
             attach(subscriber, incarnation: incarnation, to: publisher)
         case .deliver(let index, let incarnation, let channel, let frames, let sender):
@@ -220,6 +234,7 @@ final class World {
             guard let inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
             let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
             execute(directives, for: index)
+            scheduleTick(index)
         case .beacon(let index, let incarnation, let frame, let publisher):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
             guard reachable(publisher, index) else {
@@ -230,6 +245,7 @@ final class World {
             guard let inbound = try? Inbound(frames: [frame], via: .subscriber, maxPayload: 64 << 20) else { return }
             let directives = nodes[index].machine!.receive(inbound, via: .subscriber, now: now)
             execute(directives, for: index)
+            scheduleTick(index)
         case .probeBeacon(let index, let incarnation, let frame, let publisher):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil, nodes[index].probing == publisher,
                   let beacon = try? Beacon(frame: frame)
@@ -240,6 +256,7 @@ final class World {
             }
             let directives = nodes[index].machine!.receiveProbeBeacon(beacon, now: now)
             execute(directives, for: index)
+            scheduleTick(index)
         case .subscription(let publisher, let incarnation, let prefix, let subscribed, let subscriber):
             guard nodes[publisher].incarnation == incarnation, nodes[publisher].machine != nil else { return }
             guard reachable(subscriber, publisher) else {
@@ -249,12 +266,14 @@ final class World {
             }
             let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
             execute(directives, for: publisher)
+            scheduleTick(publisher)
         case .disconnected(let index, let incarnation, let from):
             // The monitor reports the parent's address whether the SUB is attached or reconnecting.
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil,
                   nodes[index].subscribedTo == from || nodes[index].connecting == from
             else { return }
             nodes[index].machine!.parentDisconnected(now: now)
+            scheduleTick(index)
         case .edit:
             edit()
         case .crash(let index):
@@ -277,6 +296,21 @@ final class World {
             if groups != nil { trace("heal") }
             groups = nil
         }
+    }
+
+    /// Schedules a node's next tick as the runtime's loop does: at the machine's deadline, but
+    /// no sooner than one cadence after the last tick. With ``SimulationConfiguration/auditDeadlines``
+    /// it ticks at the fixed cadence instead, and a tick before the deadline must do nothing.
+    private func scheduleTick(_ index: Int, started: Bool = false) {
+        guard let machine = nodes[index].machine, started || nodes[index].tickAt != nil else { return }
+        let deadline = machine.nextDeadline(now: now)
+        nodes[index].deadline = deadline
+        let cadence = nodes[index].lastTick + configuration.tick
+        let next = max(now, configuration.auditDeadlines ? cadence : max(deadline, cadence))
+        guard next != nodes[index].tickAt else { return }
+        nodes[index].tickAt = next
+        nodes[index].tickGeneration += 1
+        queue.push(.tick(index, incarnation: nodes[index].incarnation, generation: nodes[index].tickGeneration), at: next)
     }
 
     func trace(_ text: @autoclosure () -> String) {
@@ -441,6 +475,7 @@ final class World {
             if inserted, before < after { inserts[document, default: [:]][replica, default: []].append(before..<after) }
             result.edits += Int(after - before)
             execute(directives, for: index)
+            scheduleTick(index)
         } catch {
             nodes[index].machine = machine
         }

@@ -31,6 +31,9 @@ package struct PresenceStore: Sendable {
         return stale.sorted()
     }
 
+    /// When the next peer not heard from is forgotten.
+    package var nextExpiry: Duration? { entries.values.lazy.map(\.seen).min().map { $0 + timeout } }
+
     /// Forgets one replica (it left the tree).
     package mutating func remove(_ replica: ReplicaID) {
         entries.removeValue(forKey: replica)

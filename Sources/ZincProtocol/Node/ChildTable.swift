@@ -79,6 +79,12 @@ package struct ChildTable: Sendable {
         children.filter { !$0.value.welcomed && now - $0.value.joinedAt >= deferral }.map(\.key).sorted()
     }
 
+    /// When the next welcome falls overdue or a welcomed child's detector declares it dead, if
+    /// nothing more is heard (``NodeCore/nextDeadline(now:)``).
+    package func nextDeadline(welcomeDeferral deferral: Duration) -> Duration? {
+        children.values.lazy.map { $0.welcomed ? $0.detector.deadline(reaching: .dead) : $0.joinedAt + deferral }.min()
+    }
+
     /// Welcomed children whose failure detector declares them dead.
     package func dead(now: Duration) -> [ReplicaID] {
         children.filter { $0.value.welcomed && $0.value.detector.status(at: now) == .dead }.map(\.key).sorted()

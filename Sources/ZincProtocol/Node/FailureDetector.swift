@@ -90,6 +90,46 @@ package struct FailureDetector: Sendable, Hashable {
         return -log10(max(probability, 1e-300))
     }
 
+    /// The earliest time at which ``status(at:)`` reaches `target` if nothing more is heard
+    /// (what a shell sleeps until; ``NodeMachine/nextDeadline(now:)``).
+    package func deadline(reaching target: Status) -> Duration {
+        var disconnect: Duration = .seconds(Int64.max >> 1)
+        if let disconnectedAt {
+            disconnect = max(disconnectedAt, lastHeard) + settings.deadAfterDisconnect
+        }
+        switch target {
+        case .alive: return lastHeard
+        case .suspect: return min(disconnect, lastHeard + silence(reachingPhi: settings.suspectThreshold))
+        case .dead: return min(disconnect, lastHeard + silence(reachingPhi: settings.deadThreshold))
+        }
+    }
+
+    /// The silence after which φ reaches `threshold`, rounded up to the next microsecond.
+    private func silence(reachingPhi threshold: Double) -> Duration {
+        let bootstrap = seconds(settings.bootstrapTimeout)
+        guard intervals.count >= 2 else {
+            return duration(min(bootstrap, bootstrap * threshold / settings.suspectThreshold))
+        }
+        let count = Double(intervals.count)
+        let mean = sum / count
+        let deviation = max(max(0, squares / count - mean * mean).squareRoot(), seconds(settings.minimumDeviation))
+        let expected = mean + seconds(settings.acceptablePause)
+        // φ = log10(1 + exp(a·y + b·y³)) above the expected interval (y in deviations), so the
+        // crossing solves the depressed cubic y³ + p·y + q = 0, which has one real root (p > 0).
+        guard threshold > log10(2) else { return duration(expected) }
+        let a = 1.5976, b = 0.070566
+        let c = log(pow(10, threshold) - 1)
+        let p = a / b, q = -c / b
+        let root = (q * q / 4 + p * p * p / 27).squareRoot()
+        let y = cbrt(-q / 2 + root) + cbrt(-q / 2 - root)
+        return duration(expected + y * deviation)
+    }
+
+    private func duration(_ seconds: Double) -> Duration {
+        guard seconds.isFinite, seconds < 1e9 else { return .seconds(Int64(1e9)) }
+        return .microseconds(Int64((max(0, seconds) * 1e6).rounded(.up)) + 1)
+    }
+
     package func status(at now: Duration) -> Status {
         if let disconnectedAt, now - disconnectedAt >= settings.deadAfterDisconnect, now - lastHeard >= settings.deadAfterDisconnect {
             return .dead

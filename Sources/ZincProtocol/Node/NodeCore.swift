@@ -627,6 +627,33 @@ package struct NodeCore: Sendable {
         return out
     }
 
+    /// The earliest time at which ``tick(now:digests:)`` may act if no input arrives before it:
+    /// the next heartbeat, a detector crossing its threshold, a probe, a welcome falling
+    /// overdue. `now` (tick at the shell's cadence) while the node is between states (looking
+    /// for a parent, joining, failing over, over its fan-out): those last a moment.
+    package func nextDeadline(now: Duration) -> Duration {
+        switch link.state {
+        case .awaitingBeacon, .joining: return now
+        case .none:
+            if configuration.endpoints == nil, !configuration.join.isEmpty { return now }
+        case .joined: break
+        }
+        if link.failover != nil || children.count > configuration.fanout { return now }
+        var deadline = lastHeartbeat + configuration.heartbeatInterval
+        if case .joined(_, _, let detector) = link.state {
+            // A suspicion is reported once, and cleared by the tick after the parent is heard.
+            if link.suspected && detector.status(at: now) == .alive { return now }
+            deadline = min(deadline, detector.deadline(reaching: link.suspected ? .dead : .suspect))
+        }
+        if let children = children.nextDeadline(welcomeDeferral: configuration.welcomeDeferral) {
+            deadline = min(deadline, children)
+        }
+        if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish) {
+            deadline = min(deadline, probe)
+        }
+        return deadline
+    }
+
     private func heartbeats(digests: [DocumentDigest]) -> [CoreDirective] {
         var out: [CoreDirective] = []
         if !children.isEmpty {

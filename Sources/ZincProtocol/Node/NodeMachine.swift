@@ -96,6 +96,19 @@ package struct NodeMachine: Sendable {
         return expand(fromCore, now: now) + fromDocuments
     }
 
+    /// The earliest time at which ``tick(now:)`` may act if no input arrives before it: a shell
+    /// sleeps until then (never longer than it would have ticked before, never sooner than its
+    /// cadence), so an idle node wakes only for heartbeats. Inputs can move it earlier: ask
+    /// again after each.
+    package func nextDeadline(now: Duration) -> Duration {
+        let context = core.context(now: now)
+        var deadline = core.nextDeadline(now: now)
+        for sync in documents.values {
+            if let next = sync.nextDeadline(context), next < deadline { deadline = next }
+        }
+        return deadline
+    }
+
     /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
     /// would keep two references while it mutates, copying the whole document on every write.)
     private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {

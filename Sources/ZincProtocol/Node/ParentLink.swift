@@ -1,4 +1,4 @@
-package import ZincCore
+import ZincCore
 
 /// A node's link to its parent: where it stands (looking for a beacon, joining, joined), what
 /// the parent told it about the tree around it, the seed it is on, and the failover in

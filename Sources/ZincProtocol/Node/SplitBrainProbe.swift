@@ -63,6 +63,25 @@ package struct SplitBrainProbe: Sendable {
         urgent = publish
     }
 
+    /// When ``expire(now:)`` or ``next(now:joined:seeds:own:parent:)`` may next act: the probe in
+    /// flight times out, an urgent address is waiting, or the interval has passed.
+    /// Nil when there is nothing to probe (learning an address is an input, after which the
+    /// shell asks again).
+    package func nextDeadline(joined: Bool, seeds: [String], own: String?, parent: String?) -> Duration? {
+        if let current { return current.since + Self.timeout }
+        if urgent != nil { return .zero }
+        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent)
+        guard !parents.isEmpty || !others.isEmpty else { return nil }
+        return last + (joined ? Self.interval * 4 : Self.interval)
+    }
+
+    /// Former parents, and the other addresses (seeds first), that may be probed.
+    private func candidates(seeds: [String], own: String?, parent: String?) -> (parents: [String], others: [String]) {
+        var others = seeds.filter { $0 != own && $0 != parent }
+        for target in targets where !others.contains(target) && target != parent { others.append(target) }
+        return (formerParents.filter { $0 != own && $0 != parent }, others)
+    }
+
     /// The next address to probe, if one is due: none while a probe is in flight, or sooner
     /// than the interval (`joined` nodes probe four times less often). `seeds` come first among
     /// the other addresses; `own` and `parent` are never probed.
@@ -76,9 +95,7 @@ package struct SplitBrainProbe: Sendable {
         urgent = nil
         let interval = joined ? Self.interval * 4 : Self.interval
         guard now - last >= interval else { return nil }
-        var others = seeds.filter { $0 != own && $0 != parent }
-        for target in targets where !others.contains(target) && target != parent { others.append(target) }
-        let parents = formerParents.filter { $0 != own && $0 != parent }
+        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent)
         guard !parents.isEmpty || !others.isEmpty else { return nil }
         last = now
         count += 1

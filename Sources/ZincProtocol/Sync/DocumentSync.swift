@@ -545,6 +545,19 @@ package struct DocumentSync: Sendable {
         return out
     }
 
+    /// When ``tick(_:)`` may next act if no input arrives: a chunk to resend, a transfer to
+    /// drop, a presence to expire, a held report, the automatic trim's look.
+    package func nextDeadline(_ context: RouteContext) -> Duration? {
+        var deadlines: [Duration?] = [
+            outgoing.values.lazy.map { $0.lastSent + settings.chunkTimeout }.min(),
+            incoming.values.lazy.map { $0.lastHeard + settings.incomingTransferTimeout }.min(),
+            presence.nextExpiry,
+            stability.nextDeadline(operations: document.operationTotal, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh),
+        ]
+        if case .automatic = settings.trimming { deadlines.append(lastTrimCheck.map { $0 + settings.trimCheckInterval } ?? .zero) }
+        return deadlines.compactMap(\.self).min()
+    }
+
     /// This subtree's held version up, the tree's down, when they changed.
     private mutating func heldReports(_ context: RouteContext) -> [Outgoing] {
         let document = self.document

@@ -117,6 +117,16 @@ package struct HistoryStability: Sendable {
         return (up, down)
     }
 
+    /// When ``reportsDue(_:operations:_:interval:refresh:)`` may next send or settle; nil with
+    /// neither a parent nor children.
+    package func nextDeadline(operations: UInt64, _ context: RouteContext, interval: Duration, refresh: Duration) -> Duration? {
+        let inputs = Inputs(operations: operations, generation: generation, children: context.children, hasParent: context.hasParent, isRoot: context.isRoot)
+        let wait = settledAt == inputs ? refresh : min(interval, refresh)
+        let up = context.hasParent ? (sentUp.map { $0.at + wait } ?? .zero) : nil
+        let down = context.hasChildren ? (sentDown.map { $0.at + wait } ?? .zero) : nil
+        return [up, down].compactMap(\.self).min()
+    }
+
     /// False while `interval` has not passed since the last report: none can be due then.
     private static func mayBeDue(last: Sent?, now: Duration, interval: Duration) -> Bool {
         last.map { now - $0.at >= interval } ?? true
