@@ -5,6 +5,9 @@ Each library replays the trace as local edits, one transaction (commit) per patc
 measure the full encoding, loading it, the per-transaction update sizes, and applying every
 per-transaction update to a fresh replica. Zinc is measured by `zinc bench crdt --json`.
 
+Positions: the traces, Zinc and Loro count Unicode scalars; pycrdt (Yrs) counts UTF-8 bytes, so
+its patches are converted to byte offsets once, before anything is timed.
+
     benchmarks/crdt_peers.py --trace ../shared/traces/automerge-paper.json.gz
 """
 import argparse
@@ -96,8 +99,29 @@ def bench_loro(trace, rounds):
     }
 
 
+def utf8_patches(trace):
+    """The trace's patches with positions and lengths in UTF-8 bytes, the unit pycrdt's Text
+    counts in (the trace, Zinc and Loro count Unicode scalars). Converted once, before any
+    timing, by replaying the trace on a plain string."""
+    text = ""
+    converted = []
+    for txn in trace["txns"]:
+        patches = []
+        for pos, deleted, inserted in txn["patches"]:
+            prefix = text[:pos]
+            start = pos if prefix.isascii() else len(prefix.encode("utf-8"))
+            removed = text[pos:pos + deleted]
+            length = len(removed) if removed.isascii() else len(removed.encode("utf-8"))
+            text = prefix + inserted + text[pos + deleted:]
+            patches.append((start, length, inserted))
+        converted.append(patches)
+    return converted
+
+
 def bench_pycrdt(trace, rounds):
     import pycrdt
+
+    txns = utf8_patches(trace)
 
     def replay(collect):
         # A small client id, as in the reference figures: Yjs's default random 53-bit id adds
@@ -108,9 +132,9 @@ def bench_pycrdt(trace, rounds):
         updates = []
         if collect:
             doc.observe(lambda event: updates.append(bytes(event.update)))
-        for txn in trace["txns"]:
+        for patches in txns:
             with doc.transaction():
-                for pos, deleted, inserted in txn["patches"]:
+                for pos, deleted, inserted in patches:
                     if deleted:
                         del text[pos:pos + deleted]
                     if inserted:

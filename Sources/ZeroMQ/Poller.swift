@@ -59,7 +59,7 @@ public final class Poller {
 
     /// Changes the events polled for an item.
     public func setEvents(_ events: PollEvents, for token: Token) {
-        guard let index = indexOfToken[token.id] else { return }
+        guard let index = indexOfToken[token.id], entries[index].events != events else { return }
         entries[index].events = events
         dirty = true
     }
