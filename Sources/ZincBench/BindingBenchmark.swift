@@ -41,12 +41,19 @@ package struct BindingBenchmark: Sendable {
         var c: [Rates] = []
         var swift: [Rates] = []
         for round in 1...options.rounds {
-            let viaC = try runC()
-            c.append(viaC)
-            progress("round \(round)/\(options.rounds) C:     send \(formatRate(viaC.sender)), receive \(formatRate(viaC.receiver))")
-            let viaSwift = try runSwift()
-            swift.append(viaSwift)
-            progress("round \(round)/\(options.rounds) Swift: send \(formatRate(viaSwift.sender)), receive \(formatRate(viaSwift.receiver))")
+            // Alternate which loop runs first: the second runs on a warmer machine (caches,
+            // frequency, libzmq's I/O thread), which would otherwise always favour one side.
+            for runsC in round % 2 == 1 ? [true, false] : [false, true] {
+                if runsC {
+                    let viaC = try runC()
+                    c.append(viaC)
+                    progress("round \(round)/\(options.rounds) C:     send \(formatRate(viaC.sender)), receive \(formatRate(viaC.receiver))")
+                } else {
+                    let viaSwift = try runSwift()
+                    swift.append(viaSwift)
+                    progress("round \(round)/\(options.rounds) Swift: send \(formatRate(viaSwift.sender)), receive \(formatRate(viaSwift.receiver))")
+                }
+            }
         }
         let cSender = Summary(c.map(\.sender)), cReceiver = Summary(c.map(\.receiver))
         let sSender = Summary(swift.map(\.sender)), sReceiver = Summary(swift.map(\.receiver))

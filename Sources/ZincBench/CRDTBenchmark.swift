@@ -22,6 +22,8 @@ package struct CRDTBenchmark: Sendable {
         package let deltaP99Bytes: Int
         package let deltaTotalBytes: Int
         package let documentBytes: Int
+        /// What a loaded copy of the document holds from malloc (glibc's statistics).
+        package let documentMallocBytes: Int?
         package let rounds: Int
     }
 
@@ -58,8 +60,10 @@ package struct CRDTBenchmark: Sendable {
         }
         progress("load: \(fixed(Summary(loadTimes).median, digits: 3)) ms, \(snapshot.count) bytes")
 
-        // Memory held by the replayed document and by a freshly loaded copy (the smaller).
-        let loaded = try Document(snapshot: snapshot, replica: document.replica)
+        // Memory held by the replayed document and by a freshly loaded copy (the smaller), as
+        // estimated from the structures' capacities, and as the allocator counts it for the
+        // loaded copy.
+        let (loaded, documentMallocBytes) = try measuredAllocation { try Document(snapshot: snapshot, replica: document.replica) }
         let documentBytes = min(document.memoryFootprint, loaded.memoryFootprint)
 
         // Per-transaction deltas as they would go on the wire (author in the envelope).
@@ -92,7 +96,7 @@ package struct CRDTBenchmark: Sendable {
             encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median,
             applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
             deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
-            deltaTotalBytes: deltas.reduce(0) { $0 + $1.count }, documentBytes: documentBytes, rounds: rounds)
+            deltaTotalBytes: deltas.reduce(0) { $0 + $1.count }, documentBytes: documentBytes, documentMallocBytes: documentMallocBytes, rounds: rounds)
     }
 }
 
@@ -142,7 +146,8 @@ extension CRDTBenchmark {
             encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median,
             applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
             deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
-            deltaTotalBytes: deltas.reduce(0) { $0 + $1.bytes.count }, documentBytes: document.memoryFootprint, rounds: rounds)
+            deltaTotalBytes: deltas.reduce(0) { $0 + $1.bytes.count }, documentBytes: document.memoryFootprint,
+            documentMallocBytes: measuredAllocation { try? Document(snapshot: snapshot, replica: document.replica) }.bytes, rounds: rounds)
     }
 
     static func trimmedEncoding(_ document: Document) throws -> Int {

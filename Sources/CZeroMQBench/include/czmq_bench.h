@@ -10,4 +10,7 @@
 int czmq_bench_push_pull(const char *endpoint, long count, size_t size,
                          double *send_seconds, double *receive_seconds);
 
+/* Bytes the process holds from malloc (glibc's mallinfo2().uordblks), or -1 where unknown. */
+long zinc_bench_allocated_bytes(void);
+
 #endif

@@ -56,7 +56,7 @@ struct BenchCRDTCommand: ParsableCommand {
         table.add(["load (median)", "\(fixed(result.loadMs, digits: 3)) ms"])
         table.add(["apply all remote deltas", "\(fixed(result.applyRemoteMs, digits: 1)) ms [\(fixed(result.applyRemoteMsRange[0], digits: 1))–\(fixed(result.applyRemoteMsRange[1], digits: 1))]"])
         table.add(["delta p50 / p99", "\(result.deltaP50Bytes) / \(result.deltaP99Bytes) bytes"])
-        table.add(["document in memory", "\(result.documentBytes) bytes"])
+        table.add(["document in memory", "\(result.documentBytes) bytes (from capacities)" + (result.documentMallocBytes.map { ", \($0) bytes allocated (malloc statistics)" } ?? "")])
         print(table.render())
     }
 }
