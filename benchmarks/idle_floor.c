@@ -3,6 +3,8 @@
 // PULL), polling with a timeout until the next send. No CRDT, no protocol, no Swift.
 //   cc -O2 -o idle_floor benchmarks/idle_floor.c -lzmq
 //   ./idle_floor root tcp://127.0.0.1:23740 & ./idle_floor leaf tcp://127.0.0.1:23740
+// An optional third argument polls that many more (silent) sockets beside the one that
+// receives, as a Zinc node polls eight.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,9 @@ static long long now_ms(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: idle_floor root|leaf tcp://HOST:PORT\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: idle_floor root|leaf tcp://HOST:PORT [EXTRA_SOCKETS]\n"); return 2; }
+    int extra = argc > 3 ? atoi(argv[3]) : 0;
+    if (extra < 0 || extra > 15) extra = 0;
     int root = strcmp(argv[1], "root") == 0;
     char pub[256], pull[256];
     const char *colon = strrchr(argv[2], ':');
@@ -35,13 +39,20 @@ int main(int argc, char **argv) {
         zmq_connect(up, pull);
     }
     void *out = root ? down : up, *in = root ? up : down;
+    zmq_pollitem_t items[16] = {{in, 0, ZMQ_POLLIN, 0}};
+    for (int i = 1; i <= extra; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "inproc://silent-%d", i);
+        items[i].socket = zmq_socket(context, ZMQ_PAIR);
+        zmq_bind(items[i].socket, name);
+        items[i].events = ZMQ_POLLIN;
+    }
     char heartbeat[200], buffer[4096];
     memset(heartbeat, 7, sizeof heartbeat);
     long long next = now_ms() + 100;
     for (;;) {
-        zmq_pollitem_t item = {in, 0, ZMQ_POLLIN, 0};
         long long wait = next - now_ms();
-        zmq_poll(&item, 1, wait > 0 ? wait : 0);
+        zmq_poll(items, 1 + extra, wait > 0 ? wait : 0);
         while (zmq_recv(in, buffer, sizeof buffer, ZMQ_DONTWAIT) >= 0) {}
         if (now_ms() >= next) {
             zmq_send(out, heartbeat, sizeof heartbeat, ZMQ_DONTWAIT);

@@ -5,7 +5,8 @@
 # Private_Dirty from /proc/PID/smaps_rollup; most of a node's RSS is shared file pages).
 #   benchmarks/idle_node.sh [ZINC_BINARY] [SECONDS] [BASE_PORT]
 # With `floor` as the binary it measures raw libzmq doing only the heartbeats an idle pair
-# must exchange (benchmarks/idle_floor.c), the same way.
+# must exchange (benchmarks/idle_floor.c), the same way; FLOOR_SOCKETS=7 polls seven more
+# silent sockets beside the receiving one, as a node polls eight.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 zinc=${1:-.build/release/zinc}
@@ -16,9 +17,9 @@ root=""; leaf=""
 trap 'kill $root $leaf 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 if [ "$zinc" = floor ]; then
   cc -O2 -o "$work/idle_floor" benchmarks/idle_floor.c -lzmq
-  "$work/idle_floor" root "tcp://127.0.0.1:$port" & root=$!
+  "$work/idle_floor" root "tcp://127.0.0.1:$port" "${FLOOR_SOCKETS:-0}" & root=$!
   sleep 1
-  "$work/idle_floor" leaf "tcp://127.0.0.1:$port" & leaf=$!
+  "$work/idle_floor" leaf "tcp://127.0.0.1:$port" "${FLOOR_SOCKETS:-0}" & leaf=$!
   sleep 4
 else
   "$zinc" node --id idle-root --bind "tcp://127.0.0.1:$port" --admin "tcp://127.0.0.1:$((port + 10))" >"$work/root" 2>&1 & root=$!

@@ -57,7 +57,10 @@ struct SimulatorTests {
     func rememberedPeers() async {
         // With node 0 as every node's only seed, these seeds of 8 nodes ended split when a node
         // restarted while node 0 was dead; the peers it kept with its documents bring it back.
-        let results = await simulate([58, 59, 75, 162, 167]) { configuration in
+        // (Seed 162 was one of them; since timers run at their deadlines it ends split for
+        // another reason, with no restart involved: two roots that never learned each other's
+        // address, which only discovery (issue #19) can fix. About 2.5 % of single-seed runs do.)
+        let results = await simulate([58, 59, 75, 167]) { configuration in
             configuration.nodes = 8
             configuration.singleSeed = true
         }
