@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Ed25519 for node certificates (docs/security.md, "Node certificates").
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // `swift package generate-documentation` (scripts/docs builds the one-import reference).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -45,7 +47,10 @@ let package = Package(
         // Pure values: identities, clocks, version vectors, CRDTs, documents, codecs. No I/O.
         .target(name: "ZincCore", dependencies: ["CZlib"]),
         // The protocol: wire format and pure state machines (membership, sync). No I/O.
-        .target(name: "ZincProtocol", dependencies: ["ZincCore", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(
+            name: "ZincProtocol",
+            dependencies: ["ZincCore", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // A deterministic simulator of whole trees over a faulty network (test support and
         // `zinc simulate`).
         .target(name: "ZincSimulator", dependencies: ["ZincProtocol", "ZincCore"]),
@@ -134,7 +139,7 @@ if Context.environment["ZINC_FUZZ"] != nil {
     let harnesses: [(String, [Target.Dependency])] = [
         ("FuzzEnvelope", ["ZincProtocol"]), ("FuzzFragment", ["ZincCore"]), ("FuzzSnapshot", ["ZincCore"]),
         ("FuzzPayloads", ["ZincProtocol", "ZincCore"]), ("FuzzPresence", ["ZincCore"]), ("FuzzVersionVector", ["ZincCore"]),
-        ("FuzzAdmin", ["Zinc"]),
+        ("FuzzAdmin", ["Zinc"]), ("FuzzCertificate", ["ZincProtocol"]),
     ]
     for (name, dependencies) in harnesses {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)"))

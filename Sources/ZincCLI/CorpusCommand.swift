@@ -78,6 +78,13 @@ struct CorpusCommand: ParsableCommand {
             AdminRequest.status, .document("doc"), .insert("hi", at: 0, in: "doc"), .delete(at: 0, length: 1, in: "doc"),
             .set("k", to: .object(["a": .array([.int(1), .double(2.5), .null, .bool(true), .string("s")])]), in: "doc"),
         ].map { Array(try encoder.encode($0)) }
+        let authority = CertificateAuthority.generate()
+        seeds["Certificate"] = try [
+            authority.issue(nodeKey: Array(repeating: 1, count: 32), role: .member, name: "alice", documents: [.all], issued: 1_700_000_000, expires: nil),
+            authority.issue(
+                nodeKey: Array(repeating: 2, count: 32), role: .reader, name: "kiosk", documents: DocumentPattern.list("pub*,notes") ?? [],
+                issued: 1_700_000_000, expires: 1_900_000_000),
+        ].map(\.encoded)
         for (name, inputs) in seeds {
             let folder = "\(directory)/\(name)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import Glibc
 import ZeroMQ
 
 struct KeygenCommand: ParsableCommand {
@@ -32,12 +30,7 @@ struct KeygenCommand: ParsableCommand {
             print(text, terminator: "")
             return
         }
-        guard !FileManager.default.fileExists(atPath: out) else { throw CLIError("\(out) exists; refusing to overwrite a key") }
-        let fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw CLIError("cannot create \(out): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else { throw CLIError("cannot write \(out): \(String(cString: strerror(errno)))") }
+        try writeNewFile(out, text, mode: 0o600)
         print("wrote \(out) (public key \(pair.publicKey.z85))")
     }
 }
