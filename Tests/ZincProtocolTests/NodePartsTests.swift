@@ -101,22 +101,22 @@ struct NodePartsTests {
         var now = Duration.zero + SplitBrainProbe.interval
         var probed: [String] = []
         for _ in 0..<4 {
-            guard let target = probe.next(now: now, joined: false, seeds: ["seed", "parent"], own: "own", parent: "parent", children: []) else {
+            guard let target = probe.next(now: now, joined: false, seeds: ["seed", "parent"], own: "own", parent: "parent", isChild: { _ in false }) else {
                 Issue.record("a probe is due every interval")
                 return
             }
-            check(probe.next(now: now, joined: false, seeds: [], own: nil, parent: nil, children: []) == nil, "one at a time")
+            check(probe.next(now: now, joined: false, seeds: [], own: nil, parent: nil, isChild: { _ in false }) == nil, "one at a time")
             check(!probe.expire(now: now + .milliseconds(100)))
             check(probe.expire(now: now + SplitBrainProbe.timeout))
             probed.append(target)
             now += SplitBrainProbe.interval
         }
         #expect(probed == ["seed", "old parent", "sibling", "old parent"])
-        check(probe.next(now: now + .milliseconds(1), joined: true, seeds: [], own: nil, parent: nil, children: []) == nil, "joined nodes probe four times less often")
+        check(probe.next(now: now + .milliseconds(1), joined: true, seeds: [], own: nil, parent: nil, isChild: { _ in false }) == nil, "joined nodes probe four times less often")
         check(probe.answer() == nil)
         // An invitation's address jumps the schedule, once.
         probe.expedite("invited")
-        check(probe.next(now: now + .milliseconds(2), joined: false, seeds: [], own: nil, parent: nil, children: []) == "invited")
+        check(probe.next(now: now + .milliseconds(2), joined: false, seeds: [], own: nil, parent: nil, isChild: { _ in false }) == "invited")
         check(probe.answer() == "invited")
         #expect(probe.knows("old parent", seeds: []) && probe.knows("sibling", seeds: []) && probe.knows("seed", seeds: ["seed"]))
         #expect(!probe.knows("invited", seeds: ["seed"]), "probing an address does not make it known")
@@ -124,9 +124,9 @@ struct NodePartsTests {
         // to probe there is no deadline to wake for.
         var lone = SplitBrainProbe()
         lone.remember("child", own: "own")
-        check(lone.next(now: .seconds(10), joined: false, seeds: [], own: "own", parent: nil, children: ["child"]) == nil)
-        check(lone.nextDeadline(joined: false, seeds: [], own: "own", parent: nil, children: ["child"]) == nil)
-        check(lone.next(now: .seconds(10), joined: false, seeds: [], own: "own", parent: nil, children: []) == "child", "a former child is probed")
+        check(lone.next(now: .seconds(10), joined: false, seeds: [], own: "own", parent: nil, isChild: { $0 == "child" }) == nil)
+        check(lone.nextDeadline(joined: false, seeds: [], own: "own", parent: nil, isChild: { $0 == "child" }) == nil)
+        check(lone.next(now: .seconds(10), joined: false, seeds: [], own: "own", parent: nil, isChild: { _ in false }) == "child", "a former child is probed")
         for index in 0..<10 { probe.rememberFormerParent("p\(index)") }
         #expect(probe.formerParents.count == SplitBrainProbe.maxFormerParents && probe.formerParents.first == "p9")
     }

@@ -23,8 +23,8 @@ package struct ChildTable: Sendable {
         children.map { ChildEntry(id: $0.key, endpoints: $0.value.endpoints, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
     }
     package var states: Dictionary<ReplicaID, ChildState>.Values { children.values }
-    /// The publish addresses of the children that can host.
-    package var publishAddresses: Set<String> { Set(children.values.compactMap { $0.endpoints?.publish }) }
+    /// True if a child publishes at `address`.
+    package func hasHost(publishing address: String) -> Bool { children.values.contains { $0.endpoints?.publish == address } }
     /// Nodes in the children's subtrees.
     package var descendants: UInt32 { children.values.reduce(0) { $0 + $1.subtreeSize } }
 

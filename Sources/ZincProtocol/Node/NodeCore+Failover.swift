@@ -169,7 +169,7 @@ extension NodeCore {
         default: settled = false
         }
         guard settled, link.failover == nil,
-              let target = splitBrain.next(now: now, joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, children: children.publishAddresses)
+              let target = splitBrain.next(now: now, joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:))
         else { return [] }
         return [.probe(target)]
     }

@@ -648,7 +648,7 @@ package struct NodeCore: Sendable {
         if let children = children.nextDeadline(welcomeDeferral: configuration.welcomeDeferral) {
             deadline = min(deadline, children)
         }
-        if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, children: children.publishAddresses) {
+        if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:)) {
             deadline = min(deadline, probe)
         }
         return deadline

@@ -67,10 +67,10 @@ package struct SplitBrainProbe: Sendable {
     /// flight times out, an urgent address is waiting, or the interval has passed.
     /// Nil when there is nothing to probe (learning an address is an input, after which the
     /// shell asks again).
-    package func nextDeadline(joined: Bool, seeds: [String], own: String?, parent: String?, children: Set<String>) -> Duration? {
+    package func nextDeadline(joined: Bool, seeds: [String], own: String?, parent: String?, isChild: (String) -> Bool) -> Duration? {
         if let current { return current.since + Self.timeout }
         if urgent != nil { return .zero }
-        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent, children: children)
+        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent, isChild: isChild)
         guard !parents.isEmpty || !others.isEmpty else { return nil }
         return last + (joined ? Self.interval * 4 : Self.interval)
     }
@@ -78,8 +78,8 @@ package struct SplitBrainProbe: Sendable {
     /// Former parents, and the other addresses (seeds first), that may be probed: never this
     /// node, its parent or its current children (while one is a child, its beacon names this
     /// tree, so probing it finds nothing and costs both a connection every interval).
-    private func candidates(seeds: [String], own: String?, parent: String?, children: Set<String>) -> (parents: [String], others: [String]) {
-        func probeable(_ address: String) -> Bool { address != own && address != parent && !children.contains(address) }
+    private func candidates(seeds: [String], own: String?, parent: String?, isChild: (String) -> Bool) -> (parents: [String], others: [String]) {
+        func probeable(_ address: String) -> Bool { address != own && address != parent && !isChild(address) }
         var others = seeds.filter(probeable)
         for target in targets where !others.contains(target) && probeable(target) { others.append(target) }
         return (formerParents.filter(probeable), others)
@@ -87,8 +87,8 @@ package struct SplitBrainProbe: Sendable {
 
     /// The next address to probe, if one is due: none while a probe is in flight, or sooner
     /// than the interval (`joined` nodes probe four times less often). `seeds` come first among
-    /// the other addresses; `own`, `parent` and the current `children` are never probed.
-    package mutating func next(now: Duration, joined: Bool, seeds: [String], own: String?, parent: String?, children: Set<String>) -> String? {
+    /// the other addresses; `own`, `parent` and the current children (`isChild`) are never probed.
+    package mutating func next(now: Duration, joined: Bool, seeds: [String], own: String?, parent: String?, isChild: (String) -> Bool) -> String? {
         guard current == nil else { return nil }
         if let urgent, urgent != own, urgent != parent {
             self.urgent = nil
@@ -98,7 +98,7 @@ package struct SplitBrainProbe: Sendable {
         urgent = nil
         let interval = joined ? Self.interval * 4 : Self.interval
         guard now - last >= interval else { return nil }
-        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent, children: children)
+        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent, isChild: isChild)
         guard !parents.isEmpty || !others.isEmpty else { return nil }
         last = now
         count += 1
