@@ -238,6 +238,23 @@ extension Socket {
         return [UInt8](UnsafeRawBufferPointer(start: data, count: size))
     }
 
+    /// Receives one frame with the connection metadata libzmq attached to it (`zmq_msg_gets`):
+    /// `User-Id` (what the ZAP handler named the authenticated peer), `Peer-Address`,
+    /// `Socket-Type`. A property the frame does not carry is absent from the dictionary.
+    public func receive(_ flags: ReceiveFlags = [], properties names: [String]) throws(ZMQError) -> (bytes: [UInt8], properties: [String: String]) {
+        let handle = try openHandle("zmq_msg_recv")
+        zmq_msg_init(slot)
+        defer { zmq_msg_close(slot) }
+        _ = try zmqCheck("zmq_msg_recv(\(kind))") { zmq_msg_recv(slot, handle, flags.rawValue) }
+        var properties: [String: String] = [:]
+        for name in names {
+            if let value = zmq_msg_gets(slot, name) { properties[name] = String(cString: value) }
+        }
+        let size = zmq_msg_size(slot)
+        guard size > 0, let data = zmq_msg_data(slot) else { return ([], properties) }
+        return ([UInt8](UnsafeRawBufferPointer(start: data, count: size)), properties)
+    }
+
     /// True if the frame just received is followed by more frames of the same message.
     public var hasMoreFrames: Bool {
         get throws(ZMQError) { try option(.receiveMore) }

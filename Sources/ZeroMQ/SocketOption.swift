@@ -184,6 +184,9 @@ extension SocketOption where Value == Bool {
     public static var xpubVerbose: Self { .init(name: ZMQ_XPUB_VERBOSE, label: "ZMQ_XPUB_VERBOSE") }
     /// `ZMQ_XPUB_NODROP`: an XPUB reports `EAGAIN` at the high-water mark instead of dropping.
     public static var xpubNoDrop: Self { .init(name: ZMQ_XPUB_NODROP, label: "ZMQ_XPUB_NODROP") }
+    /// `ZMQ_XPUB_MANUAL`: an XPUB applies no subscription by itself; the application reads each
+    /// one and applies what it allows with ``subscribe`` to the pipe it last read from.
+    public static var xpubManual: Self { .init(name: ZMQ_XPUB_MANUAL, label: "ZMQ_XPUB_MANUAL") }
     /// `ZMQ_RCVMORE`: more frames of the current message follow (read-only).
     public static var receiveMore: Self { .init(name: ZMQ_RCVMORE, label: "ZMQ_RCVMORE") }
     /// `ZMQ_CURVE_SERVER`: act as the CURVE server.

@@ -129,3 +129,51 @@ struct SecurityTests {
         #expect(try serverMonitor.waitFor(.disconnected, timeout: .seconds(5)) != nil)
     }
 }
+
+/// What per-document permissions (docs/security.md, issue #16) rest on: an XPUB in manual mode
+/// sees which authenticated peer sent each subscription (`User-Id`, set by the ZAP handler) and
+/// applies, to that peer's pipe alone, only the topics that peer may receive.
+@Suite("per-subscriber filtering on an XPUB")
+struct ManualSubscriptionTests {
+    @Test("a peer asking for every document gets only what its key allows; another gets all")
+    func perSubscriberTopics() throws {
+        let context = try Context()
+        let serverKeys = try CurveKeyPair.generate()
+        let member = try CurveKeyPair.generate(), reader = try CurveKeyPair.generate()
+        let authenticator = try Authenticator(context: context) { request in
+            switch request.clientPublicKey {
+            case member.publicKey?: .allow(userID: "member")
+            case reader.publicKey?: .allow(userID: "reader")
+            default: .deny(reason: "unknown key")
+            }
+        }
+        defer { authenticator.stop() }
+        let publisher = try Socket(.xpub, context: context)
+        try publisher.makeCurveServer(secretKey: serverKeys.secretKey)
+        try publisher.setOption(.xpubManual, true)
+        let address = try publisher.bindFresh(.tcp)
+        var subscribers: [String: Socket] = [:]
+        for (name, keys) in [("member", member), ("reader", reader)] {
+            let socket = try Socket(.sub, context: context)
+            try socket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: keys)
+            try socket.setOption(.subscribe, bytes("D"))
+            try socket.connect(address)
+            subscribers[name] = socket
+        }
+        // Each subscription arrives with the peer ZAP admitted; apply what that peer may have.
+        var seen: [String: [UInt8]] = [:]
+        while seen.count < 2 {
+            guard try publisher.poll(.readable, timeout: .seconds(5)).contains(.readable) else { break }
+            let (frame, properties) = try publisher.receive(properties: ["User-Id"])
+            guard frame.first == 1, let user = properties["User-Id"] else { continue }
+            seen[user] = Array(frame.dropFirst())
+            try publisher.setOption(.subscribe, user == "reader" ? bytes("Dpub") : Array(frame.dropFirst()))
+        }
+        #expect(seen == ["member": bytes("D"), "reader": bytes("D")])
+        for topic in ["Dsecret\u{0}", "Dpub1\u{0}"] { try publisher.send(bytes(topic)) }
+        #expect(try subscribers["member"]?.receive(timeout: .seconds(5)) == bytes("Dsecret\u{0}"))
+        #expect(try subscribers["member"]?.receive(timeout: .seconds(5)) == bytes("Dpub1\u{0}"))
+        #expect(try subscribers["reader"]?.receive(timeout: .seconds(5)) == bytes("Dpub1\u{0}"))
+        #expect(try subscribers["reader"]?.receive(timeout: .milliseconds(300)) == nil, "the reader never receives a byte of secret")
+    }
+}
