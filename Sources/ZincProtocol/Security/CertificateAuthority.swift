@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 
 /// A cluster authority (docs/security.md, "Node certificates"): an Ed25519 key pair that signs
 /// node certificates. Ed25519 (RFC 8032, through swift-crypto): deterministic signatures, so

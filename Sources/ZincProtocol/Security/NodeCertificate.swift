@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 import ZincCore
 
 /// A node's certificate (docs/security.md, "Node certificates"): its CURVE public key, name,
