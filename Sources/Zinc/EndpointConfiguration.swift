@@ -73,8 +73,11 @@ public struct EndpointConfiguration: Sendable {
     /// deadline (``NodeMachine/nextDeadline(now:)``), never sooner than this after the last run.
     /// The simulator runs them the same way.
     package var tickInterval: Duration = .milliseconds(25)
+    /// How readily a silent neighbour is declared dead: ``FailureDetection/lan`` (the
+    /// default) or ``FailureDetection/wan``.
+    public var failureDetection: FailureDetection = .lan
     /// The failure detector's thresholds.
-    package var detector = FailureDetector.Settings()
+    package var detector: FailureDetector.Settings { failureDetection.settings }
     /// Document synchronisation tunables (transfer chunks, repair timing).
     package var sync = SyncSettings()
     /// The libzmq context; endpoints that talk over `inproc://` must share one (all endpoints

@@ -62,3 +62,23 @@ struct DeadlineTests {
         }
     }
 }
+
+@Suite("Failure detection presets")
+struct FailureDetectionPresetTests {
+    @Test("after steady 100 ms heartbeats, a 1 s silence is death on a LAN and only suspicion-free jitter on a WAN")
+    func lanAndWan() {
+        var lan = FailureDetector(settings: .init(), now: .zero)
+        var wan = FailureDetector(settings: .wan, now: .zero)
+        for beat in 1...50 {
+            lan.heartbeat(at: .milliseconds(100 * beat))
+            wan.heartbeat(at: .milliseconds(100 * beat))
+        }
+        let silence = Duration.milliseconds(5_000 + 1_000)
+        #expect(lan.status(at: silence) == .dead)
+        #expect(wan.status(at: silence) == .alive)
+        // Both still declare a peer dead in the end: the WAN preset within a few seconds.
+        #expect(lan.deadline(reaching: .dead) < .milliseconds(5_000 + 700))
+        #expect(wan.deadline(reaching: .dead) > .milliseconds(5_000 + 1_100))
+        #expect(wan.deadline(reaching: .dead) < .milliseconds(5_000 + 4_000))
+    }
+}

@@ -65,6 +65,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "The host to advertise to joiners instead of the bound one (for 0.0.0.0 binds).")
     var advertise: String?
 
+    @Option(help: "How readily a silent neighbour is declared dead: lan (about 0.3–0.5 s) or wan (tolerates a second of extra silence; for WANs and pausing VMs).")
+    var failureDetection: FailureDetection = .lan
+
     @Option(help: .hidden) var parentPid: Int32?
 
     func validate() throws {
@@ -88,6 +91,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.dataDirectory = dataDir
         configuration.durability = durability
         configuration.historyTrimming = historyTrimming
+        configuration.failureDetection = failureDetection
         if let key {
             do {
                 configuration.key = try ClusterKey(contentsOf: key)

@@ -10,3 +10,4 @@ extension Logger.Level: @retroactive ExpressibleByArgument {
 extension Durability: ExpressibleByArgument {}
 extension HistoryTrimming: ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
+extension FailureDetection: ExpressibleByArgument {}

@@ -29,6 +29,17 @@ package struct FailureDetector: Sendable, Hashable {
         package var bootstrapTimeout: Duration = .seconds(2)
 
         package init() {}
+
+        /// For links across a WAN, or machines that pause for long (virtual machines,
+        /// garbage-collected neighbours): a second of silence is taken as jitter, not death.
+        package static var wan: Settings {
+            var settings = Settings()
+            settings.acceptablePause = .seconds(1)
+            settings.minimumDeviation = .milliseconds(250)
+            settings.deadThreshold = 10
+            settings.bootstrapTimeout = .seconds(5)
+            return settings
+        }
     }
 
     package enum Status: Sendable, Hashable {
