@@ -547,15 +547,15 @@ package struct DocumentSync: Sendable {
 
     /// When ``tick(_:)`` may next act if no input arrives: a chunk to resend, a transfer to
     /// drop, a presence to expire, a held report, the automatic trim's look.
+    /// (Asked after every input: no allocation.)
     package func nextDeadline(_ context: RouteContext) -> Duration? {
-        var deadlines: [Duration?] = [
-            outgoing.values.lazy.map { $0.lastSent + settings.chunkTimeout }.min(),
-            incoming.values.lazy.map { $0.lastHeard + settings.incomingTransferTimeout }.min(),
-            presence.nextExpiry,
-            stability.nextDeadline(operations: document.operationTotal, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh),
-        ]
-        if case .automatic = settings.trimming { deadlines.append(lastTrimCheck.map { $0 + settings.trimCheckInterval } ?? .zero) }
-        return deadlines.compactMap(\.self).min()
+        var next = earliest(
+            outgoing.values.lazy.map { $0.lastSent + self.settings.chunkTimeout }.min(),
+            incoming.values.lazy.map { $0.lastHeard + self.settings.incomingTransferTimeout }.min())
+        next = earliest(next, presence.nextExpiry)
+        next = earliest(next, stability.nextDeadline(operations: document.operationTotal, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh))
+        if case .automatic = settings.trimming { next = earliest(next, lastTrimCheck.map { $0 + settings.trimCheckInterval } ?? .zero) }
+        return next
     }
 
     /// This subtree's held version up, the tree's down, when they changed.

@@ -124,7 +124,7 @@ package struct HistoryStability: Sendable {
         let wait = settledAt == inputs ? refresh : min(interval, refresh)
         let up = context.hasParent ? (sentUp.map { $0.at + wait } ?? .zero) : nil
         let down = context.hasChildren ? (sentDown.map { $0.at + wait } ?? .zero) : nil
-        return [up, down].compactMap(\.self).min()
+        return earliest(up, down)
     }
 
     /// False while `interval` has not passed since the last report: none can be due then.
