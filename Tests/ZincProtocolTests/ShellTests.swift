@@ -55,6 +55,37 @@ struct ShellTests {
         #expect(client.machine.core.parentID == hostID)
     }
 
+    @Test("a root never probes its own child for a rival tree, and sleeps between heartbeats")
+    func noProbingOfChildren() throws {
+        let childEndpoints = Endpoints(publish: "tcp://127.0.0.1:7002", pull: "tcp://127.0.0.1:7003")
+        let host = EmbeddedNode(NodeConfiguration(id: hostID, endpoints: hostEndpoints))
+        let child = EmbeddedNode(NodeConfiguration(id: clientID, endpoints: childEndpoints, join: [hostEndpoints.publish]))
+        host.start(now: .zero)
+        let welcomeFrame = try #require(host.transport.take().compactMap { if case .welcome(let frame) = $0 { frame } else { nil } }.first)
+        child.start(now: .zero)
+        _ = child.transport.take()
+        try child.receive([welcomeFrame], via: .subscriber, now: .milliseconds(1))
+        let join = try #require(pushed(child.transport.take()).first)
+        try host.receive(join, via: .puller, now: .milliseconds(2))
+        host.subscription(Topic.node(clientID).bytes, now: .milliseconds(3))
+        _ = host.transport.take()
+        // Ten seconds of timers at the root, run at its deadlines, with the child heartbeating:
+        // the child's address is known (it can host) but never probed while it is a child.
+        var now = Duration.milliseconds(3)
+        var ticks = 0
+        while now < .seconds(10) {
+            now = max(host.machine.nextDeadline(now: now), now + .milliseconds(25))
+            host.execute(host.machine.tick(now: now))
+            ticks += 1
+            let heartbeat = WireMessage(topic: .node(clientID), header: MessageHeader(type: .heartbeat, origin: clientID, sender: clientID, lamport: 0, term: 0),
+                                        payload: Heartbeat(root: hostID, depth: 1, subtreeSize: 1, digests: [], replicas: [clientID]).encoded)
+            try host.receive(heartbeat.frames, via: .puller, now: now)
+        }
+        #expect(!host.transport.take().contains { if case .probe(let target?) = $0 { target == childEndpoints.publish } else { false } })
+        #expect(ticks <= 110, "about one timer run per 100 ms heartbeat, not one per 25 ms (\(ticks))")
+        #expect(host.machine.core.childIDs == [clientID])
+    }
+
     @Test("application messages reach the handlers through the shell; a repeat is dropped")
     func applicationDelivery() throws {
         let host = EmbeddedNode(NodeConfiguration(id: hostID, endpoints: hostEndpoints))
