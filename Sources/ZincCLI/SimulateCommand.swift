@@ -40,6 +40,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Parallel workers (default: one per core).") var jobs: Int?
     @Flag(help: "Print each run's event log (use with --seed).") var verbose = false
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Report progress on stderr every 1 % of the seeds (for long runs).") var progress = false
 
     func validate() throws {
         guard nodes >= 2 && nodes <= 500 else { throw ValidationError("--nodes must be between 2 and 500") }
@@ -81,7 +82,14 @@ struct SimulateCommand: ParsableCommand {
                     guard index < list.count else { return }
                     let result = Simulator.run(configuration(seed: list[index]), log: verbose ? { print($0) } : nil)
                     if !result.passed && !json { print(result.summary) }
-                    results.withLock { $0.append(result) }
+                    let done = results.withLock { results in
+                        results.append(result)
+                        return results.count
+                    }
+                    if progress, done % max(1, list.count / 100) == 0 {
+                        let failures = results.withLock { $0.lazy.filter { !$0.passed }.count }
+                        FileHandle.standardError.write(Data("\(done)/\(list.count) seeds run, \(failures) failed, \(Int((clock.now - start).components.seconds)) s\n".utf8))
+                    }
                 }
             }
         }
