@@ -156,7 +156,7 @@ final class ChannelListener: NodeShell {
             saveChangedDocuments()
             // Sleep until the machine's next deadline (an idle node wakes for its heartbeats
             // only), but tick no more often than the cadence while it is busy.
-            nextTick = max(machine.nextDeadline(now: now), lastTick + configuration.tickInterval)
+            nextTick = machine.nextTimerRun(now: now, lastRun: lastTick, cadence: configuration.tickInterval)
         }
         saveChangedDocuments()
         shutDownSockets()

@@ -303,10 +303,10 @@ final class World {
     /// it ticks at the fixed cadence instead, and a tick before the deadline must do nothing.
     private func scheduleTick(_ index: Int, started: Bool = false) {
         guard let machine = nodes[index].machine, started || nodes[index].tickAt != nil else { return }
-        let deadline = machine.nextDeadline(now: now)
-        nodes[index].deadline = deadline
-        let cadence = nodes[index].lastTick + configuration.tick
-        let next = max(now, configuration.auditDeadlines ? cadence : max(deadline, cadence))
+        nodes[index].deadline = machine.nextDeadline(now: now)
+        let next = configuration.auditDeadlines
+            ? max(now, nodes[index].lastTick + configuration.tick)
+            : machine.nextTimerRun(now: now, lastRun: nodes[index].lastTick, cadence: configuration.tick)
         guard next != nodes[index].tickAt else { return }
         nodes[index].tickAt = next
         nodes[index].tickGeneration += 1

@@ -109,6 +109,13 @@ package struct NodeMachine: Sendable {
         return deadline
     }
 
+    /// When a shell runs the timers next: at ``nextDeadline(now:)``, but never sooner than
+    /// `cadence` after the last run (`lastRun`) while the node is busy, and never in the past.
+    /// The runtime's loop and the simulator both schedule by this rule.
+    package func nextTimerRun(now: Duration, lastRun: Duration, cadence: Duration) -> Duration {
+        max(now, nextDeadline(now: now), lastRun + cadence)
+    }
+
     /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
     /// would keep two references while it mutates, copying the whole document on every write.)
     private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {

@@ -43,7 +43,7 @@ package struct NodeCertificate: Sendable, Hashable {
     /// Nil: never expires.
     package let expires: UInt64?
     package let authority: [UInt8]
-    package let signature: [UInt8]
+    package private(set) var signature: [UInt8]
 
     /// Signs a certificate with `authority`'s key (``CertificateAuthority/issue``). Throws if a
     /// field is out of range.
@@ -52,16 +52,11 @@ package struct NodeCertificate: Sendable, Hashable {
         signedBy authority: Curve25519.Signing.PrivateKey
     ) throws(CertificateError) {
         try Self.check(nodeKey: nodeKey, name: name, documents: documents, expires: expires)
-        self.nodeKey = nodeKey
-        self.role = role
-        self.name = name
-        self.documents = documents
-        self.issued = issued
-        self.expires = expires
-        self.authority = Array(authority.publicKey.rawRepresentation)
-        let body = Self.body(nodeKey: nodeKey, role: role, name: name, documents: documents, issued: issued, expires: expires, authority: self.authority)
+        self.init(
+            nodeKey: nodeKey, role: role, name: name, documents: documents, issued: issued, expires: expires,
+            authority: Array(authority.publicKey.rawRepresentation), signature: [])
         do {
-            signature = Array(try authority.signature(for: body))
+            signature = Array(try authority.signature(for: signedBody))
         } catch {
             throw CertificateError(.malformed, "cannot sign: \(error)")
         }
@@ -114,15 +109,14 @@ package struct NodeCertificate: Sendable, Hashable {
 
     /// The signed encoding.
     package var encoded: [UInt8] {
-        Self.body(nodeKey: nodeKey, role: role, name: name, documents: documents, issued: issued, expires: expires, authority: authority) + signature
+        signedBody + signature
     }
 
     /// Checks the signature, that `trusted` holds the issuing authority, and that the
     /// certificate is valid at `now` (Unix seconds).
     package func verify(trusting trusted: Set<[UInt8]>, now: UInt64) throws(CertificateError) {
         guard trusted.contains(authority) else { throw CertificateError(.untrustedAuthority, "issued by an authority this node does not trust") }
-        let body = Self.body(nodeKey: nodeKey, role: role, name: name, documents: documents, issued: issued, expires: expires, authority: authority)
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: authority), key.isValidSignature(signature, for: body) else {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: authority), key.isValidSignature(signature, for: signedBody) else {
             throw CertificateError(.badSignature, "the signature does not match the certificate")
         }
         if let expires, now >= expires { throw CertificateError(.expired, "expired at \(expires) (Unix seconds)") }
@@ -135,10 +129,11 @@ package struct NodeCertificate: Sendable, Hashable {
 
     // MARK: - Encoding
 
-    private static func body(nodeKey: [UInt8], role: Role, name: String, documents: [DocumentPattern], issued: UInt64, expires: UInt64?, authority: [UInt8]) -> [UInt8] {
+    /// Every field before the signature, encoded: what the authority signs.
+    private var signedBody: [UInt8] {
         var writer = ByteWriter()
-        writer.write(magic)
-        writer.write(version)
+        writer.write(Self.magic)
+        writer.write(Self.version)
         writer.write(nodeKey)
         writer.write(role.rawValue)
         writer.write(UInt8(name.utf8.count))
