@@ -38,6 +38,7 @@ final class ChannelListener: NodeShell {
     var nextObserver = 0
     var counters = RuntimeCounters()
     var lastProblemLog: ContinuousClock.Instant?
+    var lastDiscoveryLog: ContinuousClock.Instant?
     var metrics: EndpointMetrics
     /// The document store, if the endpoint persists (used on this thread only).
     let store: DocumentStore?
@@ -60,7 +61,7 @@ final class ChannelListener: NodeShell {
         var logger = configuration.logger
         logger[metadataKey: "node"] = "\(configuration.name ?? configuration.id.shortDescription)"
         self.logger = logger
-        transport = try SocketTransport(publisher: sockets.publisher, configuration: configuration, logger: logger)
+        transport = try SocketTransport(publisher: sockets.publisher, discovery: sockets.discovery, configuration: configuration, logger: logger)
         puller = sockets.puller
         admin = sockets.admin
         monitor = try SocketMonitor(transport.subscriber, events: [.disconnected, .connected, .handshakeFailed])
@@ -86,6 +87,12 @@ final class ChannelListener: NodeShell {
         nodeConfiguration.interest = configuration.interest
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
         nodeConfiguration.detector = configuration.detector
+        nodeConfiguration.discovery = configuration.discover.map { discover in
+            var settings = DiscoveryView.Settings(cluster: discover.cluster)
+            // Document names are for members only in a keyed cluster.
+            settings.revealsDocuments = configuration.key == nil
+            return settings
+        }
         var sync = configuration.sync
         sync.trimming = configuration.historyTrimming.policy
         machine = NodeMachine(
@@ -108,6 +115,7 @@ final class ChannelListener: NodeShell {
         )
         let adminToken = admin.map { poller.add($0) }
         let serverMonitorTokens = serverMonitors.map { poller.add($0.socket) }
+        let discoveryToken = transport.discovery.map { poller.add(fileDescriptor: $0.socket.fileDescriptor) }
         execute(machine.start(now: now))
         var lastTick = now
         var nextTick = now + configuration.tickInterval
@@ -136,6 +144,7 @@ final class ChannelListener: NodeShell {
             if poller.isReadable(tokens.monitor) { readMonitor() }
             if let admin, let adminToken, poller.isReadable(adminToken) { readAdmin(admin) }
             for (index, token) in serverMonitorTokens.enumerated() where poller.isReadable(token) { readServerMonitor(serverMonitors[index]) }
+            if let discoveryToken, poller.isReadable(discoveryToken) { readDiscovery() }
             flushOutboxes()
             if now >= nextTick {
                 let tickStart = clock.now
@@ -227,6 +236,21 @@ final class ChannelListener: NodeShell {
             guard let frames = try? transport.prober.receiveMessage(.dontWait) else { return }
             guard frames.count == 1, let beacon = try? Beacon(frame: frames[0]) else { continue }
             execute(machine.receiveProbeBeacon(beacon, now: now))
+        }
+    }
+
+    private func readDiscovery() {
+        guard let socket = transport.discovery?.socket else { return }
+        for _ in 0..<64 {
+            guard let (bytes, source) = socket.receive() else { return }
+            let dropped = machine.core.discovery?.counters.dropped
+            execute(machine.receiveDatagram(bytes, from: source, now: now))
+            if let counters = machine.core.discovery?.counters, counters.dropped != dropped {
+                // Anyone on the segment can send these: one line per second at most.
+                if let last = lastDiscoveryLog, clock.now - last < .seconds(1) { continue }
+                lastDiscoveryLog = clock.now
+                logger.warning("dropped a discovery datagram", metadata: ["reason": "\(counters.lastProblem ?? "")", "dropped": "\(counters.dropped)"])
+            }
         }
     }
 
@@ -398,4 +422,6 @@ struct BoundSockets {
     let puller: Socket
     let admin: Socket?
     let advertised: Endpoints?
+    /// The discovery port, if discovery is on.
+    var discovery: DatagramSocket?
 }

@@ -1,5 +1,6 @@
 import Synchronization
 import ZeroMQ
+import ZincProtocol
 import ZincStore
 
 /// One Zinc node: a host, a client, or both (a client hosting its own subtree).
@@ -108,8 +109,9 @@ public final class Endpoint: Sendable {
         // the high-water mark, and the lagging child is repaired through the digests its
         // heartbeats carry (docs/protocol.md, "Backpressure").
         let admin = try bindAdmin(configuration, context: context)
+        let discovery = try openDiscovery(configuration)
         guard let bind = configuration.bind, let plan else {
-            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: nil)
+            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: nil, discovery: discovery)
         }
         do throws(ZMQError) {
             try publisher.bind(plan.publish)
@@ -121,9 +123,21 @@ public final class Endpoint: Sendable {
             let advertised = Endpoints(
                 publish: AddressPlan.advertise(try publisher.lastEndpoint, host: configuration.advertiseHost),
                 pull: AddressPlan.advertise(try puller.lastEndpoint, host: configuration.advertiseHost))
-            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: advertised)
+            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: advertised, discovery: discovery)
         } catch {
             throw EndpointError(.transportFailed, "cannot read the bound addresses: \(error.message)")
+        }
+    }
+
+    private static func openDiscovery(_ configuration: EndpointConfiguration) throws(EndpointError) -> DatagramSocket? {
+        guard let discover = configuration.discover else { return nil }
+        guard Discovery.isValidName(discover.cluster) else {
+            throw EndpointError(.invalidName, "a cluster name must be 1–\(ClusterName.maxLength) bytes of UTF-8 without NUL: \"\(discover.cluster)\"")
+        }
+        do {
+            return try DatagramSocket(port: discover.port)
+        } catch {
+            throw EndpointError(.cannotBind, "cannot listen for discovery: \(error)")
         }
     }
 

@@ -23,6 +23,9 @@ public struct EndpointConfiguration: Sendable {
     public var advertiseHost: String?
     /// PUB addresses of nodes to join, tried in turn; empty to start as a root.
     public var join: [String] = []
+    /// Find the tree of a cluster by name over UDP (with or without ``join``); nil (the
+    /// default) to use ``join`` only.
+    public var discover: Discovery?
     /// Where to serve the JSON admin interface (`zinc status`, `zinc doc`, `zinc edit`):
     /// `tcp://127.0.0.1:PORT`, `ipc://PATH` or `inproc://NAME`: loopback or ipc only (it has
     /// no authentication of its own beyond the cluster key).

@@ -73,6 +73,13 @@ extension ChannelListener {
         counters[.parentFailures] = core.counters.parentFailures
         counters[.childFailures] = core.counters.childFailures
         counters[.merges] = core.counters.merges
+        if let discovery = core.discovery?.counters {
+            counters[.discoveryAnnounced] = discovery.announced
+            counters[.discoveryHeard] = discovery.heard
+            counters[.discoveryIgnored] = discovery.otherCluster
+            counters[.discoveryDropped] = discovery.dropped
+            counters[.surveysAnswered] = discovery.answered
+        }
         for sync in machine.documents.values {
             counters[.repairs] += sync.counters.repairsStarted
             counters[.operationsApplied] += sync.counters.operationsApplied

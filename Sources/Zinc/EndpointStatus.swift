@@ -95,6 +95,16 @@ public struct EndpointStatus: Sendable, Hashable {
             case transfers
             /// Operation units refused (invalid, or not trusted from that sender).
             case operationsRejected
+            /// Discovery announcements this node broadcast.
+            case discoveryAnnounced
+            /// Announcements heard from nodes of this node's cluster.
+            case discoveryHeard
+            /// Discovery datagrams of other clusters, ignored.
+            case discoveryIgnored
+            /// Discovery datagrams dropped: malformed, oversized, unreachable, or over the rate.
+            case discoveryDropped
+            /// Surveys (`zinc discover`) answered.
+            case surveysAnswered
         }
 
         private var values: [Name: UInt64] = [:]

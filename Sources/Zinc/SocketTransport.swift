@@ -18,12 +18,21 @@ final class SocketTransport: Transport {
     private(set) var parentPublish: String?
     private(set) var parentPull: String?
     private var probeTarget: String?
+    /// The discovery port, and whether the node is reachable on loopback only (it then
+    /// announces itself to this machine only).
+    let discovery: (socket: DatagramSocket, port: UInt16, loopbackOnly: Bool)?
     private(set) var messagesOut: UInt64 = 0
     /// Messages dropped because a peer's queues were full.
     private(set) var backpressureDrops: UInt64 = 0
 
-    init(publisher: Socket, configuration: EndpointConfiguration, logger: Logger) throws(ZMQError) {
+    init(publisher: Socket, discovery: DatagramSocket?, configuration: EndpointConfiguration, logger: Logger) throws(ZMQError) {
         self.publisher = publisher
+        if let discovery, let port = configuration.discover?.port {
+            let loopbackOnly = configuration.advertiseHost == nil && configuration.bind.map(BroadcastTargets.isLoopbackOnly) ?? false
+            self.discovery = (discovery, port, loopbackOnly)
+        } else {
+            self.discovery = nil
+        }
         self.key = configuration.key
         self.logger = logger
         let context = publisher.context
@@ -92,6 +101,17 @@ final class SocketTransport: Transport {
         guard (try? socket.connect(pull)) != nil else { return }
         try? socket.send(message: frames, flags: .dontWait)
         socket.close()
+    }
+
+    func broadcast(_ datagram: [UInt8]) {
+        guard let discovery else { return }
+        for address in BroadcastTargets.addresses(loopbackOnly: discovery.loopbackOnly) {
+            discovery.socket.send(datagram, to: DatagramSource(host: address, port: discovery.port))
+        }
+    }
+
+    func sendDatagram(_ datagram: [UInt8], to destination: DatagramSource) {
+        discovery?.socket.send(datagram, to: destination)
     }
 
     /// Sends what the sockets will take now.

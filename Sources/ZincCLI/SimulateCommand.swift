@@ -30,6 +30,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Children per host before redirecting.") var fanout = 3
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
+    @Flag(help: "Give nodes no seeds: they find each other by UDP discovery on one simulated segment.") var discovery = false
     @Flag(help: "Every node trims its documents' history every half second, as far as the whole tree holds.") var trimming = false
     @Flag(help: "Run every node's timers every 25 ms and fail a run in which a tick before the node's own deadline does anything (checks that idle nodes may sleep).") var auditDeadlines = false
     @Option(help: "Documents per run.") var documents = 2
@@ -57,6 +58,7 @@ struct SimulateCommand: ParsableCommand {
         configuration.fanout = fanout
         configuration.clients = clients
         configuration.singleSeed = singleSeed
+        configuration.discovery = discovery
         configuration.trimming = trimming
         configuration.auditDeadlines = auditDeadlines
         configuration.documents = documents

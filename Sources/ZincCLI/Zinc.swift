@@ -11,7 +11,7 @@ struct ZincCommand: AsyncParsableCommand {
         """,
         version: ZincVersion.string,
         subcommands: [
-            NodeCommand.self, ClusterCommand.self, StatusCommand.self, DocCommand.self, HistoryCommand.self, TrimCommand.self, EditCommand.self, TapCommand.self,
+            NodeCommand.self, ClusterCommand.self, DiscoverCommand.self, StatusCommand.self, DocCommand.self, HistoryCommand.self, TrimCommand.self, EditCommand.self, TapCommand.self,
             KeygenCommand.self, AuthorityCommand.self, CertCommand.self, SimulateCommand.self, BenchCommand.self, VersionCommand.self, CorpusCommand.self,
         ]
     )

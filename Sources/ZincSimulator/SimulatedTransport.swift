@@ -76,6 +76,16 @@ final class SimulatedTransport: Transport {
     func sendOnce(_ frames: [[UInt8]], toPull pull: String) {
         if let target = world.indexOfPull[pull] { world.transmit(frames, from: index, to: target, channel: .puller) }
     }
+
+    /// One segment: every other node hears it (partitions and losses permitting).
+    func broadcast(_ datagram: [UInt8]) {
+        for other in world.nodes.indices where other != index { world.sendDatagram(datagram, from: index, to: other) }
+    }
+
+    func sendDatagram(_ datagram: [UInt8], to destination: DatagramSource) {
+        guard let target = world.nodes.indices.first(where: { world.datagramSource(of: $0) == destination }) else { return }
+        world.sendDatagram(datagram, from: index, to: target)
+    }
 }
 
 /// A simulated node's shell: its transport, and the world's bookkeeping of what it reports.

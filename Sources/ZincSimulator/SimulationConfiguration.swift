@@ -57,6 +57,9 @@ package struct SimulationConfiguration: Sendable, Hashable {
     /// instead of every other node. Crashed nodes keep their data (and so the peers they
     /// remember): one lost with its data while node 0 is dead could never find the tree.
     package var singleSeed = false
+    /// Nodes get no seeds at all: they find each other by UDP discovery (docs/protocol.md,
+    /// "Discovery"), one broadcast segment that partitions cut like any link.
+    package var discovery = false
     package var documents = 2
     /// Virtual time with faults and edits.
     package var duration: Duration = .seconds(12)

@@ -62,6 +62,7 @@ enum SimulationEvent {
     case deliver(to: Int, incarnation: Int, channel: Channel, frames: [[UInt8]], from: Int)
     case beacon(to: Int, incarnation: Int, frame: [UInt8], from: Int)
     case probeBeacon(to: Int, incarnation: Int, frame: [UInt8], publisher: Int)
+    case datagram(to: Int, incarnation: Int, bytes: [UInt8], from: Int)
     case subscription(publisher: Int, incarnation: Int, prefix: [UInt8], subscribed: Bool, from: Int)
     case disconnected(Int, incarnation: Int, from: Int)
     case edit
@@ -105,7 +106,7 @@ final class World {
             let firstClient = configuration.nodes - min(configuration.clients, configuration.nodes - 1)
             var others = (1..<firstClient).filter { $0 != index }
             others.shuffle(using: &random)
-            let seeds = index == 0 ? [] : (["sim://n0/pub"] + (configuration.singleSeed ? [] : others.map { "sim://n\($0)/pub" }))
+            let seeds = index == 0 || configuration.discovery ? [] : (["sim://n0/pub"] + (configuration.singleSeed ? [] : others.map { "sim://n\($0)/pub" }))
             nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds, canHost: index < firstClient))
             indexOfPublish[endpoints.publish] = index
             indexOfPull[endpoints.pull] = index
@@ -138,6 +139,7 @@ final class World {
         var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: join)
         configuration.fanout = self.configuration.fanout
         configuration.remembered = nodes[index].rememberedPeers
+        if self.configuration.discovery { configuration.discovery = DiscoveryView.Settings(cluster: "sim") }
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
         var settings = SyncSettings()
@@ -257,6 +259,13 @@ final class World {
             let directives = nodes[index].machine!.receiveProbeBeacon(beacon, now: now)
             execute(directives, for: index)
             scheduleTick(index)
+        case .datagram(let index, let incarnation, let bytes, let sender):
+            guard nodes[index].incarnation == incarnation, reachable(sender, index), var machine = nodes[index].machine else { return }
+            nodes[index].machine = nil
+            let directives = machine.receiveDatagram(bytes, from: datagramSource(of: sender), now: now)
+            nodes[index].machine = machine
+            execute(directives, for: index)
+            scheduleTick(index)
         case .subscription(let publisher, let incarnation, let prefix, let subscribed, let subscriber):
             guard nodes[publisher].incarnation == incarnation, nodes[publisher].machine != nil else { return }
             guard reachable(subscriber, publisher) else {
@@ -349,6 +358,22 @@ final class World {
         if random.chance(configuration.faults.duplicate) {
             queue.push(.deliver(to: receiver, incarnation: incarnation, channel: channel, frames: frames, from: sender), at: now + latency())
         }
+    }
+
+    /// A simulated node's address on the discovery segment (one loopback address each, so
+    /// each has its own rate limit).
+    func datagramSource(of index: Int) -> DatagramSource {
+        DatagramSource(host: "127.0.\(index / 250).\(index % 250 + 1)", port: DiscoveryDatagram.defaultPort)
+    }
+
+    /// Sends a datagram as UDP would: lost like any delivery, never duplicated by the network's
+    /// retransmissions (there are none).
+    func sendDatagram(_ bytes: [UInt8], from sender: Int, to receiver: Int) {
+        guard nodes[receiver].isAlive, reachable(sender, receiver), !random.chance(configuration.faults.drop) else {
+            result.dropped += 1
+            return
+        }
+        queue.push(.datagram(to: receiver, incarnation: nodes[receiver].incarnation, bytes: bytes, from: sender), at: now + latency())
     }
 
     private func attach(_ subscriber: Int, incarnation: Int, to publisher: Int) {

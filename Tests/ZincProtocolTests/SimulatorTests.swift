@@ -53,6 +53,19 @@ struct SimulatorTests {
         }
     }
 
+    @Test("no seeds at all: nodes find each other by discovery through crashes and partitions, into one tree (seed 40 once left a node for ever naming the root of the tree it had left)")
+    func discovery() async {
+        let replaying = ProcessInfo.processInfo.environment["ZINC_SEED"] != nil
+        let results = await simulate(replaying ? simulationSeeds(1, base: 0) : [40, 56] + simulationSeeds(16, base: 30_000)) { configuration in
+            configuration.nodes = 8
+            configuration.discovery = true
+        }
+        for result in results {
+            #expect(result.passed, "\(result.summary)")
+            #expect(result.roots == 1)
+        }
+    }
+
     @Test("one seed per node: a node restarted with its documents finds its tree through the peers it remembers")
     func rememberedPeers() async {
         // With node 0 as every node's only seed, these seeds of 8 nodes ended split when a node

@@ -344,4 +344,37 @@ struct VectorTests {
         try receiver.apply(DocumentFragment(decoding: payload))
         #expect(receiver.text() == "a transfer in three chunks")
     }
+
+    static func discovery() -> [Vector] {
+        let announcement = Announcement(cluster: "notes", node: bob, root: host, term: 3, depth: 1, children: 2, fanout: 8, endpoints: Endpoints(publish: "tcp://0.0.0.0:5557", pull: "tcp://0.0.0.0:5558"))
+        let answer = SurveyAnswer(
+            nonce: 0x0102_0304_0506_0708, cluster: "notes", node: bob, role: .host, parent: host, children: 2, root: host, term: 3, depth: 1,
+            endpoints: child.endpoints, documentCount: 2, documents: ["notes", "todo"])
+        return [
+            Vector(name: "announcement", note: "a hosting node bound to 0.0.0.0 announcing itself (the hearer puts the datagram's source address in)", frames: [DiscoveryDatagram.announcement(announcement).encoded]),
+            Vector(name: "survey", note: "zinc discover notes: a census question, zero-padded to 256 bytes", frames: [DiscoveryDatagram.survey(Survey(cluster: "notes", nonce: 0x0102_0304_0506_0708)).encoded]),
+            Vector(name: "survey of every cluster", note: "an empty cluster name: every node answers", frames: [DiscoveryDatagram.survey(Survey(cluster: "", nonce: 1)).encoded]),
+            Vector(name: "answer", note: "a host's answer, listing its documents", frames: [DiscoveryDatagram.answer(answer).encoded]),
+        ]
+    }
+
+    @Test("discovery datagrams: the committed bytes are what the code sends, decode to their meaning and re-encode exactly")
+    func discoveryDatagrams() throws {
+        let built = Self.discovery()
+        let describe: ([[UInt8]]) throws -> Any = { frames in
+            switch try DiscoveryDatagram(decoding: frames[0]) {
+            case .announcement(let announcement): ["announcement": Self.meaning(announcement)]
+            case .survey(let survey): ["survey": Self.meaning(survey)]
+            case .answer(let answer): ["answer": Self.meaning(answer)]
+            }
+        }
+        let stored = try Self.check("discovery.json", title: "Zinc discovery datagrams (docs/protocol.md §22): UDP payloads as hex", built, meaning: describe)
+        #expect(stored.count == built.count)
+        for (vector, entry) in zip(built, stored) {
+            let bytes = Self.bytes((entry["frames"] as? [String])?.first ?? "")
+            #expect(bytes == vector.frames[0], "\(vector.name)")
+            #expect(try Self.json(describe([bytes])) == Self.json(entry["meaning"] ?? NSNull()), "\(vector.name): meaning")
+            #expect(try DiscoveryDatagram(decoding: bytes).encoded == bytes, "\(vector.name): re-encoding")
+        }
+    }
 }

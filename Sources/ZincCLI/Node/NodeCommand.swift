@@ -23,6 +23,7 @@ struct NodeCommand: AsyncParsableCommand {
           zinc node --bind tcp://127.0.0.1:7000 --admin tcp://127.0.0.1:7900 --id root
           zinc node --bind tcp://127.0.0.1:7002 --join tcp://127.0.0.1:7000 --admin tcp://127.0.0.1:7901
           zinc node --join tcp://127.0.0.1:7000 --fanout 4 --log-level debug
+          zinc node --bind tcp://0.0.0.0:7000 --discover notes     (no --join: finds the tree of "notes")
         """
     )
 
@@ -31,6 +32,12 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(help: "The PUB address of a node to join (repeat for fallbacks).")
     var join: [String] = []
+
+    @Option(help: "Find the tree of this cluster name by UDP broadcast on this machine and its LAN segments (with or without --join).")
+    var discover: String?
+
+    @Option(help: "The UDP port discovery announces on and listens to (the same for the whole cluster).")
+    var discoverPort: UInt16 = Discovery.defaultPort
 
     @Option(help: "The node's name (or UUID); a stable ID is derived from a name.")
     var id: String?
@@ -72,7 +79,10 @@ struct NodeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard fanout >= 1 && fanout <= 1024 else { throw ValidationError("--fanout must be between 1 and 1024") }
-        if bind == nil && join.isEmpty { throw ValidationError("give --bind (to start a tree) or --join (to join one), or both") }
+        if bind == nil && join.isEmpty && discover == nil {
+            throw ValidationError("give --bind (to start a tree), --join or --discover (to join one), or both")
+        }
+        if let discover, !Discovery.isValidName(discover) { throw ValidationError("--discover: a cluster name is 1–64 bytes without NUL") }
     }
 
     func run() async throws {
@@ -83,6 +93,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.name = id
         configuration.bind = bind
         configuration.join = join
+        configuration.discover = discover.map { Discovery(cluster: $0, port: discoverPort) }
         configuration.fanout = fanout
         configuration.admin = admin
         configuration.advertiseHost = advertise
@@ -128,6 +139,7 @@ struct NodeCommand: AsyncParsableCommand {
         var line = "zinc node \(id ?? endpoint.id.shortDescription) (\(endpoint.id))"
         if let endpoints = endpoint.addresses { line += " hosting on \(endpoints.publish) (PUB) and \(endpoints.pull) (PULL)" }
         if !join.isEmpty { line += ", joining \(join.joined(separator: ", "))" }
+        if let discover { line += ", discovering cluster \"\(discover)\" on UDP port \(discoverPort)" }
         if let admin { line += ", admin on \(admin)" }
         if let dataDir { line += ", documents in \(dataDir) (\(endpoint.configuration.documents.count) loaded)" }
         if let metricsServer { line += ", metrics on http://\(metricsServer.address)/metrics" }

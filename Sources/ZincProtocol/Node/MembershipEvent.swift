@@ -17,6 +17,8 @@ public enum MembershipEvent: Sendable, Hashable, CustomStringConvertible {
     case promoted(term: UInt64, asRoot: Bool)
     /// The node found no parent and stands as the root of a tree.
     case becameRoot(term: UInt64)
+    /// Discovery heard a tree of this cluster, and this lone node goes to join it through `host`.
+    case discovered(root: ReplicaID, host: ReplicaID)
     /// Another tree was found and this one joined it.
     case mergedInto(root: ReplicaID, term: UInt64)
     /// This host was over its fan-out and moved a child under another child.
@@ -34,6 +36,7 @@ public enum MembershipEvent: Sendable, Hashable, CustomStringConvertible {
         case .parentLost(let parent, let reason): "parent \(parent.shortDescription) lost: \(reason.text)"
         case .promoted(let term, let asRoot): "promoted to \(asRoot ? "root" : "host") (term \(term))"
         case .becameRoot(let term): "became root (term \(term))"
+        case .discovered(let root, let host): "heard the tree of \(root.shortDescription) by discovery; joining it through \(host.shortDescription)"
         case .mergedInto(let root, let term): "merged into the tree of \(root.shortDescription) (term \(term))"
         case .rebalanced(let child, let target): "moved child \(child.shortDescription) under \(target.shortDescription) to rebalance"
         case .refused(let refusal): "dropped a message: \(refusal.text)"

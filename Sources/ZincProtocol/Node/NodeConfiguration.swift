@@ -31,6 +31,8 @@ package struct NodeConfiguration: Sendable, Hashable {
     package var rebalanceDelay: Duration = .seconds(2)
     /// Failure detection.
     package var detector = FailureDetector.Settings()
+    /// UDP discovery by cluster name (docs/protocol.md, "Discovery"); nil when off.
+    package var discovery: DiscoveryView.Settings?
     /// Application messages remembered for de-duplication.
     package var applicationMemory = 4096
 

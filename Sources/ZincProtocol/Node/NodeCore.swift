@@ -36,6 +36,8 @@ package struct NodeCore: Sendable {
     private var lastHeartbeat: Duration = .zero
     /// Where to look for other trees (split brain).
     var splitBrain = SplitBrainProbe()
+    /// What UDP discovery heard, if it is on.
+    package internal(set) var discovery: DiscoveryView?
     /// When this host last moved a child to rebalance.
     var lastRebalance: Duration = .zero
     private var applications: ApplicationRouter
@@ -45,6 +47,7 @@ package struct NodeCore: Sendable {
         self.configuration = configuration
         root = configuration.id
         applications = ApplicationRouter(memory: configuration.applicationMemory)
+        discovery = configuration.discovery.map { DiscoveryView(settings: $0, now: .zero) }
         for address in configuration.remembered { splitBrain.remember(address, own: configuration.endpoints?.publish) }
     }
 
@@ -211,9 +214,17 @@ package struct NodeCore: Sendable {
     mutating func nextSeed(now: Duration) -> [CoreDirective] {
         guard let seed = link.nextSeed(configuration.join.filter { $0 != configuration.endpoints?.publish }) else {
             link.state = .none
-            return [.disconnectParent]
+            return [.disconnectParent] + standAlone(now: now)
         }
         return [.disconnectParent] + connect(toPublish: seed, now: now)
+    }
+
+    /// Left without a parent and with nowhere else to go: a node still naming the root of the
+    /// tree it was on its way out of stands as the root of a new term. Otherwise no probe or
+    /// announcement could tell it from that tree, and it would never join it again (found by
+    /// the simulator with discovery: a node redirected to a host that had died, seed 40 of 8).
+    private mutating func standAlone(now: Duration) -> [CoreDirective] {
+        root == id ? [] : becomeRoot(now: now)
     }
 
     func joinMessage(afterFailover: Bool) -> WireMessage {
@@ -594,11 +605,13 @@ package struct NodeCore: Sendable {
         if case .awaitingBeacon(let publish, let since) = link.state, link.failover == nil, now - since >= configuration.seedTimeout,
            configuration.join.count > 1 || !configuration.join.contains(publish)
         {
+            discoveredHostFailed(publish, now: now)
             out += nextSeed(now: now)
         }
         // A host that never welcomes us (it refuses, or is going away): look elsewhere.
-        if case .joining(_, _, let since, _) = link.state, now - since >= configuration.joinTimeout {
+        if case .joining(_, let endpoints, let since, _) = link.state, now - since >= configuration.joinTimeout {
             out.append(.event(.refused(.joinUnanswered(after: now - since))))
+            discoveredHostFailed(endpoints.publish, now: now)
             if link.failover != nil {
                 link.state = .none
                 out += advanceFailover(now: now)
@@ -607,6 +620,7 @@ package struct NodeCore: Sendable {
             } else {
                 link.state = .none
                 out.append(.disconnectParent)
+                out += standAlone(now: now)
             }
         }
         // Joining: repeat the request until answered.
@@ -624,6 +638,8 @@ package struct NodeCore: Sendable {
         }
         out += detectFailures(now: now)
         out += rebalance(now: now)
+        out += joinDiscovered(now: now)
+        out += announce(now: now)
         return out
     }
 
@@ -647,6 +663,9 @@ package struct NodeCore: Sendable {
         }
         if let children = children.nextDeadline(welcomeDeferral: configuration.welcomeDeferral) {
             deadline = min(deadline, children)
+        }
+        if let discovery = nextDiscoveryDeadline {
+            deadline = min(deadline, discovery)
         }
         if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:)) {
             deadline = min(deadline, probe)

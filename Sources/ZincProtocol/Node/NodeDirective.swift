@@ -24,6 +24,10 @@ package enum NodeDirective: Sendable, Hashable {
     /// Send one message to a node's PULL endpoint on a short-lived PUSH socket (merge
     /// invitations to a node of another tree).
     case sendOnce(pull: String, WireMessage)
+    /// Broadcast a discovery datagram on the discovery port of every reachable segment.
+    case broadcast([UInt8])
+    /// Send a discovery datagram to one address (a survey's answer).
+    case sendDatagram([UInt8], to: DatagramSource)
     /// An application message for this node's handlers.
     case deliver(ApplicationMessage, origin: ReplicaID)
     /// Something worth telling the application (and the logs).

@@ -74,6 +74,11 @@ package struct NodeMachine: Sendable {
         expand(core.subscriptionChanged(prefix, subscribed: subscribed, now: now), now: now)
     }
 
+    /// A datagram arrived on the discovery port.
+    package mutating func receiveDatagram(_ bytes: [UInt8], from source: DatagramSource, now: Duration) -> [NodeDirective] {
+        expand(core.receiveDatagram(bytes, from: source, now: now), now: now)
+    }
+
     /// The transport saw the connection to the parent close.
     package mutating func parentDisconnected(now: Duration) {
         core.parentDisconnected(now: now)

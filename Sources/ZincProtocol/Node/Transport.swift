@@ -27,6 +27,10 @@ package protocol Transport: AnyObject {
     func probe(_ publish: String?)
     /// Sends one message to a PULL endpoint outside the tree, on a short-lived connection.
     func sendOnce(_ frames: [[UInt8]], toPull pull: String)
+    /// Broadcasts a discovery datagram (best effort, like UDP).
+    func broadcast(_ datagram: [UInt8])
+    /// Sends a discovery datagram to one address (best effort).
+    func sendDatagram(_ datagram: [UInt8], to destination: DatagramSource)
 }
 
 /// A node's shell: its ``Transport`` plus where application messages and membership events go.
@@ -55,6 +59,8 @@ extension NodeShell {
             case .setBeacon(let beacon): transport.setWelcome(beacon.frame)
             case .probe(let publish): transport.probe(publish)
             case .sendOnce(let pull, let message): transport.sendOnce(message.frames, toPull: pull)
+            case .broadcast(let datagram): transport.broadcast(datagram)
+            case .sendDatagram(let datagram, let destination): transport.sendDatagram(datagram, to: destination)
             case .deliver(let application, let origin): deliver(application, origin: origin)
             case .event(let event): report(event)
             }

@@ -9,6 +9,7 @@ final class InMemoryTransport: Transport {
         case subscribe([UInt8]), unsubscribe([UInt8])
         case publish([[UInt8]]), push([[UInt8]])
         case welcome([UInt8]), probe(String?), sendOnce([[UInt8]], String)
+        case broadcast([UInt8]), datagram([UInt8], DatagramSource)
     }
 
     private(set) var actions: [Action] = []
@@ -29,6 +30,8 @@ final class InMemoryTransport: Transport {
     func setWelcome(_ frame: [UInt8]) { actions.append(.welcome(frame)) }
     func probe(_ publish: String?) { actions.append(.probe(publish)) }
     func sendOnce(_ frames: [[UInt8]], toPull pull: String) { actions.append(.sendOnce(frames, pull)) }
+    func broadcast(_ datagram: [UInt8]) { actions.append(.broadcast(datagram)) }
+    func sendDatagram(_ datagram: [UInt8], to destination: DatagramSource) { actions.append(.datagram(datagram, destination)) }
 }
 
 /// A node on an ``InMemoryTransport``: its machine, and what it delivered and reported.
