@@ -31,6 +31,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
     @Flag(help: "Give nodes no seeds: they find each other by UDP discovery on one simulated segment.") var discovery = false
+    @Flag(help: "Add one-way cuts to the faults (about 1.5 a run): one group of nodes cannot send to another, a third reaches both.") var oneWayCuts = false
     @Flag(help: "Every node trims its documents' history every half second, as far as the whole tree holds.") var trimming = false
     @Flag(help: "Run every node's timers every 25 ms and fail a run in which a tick before the node's own deadline does anything (checks that idle nodes may sleep).") var auditDeadlines = false
     @Option(help: "Documents per run.") var documents = 2
@@ -66,6 +67,7 @@ struct SimulateCommand: ParsableCommand {
         configuration.settle = .milliseconds(Int64(settle * 1000))
         configuration.editRate = editRate
         configuration.faults = faults == "none" ? .none : .standard
+        if oneWayCuts { configuration.faults.oneWayCuts = 1.5 }
         return configuration
     }
 
@@ -106,13 +108,14 @@ struct SimulateCommand: ParsableCommand {
                 "partitions": all.reduce(0) { $0 + $1.partitions }, "edits": all.reduce(0) { $0 + $1.edits },
                 "merges": all.reduce(0) { $0 + $1.merges }, "rebalances": all.reduce(0) { $0 + $1.rebalances },
                 "trims": all.reduce(0) { $0 + $1.trims }, "statesMerged": all.reduce(0) { $0 + $1.statesMerged },
+                "oneWayCutsEnded": all.reduce(0) { $0 + $1.oneWayCutsEnded }, "oneWayCutsWhole": all.reduce(0) { $0 + $1.oneWayCutsWhole },
                 "deliveries": all.reduce(0) { $0 + $1.deliveries }, "dropped": all.reduce(0) { $0 + $1.dropped },
                 "controlFaults": all.reduce(0) { $0 + $1.controlFaults },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             if list.count == 1, let only = all.first { print(only.summary) }
-            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.controlFaults }) control-plane faults, \(all.reduce(0) { $0 + $1.edits }) edits"
+            print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.controlFaults }) control-plane faults, \(all.reduce(0) { $0 + $1.edits }) edits" + (oneWayCuts ? ", one tree at the end of \(all.reduce(0) { $0 + $1.oneWayCutsWhole }) of \(all.reduce(0) { $0 + $1.oneWayCutsEnded }) one-way cuts" : "")
                 + (trimming ? ", \(all.reduce(0) { $0 + $1.trims }) trims, \(all.reduce(0) { $0 + $1.statesMerged }) states merged)" : ")"))
             if !failed.isEmpty { print("failing seeds: \(failed.map { String($0.seed) }.joined(separator: " "))") }
         }

@@ -26,6 +26,12 @@ package struct FaultMix: Sendable, Hashable {
     /// Network partitions during the fault phase (expected count).
     package var partitions = 1.0
     package var partitionDuration: ClosedRange<Double> = 1.0...5.0
+    /// One-way cuts during the fault phase (expected count): packets from one group of nodes to
+    /// another are dropped, the other way they pass, and nodes in neither group reach both. A
+    /// connection between the two groups dies both ways (TCP needs its acknowledgements back);
+    /// datagrams (discovery) still cross the other way.
+    package var oneWayCuts = 0.0
+    package var oneWayCutDuration: ClosedRange<Double> = 2.0...10.0
 
     package init() {}
 
@@ -113,12 +119,17 @@ package struct SimulationResult: Sendable, Hashable {
     /// history they needed was trimmed.
     package var trims = 0
     package var statesMerged = 0
+    /// One-way cuts that lasted 6 s or more and ended with no partition under way, and those of
+    /// them whose live nodes stood as one tree (routed around the cut) just before it healed.
+    package var oneWayCutsEnded = 0
+    package var oneWayCutsWhole = 0
 
     package var passed: Bool { failures.isEmpty }
 
     package var summary: String {
         "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped), \(controlFaults) control-plane faults"
             + (trims > 0 ? ", \(trims) trims, \(statesMerged) states merged" : "")
+            + (oneWayCutsEnded > 0 ? ", one tree at the end of \(oneWayCutsWhole) of \(oneWayCutsEnded) one-way cuts" : "")
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }
 }

@@ -70,6 +70,8 @@ enum SimulationEvent {
     case restart(Int)
     case partition(Duration)
     case heal
+    case cutOneWay(Duration)
+    case healOneWay
 }
 
 final class World {
@@ -82,6 +84,8 @@ final class World {
     var indexOfPull: [String: Int] = [:]
     /// Group of each node while partitioned.
     var groups: [Int]?
+    /// A one-way cut: nothing from the first set of nodes reaches the second.
+    var oneWay: (from: Set<Int>, to: Set<Int>, since: Duration)?
     var result: SimulationResult
     var edits: [(author: Int, replica: ReplicaID, document: String, counter: UInt64)] = []
     /// The counters of every insert made, by document and replica: the census the documents'
@@ -190,6 +194,10 @@ final class World {
             let at = random.duration(.seconds(2), configuration.duration)
             queue.push(.partition(random.seconds(faults.partitionDuration)), at: at)
         }
+        for _ in 0..<poisson(faults.oneWayCuts) {
+            let at = random.duration(.seconds(2), configuration.duration)
+            queue.push(.cutOneWay(random.seconds(faults.oneWayCutDuration)), at: at)
+        }
     }
 
     private func poisson(_ mean: Double) -> Int {
@@ -260,7 +268,7 @@ final class World {
             execute(directives, for: index)
             scheduleTick(index)
         case .datagram(let index, let incarnation, let bytes, let sender):
-            guard nodes[index].incarnation == incarnation, reachable(sender, index), var machine = nodes[index].machine else { return }
+            guard nodes[index].incarnation == incarnation, passes(from: sender, to: index), var machine = nodes[index].machine else { return }
             nodes[index].machine = nil
             let directives = machine.receiveDatagram(bytes, from: datagramSource(of: sender), now: now)
             nodes[index].machine = machine
@@ -304,6 +312,27 @@ final class World {
         case .heal:
             if groups != nil { trace("heal") }
             groups = nil
+            oneWay = nil
+        case .cutOneWay(let length):
+            guard oneWay == nil, nodes.count >= 3 else { return }
+            // Three "hosts": packets from the first to the second are dropped; the third reaches both.
+            let host = nodes.indices.map { _ in random.int(0..<3) }
+            let from = Set(nodes.indices.filter { host[$0] == 0 }), to = Set(nodes.indices.filter { host[$0] == 1 })
+            guard !from.isEmpty, !to.isEmpty else { return }
+            oneWay = (from, to, now)
+            result.partitions += 1
+            trace("one-way cut \(from.sorted().map { "n\($0)" }.joined(separator: ",")) → \(to.sorted().map { "n\($0)" }.joined(separator: ","))")
+            queue.push(.healOneWay, at: min(now + length, configuration.duration))
+        case .healOneWay:
+            guard let cut = oneWay else { return }
+            // Just before it heals: did the live nodes stand as one tree around the cut? (Asked
+            // of cuts that lasted long enough to settle: detection, failover, a merge's patience.)
+            if groups == nil, now - cut.since >= .seconds(6) {
+                result.oneWayCutsEnded += 1
+                if nodes.filter({ $0.machine.map { $0.core.parentID == nil } ?? false }).count == 1 { result.oneWayCutsWhole += 1 }
+            }
+            trace("one-way cut healed")
+            oneWay = nil
         }
     }
 
@@ -333,9 +362,17 @@ final class World {
 
     // MARK: - Network
 
+    /// True if a connection between `a` and `b` works: no partition between them, and no
+    /// one-way cut either way (TCP needs both directions).
     func reachable(_ a: Int, _ b: Int) -> Bool {
-        guard let groups else { return true }
-        return groups[a] == groups[b]
+        passes(from: a, to: b) && passes(from: b, to: a)
+    }
+
+    /// True if a datagram from `sender` reaches `receiver`.
+    func passes(from sender: Int, to receiver: Int) -> Bool {
+        if let groups, groups[sender] != groups[receiver] { return false }
+        if let oneWay, oneWay.from.contains(sender), oneWay.to.contains(receiver) { return false }
+        return true
     }
 
     func latency() -> Duration {
@@ -369,7 +406,7 @@ final class World {
     /// Sends a datagram as UDP would: lost like any delivery, never duplicated by the network's
     /// retransmissions (there are none).
     func sendDatagram(_ bytes: [UInt8], from sender: Int, to receiver: Int) {
-        guard nodes[receiver].isAlive, reachable(sender, receiver), !random.chance(configuration.faults.drop) else {
+        guard nodes[receiver].isAlive, passes(from: sender, to: receiver), !random.chance(configuration.faults.drop) else {
             result.dropped += 1
             return
         }

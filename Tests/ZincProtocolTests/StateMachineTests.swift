@@ -96,6 +96,27 @@ struct StateMachineTests {
         #expect(client.role == .root && client.term == 1 && client.counters.promotions == 1)
     }
 
+    @Test("a parent that dies with its machine: siblings on other machines are tried first, and every sibling agrees on the order")
+    func candidatesOnOtherMachinesFirst() throws {
+        let parent = Endpoints(publish: "tcp://10.0.0.1:7000", pull: "tcp://10.0.0.1:7001")
+        func entry(_ name: String, _ host: String, _ port: Int, rank: UInt64) -> ChildEntry {
+            ChildEntry(id: ReplicaID(deterministicFrom: name), endpoints: Endpoints(publish: "tcp://\(host):\(port)", pull: "tcp://\(host):\(port + 1)"), rank: rank)
+        }
+        // Rank 0 lived on the parent's machine, rank 1 on another; this node (rank 2) on a third.
+        let siblings = [entry("beside the parent", "10.0.0.1", 7002, rank: 0), entry("elsewhere", "10.0.0.2", 7000, rank: 1), entry("me", "10.0.0.3", 7000, rank: 2)]
+        var firstTried: [String] = []
+        for me in siblings {
+            var node = NodeCore(configuration: NodeConfiguration(id: me.id, endpoints: me.endpoints, join: [parent.publish]))
+            _ = node.start(now: .zero)
+            _ = node.receiveBeacon(Beacon(node: hostID, endpoints: parent, root: hostID, term: 0, depth: 0), now: .zero)
+            let welcome = Welcome(rank: me.rank, root: hostID, depth: 1, grandparent: nil, siblings: siblings, documents: [], path: [hostID])
+            _ = node.receive(WireMessage(topic: .node(me.id), header: MessageHeader(type: .welcome, origin: hostID, sender: hostID, lamport: 0, term: 0), payload: welcome.encoded), via: .subscriber, now: .milliseconds(1))
+            _ = node.parentDied(now: .seconds(1))
+            firstTried.append(node.role == .root ? "successor" : node.parentState)
+        }
+        #expect(firstTried == ["connecting to tcp://10.0.0.2:7000", "successor", "connecting to tcp://10.0.0.2:7000"])
+    }
+
     @Test("failing over, a welcome from our own subtree moves on to the next candidate at once; none left: successor")
     func refusedCandidateDuringFailover() throws {
         let ownEndpoints = Endpoints(publish: "tcp://127.0.0.1:7200", pull: "tcp://127.0.0.1:7201")

@@ -66,9 +66,11 @@ struct VectorTests {
             message("transferAck", "chunks 0 and 1 arrived", .document("notes"), .transferAck,
                     TransferAck(transfer: 7, document: "notes", next: 2).encoded),
             message("heartbeat-down", "published to the children on T", .tree, .heartbeat,
-                    Heartbeat(root: host, depth: 1, grandparent: endpoints, children: [child], subtreeSize: 2, digests: [digest], path: [host, alice]).encoded),
+                    Heartbeat(
+                        root: host, depth: 1, grandparent: endpoints, children: [child], subtreeSize: 2, digests: [digest], path: [host, alice],
+                        rumors: [MembershipView.Rumor(publish: "tcp://127.0.0.1:5559", root: host, age: .zero), MembershipView.Rumor(publish: "tcp://127.0.0.1:5561", root: bob, age: .milliseconds(2500))]).encoded),
             message("heartbeat-up", "pushed to the parent on N + the sender, claiming the replicas of its subtree", .node(alice), .heartbeat,
-                    Heartbeat(root: host, depth: 1, subtreeSize: 2, digests: [digest], replicas: [alice, bob]).encoded),
+                    Heartbeat(root: host, depth: 1, subtreeSize: 2, digests: [digest], replicas: [alice, bob], rumors: [MembershipView.Rumor(publish: "tcp://127.0.0.1:5559", root: host, age: .zero)]).encoded),
             message("presence", "alice's name and colour, no cursor", .document("notes"), .presence, presence.encoded()),
             message("application", "a broadcast on channel jobs", .application("jobs"), .application,
                     ApplicationMessage(channel: "jobs", routing: .broadcast, sequence: 9, hops: 1, body: Array("run".utf8)).encoded),
@@ -155,6 +157,8 @@ struct VectorTests {
         if Mirror(reflecting: value).displayStyle == .collection, Mirror(reflecting: value).children.isEmpty, !(type(of: value) == [UInt8].self) { return [Any]() }
         switch value {
         case let id as ReplicaID: return id.description
+        // The one duration on the wire: a rumor's age, in units of 100 ms.
+        case let duration as Duration: return "\(Int64(duration / .milliseconds(100)))"
         case let bytes as [UInt8]: return hex(bytes)
         case let string as String: return string
         case let bool as Bool: return bool

@@ -72,6 +72,8 @@ public enum ParentLoss: Sendable, Hashable {
     case redirected
     /// Following the parent would have made a cycle.
     case cycle
+    /// The node moved its subtree into a winning tree its root could not reach.
+    case merging
 
     var text: String {
         switch self {
@@ -79,6 +81,7 @@ public enum ParentLoss: Sendable, Hashable {
         case .failed: "failure detector"
         case .redirected: "it redirected us"
         case .cycle: "cycle in the tree"
+        case .merging: "moving into a winning tree the root cannot reach"
         }
     }
 }

@@ -57,14 +57,22 @@ extension NodeCore {
     }
 
     /// The parent is dead: find the successor among the siblings (the lowest rank that can
-    /// host); be it, or join it.
+    /// host, those on other machines than the parent's first); be it, or join it.
     mutating func parentDied(now: Duration) -> [CoreDirective] {
         guard let lost = link.state.joinedID else { return [] }
+        let lostMachine = link.state.joinedEndpoints.flatMap { Self.machine(of: $0.publish) }
         counters.parentFailures += 1
         var out = loseParent(reason: "failed")
         out.append(.event(.parentLost(lost, reason: .failed)))
         link.family.lostParent = true
-        let hosts = link.family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { $0.rank < $1.rank }
+        // A parent that died with its machine took the siblings on that machine with it: trying
+        // them first cost a candidate timeout each (found with three hosts on a bridge). Every
+        // sibling orders the same list the same way, so they still agree on the successor.
+        let hosts = link.family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { a, b in
+            let aShares = lostMachine != nil && a.endpoints.flatMap { Self.machine(of: $0.publish) } == lostMachine
+            let bShares = lostMachine != nil && b.endpoints.flatMap { Self.machine(of: $0.publish) } == lostMachine
+            return aShares != bShares ? !aShares : a.rank < b.rank
+        }
         let ahead = hosts.prefix { $0.id != id }
         if ahead.isEmpty || (configuration.endpoints == nil && hosts.isEmpty) {
             if configuration.endpoints != nil {
@@ -80,6 +88,13 @@ extension NodeCore {
             out += connect(toPublish: first.publish, now: now)
         }
         return out
+    }
+
+    /// The host part of a TCP endpoint (`tcp://HOST:PORT`), which names its machine; nil for
+    /// other transports.
+    static func machine(of endpoint: String) -> Substring? {
+        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return nil }
+        return endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon]
     }
 
     /// Moves to the next candidate when the current one did not answer in time, or at once when
@@ -152,6 +167,37 @@ extension NodeCore {
 
     // MARK: - Split brain
 
+    /// Where to look for other trees besides the learned targets: the seeds, then the addresses
+    /// gossip last placed under another root (freshest first).
+    func probeSeeds(now: Duration) -> [String] {
+        let elsewhere = membership.elsewhere(than: root, now: now).filter { !configuration.join.contains($0) }
+        return elsewhere.isEmpty ? configuration.join : configuration.join + elsewhere
+    }
+
+    /// How long a joined node that heard of a winning tree waits for its root to merge before it
+    /// checks the tree itself, and moves its subtree there if its own probe reaches it.
+    static var mergePatience: Duration { .seconds(2) }
+
+    /// A pending merge: dropped once the root merged (or this node left its place, or it is
+    /// old); due for this node's own probe after ``mergePatience``, at most once a second.
+    mutating func checkPendingMerge(now: Duration) {
+        guard let pending = pendingMerge else { return }
+        guard isJoined, pending.invitation.root != root, now - pending.since < .seconds(30) else {
+            pendingMerge = nil
+            return
+        }
+        if now - pending.since >= Self.mergePatience, pending.probed.map({ now - $0 >= .seconds(1) }) ?? true {
+            pendingMerge?.probed = now
+            splitBrain.expedite(pending.invitation.endpoints.publish)
+        }
+    }
+
+    /// When ``checkPendingMerge(now:)`` next acts.
+    var pendingMergeDeadline: Duration? {
+        guard let pending = pendingMerge else { return nil }
+        return max(pending.since + Self.mergePatience, (pending.probed ?? .zero) + .seconds(1))
+    }
+
     /// Remembers an address to probe later for other trees.
     mutating func rememberPeer(_ publish: String) {
         splitBrain.remember(publish, own: configuration.endpoints?.publish)
@@ -162,14 +208,21 @@ extension NodeCore {
     /// only from a settled place: a node still joining or failing over is on its way into a
     /// tree and must not mistake that tree for a rival.
     mutating func probe(now: Duration) -> [CoreDirective] {
-        if splitBrain.current != nil { return splitBrain.expire(now: now) ? [.probe(nil)] : [] }
+        if let probed = splitBrain.current?.target {
+            guard splitBrain.expire(now: now) else { return [] }
+            // No beacon: unreachable from here (a one-way cut, say). If discovery named it, the
+            // next announcement of that tree points at another of its hosts.
+            discoveredHostFailed(probed, now: now)
+            return [.probe(nil)]
+        }
         let settled: Bool
         switch link.state {
         case .none, .joined: settled = true
         default: settled = false
         }
+        checkPendingMerge(now: now)
         guard settled, link.failover == nil,
-              let target = splitBrain.next(now: now, joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:))
+              let target = splitBrain.next(now: now, joined: isJoined, seeds: probeSeeds(now: now), own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:))
         else { return [] }
         return [.probe(target)]
     }
@@ -181,7 +234,17 @@ extension NodeCore {
         if beacon.root == root || beacon.node == id || beacon.path.contains(id) || ancestors.contains(beacon.node) { return out }
         // Two trees. The one with the higher (term, root ID) wins; the other's root joins it.
         if (beacon.term, beacon.root) > (term, root) {
-            if isJoined {
+            if isJoined, let pending = pendingMerge, pending.invitation.root == beacon.root, now - pending.since >= Self.mergePatience {
+                // Our root has not merged in all that time (it cannot reach them: a one-way cut,
+                // say), but we can: this subtree goes first, and the rest follows through it.
+                pendingMerge = nil
+                let lost = link.state.peerID
+                out += loseParent(reason: "merging")
+                if let lost { out.append(.event(.parentLost(lost, reason: .merging))) }
+                counters.merges += 1
+                out.append(.event(.mergedInto(root: beacon.root, term: beacon.term)))
+                out += connect(toPublish: probed, now: now)
+            } else if isJoined {
                 // Tell our root: it must join them.
                 let hint = MergeInvitation(root: beacon.root, endpoints: beacon.endpoints, term: beacon.term)
                 out.append(.push(control(.mergeInvitation, hint.encoded, topic: .node(id))))
@@ -209,12 +272,15 @@ extension NodeCore {
     mutating func receiveMergeInvitation(_ invitation: MergeInvitation, fromChild: Bool, now: Duration) -> [CoreDirective] {
         guard invitation.root != root, invitation.root != id else { return [] }
         let lone = children.isEmpty && !isJoined
-        guard fromChild || lone || splitBrain.knows(invitation.endpoints.publish, seeds: configuration.join) else {
+        guard fromChild || lone || splitBrain.knows(invitation.endpoints.publish, seeds: configuration.join) || membership.contains(invitation.endpoints.publish) else {
             counters.rejected += 1
             counters.lastProblem = "a merge invitation from outside the tree to \(invitation.endpoints.publish), an address this node never learned: ignored"
             return []
         }
         if isJoined {
+            if (invitation.term, invitation.root) > (term, root), pendingMerge?.invitation.root != invitation.root {
+                pendingMerge = (invitation, now, nil)
+            }
             return [.push(control(.mergeInvitation, invitation.encoded, topic: .node(id)))]
         }
         guard case .none = link.state, link.failover == nil, (invitation.term, invitation.root) > (term, root) else { return [] }

@@ -36,6 +36,11 @@ package struct NodeCore: Sendable {
     private var lastHeartbeat: Duration = .zero
     /// Where to look for other trees (split brain).
     var splitBrain = SplitBrainProbe()
+    /// A winning tree this joined node heard of (an invitation, or a child's hint) while its
+    /// root had not merged yet, since when, and when this node last probed it itself.
+    var pendingMerge: (invitation: MergeInvitation, since: Duration, probed: Duration?)?
+    /// Hosting nodes of the cluster heard of through gossip.
+    package internal(set) var membership = MembershipView()
     /// What UDP discovery heard, if it is on.
     package internal(set) var discovery: DiscoveryView?
     /// When this host last moved a child to rebalance.
@@ -211,8 +216,20 @@ package struct NodeCore: Sendable {
         return [.connectPusher(beacon.endpoints.pull), .push(joinMessage(afterFailover: link.family.lostParent))]
     }
 
+    /// The addresses a node looking for a parent tries in turn: its seeds (the configured ones,
+    /// then those remembered across a restart), then the hosting nodes gossip told it of,
+    /// freshest first. A node that had only one seed no longer waits on it for ever when it is
+    /// gone for good (found by the simulator, single-seed seed 58). None for a root by intent.
+    var seedList: [String] {
+        guard !configuration.join.isEmpty else { return [] }
+        let own = configuration.endpoints?.publish
+        var list = configuration.join.filter { $0 != own }
+        for address in membership.addresses where !list.contains(address) { list.append(address) }
+        return list
+    }
+
     mutating func nextSeed(now: Duration) -> [CoreDirective] {
-        guard let seed = link.nextSeed(configuration.join.filter { $0 != configuration.endpoints?.publish }) else {
+        guard let seed = link.nextSeed(seedList) else {
             link.state = .none
             return [.disconnectParent] + standAlone(now: now)
         }
@@ -356,6 +373,7 @@ package struct NodeCore: Sendable {
         if link.listed(heartbeat.children.contains { $0.id == id }) {
             out.append(.push(joinMessage(afterFailover: false)))
         }
+        learn(heartbeat.rumors, now: now)
         link.family.grandparent = heartbeat.grandparent
         link.family.siblings = heartbeat.children
         if let grandparent = heartbeat.grandparent { rememberPeer(grandparent.publish) }
@@ -406,6 +424,7 @@ package struct NodeCore: Sendable {
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
             children.updateSubtreeSize(of: sender, to: heartbeat.subtreeSize)
             trust.set(heartbeat.replicas, claimedBy: sender)
+            learn(heartbeat.rumors, now: now)
             var out: [CoreDirective] = []
             for digest in heartbeat.digests where documents.contains(digest.document) {
                 out.append(.document(digest.document, .digest(digest, from: .child(sender))))
@@ -603,7 +622,7 @@ package struct NodeCore: Sendable {
         // by a redirect or a merge may belong to a node that has died since: go back to the seeds,
         // or stand as a root that probing will merge again.
         if case .awaitingBeacon(let publish, let since) = link.state, link.failover == nil, now - since >= configuration.seedTimeout,
-           configuration.join.count > 1 || !configuration.join.contains(publish)
+           seedList.count > 1 || !configuration.join.contains(publish)
         {
             discoveredHostFailed(publish, now: now)
             out += nextSeed(now: now)
@@ -634,7 +653,8 @@ package struct NodeCore: Sendable {
         }
         if now - lastHeartbeat >= configuration.heartbeatInterval {
             lastHeartbeat = now
-            out += heartbeats(digests: digests())
+            membership.expire(now: now)
+            out += heartbeats(digests: digests(), now: now)
         }
         out += detectFailures(now: now)
         out += rebalance(now: now)
@@ -667,26 +687,37 @@ package struct NodeCore: Sendable {
         if let discovery = nextDiscoveryDeadline {
             deadline = min(deadline, discovery)
         }
-        if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: configuration.join, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:)) {
+        if let merge = pendingMergeDeadline {
+            deadline = min(deadline, merge)
+        }
+        if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: probeSeeds(now: now), own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:)) {
             deadline = min(deadline, probe)
         }
         return deadline
     }
 
-    private func heartbeats(digests: [DocumentDigest]) -> [CoreDirective] {
+    private mutating func heartbeats(digests: [DocumentDigest], now: Duration) -> [CoreDirective] {
         var out: [CoreDirective] = []
+        guard !children.isEmpty || isJoined else { return out }
+        let own = configuration.endpoints.map { MembershipView.Rumor(publish: $0.publish, root: root, age: .zero) }
+        let rumors = membership.sample(own: own, now: now)
         if !children.isEmpty {
-            let down = Heartbeat(root: root, depth: depth, grandparent: link.state.joinedEndpoints, children: childEntries, subtreeSize: subtreeSize, digests: digests, path: path)
+            let down = Heartbeat(root: root, depth: depth, grandparent: link.state.joinedEndpoints, children: childEntries, subtreeSize: subtreeSize, digests: digests, path: path, rumors: rumors)
             out.append(.publish(control(.heartbeat, down.encoded, topic: .tree)))
         }
         if isJoined {
-            let up = Heartbeat(root: root, depth: depth, subtreeSize: subtreeSize, digests: digests, replicas: claimedReplicas)
+            let up = Heartbeat(root: root, depth: depth, subtreeSize: subtreeSize, digests: digests, replicas: claimedReplicas, rumors: rumors)
             out.append(.push(control(.heartbeat, up.encoded, topic: .node(id))))
         }
         return out
     }
 
     // MARK: - Helpers
+
+    /// Takes in a heartbeat's membership gossip.
+    private mutating func learn(_ rumors: [MembershipView.Rumor], now: Duration) {
+        for rumor in rumors { membership.learn(rumor, own: configuration.endpoints?.publish, now: now) }
+    }
 
     /// The replicas this node and its subtree author (for the parent's trust table).
     var claimedReplicas: [ReplicaID] {

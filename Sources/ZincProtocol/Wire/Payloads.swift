@@ -359,12 +359,18 @@ package struct Heartbeat: WirePayload {
     /// Up: the document replicas authored in the sender's subtree (the host accepts new
     /// operations of these replicas from this child, and refuses ones claimed elsewhere).
     package var replicas: [ReplicaID]
+    /// Both ways: membership gossip, the sender itself first (docs/protocol.md, "Membership
+    /// gossip").
+    package var rumors: [MembershipView.Rumor]
 
     /// The most replicas a heartbeat claims.
     package static let maxReplicas = 4096
+    /// The most rumors a heartbeat carries.
+    package static let maxRumors = 8
 
-    package init(root: ReplicaID, depth: UInt32, grandparent: Endpoints? = nil, children: [ChildEntry] = [], subtreeSize: UInt32 = 1, digests: [DocumentDigest] = [], path: [ReplicaID] = [], replicas: [ReplicaID] = []) {
+    package init(root: ReplicaID, depth: UInt32, grandparent: Endpoints? = nil, children: [ChildEntry] = [], subtreeSize: UInt32 = 1, digests: [DocumentDigest] = [], path: [ReplicaID] = [], replicas: [ReplicaID] = [], rumors: [MembershipView.Rumor] = []) {
         self.path = path
+        self.rumors = rumors
         self.replicas = replicas
         self.root = root
         self.depth = depth
@@ -385,6 +391,12 @@ package struct Heartbeat: WirePayload {
         encodePath(path, into: &writer)
         writer.write(varint: UInt64(replicas.count))
         for replica in replicas { writer.write(replica) }
+        writer.write(varint: UInt64(rumors.count))
+        for rumor in rumors {
+            writer.write(string: rumor.publish)
+            writer.write(rumor.root)
+            writer.write(varint: UInt64(rumor.age / .milliseconds(100)))
+        }
     }
 
     package init(decoding reader: inout ByteReader) throws(FormatError) {
@@ -402,6 +414,16 @@ package struct Heartbeat: WirePayload {
         replicas = []
         replicas.reserveCapacity(claimed)
         for _ in 0..<claimed { replicas.append(try reader.readReplicaID("claimed replica")) }
+        let rumorCount = try reader.readCount("rumors", minimumBytesEach: 19)
+        guard rumorCount <= Self.maxRumors else { throw FormatError(.limitExceeded, "heartbeat carries \(rumorCount) rumors") }
+        rumors = []
+        for _ in 0..<rumorCount {
+            let publish = try reader.readString("rumored address")
+            guard !publish.isEmpty, publish.utf8.count <= Endpoints.maxLength else { throw FormatError(.invalid, "rumored address empty or longer than \(Endpoints.maxLength) bytes") }
+            let root = try reader.readReplicaID("rumored root")
+            let age = try reader.readVarint(max: 1 << 20, "rumor age")
+            rumors.append(MembershipView.Rumor(publish: publish, root: root, age: .milliseconds(Int64(age) * 100)))
+        }
     }
 }
 
