@@ -72,20 +72,24 @@ struct MultiHostTests {
         try #require(bridge.ready, "namespaces: \(bridge.problem)")
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let started = ContinuousClock.now
         let nodes = try await startCluster(on: bridge, directory: directory)
         #expect(await eventually(.seconds(15)) { oneTree(nodes) != nil }, "one tree across the bridge: \(describe(nodes))")
+        print("multi-host: six nodes on three hosts were one tree \(ContinuousClock.now - started) after the first started")
         for node in nodes { _ = try AdminClient(address: node.admin).send(.insert("[\(node.name) before]", at: 0, in: "lan")) }
         #expect(await everywhere(nodes, "lan", contains: "[h2n1 before]"))
 
         // Host 2 loses the LAN: its two nodes form one tree of their own, the others another.
         let cutOff = nodes.filter { $0.host == 2 }
         let rest = nodes.filter { $0.host != 2 }
+        let cutAt = ContinuousClock.now
         #expect(bridge.cutOff(2))
         let split = await eventually(.seconds(20)) {
             guard let inside = oneTree(cutOff), let outside = oneTree(rest) else { return false }
             return inside[0].root != outside[0].root
         }
         #expect(split, "during the cut each side is one tree: \(describe(nodes))")
+        print("multi-host: host 2 cut off (discovery); each side one tree \(ContinuousClock.now - cutAt) after the cut")
         for node in nodes { _ = try? AdminClient(address: node.admin).send(.insert("[\(node.name) during]", at: 0, in: "lan")) }
         for node in cutOff {
             #expect(await everywhere(cutOff, "lan", contains: "[\(node.name) during]"), "the cut-off host's nodes see each other's edits")
@@ -183,12 +187,14 @@ struct MultiHostTests {
         try await Task.sleep(for: .seconds(3))
         let cutOff = nodes.filter { $0.host == 2 }
         let rest = nodes.filter { $0.host != 2 }
+        let cutAt = ContinuousClock.now
         #expect(bridge.cutOff(2))
         let split = await eventually(.seconds(25)) {
             guard let inside = oneTree(cutOff), let outside = oneTree(rest) else { return false }
             return inside[0].root != outside[0].root
         }
         #expect(split, "during the cut each side is one tree: \(describe(nodes))")
+        print("multi-host: host 2 cut off (seeds elsewhere only); each side one tree \(ContinuousClock.now - cutAt) after the cut")
         for node in cutOff { _ = try? AdminClient(address: node.admin).send(.insert("[\(node.name) alone]", at: 0, in: "lan")) }
         for node in cutOff { #expect(await everywhere(cutOff, "lan", contains: "[\(node.name) alone]")) }
         #expect(bridge.heal(2))
