@@ -116,9 +116,8 @@ struct CensusEntry: Encodable {
     static func table(_ entries: [CensusEntry]) -> String {
         var lines = ["ID        CLUSTER          ROLE     PARENT    CHILDREN  TERM  DOCUMENTS  ADDRESS"]
         for entry in entries {
-            let documents = entry.documents.count == Int(entry.documentCount)
-                ? "\(entry.documentCount)" + (entry.documents.isEmpty ? "" : " (\(entry.documents.prefix(3).joined(separator: ", "))\(entry.documents.count > 3 ? ", …" : ""))")
-                : "\(entry.documentCount)"
+            let named = entry.documents.prefix(3).joined(separator: ", ") + (entry.documentCount > 3 ? ", …" : "")
+            let documents = "\(entry.documentCount)" + (entry.documents.isEmpty ? "" : " (\(named))")
             lines.append([
                 String(entry.id.prefix(8)).padding(8), entry.cluster.padding(16), entry.role.padding(8),
                 (entry.parent.map { String($0.prefix(8)) } ?? "-").padding(8), "\(entry.children)".padding(8), "\(entry.term)".padding(4),

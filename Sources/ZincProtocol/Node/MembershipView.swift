@@ -73,7 +73,10 @@ package struct MembershipView: Sendable {
     /// Addresses last heard under another root than `root`, freshest first: where another
     /// tree of the cluster may be.
     package func elsewhere(than root: ReplicaID, now: Duration) -> [String] {
-        entries.filter { $0.value.root != root && now - $0.value.heard < Self.expiry }
+        // Asked after every input (for the next deadline): a tree at rest has nothing elsewhere,
+        // and answers without allocating.
+        guard entries.values.contains(where: { $0.root != root }) else { return [] }
+        return entries.filter { $0.value.root != root && now - $0.value.heard < Self.expiry }
             .sorted { ($0.value.heard, $1.key) > ($1.value.heard, $0.key) }.map(\.key)
     }
 
