@@ -86,6 +86,25 @@ struct DiscoveryProcessTests {
         for node in nodes + [stranger] { _ = await node.process.wait() }
     }
 
+    @Test("--join and --discover combine: a node with both joins its seed, and a node with discovery only finds the same tree")
+    func joinAndDiscoverCombine() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let udp = freeDatagramPort()
+        let discover = ["--discover", "mixed", "--discover-port", "\(udp)"]
+        let first = try await helper.startNode("mixed-0", directory: directory, port: helper.freePort(), extra: discover)
+        let seeded = try await helper.startNode("mixed-1", join: [first.publish], directory: directory, port: helper.freePort(), extra: discover)
+        #expect(await eventually(.seconds(10)) { status(seeded)?.parent == status(first)?.id })
+        let found = try await helper.startNode("mixed-2", directory: directory, port: helper.freePort(), extra: discover)
+        var statuses: [EndpointStatus] = []
+        #expect(await eventually(.seconds(10)) {
+            statuses = [first, seeded, found].compactMap { status($0) }
+            return statuses.count == 3 && Set(statuses.map(\.root)).count == 1 && statuses.filter { $0.role == .root }.count == 1
+        }, "\(statuses.map { "\($0.name ?? "") \($0.role) \($0.link)" })")
+        for node in [found, seeded, first] { node.process.signal(SIGTERM) }
+        for node in [found, seeded, first] { _ = await node.process.wait() }
+    }
+
     @Test("in a keyed cluster a forged announcement costs one refused connection: the node is not drawn in, and still finds its real tree")
     func forgedAnnouncementInKeyedCluster() async throws {
         let directory = try temporaryDirectory()
