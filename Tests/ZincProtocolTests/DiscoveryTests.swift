@@ -101,25 +101,33 @@ struct DiscoveryTests {
 
     // MARK: - The view
 
-    @Test("the view: its own cluster only, never itself, ten datagrams a second per source, at most 256 announcers")
+    @Test("the view: its own cluster only, never itself, ten datagrams a second per sender, a thousand in all, at most 256 announcers")
     func view() {
         var view = DiscoveryView(settings: .init(cluster: "notes"), now: .zero)
         #expect(view.receive(datagram(announcement("x", port: 7000, cluster: "other")), from: local, own: me, now: .zero) == .nothing)
         #expect(view.counters.otherCluster == 1)
         #expect(view.receive(datagram(Announcement(cluster: "notes", node: me, root: me, term: 0, depth: 0, children: 0, fanout: 8, endpoints: endpoints(7000))), from: local, own: me, now: .zero) == .nothing)
-        // Eight more from the same address are within its ten a second; the eleventh is not.
-        for index in 0..<8 {
-            guard case .announcement = view.receive(datagram(announcement("a\(index)", port: 7002 + 2 * index)), from: local, own: me, now: .zero) else {
+        // One node announcing ten times in an instant is within its budget; the eleventh is not.
+        let chatty = datagram(announcement("chatty", port: 7002))
+        for index in 0..<10 {
+            guard case .announcement = view.receive(chatty, from: local, own: me, now: .zero) else {
                 Issue.record("announcement \(index) refused")
                 return
             }
         }
-        #expect(view.receive(datagram(announcement("late", port: 7100)), from: local, own: me, now: .zero) == .nothing)
-        #expect(view.counters.dropped == 1 && view.counters.heard == 8)
-        // Another address has its own budget, and a second later the first has one again.
+        #expect(view.receive(chatty, from: local, own: me, now: .zero) == .nothing)
+        #expect(view.counters.dropped == 1 && view.counters.heard == 10)
+        // Other nodes of the same machine (the same loopback address) have budgets of their own,
+        // and a second later the chatty one has one again.
+        #expect(view.receive(datagram(announcement("b", port: 7200)), from: local, own: me, now: .zero) != .nothing)
+        #expect(view.receive(chatty, from: local, own: me, now: .seconds(1)) != .nothing)
         let other = DatagramSource(host: "127.0.0.2", port: 7670)
-        #expect(view.receive(datagram(announcement("b", port: 7200)), from: other, own: me, now: .zero) != .nothing)
-        #expect(view.receive(datagram(announcement("late", port: 7100)), from: local, own: me, now: .seconds(1)) != .nothing)
+        // A flood of forged node IDs meets the budget of all senders together.
+        var taken = 0
+        for index in 0..<1_200 {
+            if view.receive(datagram(announcement("forged \(index)", port: 9000)), from: other, own: me, now: .seconds(1)) != .nothing { taken += 1 }
+        }
+        #expect(taken < 1_000 && taken > 900, "\(taken) of 1,200 in one instant")
         // A flood of announcers from many addresses: the table stays bounded.
         for index in 0..<600 {
             let source = DatagramSource(host: "10.1.\(index / 200).\(index % 200)", port: 7670)

@@ -36,18 +36,22 @@ package struct DiscoveryView: Sendable {
         package var lastProblem: String?
     }
 
-    /// The most announcers remembered, and the most sources rate-limited separately.
+    /// The most announcers remembered, and the most senders rate-limited separately.
     static let maxHeard = 256
-    static let maxSources = 256
-    /// Datagrams accepted per second from one address, and survey answers sent per second.
-    static let sourceRate = 10.0
+    static let maxSenders = 1024
+    /// Datagrams accepted per second from one sender (an address and, for announcements, the
+    /// node announcing), datagrams taken in per second in all, and survey answers sent per
+    /// second.
+    static let senderRate = 10.0
+    static let totalRate = 1000.0
     static let answerRate = 20.0
 
     package let settings: Settings
     package private(set) var counters = Counters()
     /// Hosting nodes heard, by node, with when.
     package private(set) var heard: [ReplicaID: (announcement: Announcement, at: Duration)] = [:]
-    private var sources: [String: TokenBucket] = [:]
+    private var senders: [String: TokenBucket] = [:]
+    private var total: TokenBucket
     private var answers: TokenBucket
     private var lastAnnounced: (at: Duration, key: AnnouncementKey)?
     /// When a lone node that heard a tree to join picks the host: one interval after it first
@@ -87,6 +91,7 @@ package struct DiscoveryView: Sendable {
     package init(settings: Settings, now: Duration) {
         self.settings = settings
         answers = TokenBucket(rate: Self.answerRate, now: now)
+        total = TokenBucket(rate: Self.totalRate, now: now)
     }
 
     /// What a datagram asks of the node.
@@ -102,8 +107,8 @@ package struct DiscoveryView: Sendable {
     /// Takes one datagram from the network. `own` is this node's ID (its own announcements come
     /// back on a broadcast).
     package mutating func receive(_ bytes: [UInt8], from source: DatagramSource, own: ReplicaID, now: Duration) -> Heard {
-        guard admit(source, now: now) else {
-            drop("more than \(Int(Self.sourceRate)) datagrams a second from \(source.host)")
+        guard total.take(now: now) else {
+            drop("more than \(Int(Self.totalRate)) discovery datagrams a second")
             return .nothing
         }
         let datagram: DiscoveryDatagram
@@ -111,6 +116,15 @@ package struct DiscoveryView: Sendable {
             datagram = try DiscoveryDatagram(decoding: bytes)
         } catch {
             drop("a discovery datagram from \(source): \(error)")
+            return .nothing
+        }
+        // Every node of a machine sends from one loopback address: the budget is per sender
+        // (address and announcing node), so a hundred nodes on one host are not rate-limited
+        // as one.
+        let sender: String
+        if case .announcement(let announcement) = datagram { sender = "\(source.host) \(announcement.node)" } else { sender = source.host }
+        guard admit(sender, now: now) else {
+            drop("more than \(Int(Self.senderRate)) datagrams a second from \(sender)")
             return .nothing
         }
         switch datagram {
@@ -206,12 +220,12 @@ package struct DiscoveryView: Sendable {
         heard[announcement.node] = (announcement, now)
     }
 
-    private mutating func admit(_ source: DatagramSource, now: Duration) -> Bool {
-        if sources[source.host] == nil, sources.count >= Self.maxSources {
-            if let stalest = sources.min(by: { $0.value.last < $1.value.last })?.key { sources[stalest] = nil }
+    private mutating func admit(_ sender: String, now: Duration) -> Bool {
+        if senders[sender] == nil, senders.count >= Self.maxSenders {
+            if let stalest = senders.min(by: { $0.value.last < $1.value.last })?.key { senders[stalest] = nil }
         }
-        var bucket = sources[source.host] ?? TokenBucket(rate: Self.sourceRate, now: now)
-        defer { sources[source.host] = bucket }
+        var bucket = senders[sender] ?? TokenBucket(rate: Self.senderRate, now: now)
+        defer { senders[sender] = bucket }
         return bucket.take(now: now)
     }
 
