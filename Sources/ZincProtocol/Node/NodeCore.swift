@@ -224,7 +224,9 @@ package struct NodeCore: Sendable {
         guard !configuration.join.isEmpty else { return [] }
         let own = configuration.endpoints?.publish
         var list = configuration.join.filter { $0 != own }
-        for address in membership.addresses where !list.contains(address) { list.append(address) }
+        // Never its own children: joining one would close a cycle (deeper descendants are
+        // refused by their beacon's path).
+        for address in membership.addresses where !list.contains(address) && !children.hasHost(publishing: address) { list.append(address) }
         return list
     }
 
