@@ -28,12 +28,10 @@ enum AddressPlan {
     /// Checks an admin address: loopback TCP, ipc or inproc, unless `allowRemote`.
     static func checkAdmin(_ address: String, allowRemote: Bool) throws(BindError) {
         if address.hasPrefix("ipc://") || address.hasPrefix("inproc://") { return }
-        guard address.hasPrefix("tcp://"), let colon = address.lastIndex(of: ":") else {
+        guard let host = TCPHost.of(address) else {
             throw BindError(description: "\(address): use tcp://127.0.0.1:PORT, ipc://PATH or inproc://NAME")
         }
-        let host = address[address.index(address.startIndex, offsetBy: 6)..<colon]
-        let loopback = host == "localhost" || host == "[::1]" || host == "::1" || host.hasPrefix("127.")
-        guard loopback || allowRemote else {
+        guard TCPHost.isLoopback(host) || allowRemote else {
             throw BindError(description: "\(address): the admin interface binds to loopback (127.0.0.1) or ipc only; it has no authentication of its own")
         }
     }

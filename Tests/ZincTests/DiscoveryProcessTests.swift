@@ -15,7 +15,7 @@ struct DiscoveryProcessTests {
     func freeDatagramPort() -> UInt16 {
         for _ in 0..<100 {
             let port = UInt16.random(in: 20_000..<32_000)
-            if (try? DatagramSocketProbe(port)) != nil { return port }
+            if helper.isFree(Int(port), type: SOCK_DGRAM) { return port }
         }
         return 20_999
     }
@@ -35,7 +35,8 @@ struct DiscoveryProcessTests {
     }
 
     func census(_ arguments: [String]) async throws -> [[String: Any]] {
-        let result = try await runZinc(["discover"] + arguments + ["--json"])
+        // --local: the survey stays on loopback, like every other packet of the tests.
+        let result = try await runZinc(["discover"] + arguments + ["--local", "--json"])
         #expect(result.status == 0, "\(result.output)")
         let start = result.output.firstIndex(of: "[") ?? result.output.startIndex
         return (try JSONSerialization.jsonObject(with: Data(result.output[start...].utf8)) as? [[String: Any]]) ?? []
@@ -158,20 +159,5 @@ struct DiscoveryProcessTests {
         forging.cancel()
         for node in [first, second, rogue] { node.process.signal(SIGTERM) }
         for node in [first, second, rogue] { _ = await node.process.wait() }
-    }
-}
-
-/// Binds a UDP port exclusively for a moment: success means it is free.
-private struct DatagramSocketProbe {
-    init(_ port: UInt16) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
     }
 }

@@ -142,6 +142,7 @@ struct MultiHostTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let nodes = try await startCluster(on: bridge, directory: directory)
         #expect(await eventually(.seconds(15)) { oneTree(nodes) != nil }, "one tree: \(describe(nodes))")
+        // Running a while first, as in the dead-host test: detectors with heartbeat history.
         try await Task.sleep(for: .seconds(2))
         // Host 0 can no longer send to host 1; host 1 still reaches host 0, and host 2 both.
         #expect(bridge.cutOneWay(from: 0, to: 1))
@@ -179,8 +180,10 @@ struct MultiHostTests {
         }
         var nodes: [Node] = [try await start("h0n0", host: 0, port: 7000, on: bridge, directory: directory, seeds: [], fanout: 1)]
         for (host, slot) in [(2, 0), (0, 1), (1, 0), (1, 1), (2, 1)] {
-            nodes.append(try await start("h\(host)n\(slot)", host: host, port: 7000 + 2 * slot, on: bridge, directory: directory, seeds: seeds(for: host), fanout: 1))
-            try await Task.sleep(for: .milliseconds(300))
+            let node = try await start("h\(host)n\(slot)", host: host, port: 7000 + 2 * slot, on: bridge, directory: directory, seeds: seeds(for: host), fanout: 1)
+            // Joined before the next starts: the chain's order is the start order.
+            #expect(await eventually(.seconds(10)) { adminStatus(node.admin)?.link.isJoined == true })
+            nodes.append(node)
         }
         #expect(await eventually(.seconds(15)) { oneTree(nodes) != nil }, "one tree: \(describe(nodes))")
         // Long enough for gossip to spread every address (a rumor per heartbeat, four at a time).

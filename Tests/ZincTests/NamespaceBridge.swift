@@ -36,12 +36,9 @@ final class NamespaceBridge: @unchecked Sendable {
                 ["-n", host(index), "link", "set", hostSide(index), "up"], ["-n", host(index), "link", "set", "lo", "up"],
             ]
         }
-        for step in steps {
-            let result = system("/usr/sbin/ip", step)
-            guard result.status == 0 else {
-                problem = "ip \(step.joined(separator: " ")): \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))"
-                return
-            }
+        if let failed = runIP(steps) {
+            problem = failed
+            return
         }
         ready = system("/usr/sbin/nft", ["--version"]).status == 0
         if !ready { problem = "nft is not installed" }
@@ -97,4 +94,15 @@ final class NamespaceBridge: @unchecked Sendable {
         system("/usr/sbin/ip", ["netns", "del", host(index)])
         removed.insert(index)
     }
+}
+
+/// Runs `ip` with each argument list in turn; the first failure, described, or nil.
+func runIP(_ steps: [[String]]) -> String? {
+    for step in steps {
+        let result = system("/usr/sbin/ip", step)
+        guard result.status == 0 else {
+            return "ip \(step.joined(separator: " ")): \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+    return nil
 }

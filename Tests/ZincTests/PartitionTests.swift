@@ -26,12 +26,9 @@ final class NamespacePair: @unchecked Sendable {
             ["-n", a, "link", "set", "za\(suffix)", "up"], ["-n", b, "link", "set", "zb\(suffix)", "up"],
             ["-n", a, "link", "set", "lo", "up"], ["-n", b, "link", "set", "lo", "up"],
         ]
-        for step in steps {
-            let result = system("/usr/sbin/ip", step)
-            guard result.status == 0 else {
-                problem = "ip \(step.joined(separator: " ")): \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))"
-                return
-            }
+        if let failed = runIP(steps) {
+            problem = failed
+            return
         }
         ready = system("/usr/sbin/nft", ["--version"]).status == 0
         if !ready { problem = "nft is not installed" }

@@ -35,8 +35,9 @@ struct ProcessTests {
         return 20_000
     }
 
-    func isFree(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// True if nothing has bound `port` on 127.0.0.1 (TCP, or UDP with `SOCK_DGRAM`).
+    func isFree(_ port: Int, type: __socket_type = SOCK_STREAM) -> Bool {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

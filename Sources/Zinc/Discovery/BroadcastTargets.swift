@@ -32,10 +32,9 @@ package enum BroadcastTargets {
         return addresses
     }
 
-    /// True if `publish` names a loopback host (the node is reachable from this machine only).
-    package static func isLoopbackOnly(_ publish: String) -> Bool {
-        guard publish.hasPrefix("tcp://"), let colon = publish.lastIndex(of: ":") else { return !publish.hasPrefix("tcp://") }
-        let host = publish[publish.index(publish.startIndex, offsetBy: 6)..<colon]
-        return host.hasPrefix("127.") || host == "localhost" || host == "[::1]"
+    /// True if a node bound at `address` is reachable from this machine only (a loopback host,
+    /// or ipc/inproc).
+    package static func isLoopbackOnly(_ address: String) -> Bool {
+        TCPHost.of(address).map(TCPHost.isLoopback) ?? true
     }
 }

@@ -24,6 +24,7 @@ struct DiscoverCommand: ParsableCommand {
     @Argument(help: "The cluster to ask (default: every cluster).") var name: String?
     @Option(help: "Seconds to collect answers.") var timeout = 1.0
     @Option(help: "The UDP port the cluster discovers on.") var port: UInt16 = Discovery.defaultPort
+    @Flag(help: "Ask this machine's nodes only (loopback), not the LAN.") var local = false
     @Flag(help: "Print JSON: an array of answers.") var json = false
 
     func validate() throws {
@@ -34,7 +35,7 @@ struct DiscoverCommand: ParsableCommand {
     func run() throws {
         let answers: [SurveyAnswer]
         do {
-            answers = try Census(cluster: name ?? "", port: port).run(for: .milliseconds(Int64(timeout * 1000)))
+            answers = try Census(cluster: name ?? "", port: port, localOnly: local).run(for: .milliseconds(Int64(timeout * 1000)))
         } catch {
             throw CLIError("\(error)")
         }
@@ -52,6 +53,7 @@ struct DiscoverCommand: ParsableCommand {
 struct Census {
     let cluster: String
     let port: UInt16
+    let localOnly: Bool
 
     func run(for duration: Duration) throws -> [SurveyAnswer] {
         let socket = try DatagramSocket(port: nil)
@@ -64,7 +66,7 @@ struct Census {
         while clock.now - start < duration {
             // Three sends spread over the first half of the wait.
             if sent < 3, clock.now - start >= duration / 6 * sent {
-                for address in BroadcastTargets.addresses(loopbackOnly: false) {
+                for address in BroadcastTargets.addresses(loopbackOnly: localOnly) {
                     socket.send(survey, to: DatagramSource(host: address, port: port))
                 }
                 sent += 1

@@ -9,7 +9,7 @@ package struct DatagramSource: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    package var isLoopback: Bool { host.hasPrefix("127.") }
+    package var isLoopback: Bool { TCPHost.isLoopback(host[...]) }
     package var description: String { "\(host):\(port)" }
 }
 
@@ -24,13 +24,10 @@ extension Endpoints {
     }
 
     private static func reachable(_ address: String, from source: DatagramSource) -> String? {
-        let scheme = "tcp://"
-        guard address.hasPrefix(scheme) else { return source.isLoopback ? address : nil }
-        guard let colon = address.lastIndex(of: ":") else { return nil }
-        let host = address[address.index(address.startIndex, offsetBy: scheme.count)..<colon]
-        if host == "*" || host == "0.0.0.0" { return "\(scheme)\(source.host)\(address[colon...])" }
-        let loopback = host.hasPrefix("127.") || host == "localhost" || host == "[::1]"
-        if loopback && !source.isLoopback { return nil }
+        guard address.hasPrefix("tcp://") else { return source.isLoopback ? address : nil }
+        guard let host = TCPHost.of(address) else { return nil }
+        if TCPHost.isWildcard(host) { return "tcp://\(source.host)\(address[host.endIndex...])" }
+        if TCPHost.isLoopback(host) && !source.isLoopback { return nil }
         return address
     }
 }

@@ -60,7 +60,7 @@ extension NodeCore {
     /// host, those on other machines than the parent's first); be it, or join it.
     mutating func parentDied(now: Duration) -> [CoreDirective] {
         guard let lost = link.state.joinedID else { return [] }
-        let lostMachine = link.state.joinedEndpoints.flatMap { Self.machine(of: $0.publish) }
+        let lostMachine = link.state.joinedEndpoints.flatMap { TCPHost.of($0.publish) }
         counters.parentFailures += 1
         var out = loseParent(reason: "failed")
         out.append(.event(.parentLost(lost, reason: .failed)))
@@ -69,8 +69,8 @@ extension NodeCore {
         // them first cost a candidate timeout each (found with three hosts on a bridge). Every
         // sibling orders the same list the same way, so they still agree on the successor.
         let hosts = link.family.siblings.filter { $0.endpoints != nil && $0.id != lost }.sorted { a, b in
-            let aShares = lostMachine != nil && a.endpoints.flatMap { Self.machine(of: $0.publish) } == lostMachine
-            let bShares = lostMachine != nil && b.endpoints.flatMap { Self.machine(of: $0.publish) } == lostMachine
+            let aShares = lostMachine != nil && a.endpoints.flatMap { TCPHost.of($0.publish) } == lostMachine
+            let bShares = lostMachine != nil && b.endpoints.flatMap { TCPHost.of($0.publish) } == lostMachine
             return aShares != bShares ? !aShares : a.rank < b.rank
         }
         let ahead = hosts.prefix { $0.id != id }
@@ -88,13 +88,6 @@ extension NodeCore {
             out += connect(toPublish: first.publish, now: now)
         }
         return out
-    }
-
-    /// The host part of a TCP endpoint (`tcp://HOST:PORT`), which names its machine; nil for
-    /// other transports.
-    static func machine(of endpoint: String) -> Substring? {
-        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return nil }
-        return endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon]
     }
 
     /// Moves to the next candidate when the current one did not answer in time, or at once when
