@@ -66,6 +66,29 @@ export class Reader {
     return count
   }
 
+  /** A zigzag varint (§3), as a BigInt between −2^63 and 2^63 − 1. */
+  svarint (what = 'svarint') {
+    const raw = this.varint(what)
+    return (raw & 1n) === 0n ? raw >> 1n : -(raw >> 1n) - 1n
+  }
+
+  /** A zigzag varint that must lie within ±`bound` (a Number). */
+  smallSigned (bound, what) {
+    const value = this.svarint(what)
+    if (value > BigInt(bound) || value < -BigInt(bound)) throw new WireError(`${what}: ${value} out of range`)
+    return Number(value)
+  }
+
+  f64 (what = 'f64') {
+    const bytes = this.take(8, what)
+    return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, false)
+  }
+
+  /** `length` bytes prefixed by a varint length. */
+  bytesValue (what = 'bytes') {
+    return Uint8Array.from(this.take(this.small(64 << 20, what), what))
+  }
+
   u32 (what = 'u32') {
     const bytes = this.take(4, what)
     return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3]
@@ -118,10 +141,25 @@ export class Reader {
 export class Writer {
   constructor () { this.parts = []; this.length = 0 }
 
-  bytes (bytes) { this.parts.push(Uint8Array.from(bytes)); this.length += bytes.length; return this }
-  byte (value) { return this.bytes([value]) }
+  bytes (bytes) {
+    this.parts.push(Uint8Array.from(bytes))
+    this.pending = undefined
+    this.length += bytes.length
+    return this
+  }
+  byte (value) {
+    // Single bytes go into a shared pending run, not an array each.
+    if (this.pending === undefined || this.pending.length === 64) { this.pending = []; this.parts.push(this.pending) }
+    this.pending.push(value & 0xff)
+    this.length += 1
+    return this
+  }
 
   varint (value) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0x80000000) {
+      while (value >= 0x80) { this.byte((value & 0x7f) | 0x80); value >>>= 7 }
+      return this.byte(value)
+    }
     let rest = BigInt(value)
     if (rest < 0n || rest > U64_MAX) throw new WireError(`varint out of range: ${value}`)
     const out = []
@@ -133,6 +171,21 @@ export class Writer {
     } while (rest > 0n)
     return this.bytes(out)
   }
+
+  /** Zigzag then varint (§3). */
+  svarint (value) {
+    const signed = BigInt(value)
+    if (signed < -(1n << 63n) || signed >= (1n << 63n)) throw new WireError(`svarint out of range: ${value}`)
+    return this.varint(signed >= 0n ? signed << 1n : ((-signed) << 1n) - 1n)
+  }
+
+  f64 (value) {
+    const bytes = new Uint8Array(8)
+    new DataView(bytes.buffer).setFloat64(0, value, false)
+    return this.bytes(bytes)
+  }
+
+  bytesValue (bytes) { return this.varint(bytes.length).bytes(bytes) }
 
   u32 (value) { return this.bytes([(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]) }
 
@@ -162,6 +215,7 @@ export class Writer {
     const out = new Uint8Array(this.length)
     let offset = 0
     for (const part of this.parts) { out.set(part, offset); offset += part.length }
+    this.pending = undefined
     return out
   }
 }

@@ -1,0 +1,124 @@
+// One text or list of a document (docs/protocol.md §6): every item ever inserted, tombstones
+// included, in document order, integrated with the FugueMax rule so that every replica orders
+// concurrent inserts the same way and never interleaves two runs typed at the same place.
+//
+// Items are plain objects in one array: an editor's document is small enough that the O(n)
+// index lookups below cost microseconds, and one array keeps the integration rule easy to check
+// against the spec line by line.
+
+/** An item's identity: `replica` is an index into the document's replica table. */
+export const itemKey = (replica, counter) => `${replica}:${counter}`
+
+export class Sequence {
+  constructor (container) {
+    this.container = container
+    /** Items in document order: { replica, counter, left, right, deleted, content }. */
+    this.items = []
+    this.byID = new Map()
+    this.visibleCount = 0
+  }
+
+  item (replica, counter) { return this.byID.get(itemKey(replica, counter)) }
+
+  /** The visible content, in order (scalars of a text, elements of a list). */
+  contents () {
+    const out = []
+    for (const item of this.items) if (!item.deleted) out.push(item.content)
+    return out
+  }
+
+  /** Index (tombstones included) of the visible item at visible `position`. */
+  indexOfVisible (position) {
+    let seen = 0
+    for (let index = 0; index < this.items.length; index++) {
+      if (this.items[index].deleted) continue
+      if (seen === position) return index
+      seen += 1
+    }
+    return -1
+  }
+
+  /** The visible position an item has, or would have if it were visible. */
+  visiblePosition (target) {
+    let seen = 0
+    for (const item of this.items) {
+      if (item === target) return seen
+      if (!item.deleted) seen += 1
+    }
+    return seen
+  }
+
+  /**
+   * Origins for a local insert at visible `position`: right after the visible item before it
+   * (ahead of any tombstones that follow that item), before whatever item comes next.
+   */
+  localOrigins (position) {
+    if (position === 0) return { left: null, right: this.items[0] ?? null, index: 0 }
+    const index = this.indexOfVisible(position - 1)
+    return { left: this.items[index], right: this.items[index + 1] ?? null, index: index + 1 }
+  }
+
+  /** Places new items at `index` (a local insert whose origins came from localOrigins). */
+  place (index, items) {
+    this.items.splice(index, 0, ...items)
+    for (const item of items) {
+      this.byID.set(itemKey(item.replica, item.counter), item)
+      if (!item.deleted) this.visibleCount += 1
+    }
+  }
+
+  /**
+   * Where a remote run whose first item has origins `left` and `right` (items or null) goes,
+   * by the FugueMax rule of §6; `precedes(a, b)` orders replica indices by replica ID. Throws
+   * a RangeError if the right origin comes before the left one (forged or corrupt).
+   */
+  destination (first, left, right, precedes) {
+    const leftIndex = left === null ? -1 : this.items.indexOf(left)
+    // The common case: nothing was inserted concurrently between the origins.
+    if ((this.items[leftIndex + 1] ?? null) === right) return leftIndex + 1
+    const rightIndex = right === null ? this.items.length : this.items.indexOf(right)
+    if (rightIndex <= leftIndex) throw new RangeError('right origin before left origin')
+    // Positions of the items between the origins, to compare the origins of the items scanned.
+    const position = new Map()
+    for (let index = leftIndex + 1; index < rightIndex; index++) position.set(this.items[index], index)
+    const indexOf = (item, none) => item === null ? none : item === left ? leftIndex : item === right ? rightIndex : (position.get(item) ?? -2)
+    let destination = leftIndex + 1
+    let scanning = false
+    for (let index = leftIndex + 1; index < rightIndex; index++) {
+      const other = this.items[index]
+      const otherLeft = indexOf(other.left, -1)
+      // An origin outside the range lies before the left origin: origins precede their items.
+      if (otherLeft < leftIndex) break
+      if (otherLeft === leftIndex) {
+        let otherRight = indexOf(other.right, this.items.length)
+        if (otherRight === -2) otherRight = this.items.length
+        if (otherRight < rightIndex) {
+          scanning = true
+        } else if (otherRight === rightIndex) {
+          if (precedes(first.replica, other.replica)) break
+          scanning = false
+        } else {
+          scanning = false
+        }
+      }
+      if (!scanning) destination = index + 1
+    }
+    return destination
+  }
+
+  /** Takes `items` (document order, origins resolved) as the whole sequence. */
+  adopt (items) {
+    this.items = items
+    this.byID = new Map(items.map(item => [itemKey(item.replica, item.counter), item]))
+    this.visibleCount = items.reduce((count, item) => count + (item.deleted ? 0 : 1), 0)
+  }
+
+  /** Marks an item deleted; returns its visible position if it was visible, else -1. */
+  remove (item) {
+    if (item.deleted) return -1
+    const position = this.visiblePosition(item)
+    item.deleted = true
+    this.visibleCount -= 1
+    return position
+  }
+}
