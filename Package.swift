@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Ed25519 for node certificates (docs/security.md, "Node certificates").
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // The WebSocket gateway for browsers (docs/web.md): HTTP/1.1, the upgrade, frames.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // `swift package generate-documentation` (scripts/docs builds the one-import reference).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -68,6 +70,10 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 // BigString: the rope behind a TextBinding's view (O(log n) edits and offsets).
                 .product(name: "_RopeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         // Local tree clusters of `zinc node` processes: `zinc cluster` and the `zinc-tree` demo.

@@ -360,6 +360,11 @@ export function writeHeader (header) {
 
 // MARK: - Payloads (§5)
 
+const TRANSFER_KINDS = [null, 'snapshot', 'fragment']
+const ROUTINGS = ['down', 'up', null, 'broadcast']
+/** The largest transfer a receiver accepts (§12). */
+export const MAX_TRANSFER = 512 * 1024 * 1024
+
 /** Decoders and encoders of the payloads this module knows, by message type. */
 export const payloads = {
   join: {
@@ -387,6 +392,42 @@ export const payloads = {
   syncRequest: {
     read: r => ({ document: r.name('document'), version: readVersionVector(r) }),
     write: (w, p) => { w.string(p.document); writeVersionVector(w, p.version) }
+  },
+  syncReply: {
+    read: r => ({ document: r.name('document'), version: readVersionVector(r), transferFollows: r.flag('transferFollows'), fragment: r.bytesValue('fragment') }),
+    write: (w, p) => { w.string(p.document); writeVersionVector(w, p.version); w.flag(p.transferFollows).bytesValue(p.fragment) }
+  },
+  transferChunk: {
+    read: r => {
+      const transfer = r.varint('transfer'); const document = r.name('document'); const index = r.varint('chunk index'); const count = r.varint('chunk count')
+      const kind = TRANSFER_KINDS[r.byte('transfer kind')]
+      if (kind === undefined || kind === null) throw new WireError('transfer kind')
+      const totalSize = r.varint('transfer size')
+      if (count === 0n || index >= count) throw new WireError('chunk index outside its count')
+      if (totalSize > BigInt(MAX_TRANSFER)) throw new WireError(`a transfer of ${totalSize} bytes`)
+      const covering = readVersionVector(r)
+      return { transfer, document, index, count, kind, totalSize, covering, bytes: r.bytesValue('chunk') }
+    },
+    write: (w, p) => {
+      w.varint(p.transfer).string(p.document).varint(p.index).varint(p.count).byte(TRANSFER_KINDS.indexOf(p.kind)).varint(p.totalSize)
+      writeVersionVector(w, p.covering)
+      w.bytesValue(p.bytes)
+    }
+  },
+  application: {
+    read: r => {
+      const channel = r.name('channel')
+      const tag = r.byte('routing')
+      const routing = tag === 2 ? { node: r.id('routing target') } : ROUTINGS[tag]
+      if (routing === undefined || routing === null) throw new WireError(`routing ${tag}`)
+      return { channel, routing, sequence: r.varint('sequence'), hops: BigInt(r.byte('hops')), body: r.bytesValue('body') }
+    },
+    write: (w, p) => {
+      w.string(p.channel)
+      if (typeof p.routing === 'object') w.byte(2).id(p.routing.node)
+      else w.byte(ROUTINGS.indexOf(p.routing))
+      w.varint(p.sequence).byte(Number(p.hops)).bytesValue(p.body)
+    }
   },
   transferAck: {
     read: r => ({ transfer: r.varint('transfer'), document: r.name('document'), next: r.varint('next') }),
@@ -561,6 +602,49 @@ export function writeDatagram (datagram) {
     for (const document of a.documents) writer.string(document)
   } else {
     throw new WireError('not a datagram')
+  }
+  return writer.finish()
+}
+
+// MARK: - WebSocket gateway frames (§23)
+
+/**
+ * One binary WebSocket message to or from a node's gateway: `{ frames }` (a beacon or an
+ * envelope), `{ subscribe: prefix }` or `{ unsubscribe: prefix }`.
+ */
+export function readGatewayFrame (bytes, maxMessage = 64 << 20) {
+  const reader = new Reader(bytes)
+  const kind = reader.byte('gateway frame kind')
+  if (kind === 0) {
+    const count = reader.small(3, 'gateway frame count')
+    if (count !== 1 && count !== 3) throw new WireError(`a gateway message of ${count} frames`)
+    const frames = []
+    for (let index = 0; index < count; index++) {
+      const length = reader.small(maxMessage, 'gateway frame')
+      frames.push(reader.take(length, 'gateway frame'))
+    }
+    reader.expectEnd('gateway message')
+    return { frames }
+  }
+  if (kind === 1 || kind === 2) {
+    const prefix = reader.take(reader.remaining, 'subscription prefix')
+    if (prefix.length > 257) throw new WireError(`a subscription prefix of ${prefix.length} bytes`)
+    return kind === 1 ? { subscribe: prefix } : { unsubscribe: prefix }
+  }
+  throw new WireError(`gateway frame kind ${kind}`)
+}
+
+export function writeGatewayFrame (frame) {
+  const writer = new Writer()
+  if (frame.frames) {
+    writer.byte(0).varint(frame.frames.length)
+    for (const part of frame.frames) writer.bytesValue(part)
+  } else if (frame.subscribe) {
+    writer.byte(1).bytes(frame.subscribe)
+  } else if (frame.unsubscribe) {
+    writer.byte(2).bytes(frame.unsubscribe)
+  } else {
+    throw new WireError('not a gateway frame')
   }
   return writer.finish()
 }

@@ -24,6 +24,9 @@ final class ChannelListener: NodeShell {
     /// Handshake failures on the bound sockets (a peer without the cluster key).
     let serverMonitors: [SocketMonitor]
     let poller = Poller()
+    /// The WebSocket gateway, if any, and its connections (kept on this thread).
+    let gateway: GatewayServer?
+    let gatewayLinks: GatewayLinks?
 
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
@@ -62,6 +65,9 @@ final class ChannelListener: NodeShell {
         logger[metadataKey: "node"] = "\(configuration.name ?? configuration.id.shortDescription)"
         self.logger = logger
         transport = try SocketTransport(publisher: sockets.publisher, discovery: sockets.discovery, configuration: configuration, logger: logger)
+        gateway = sockets.gateway
+        gatewayLinks = sockets.gateway.map { _ in GatewayLinks(maxMessage: configuration.maxMessageSize) }
+        transport.gateway = gatewayLinks
         puller = sockets.puller
         admin = sockets.admin
         monitor = try SocketMonitor(transport.subscriber, events: [.disconnected, .connected, .handshakeFailed])
@@ -136,6 +142,7 @@ final class ChannelListener: NodeShell {
             if poller.isReadable(tokens.waker) {
                 waker.drain()
                 runCommands()
+                readGateway()
             }
             if poller.isReadable(tokens.publisher) { readSubscriptions() }
             if poller.isReadable(tokens.subscriber) { read(transport.subscriber, via: .subscriber) }
@@ -219,6 +226,24 @@ final class ChannelListener: NodeShell {
                 metrics.recordDeltaApply(clock.now - start)
             } else {
                 execute(machine.receive(inbound, via: channel, now: now))
+            }
+        }
+    }
+
+    /// What the browsers sent, in the order each connection sent it.
+    private func readGateway() {
+        guard let gateway, let gatewayLinks else { return }
+        for input in gatewayLinks.receive(gateway.inbox.take()) {
+            switch input {
+            case .message(let inbound):
+                counters.messagesIn += 1
+                execute(machine.receive(inbound, via: .gateway, now: now))
+            case .subscription(let prefix, let subscribed):
+                execute(machine.subscriptionChanged(prefix, subscribed: subscribed, now: now))
+            case .closed(let node):
+                execute(machine.gatewayClosed(node, now: now))
+            case .problem(let reason, let sender):
+                reject(reason, from: sender)
             }
         }
     }
@@ -403,6 +428,8 @@ final class ChannelListener: NodeShell {
         transport.close()
         puller.close()
         admin?.close()
+        gatewayLinks?.closeAll()
+        gateway?.close()
     }
 }
 
@@ -424,4 +451,6 @@ struct BoundSockets {
     let advertised: Endpoints?
     /// The discovery port, if discovery is on.
     var discovery: DatagramSocket?
+    /// The WebSocket gateway, if configured (bound once the endpoint's waker exists).
+    var gateway: GatewayServer?
 }

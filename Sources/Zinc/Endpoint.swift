@@ -24,6 +24,8 @@ public final class Endpoint: Sendable {
     /// Where this endpoint listens for children, if it can host (resolved ports, advertised
     /// host).
     public let addresses: Addresses?
+    /// Where browsers connect (`ws://HOST:PORT/zinc`), if ``EndpointConfiguration/webSocket`` is set.
+    public let webSocket: String?
     /// The configuration it runs with (with the documents loaded from its data directory).
     package let configuration: EndpointConfiguration
     let core: EndpointCore
@@ -47,14 +49,25 @@ public final class Endpoint: Sendable {
         var configuration = configuration
         let store = try Self.openStore(&configuration)
         self.configuration = configuration
-        let sockets = try Self.bind(configuration, context: context)
+        var sockets = try Self.bind(configuration, context: context)
         addresses = sockets.advertised.map { Addresses(publish: $0.publish, pull: $0.pull) }
+        let core: EndpointCore
         do {
             core = try EndpointCore(node: configuration.id)
+        } catch {
+            throw EndpointError(.transportFailed, "cannot set up the endpoint's sockets: \(error.message)")
+        }
+        self.core = core
+        if let webSocket = configuration.webSocket {
+            sockets.gateway = try GatewayServer(webSocket, maxMessage: configuration.maxMessageSize, inbox: GatewayInbox(waker: core.waker))
+        }
+        self.webSocket = sockets.gateway?.url
+        do {
             let listener = try ChannelListener(configuration: configuration, sockets: sockets, endpoint: core, store: store)
             let owned = HandOver(listener)
             thread = Mutex(IOThread(name: "zinc-io") { owned.take().run() })
         } catch {
+            sockets.gateway?.close()
             throw EndpointError(.transportFailed, "cannot set up the endpoint's sockets: \(error.message)")
         }
     }

@@ -26,6 +26,9 @@ public struct EndpointConfiguration: Sendable {
     /// Find the tree of a cluster by name over UDP (with or without ``join``); nil (the
     /// default) to use ``join`` only.
     public var discover: Discovery?
+    /// Accept browsers over WebSocket (docs/web.md): each joins the tree as a child of this
+    /// node. Nil (the default) for none.
+    public var webSocket: WebSocketGateway?
     /// Where to serve the JSON admin interface (`zinc status`, `zinc doc`, `zinc edit`):
     /// `tcp://127.0.0.1:PORT`, `ipc://PATH` or `inproc://NAME`: loopback or ipc only (it has
     /// no authentication of its own beyond the cluster key).

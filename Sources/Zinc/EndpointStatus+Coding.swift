@@ -3,7 +3,7 @@
 /// behind `link`) so the form decodes back losslessly.
 extension EndpointStatus: Codable {
     private enum CodingKeys: String, CodingKey {
-        case id, name, role, link, linkNode, parent, children, term, depth, root, lamport, versionVector, endpoints, documents, counters
+        case id, name, role, link, linkNode, parent, children, term, depth, root, lamport, versionVector, endpoints, webSocket, browsers, documents, counters
     }
 
     private struct AddressesJSON: Codable {
@@ -27,6 +27,8 @@ extension EndpointStatus: Codable {
         lamport = try container.decode(UInt64.self, forKey: .lamport)
         versionVector = try container.decode(VersionVector.self, forKey: .versionVector)
         addresses = try container.decodeIfPresent(AddressesJSON.self, forKey: .endpoints).map { Endpoint.Addresses(publish: $0.publish, pull: $0.pull) }
+        webSocket = try container.decodeIfPresent(String.self, forKey: .webSocket)
+        browsers = try container.decodeIfPresent([ReplicaID].self, forKey: .browsers) ?? []
         documents = try container.decode([DocumentStatus].self, forKey: .documents)
         counters = try container.decode(Counters.self, forKey: .counters)
     }
@@ -47,7 +49,7 @@ extension EndpointStatus: Codable {
         throw DecodingError.dataCorruptedError(forKey: .link, in: container, debugDescription: "unknown link state \"\(text)\"")
     }
 
-    /// Encodes every key, `parent`, `linkNode` and `endpoints` as `null` when absent (scripts
+    /// Encodes every key, `parent`, `linkNode`, `endpoints` and `webSocket` as `null` when absent (scripts
     /// test for them).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -67,6 +69,8 @@ extension EndpointStatus: Codable {
         try container.encode(lamport, forKey: .lamport)
         try container.encode(versionVector, forKey: .versionVector)
         try container.encode(addresses.map { AddressesJSON(publish: $0.publish, pull: $0.pull) }, forKey: .endpoints)
+        try container.encode(webSocket, forKey: .webSocket)
+        try container.encode(browsers, forKey: .browsers)
         try container.encode(documents, forKey: .documents)
         try container.encode(counters, forKey: .counters)
     }

@@ -19,6 +19,8 @@ extension EndpointStatus {
         for sync in listener.machine.documents.values { merged.merge(sync.document.versionVector) }
         versionVector = merged
         addresses = core.configuration.endpoints.map { Endpoint.Addresses(publish: $0.publish, pull: $0.pull) }
+        webSocket = listener.gateway?.url
+        browsers = core.gatewayChildIDs
         documents = listener.machine.documents.keys.sorted().compactMap { id in
             guard let document = listener.machine.documents[id]?.document else { return nil }
             return DocumentStatus(
@@ -79,6 +81,11 @@ extension ChannelListener {
             counters[.discoveryIgnored] = discovery.otherCluster
             counters[.discoveryDropped] = discovery.dropped
             counters[.surveysAnswered] = discovery.answered
+        }
+        if let links = gatewayLinks {
+            counters[.gatewayConnections] = links.counters.opened
+            counters[.gatewayRefused] = links.counters.refused
+            counters[.gatewayDrops] = links.counters.dropped
         }
         for sync in machine.documents.values {
             counters[.repairs] += sync.counters.repairsStarted

@@ -105,6 +105,13 @@ public struct EndpointStatus: Sendable, Hashable {
             case discoveryDropped
             /// Surveys (`zinc discover`) answered.
             case surveysAnswered
+            /// WebSocket connections the gateway accepted.
+            case gatewayConnections
+            /// Gateway frames refused: malformed, a text frame, a forbidden subscription, a
+            /// message sent as another node than the connection's.
+            case gatewayRefused
+            /// Messages not sent to a browser that was not reading (repaired by digest).
+            case gatewayDrops
         }
 
         private var values: [Name: UInt64] = [:]
@@ -158,6 +165,10 @@ public struct EndpointStatus: Sendable, Hashable {
     public var versionVector: VersionVector
     /// Where the node listens, if it can host.
     public var addresses: Endpoint.Addresses?
+    /// Where browsers connect (`ws://HOST:PORT/zinc`), if the node runs a WebSocket gateway.
+    public var webSocket: String?
+    /// Browsers connected through the gateway (they are among ``children`` too).
+    public var browsers: [ReplicaID] = []
     /// The documents the node replicates, by ID.
     public var documents: [DocumentStatus]
     /// What the node has counted since it started.

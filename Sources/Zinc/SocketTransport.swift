@@ -21,6 +21,9 @@ final class SocketTransport: Transport {
     /// The discovery port, and whether the node is reachable on loopback only (it then
     /// announces itself to this machine only).
     let discovery: (socket: DatagramSocket, port: UInt16, loopbackOnly: Bool)?
+    /// Browsers behind the WebSocket gateway: they hear what the PUB socket sends, by the same
+    /// subscription rules.
+    var gateway: GatewayLinks?
     private(set) var messagesOut: UInt64 = 0
     /// Messages dropped because a peer's queues were full.
     private(set) var backpressureDrops: UInt64 = 0
@@ -79,6 +82,7 @@ final class SocketTransport: Transport {
     func publish(_ frames: [[UInt8]]) {
         messagesOut += 1
         if !publishOutbox.send(frames, Self.sender(publisher)) { backpressure() }
+        gateway?.publish(frames)
     }
 
     func push(_ frames: [[UInt8]]) {
@@ -86,7 +90,10 @@ final class SocketTransport: Transport {
         if !pushOutbox.send(frames, Self.sender(pusher)) { backpressure() }
     }
 
-    func setWelcome(_ frame: [UInt8]) { try? publisher.setOption(.xpubWelcomeMessage, frame) }
+    func setWelcome(_ frame: [UInt8]) {
+        try? publisher.setOption(.xpubWelcomeMessage, frame)
+        gateway?.beacon = frame
+    }
 
     func probe(_ publish: String?) {
         if let old = probeTarget { try? prober.disconnect(old) }

@@ -29,6 +29,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Nodes per run.") var nodes = 8
     @Option(help: "Children per host before redirecting.") var fanout = 3
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
+    @Option(help: "Browsers joining through WebSocket gateways, beyond --nodes (each knows two gateways).") var browsers = 0
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
     @Flag(help: "Give nodes no seeds: they find each other by UDP discovery on one simulated segment.") var discovery = false
     @Flag(help: "Add one-way cuts to the faults (about 1.5 a run): one group of nodes cannot send to another, a third reaches both.") var oneWayCuts = false
@@ -48,6 +49,7 @@ struct SimulateCommand: ParsableCommand {
         guard nodes >= 2 && nodes <= 500 else { throw ValidationError("--nodes must be between 2 and 500") }
         guard fanout >= 1 else { throw ValidationError("--fanout must be at least 1") }
         guard clients >= 0 && clients < nodes else { throw ValidationError("--clients must be between 0 and --nodes - 1") }
+        guard browsers >= 0 && browsers <= 1000 else { throw ValidationError("--browsers must be between 0 and 1000") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard ["standard", "none"].contains(faults) else { throw ValidationError("--faults must be standard or none") }
         guard duration > 0 && settle > 0 else { throw ValidationError("--duration and --settle must be positive") }
@@ -58,6 +60,7 @@ struct SimulateCommand: ParsableCommand {
         configuration.nodes = nodes
         configuration.fanout = fanout
         configuration.clients = clients
+        configuration.browsers = browsers
         configuration.singleSeed = singleSeed
         configuration.discovery = discovery
         configuration.trimming = trimming

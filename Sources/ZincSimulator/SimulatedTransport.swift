@@ -59,7 +59,7 @@ final class SimulatedTransport: Transport {
 
     func push(_ frames: [[UInt8]]) {
         guard let target = node.pushTo else { return }
-        world.transmit(frames, from: index, to: target, channel: .puller)
+        world.transmit(frames, from: index, to: target, channel: node.isBrowser ? .gateway : .puller)
     }
 
     func setWelcome(_ frame: [UInt8]) {

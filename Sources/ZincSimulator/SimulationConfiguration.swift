@@ -59,6 +59,14 @@ package struct SimulationConfiguration: Sendable, Hashable {
     /// How many nodes (the last ones, never node 0) start without endpoints: clients that
     /// cannot host a subtree.
     package var clients = 0
+    /// How many browsers join through WebSocket gateways (docs/protocol.md §23), beyond
+    /// ``nodes``: leaves that know two hosting nodes as their gateways, speak to their parent
+    /// over the gateway channel, and leave a host when their connection closes (at once when the
+    /// host can see it, or when its pings go unanswered for ``gatewayTimeout``: the gateway pings
+    /// every second and closes a connection silent for 3 s; a browser answers pings even when
+    /// its tab's timers are throttled).
+    package var browsers = 0
+    package var gatewayTimeout: Duration = .seconds(3)
     /// Every node is given node 0 as its only seed (as when each is started with one `--join`),
     /// instead of every other node. Crashed nodes keep their data (and so the peers they
     /// remember): one lost with its data while node 0 is dead could never find the tree.

@@ -22,6 +22,10 @@ struct SimulatedNode {
     var join: [String]
     /// False for a client that cannot host (started without endpoints).
     var canHost = true
+    /// A browser: it reaches its parent through that node's WebSocket gateway.
+    var isBrowser = false
+    /// A browser's current gateway connection (host, and a number that tells connections apart).
+    var gatewayConnection: (host: Int, generation: Int)?
     var machine: NodeMachine?
     var incarnation = 0
     /// The publisher whose PUB our SUB is attached to, and the one we are connecting to.
@@ -65,6 +69,8 @@ enum SimulationEvent {
     case datagram(to: Int, incarnation: Int, bytes: [UInt8], from: Int)
     case subscription(publisher: Int, incarnation: Int, prefix: [UInt8], subscribed: Bool, from: Int)
     case disconnected(Int, incarnation: Int, from: Int)
+    /// A browser's WebSocket connection to a gateway closed, as the gateway sees it.
+    case gatewayClosed(host: Int, browser: Int, generation: Int)
     case edit
     case crash(Int)
     case restart(Int)
@@ -82,6 +88,9 @@ final class World {
     var nodes: [SimulatedNode] = []
     var indexOfPublish: [String: Int] = [:]
     var indexOfPull: [String: Int] = [:]
+    /// Gateway closes on their way to a host, by (host, browser): until one arrives, the host
+    /// may still count the browser as its child.
+    var closesInFlight: [[Int]: Int] = [:]
     /// Group of each node while partitioned.
     var groups: [Int]?
     /// A one-way cut: nothing from the first set of nodes reaches the second.
@@ -114,6 +123,15 @@ final class World {
             nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds, canHost: index < firstClient))
             indexOfPublish[endpoints.publish] = index
             indexOfPull[endpoints.pull] = index
+        }
+        // Browsers: two gateways each (a page given two URLs), among the nodes that can host.
+        let hosts = configuration.nodes - min(configuration.clients, configuration.nodes - 1)
+        for index in configuration.nodes..<configuration.nodes + configuration.browsers {
+            let id = ReplicaID.random(using: &random)
+            let gateways = (0..<hosts).shuffled(using: &random).prefix(2).map { "sim://n\($0)/pub" }
+            var node = SimulatedNode(index: index, id: id, endpoints: Endpoints(publish: "sim://b\(index)/pub", pull: "sim://b\(index)/pull"), join: gateways, canHost: false)
+            node.isBrowser = true
+            nodes.append(node)
         }
         shells = nodes.indices.map { SimulatedShell(world: self, index: $0) }
     }
@@ -240,6 +258,12 @@ final class World {
                 result.dropped += 1
                 return
             }
+            // What a browser sent over a connection that has closed since went with it (TCP delivers
+            // in order; the close comes after its data).
+            if channel == .gateway, nodes[sender].gatewayConnection?.host != index {
+                result.dropped += 1
+                return
+            }
             result.deliveries += 1
             guard let inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
             let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
@@ -284,6 +308,14 @@ final class World {
             let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
             execute(directives, for: publisher)
             scheduleTick(publisher)
+        case .gatewayClosed(let host, let browser, let generation):
+            closesInFlight[[host, browser], default: 1] -= 1
+            // A newer connection of the same browser to the same gateway replaced this one.
+            if let current = nodes[browser].gatewayConnection, current.host == host, current.generation != generation { return }
+            guard nodes[host].machine != nil else { return }
+            let directives = nodes[host].machine!.gatewayClosed(nodes[browser].id, now: now)
+            execute(directives, for: host)
+            scheduleTick(host)
         case .disconnected(let index, let incarnation, let from):
             // The monitor reports the parent's address whether the SUB is attached or reconnecting.
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil,
@@ -425,6 +457,9 @@ final class World {
         nodes[subscriber].connecting = nil
         nodes[subscriber].subscribedTo = publisher
         nodes[publisher].subscribers.insert(subscriber)
+        if nodes[subscriber].isBrowser {
+            nodes[subscriber].gatewayConnection = (publisher, (nodes[subscriber].gatewayConnection?.generation ?? 0) + 1)
+        }
         // The connection resets before its welcome and subscriptions get through.
         if random.chance(configuration.faults.controlLoss) {
             result.controlFaults += 1
@@ -448,6 +483,11 @@ final class World {
     func resetLink(subscriber: Int, publisher: Int) {
         guard nodes[subscriber].subscribedTo == publisher else { return }
         dropPipe(of: subscriber, at: publisher)
+        if let connection = nodes[subscriber].gatewayConnection {
+            queue.push(.gatewayClosed(host: connection.host, browser: subscriber, generation: connection.generation), at: now + latency())
+            closesInFlight[[connection.host, subscriber], default: 0] += 1
+            nodes[subscriber].gatewayConnection = nil
+        }
         nodes[subscriber].subscribedTo = nil
         nodes[subscriber].connecting = publisher
         let incarnation = nodes[subscriber].incarnation
@@ -476,6 +516,13 @@ final class World {
 
     func detach(_ index: Int) {
         if let publisher = nodes[index].subscribedTo { dropPipe(of: index, at: publisher) }
+        if let connection = nodes[index].gatewayConnection {
+            // The gateway sees the close at once if it can, else when its pings go unanswered.
+            let delay = reachable(index, connection.host) ? latency() : configuration.gatewayTimeout
+            queue.push(.gatewayClosed(host: connection.host, browser: index, generation: connection.generation), at: now + delay)
+            closesInFlight[[connection.host, index], default: 0] += 1
+            nodes[index].gatewayConnection = nil
+        }
         nodes[index].subscribedTo = nil
         nodes[index].connecting = nil
         nodes[index].pushTo = nil
@@ -496,7 +543,8 @@ final class World {
         trace("crash n\(index)")
         // With one seed, a node that lost its data dir while that seed is dead has no way back
         // (the deployment guide asks for several seeds): that mode tests the remembered peers.
-        let keep = random.chance(configuration.faults.persistence) || configuration.singleSeed
+        // A browser keeps nothing across a reload.
+        let keep = !nodes[index].isBrowser && (random.chance(configuration.faults.persistence) || configuration.singleSeed)
         nodes[index].persisted = keep ? (nodes[index].machine?.documents.mapValues(\.document) ?? [:]) : [:]
         nodes[index].rememberedPeers = keep ? RememberedPeers.merge(current: nodes[index].machine?.core.knownPeers ?? [], previous: nodes[index].rememberedPeers) : []
         nodes[index].machine = nil
@@ -545,9 +593,16 @@ final class World {
 
     // MARK: - Checks
 
+    /// True for a browser none of whose gateways is alive.
+    func isOffline(_ index: Int) -> Bool {
+        nodes[index].isBrowser && !nodes[index].join.contains { indexOfPublish[$0].map { nodes[$0].isAlive } ?? false }
+    }
+
     func check() -> SimulationResult {
         var result = self.result
-        let live = nodes.indices.filter { nodes[$0].isAlive }
+        // A browser whose gateways are all dead is offline, as a page whose servers are down:
+        // it keeps retrying, and is not part of the tree to check.
+        let live = nodes.indices.filter { nodes[$0].isAlive && !isOffline($0) }
         result.liveNodes = live.count
         guard let first = live.first, let reference = nodes[first].machine else {
             result.failures.append("no live node")
@@ -608,7 +663,7 @@ final class World {
             let author = edit.replica
             let present = reference.documents[edit.document]?.document.versionVector[author] ?? 0 > edit.counter
             if !present {
-                if nodes[edit.author].isAlive && nodes[edit.author].machine!.documents[edit.document].map({ $0.document.versionVector[author] > edit.counter }) == true {
+                if nodes[edit.author].isAlive && !isOffline(edit.author) && nodes[edit.author].machine!.documents[edit.document].map({ $0.document.versionVector[author] > edit.counter }) == true {
                     missingEdits += 1
                     if missingEdits <= 3 {
                         result.failures.append("edit \(author.shortDescription)@\(edit.counter) in \(edit.document) is at its live author n\(edit.author) but not at n\(first)")
@@ -653,13 +708,24 @@ final class World {
         let end = configuration.duration + configuration.settle
         for index in live {
             let machine = nodes[index].machine!
-            let count = machine.core.childIDs.count
+            let count = machine.core.treeChildCount
             let excess = count - configuration.fanout
             let needed = machine.core.configuration.rebalanceDelay + .seconds(excess + 1)
             // A host none of whose children can host keeps them all (it has nowhere to move them).
             let anyChildCanHost = machine.core.childIDs.contains { child in indexOfID[child].map { nodes[$0].canHost } ?? false }
             if excess > 0 && anyChildCanHost && end - nodes[index].lastChildJoined >= needed {
                 result.failures.append("n\(index) hosts \(count) children, over the fan-out of \(configuration.fanout), its last child joined \(end - nodes[index].lastChildJoined) before the end")
+            }
+        }
+        // Gateways: a browser a host still counts as its child is live and has that host as its
+        // parent, unless the close of its connection is still on its way.
+        for index in live {
+            for browserID in nodes[index].machine!.core.gatewayChildIDs {
+                guard let browser = indexOfID[browserID] else { continue }
+                let current = nodes[browser].machine?.core.parentID == nodes[index].id
+                if !current, closesInFlight[[index, browser], default: 0] == 0 {
+                    result.failures.append("n\(index) still counts browser b\(browser) as its child (\(nodes[browser].isAlive ? "it has another parent" : "it is gone"))")
+                }
             }
         }
         // Tree: one root, every parent live and aware of its child, no cycles.

@@ -53,6 +53,18 @@ struct SimulatorTests {
         }
     }
 
+    @Test("browsers behind WebSocket gateways, beyond the fan-out, through crashes and partitions: each converges, each host lets go of the browsers that left it")
+    func browsersThroughGateways() async {
+        let replaying = ProcessInfo.processInfo.environment["ZINC_SEED"] != nil
+        let results = await simulate(replaying ? simulationSeeds(1, base: 0) : simulationSeeds(24, base: 30_000)) { configuration in
+            configuration.nodes = 8
+            configuration.browsers = 10
+        }
+        for result in results {
+            #expect(result.passed, "\(result.summary) — replay with zinc simulate --browsers 10 --seed \(result.seed)")
+        }
+    }
+
     @Test("no seeds at all: nodes find each other by discovery through crashes and partitions, into one tree (seed 40 once left a node for ever naming the root of the tree it had left)")
     func discovery() async {
         let replaying = ProcessInfo.processInfo.environment["ZINC_SEED"] != nil

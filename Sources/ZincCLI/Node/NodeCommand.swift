@@ -75,6 +75,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "How readily a silent neighbour is declared dead: lan (about 0.3–0.5 s) or wan (tolerates a second of extra silence; for WANs and pausing VMs).")
     var failureDetection: FailureDetection = .lan
 
+    @Option(help: "Accept browsers over WebSocket at ws://HOST:PORT/zinc, and serve the web editor at http://HOST:PORT/ (port 0: any free port).")
+    var websocket: String?
+
+    @Flag(help: "Let --websocket listen on an address other than loopback (browsers are not authenticated: anyone who reaches it can read and edit).")
+    var websocketPublic = false
+
     @Option(help: .hidden) var parentPid: Int32?
 
     func validate() throws {
@@ -83,6 +89,25 @@ struct NodeCommand: AsyncParsableCommand {
             throw ValidationError("give --bind (to start a tree), --join or --discover (to join one), or both")
         }
         if let discover, !Discovery.isValidName(discover) { throw ValidationError("--discover: a cluster name is 1–64 bytes without NUL") }
+        if let websocket {
+            let gateway = try Self.gateway(websocket, isPublic: websocketPublic)
+            if !gateway.isPublic && !gateway.isLoopback {
+                throw ValidationError("--websocket \(websocket): not a loopback address; add --websocket-public to serve browsers beyond this machine")
+            }
+        } else if websocketPublic {
+            throw ValidationError("--websocket-public needs --websocket HOST:PORT")
+        }
+    }
+
+    /// `HOST:PORT` (`[::1]:PORT` for IPv6) as a gateway configuration.
+    static func gateway(_ text: String, isPublic: Bool) throws -> WebSocketGateway {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--websocket takes HOST:PORT, such as 127.0.0.1:8080")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--websocket takes HOST:PORT, such as 127.0.0.1:8080") }
+        return WebSocketGateway(host: host, port: port, isPublic: isPublic)
     }
 
     func run() async throws {
@@ -103,6 +128,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.durability = durability
         configuration.historyTrimming = historyTrimming
         configuration.failureDetection = failureDetection
+        configuration.webSocket = try websocket.map { try Self.gateway($0, isPublic: websocketPublic) }
         if let key {
             do {
                 configuration.key = try ClusterKey(contentsOf: key)
@@ -143,6 +169,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let admin { line += ", admin on \(admin)" }
         if let dataDir { line += ", documents in \(dataDir) (\(endpoint.configuration.documents.count) loaded)" }
         if let metricsServer { line += ", metrics on http://\(metricsServer.address)/metrics" }
+        if let webSocket = endpoint.webSocket { line += ", browsers on \(webSocket) (editor at \(webSocket.replacingOccurrences(of: "ws://", with: "http://").replacingOccurrences(of: WebSocketGateway.path, with: "/")))" }
         print(line)
         fflush(nil)
 

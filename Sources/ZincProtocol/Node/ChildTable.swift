@@ -13,14 +13,24 @@ package struct ChildTable: Sendable {
 
     package var isEmpty: Bool { children.isEmpty }
     package var count: Int { children.count }
+    /// Children that are nodes of the tree, not browsers behind this node's gateway: what the
+    /// fan-out limits.
+    package var treeCount: Int { children.count - gatewayCount }
+    /// Browsers connected through this node's gateway.
+    package private(set) var gatewayCount = 0
+    /// True if `child` is a browser behind this node's gateway.
+    package func isGatewayClient(_ child: ReplicaID) -> Bool { children[child]?.viaGateway ?? false }
     package func contains(_ child: ReplicaID) -> Bool { children[child] != nil }
     package subscript(child: ReplicaID) -> ChildState? { children[child] }
 
     /// The children's IDs, sorted.
     package var ids: [ReplicaID] { children.keys.sorted() }
-    /// The children as siblings learn of them, lowest rank first.
+    /// The browsers behind the gateway, sorted.
+    package var gatewayIDs: [ReplicaID] { children.filter(\.value.viaGateway).map(\.key).sorted() }
+    /// The children as siblings learn of them, lowest rank first. Browsers behind the gateway
+    /// are left out: they cannot host, and their gateway stays their parent.
     package var entries: [ChildEntry] {
-        children.map { ChildEntry(id: $0.key, endpoints: $0.value.endpoints, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
+        children.filter { !$0.value.viaGateway }.map { ChildEntry(id: $0.key, endpoints: $0.value.endpoints, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
     }
     package var states: Dictionary<ReplicaID, ChildState>.Values { children.values }
     /// True if a child publishes at `address`.
@@ -30,8 +40,12 @@ package struct ChildTable: Sendable {
 
     /// Admits a joiner with the next rank, not yet welcomed. Returns true if its node topic is
     /// already subscribed (so it can be welcomed at once).
-    package mutating func admit(_ joiner: ReplicaID, request: JoinRequest, detector: FailureDetector.Settings, now: Duration) -> Bool {
-        children[joiner] = ChildState(endpoints: request.endpoints, rank: nextRank, interest: request.interest, subtreeSize: request.subtreeSize, detector: FailureDetector(settings: detector, now: now), joinedAt: now)
+    package mutating func admit(_ joiner: ReplicaID, request: JoinRequest, viaGateway: Bool = false, detector: FailureDetector.Settings, now: Duration) -> Bool {
+        children[joiner] = ChildState(
+            // A browser cannot host whatever its join says.
+            endpoints: viaGateway ? nil : request.endpoints, rank: nextRank, interest: request.interest, subtreeSize: request.subtreeSize,
+            detector: FailureDetector(settings: detector, now: now), joinedAt: now, viaGateway: viaGateway)
+        if viaGateway { gatewayCount += 1 }
         nextRank += 1
         return subscribed.contains(joiner)
     }
@@ -41,7 +55,7 @@ package struct ChildTable: Sendable {
     package mutating func rejoin(_ child: ReplicaID, request: JoinRequest, now: Duration) -> Bool {
         guard var existing = children[child] else { return false }
         existing.interest = request.interest
-        existing.endpoints = request.endpoints
+        if !existing.viaGateway { existing.endpoints = request.endpoints }
         existing.subtreeSize = request.subtreeSize
         existing.detector.heartbeat(at: now)
         children[child] = existing
@@ -84,18 +98,25 @@ package struct ChildTable: Sendable {
     /// When the next welcome falls overdue or a welcomed child's detector declares it dead, if
     /// nothing more is heard (``NodeCore/nextDeadline(now:)``).
     package func nextDeadline(welcomeDeferral deferral: Duration) -> Duration? {
-        children.values.lazy.map { $0.welcomed ? $0.detector.deadline(reaching: .dead) : $0.joinedAt + deferral }.min()
+        children.values.lazy.compactMap { child -> Duration? in
+            if !child.welcomed { return child.joinedAt + deferral }
+            return child.viaGateway ? nil : child.detector.deadline(reaching: .dead)
+        }.min()
     }
 
-    /// Welcomed children whose failure detector declares them dead.
+    /// Welcomed children whose failure detector declares them dead. Browsers behind the
+    /// gateway are not judged by heartbeats (a background tab's timers run once a minute): they
+    /// leave when their connection closes.
     package func dead(now: Duration) -> [ReplicaID] {
-        children.filter { $0.value.welcomed && $0.value.detector.status(at: now) == .dead }.map(\.key).sorted()
+        children.filter { $0.value.welcomed && !$0.value.viaGateway && $0.value.detector.status(at: now) == .dead }.map(\.key).sorted()
     }
 
     /// Drops `child`; nil if it was not one.
     package mutating func remove(_ child: ReplicaID) -> ChildState? {
         subscribed.remove(child)
-        return children.removeValue(forKey: child)
+        let removed = children.removeValue(forKey: child)
+        if removed?.viaGateway == true { gatewayCount -= 1 }
+        return removed
     }
 
     /// A joiner was sent to `child`: count it until its heartbeats show it.
@@ -120,10 +141,11 @@ package struct ChildTable: Sendable {
     /// do not report its subtree yet). The smallest subtree moves (the cheapest re-join), newest
     /// first among equals, under the least-loaded other child that can host.
     package func rebalanceMove(settledFor delay: Duration, now: Duration) -> (child: ReplicaID, target: ReplicaID, endpoints: Endpoints)? {
-        guard children.values.allSatisfy({ $0.welcomed && now - $0.joinedAt >= delay && $0.detector.status(at: now) == .alive }) else {
+        let tree = children.filter { !$0.value.viaGateway }
+        guard tree.values.allSatisfy({ $0.welcomed && now - $0.joinedAt >= delay && $0.detector.status(at: now) == .alive }) else {
             return nil
         }
-        let movable = children.sorted { ($0.value.subtreeSize, UInt64.max - $0.value.rank) < ($1.value.subtreeSize, UInt64.max - $1.value.rank) }
+        let movable = tree.sorted { ($0.value.subtreeSize, UInt64.max - $0.value.rank) < ($1.value.subtreeSize, UInt64.max - $1.value.rank) }
         for (child, _) in movable {
             if let target = leastLoadedHost(excluding: child, now: now) { return (child, target.id, target.endpoints) }
         }
@@ -139,6 +161,9 @@ package struct ChildState: Sendable {
     package var subtreeSize: UInt32
     package var detector: FailureDetector
     package var joinedAt: Duration
+    /// A browser behind this node's gateway (§23): never redirected, moved or declared dead by
+    /// heartbeats, and not counted against the fan-out.
+    package var viaGateway = false
     package var welcomed = false
     /// When joiners were redirected to this child, until its heartbeats show them.
     var redirectedJoiners: [Duration] = []

@@ -16,6 +16,8 @@ package struct NodeConfiguration: Sendable, Hashable {
     package var seedTimeout: Duration = .seconds(1)
     /// Children accepted before joiners are redirected down the tree.
     package var fanout: Int = 8
+    /// Browsers this node's WebSocket gateway takes as children (§23), beyond the fan-out.
+    package var gatewayClients: Int = 10_000
     /// The documents this node replicates for itself (its children may add more).
     package var interest: Interest = .all
     /// How often a node sends a heartbeat on an idle link.

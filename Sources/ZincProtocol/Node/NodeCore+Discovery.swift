@@ -10,7 +10,7 @@ extension NodeCore {
         guard let discovery, let endpoints = configuration.endpoints else { return nil }
         return Announcement(
             cluster: discovery.settings.cluster, node: id, root: root, term: term, depth: depth,
-            children: UInt32(clamping: children.count), fanout: UInt32(clamping: configuration.fanout), endpoints: endpoints)
+            children: UInt32(clamping: children.treeCount), fanout: UInt32(clamping: configuration.fanout), endpoints: endpoints)
     }
 
     /// A datagram arrived on the discovery port.
@@ -76,7 +76,7 @@ extension NodeCore {
         }
         var answer = SurveyAnswer(
             nonce: survey.nonce, cluster: discovery?.settings.cluster ?? "", node: id, role: role, parent: parentID,
-            children: UInt32(clamping: children.count), root: root, term: term, depth: depth, endpoints: configuration.endpoints,
+            children: UInt32(clamping: children.treeCount), root: root, term: term, depth: depth, endpoints: configuration.endpoints,
             documentCount: UInt32(clamping: documents.count), documents: [])
         answer.list(reveal ? documents.sorted() : [])
         answer.documentCount = UInt32(clamping: documents.count)

@@ -12,7 +12,7 @@ extension NodeCore {
 
     /// Moves one excess child if this host is over its fan-out and settled.
     mutating func rebalance(now: Duration) -> [CoreDirective] {
-        guard children.count > configuration.fanout,
+        guard children.treeCount > configuration.fanout,
               link.failover == nil,
               now - lastRebalance >= Self.rebalanceInterval,
               let move = rebalanceMove(now: now)

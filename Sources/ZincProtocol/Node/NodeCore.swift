@@ -112,6 +112,10 @@ package struct NodeCore: Sendable {
     package var parentEndpoints: Endpoints? { link.state.endpoints }
     package var childIDs: [ReplicaID] { children.ids }
     package var childEntries: [ChildEntry] { children.entries }
+    /// Children that count against the fan-out (browsers behind the gateway do not).
+    package var treeChildCount: Int { children.treeCount }
+    /// Browsers connected through this node's gateway.
+    package var gatewayChildIDs: [ReplicaID] { children.gatewayIDs }
     package var isJoined: Bool { link.state.joinedID != nil }
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful
@@ -253,13 +257,21 @@ package struct NodeCore: Sendable {
 
     // MARK: - Receiving
 
-    /// A decoded message from the SUB (`.subscriber`) or PULL (`.puller`) socket.
+    /// A decoded message from the SUB (`.subscriber`) or PULL (`.puller`) socket, or a gateway
+    /// connection (`.gateway`).
     package mutating func receive(_ message: WireMessage, via channel: Channel, now: Duration) -> [CoreDirective] {
         counters.messagesIn += 1
         switch channel {
         case .subscriber: return receiveFromParent(message, now: now)
-        case .puller: return receiveFromChild(message, now: now)
+        case .puller: return receiveFromChild(message, viaGateway: false, now: now)
+        case .gateway: return receiveFromChild(message, viaGateway: true, now: now)
         }
+    }
+
+    /// The gateway connection of browser `node` closed: it has left (§23).
+    package mutating func gatewayClosed(_ node: ReplicaID) -> [CoreDirective] {
+        guard children.isGatewayClient(node) else { return [] }
+        return removeChild(node, reason: .left)
     }
 
     private mutating func receiveFromParent(_ message: WireMessage, now: Duration) -> [CoreDirective] {
@@ -406,11 +418,21 @@ package struct NodeCore: Sendable {
         return out
     }
 
-    private mutating func receiveFromChild(_ message: WireMessage, now: Duration) -> [CoreDirective] {
+    private mutating func receiveFromChild(_ message: WireMessage, viaGateway: Bool, now: Duration) -> [CoreDirective] {
         let sender = message.header.sender
+        // A node speaks over one kind of link: a tree child never through the gateway, a
+        // browser never through the PULL socket.
+        if children.contains(sender), children.isGatewayClient(sender) != viaGateway {
+            counters.rejected += 1
+            return []
+        }
         if message.header.type == .join {
             guard let request = decode(JoinRequest.self, message) else { return [] }
-            return receiveJoin(request, from: sender, now: now)
+            return receiveJoin(request, from: sender, viaGateway: viaGateway, now: now)
+        }
+        if viaGateway, message.header.type == .mergeInvitation {
+            counters.rejected += 1
+            return []
         }
         if message.header.type == .mergeInvitation {
             guard let invitation = decode(MergeInvitation.self, message) else { return [] }
@@ -445,7 +467,7 @@ package struct NodeCore: Sendable {
         }
     }
 
-    private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, now: Duration) -> [CoreDirective] {
+    private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, viaGateway: Bool, now: Duration) -> [CoreDirective] {
         // A node may not join itself, nor one of its own descendants (it is our ancestor).
         guard joiner != id, !ancestors.contains(joiner) else {
             counters.rejected += 1
@@ -461,8 +483,16 @@ package struct NodeCore: Sendable {
         // Full: send the joiner to the least loaded child that can host.
         // After a failover the successor takes its former siblings even beyond its fan-out
         // (up to twice), so the healing does not cascade into redirects.
+        // A browser cannot follow a redirect: the gateway takes it up to its own limit, and past
+        // that the browser tries its next gateway once its join goes unanswered.
+        if viaGateway {
+            guard children.gatewayCount < configuration.gatewayClients else {
+                counters.rejected += 1
+                return []
+            }
+        }
         let limit = request.afterFailover ? configuration.fanout * 2 : configuration.fanout
-        if children.count >= limit {
+        if !viaGateway, children.treeCount >= limit {
             if let target = children.leastLoadedHost(excluding: nil, now: now) {
                 counters.redirects += 1
                 children.noteRedirect(to: target.id, at: now)
@@ -471,7 +501,7 @@ package struct NodeCore: Sendable {
                 return [.publish(control(.redirect, Redirect(target: target.id, endpoints: target.endpoints).encoded, topic: .node(joiner)))]
             }
         }
-        let subscribed = children.admit(joiner, request: request, detector: configuration.detector, now: now)
+        let subscribed = children.admit(joiner, request: request, viaGateway: viaGateway, detector: configuration.detector, now: now)
         // A child that can host is a place to look for this tree's other half after a split.
         if let endpoints = request.endpoints { rememberPeer(endpoints.publish) }
         var out: [CoreDirective] = [.event(.childJoined(joiner))]
@@ -676,7 +706,7 @@ package struct NodeCore: Sendable {
             if configuration.endpoints == nil, !configuration.join.isEmpty { return now }
         case .joined: break
         }
-        if link.failover != nil || children.count > configuration.fanout { return now }
+        if link.failover != nil || children.treeCount > configuration.fanout { return now }
         var deadline = lastHeartbeat + configuration.heartbeatInterval
         if case .joined(_, _, let detector) = link.state {
             // A suspicion is reported once, and cleared by the tick after the parent is heard.

@@ -78,4 +78,8 @@ package enum Channel: Sendable, Hashable {
     case subscriber
     /// The PULL socket: from a child (or a joiner).
     case puller
+    /// A WebSocket connection of this node's gateway (docs/protocol.md §23): from a browser, a
+    /// child that can never host. The shell has checked that the message's sender is the node
+    /// the connection speaks for.
+    case gateway
 }

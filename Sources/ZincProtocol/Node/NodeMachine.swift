@@ -74,6 +74,11 @@ package struct NodeMachine: Sendable {
         expand(core.subscriptionChanged(prefix, subscribed: subscribed, now: now), now: now)
     }
 
+    /// The gateway connection of browser `node` closed (§23).
+    package mutating func gatewayClosed(_ node: ReplicaID, now: Duration) -> [NodeDirective] {
+        expand(core.gatewayClosed(node), now: now)
+    }
+
     /// A datagram arrived on the discovery port.
     package mutating func receiveDatagram(_ bytes: [UInt8], from source: DatagramSource, now: Duration) -> [NodeDirective] {
         expand(core.receiveDatagram(bytes, from: source, now: now), now: now)
