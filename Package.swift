@@ -145,7 +145,7 @@ if Context.environment["ZINC_FUZZ"] != nil {
     let harnesses: [(String, [Target.Dependency])] = [
         ("FuzzEnvelope", ["ZincProtocol"]), ("FuzzFragment", ["ZincCore"]), ("FuzzSnapshot", ["ZincCore"]),
         ("FuzzPayloads", ["ZincProtocol", "ZincCore"]), ("FuzzPresence", ["ZincCore"]), ("FuzzVersionVector", ["ZincCore"]),
-        ("FuzzAdmin", ["Zinc"]), ("FuzzCertificate", ["ZincProtocol"]),
+        ("FuzzAdmin", ["Zinc"]), ("FuzzCertificate", ["ZincProtocol"]), ("FuzzGateway", ["ZincProtocol"]),
     ]
     for (name, dependencies) in harnesses {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)"))

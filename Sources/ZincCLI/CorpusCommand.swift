@@ -73,6 +73,11 @@ struct CorpusCommand: ParsableCommand {
             let frames = message.frames
             return [UInt8(frames[0].count), UInt8(frames[1].count)] + frames[0] + frames[1] + frames[2]
         } + [Beacon(node: author, endpoints: endpoints, root: author, term: 0, depth: 0).frame]
+        seeds["Gateway"] = [
+            GatewayFrame.message(WireMessage(topic: .document("doc"), header: header, payload: fragments[0]).frames).encoded,
+            GatewayFrame.message([Beacon(node: author, endpoints: endpoints, root: author, term: 0, depth: 0).frame]).encoded,
+            GatewayFrame.subscribe(Topic.node(author).bytes).encoded, GatewayFrame.unsubscribe(Topic.document("doc").bytes).encoded,
+        ]
         let encoder = JSONEncoder()
         seeds["Admin"] = try [
             AdminRequest.status, .document("doc"), .insert("hi", at: 0, in: "doc"), .delete(at: 0, length: 1, in: "doc"),

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { readMessage, writeMessage, readBeacon, writeBeacon, readDatagram, writeDatagram, readTopic, Reader, WireError } from '../wire.mjs'
+import { readMessage, writeMessage, readBeacon, writeBeacon, readDatagram, writeDatagram, readTopic, readGatewayFrame, writeGatewayFrame, Reader, WireError } from '../wire.mjs'
 import '../presence.mjs'
 
 const vectors = name => JSON.parse(readFileSync(fileURLToPath(new URL(`../../../docs/vectors/${name}`, import.meta.url)), 'utf8')).vectors
@@ -66,5 +66,21 @@ test('hostile input: overlong and oversized varints, a topic without its termina
         try { attempt() } catch (error) { assert.ok(error instanceof WireError, `${vector.name} cut at ${cut}: ${error}`) }
       }
     }
+  }
+})
+
+test('every gateway frame of gateway.json decodes to its meaning and re-encodes byte for byte; the envelope inside decodes too', () => {
+  const all = vectors('gateway.json')
+  assert.ok(all.length >= 5)
+  for (const vector of all) {
+    const frame = readGatewayFrame(bytes(vector.frames[0]))
+    const meaningOf = frame.frames ? { frames: frame.frames.map(hex) } : frame.subscribe ? { subscribe: hex(frame.subscribe) } : { unsubscribe: hex(frame.unsubscribe) }
+    assert.deepEqual(meaningOf, vector.meaning, vector.name)
+    assert.equal(hex(writeGatewayFrame(frame)), vector.frames[0], `${vector.name}: re-encoding`)
+    if (frame.frames?.length === 3) assert.equal(readMessage(frame.frames).header.type, 'heartbeat')
+    if (frame.frames?.length === 1) assert.equal(readBeacon(frame.frames[0]).term, 3n)
+  }
+  for (const hostile of [[0, 2, 0, 0], [7], [0, 1, 5, 1], [1, ...new Array(300).fill(0x44)]]) {
+    assert.throws(() => readGatewayFrame(Uint8Array.from(hostile)), WireError, JSON.stringify(hostile.slice(0, 6)))
   }
 })

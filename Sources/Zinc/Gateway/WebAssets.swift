@@ -2511,6 +2511,8 @@ const TRANSFER_WINDOW = 4
 const TRANSFER_RESEND = 1000
 const TRANSFER_RETRIES = 8
 const INLINE_LIMIT = 256 * 1024
+/** A parent silent this long is gone (it heartbeats every 100 ms): reconnect elsewhere. */
+const PARENT_SILENCE = 3000
 const MAX_TRANSFER = 512 * 1024 * 1024
 const MAX_TRANSFERS = 16
 /** Reconnection backoff: from RECONNECT_MIN doubling to RECONNECT_MAX, with jitter. */
@@ -2741,6 +2743,7 @@ export class ZincClient {
     const { header } = message
     // Only the parent speaks to us (§20).
     if (this.parent === null || header.sender !== this.parent) return
+    this.lastHeard = now()
     if (header.term > this.term && header.type !== 'delta' && header.type !== 'presence') this.term = header.term
     switch (header.type) {
       case 'welcome': this.receiveWelcome(message); break
@@ -2764,6 +2767,7 @@ export class ZincClient {
   }
 
   receiveWelcome (message) {
+    this.lastHeard = now()
     this.welcome = message.payload
     this.term = message.header.term
     this.failures = 0
@@ -2789,6 +2793,8 @@ export class ZincClient {
       return
     }
     if (this.state !== 'joined') return
+    // A connection cut without a close (a network gone quiet) shows as a silent parent.
+    if (time - this.lastHeard > PARENT_SILENCE) { this.log(`${this.url} went silent`); this.reconnect(); return }
     const digests = [...this.documents.values()].map(entry => ({ document: entry.id, digest: entry.doc.digest, operations: BigInt(entry.doc.operationCount) }))
     this.send({ kind: 'node', node: this.node }, 'heartbeat', {
       root: this.welcome.root, depth: BigInt(this.welcome.depth), grandparent: null, children: [], subtreeSize: 1n, digests, path: [], replicas: [this.replica], rumors: []
