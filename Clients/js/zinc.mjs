@@ -345,6 +345,8 @@ class DocumentEntry {
     this.outgoing = new Map()
     this.isSynced = false
     this.syncWaiters = []
+    /** Transfers received whole, by kind (a snapshot for a large document on first sync). */
+    this.transfersCompleted = { snapshot: 0, fragment: 0 }
     this.handle = new DocumentHandle(this)
   }
 
@@ -500,6 +502,7 @@ class DocumentEntry {
   }
 
   async completeTransfer (kind, bytes) {
+    this.transfersCompleted[kind] += 1
     try {
       if (kind === 'fragment') {
         this.applyRemote(bytes, null)

@@ -93,6 +93,32 @@ test('a gateway killed under its browsers: they reconnect through their second g
   client.close()
 })
 
+test('a document over 256 KiB reaches a new browser as a snapshot transfer, and the browser keeps syncing after it', { skip }, async () => {
+  const root = await gatewayNode('big-root')
+  const alphabet = 'abcdefghij é😀€中'
+  let expected = ''
+  for (let round = 0; round < 20; round++) {
+    let piece = ''
+    for (let index = 0; index < 10_000; index++) piece += Array.from(alphabet)[(index * 7 + round) % Array.from(alphabet).length]
+    await zinc('edit', root.admin, 'big', 'insert', '0', piece)
+    expected = piece + expected
+  }
+  await zinc('edit', root.admin, 'big', 'delete', '10', '5000')
+  expected = Array.from(expected).slice(0, 10).join('') + Array.from(expected).slice(5010).join('')
+  assert.ok(new TextEncoder().encode(expected).length > 256 * 1024)
+  const client = await connect(root.url)
+  const doc = await client.document('big', { timeout: 30_000 })
+  assert.equal(doc.text(), expected)
+  assert.equal(doc.entry.transfersCompleted.snapshot, 1, 'it came as a snapshot')
+  doc.insert(0, '¡')
+  await eventually('the browser’s edit at the root', async () => (await text(root.admin, 'big')).startsWith('¡'))
+  await zinc('edit', root.admin, 'big', 'insert', '3', '!')
+  const scalars = Array.from(expected)
+  const want = '¡' + scalars.slice(0, 2).join('') + '!' + scalars.slice(2).join('')
+  await eventually('the root’s edit at the browser', async () => doc.text() === want && (await text(root.admin, 'big')) === want)
+  client.close()
+})
+
 test('hostile frames: garbage, text frames, forbidden subscriptions and messages sent as another node are refused and counted, and the gateway keeps serving', { skip }, async () => {
   const root = await gatewayNode('hostile-root')
   const socket = new WebSocket(root.url)
