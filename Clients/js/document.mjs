@@ -269,10 +269,10 @@ export class TextDocument {
     const table = snapshot.replicas.map(replica => this.indexOf(replica))
     snapshot.version.forEach((count, index) => { this.version[table[index]] = count })
     this.clock = Math.max(this.clock, snapshot.clock)
-    for (const [key, { container, items }] of snapshot.sequences) {
+    for (const [key, { container, items, index, visibleCount }] of snapshot.sequences) {
       for (const item of items) item.replica = table[item.replica]
       const sequence = new Sequence(container)
-      sequence.adopt(items)
+      sequence.adopt(items, index.renumbered(table), visibleCount)
       this.sequences.set(key, sequence)
     }
     const changes = []

@@ -6,19 +6,38 @@
 // index lookups below cost microseconds, and one array keeps the integration rule easy to check
 // against the spec line by line.
 
-/** An item's identity: `replica` is an index into the document's replica table. */
-export const itemKey = (replica, counter) => `${replica}:${counter}`
+/**
+ * Items by identity: replica index → counter → item (numeric keys: a document of a million
+ * items is looked up and built without a string per item).
+ */
+export class ItemIndex {
+  constructor () { this.replicas = new Map() }
+  get (replica, counter) { return this.replicas.get(replica)?.get(counter) }
+  has (replica, counter) { return this.replicas.get(replica)?.has(counter) ?? false }
+  set (item) {
+    let counters = this.replicas.get(item.replica)
+    if (counters === undefined) { counters = new Map(); this.replicas.set(item.replica, counters) }
+    counters.set(item.counter, item)
+  }
+
+  /** The same index with replica indices renumbered through `table`. */
+  renumbered (table) {
+    const index = new ItemIndex()
+    for (const [replica, counters] of this.replicas) index.replicas.set(table[replica], counters)
+    return index
+  }
+}
 
 export class Sequence {
   constructor (container) {
     this.container = container
     /** Items in document order: { replica, counter, left, right, deleted, content }. */
     this.items = []
-    this.byID = new Map()
+    this.byID = new ItemIndex()
     this.visibleCount = 0
   }
 
-  item (replica, counter) { return this.byID.get(itemKey(replica, counter)) }
+  item (replica, counter) { return this.byID.get(replica, counter) }
 
   /** The visible content, in order (scalars of a text, elements of a list). */
   contents () {
@@ -62,7 +81,7 @@ export class Sequence {
   place (index, items) {
     this.items.splice(index, 0, ...items)
     for (const item of items) {
-      this.byID.set(itemKey(item.replica, item.counter), item)
+      this.byID.set(item)
       if (!item.deleted) this.visibleCount += 1
     }
   }
@@ -106,11 +125,11 @@ export class Sequence {
     return destination
   }
 
-  /** Takes `items` (document order, origins resolved) as the whole sequence. */
-  adopt (items) {
+  /** Takes `items` (document order, origins resolved) as the whole sequence, with their index. */
+  adopt (items, index, visibleCount) {
     this.items = items
-    this.byID = new Map(items.map(item => [itemKey(item.replica, item.counter), item]))
-    this.visibleCount = items.reduce((count, item) => count + (item.deleted ? 0 : 1), 0)
+    this.byID = index
+    this.visibleCount = visibleCount
   }
 
   /** Marks an item deleted; returns its visible position if it was visible, else -1. */

@@ -8,6 +8,7 @@
 // DecompressionStream; nothing is used before the whole snapshot has been validated.
 import { Reader, WireError } from './wire.mjs'
 import { readContainerID, readValue, readMapValue, containerKey, CONTAINER_TYPES, MAX_COUNTER } from './fragment.mjs'
+import { ItemIndex } from './sequence.mjs'
 
 const MAGIC = [0x5a, 0x4e, 0x43, 0x53]
 const MAX_ITEMS = 64 << 20
@@ -24,9 +25,10 @@ const RUN_RIGHT_NONE = 32
 /**
  * Decodes snapshot bytes. Returns `{ replicas, version, bases, clock, sequences }` where
  * `version` and `bases` are per replica (Numbers), and `sequences` is a Map from container key
- * to `{ container, items }`, items in document order as
+ * to `{ container, items, index, visibleCount }`, items in document order as
  * `{ replica, counter, left, right, deleted, content }` (replica as a table index, origins as
- * items or null, content null for a deleted item whose content was not kept).
+ * items or null, content null for a deleted item whose content was not kept), `index` an
+ * ItemIndex of them.
  */
 export async function decodeSnapshot (bytes, nested = false) {
   const blocks = []
@@ -95,12 +97,12 @@ function readStructure (reader, blocks, nested) {
           if (keptCount > reader.remaining) throw new WireError(`${keptCount} deleted list elements`)
           kept = Array.from({ length: keptCount }, () => readListElement(reader))
         }
-        const sequence = { container, items: [] }
+        const sequence = { container, items: [], index: new ItemIndex(), visibleCount: 0 }
         sequences.set(containerKey(container), sequence)
         fills.push(() => {
           const visibleContent = container.type === 'text' ? scalarsOf(visible.bytes, 'text') : visible
           const keptContent = container.type === 'text' ? scalarsOf(kept.bytes, 'deleted text') : kept
-          sequence.items = buildItems(runs, visibleContent, entries, keptContent)
+          Object.assign(sequence, buildItems(runs, visibleContent, entries, keptContent))
         })
         break
       }
@@ -296,7 +298,11 @@ function readRuns (reader, replicaCount) {
   return runs
 }
 
-/** Items from runs and content, every origin resolved to an item of the same sequence. */
+/**
+ * Items from runs and content, every origin resolved to an item of the same sequence: a left
+ * origin created before its item (origins precede their items in document order), a right one
+ * after it. Returns `{ items, index, visibleCount }`.
+ */
 function buildItems (runs, visible, entries, kept) {
   const visibleCount = runs.reduce((sum, run) => sum + (run.deleted ? 0 : run.length), 0)
   if (visibleCount !== visible.length) throw new WireError(`runs name ${visibleCount} visible items, the content has ${visible.length}`)
@@ -304,38 +310,42 @@ function buildItems (runs, visible, entries, kept) {
   const keptByID = new Map()
   let offset = 0
   for (const entry of entries) {
-    for (let unit = 0; unit < entry.length; unit++) keptByID.set(`${entry.replica}:${entry.start + unit}`, kept[offset++])
+    let counters = keptByID.get(entry.replica)
+    if (counters === undefined) { counters = new Map(); keptByID.set(entry.replica, counters) }
+    for (let unit = 0; unit < entry.length; unit++) counters.set(entry.start + unit, kept[offset++])
   }
   const items = []
-  const byID = new Map()
+  const index = new ItemIndex()
   let next = 0
   for (const run of runs) {
+    const keptHere = keptByID.get(run.replica)
     for (let unit = 0; unit < run.length; unit++) {
       const counter = run.counter + unit
-      const key = `${run.replica}:${counter}`
-      if (byID.has(key)) throw new WireError(`item ${key} appears twice`)
+      if (index.has(run.replica, counter)) throw new WireError(`item ${run.replica}:${counter} appears twice`)
+      let left = null
+      if (unit > 0) {
+        left = items[items.length - 1]
+      } else if (run.left !== null) {
+        left = index.get(run.left.replica, run.left.counter)
+        if (left === undefined) throw new WireError(`the left origin of item ${run.replica}:${counter} is not before it in its sequence`)
+      }
+      // A right origin must come later: it may not exist yet.
+      if (run.right !== null && index.has(run.right.replica, run.right.counter)) throw new WireError(`the right origin of item ${run.replica}:${counter} is before it`)
       const item = {
-        replica: run.replica, counter,
-        left: unit === 0 ? run.left : { replica: run.replica, counter: counter - 1 },
-        right: run.right, deleted: run.deleted,
-        content: run.deleted ? (keptByID.get(key) ?? null) : visible[next++]
+        replica: run.replica, counter, left, right: run.right, deleted: run.deleted,
+        content: run.deleted ? (keptHere?.get(counter) ?? null) : visible[next++]
       }
       items.push(item)
-      byID.set(key, item)
+      index.set(item)
     }
   }
-  const position = new Map(items.map((item, index) => [item, index]))
-  for (const [index, item] of items.entries()) {
-    for (const side of ['left', 'right']) {
-      if (item[side] === null) continue
-      const origin = byID.get(`${item[side].replica}:${item[side].counter}`)
-      if (origin === undefined) throw new WireError(`an origin of item ${item.replica}:${item.counter} is not in its sequence`)
-      // Origins lie on either side of their item: the left before it, the right after it.
-      if (side === 'left' ? position.get(origin) >= index : position.get(origin) <= index) throw new WireError('an origin on the wrong side of its item')
-      item[side] = origin
-    }
+  for (const item of items) {
+    if (item.right === null) continue
+    const origin = index.get(item.right.replica, item.right.counter)
+    if (origin === undefined) throw new WireError(`the right origin of item ${item.replica}:${item.counter} is not in its sequence`)
+    item.right = origin
   }
-  return items
+  return { items, index, visibleCount }
 }
 
 /** Reads and validates one replica's log; returns the check of its transaction sizes. */

@@ -517,10 +517,10 @@ export class TextDocument {
     const table = snapshot.replicas.map(replica => this.indexOf(replica))
     snapshot.version.forEach((count, index) => { this.version[table[index]] = count })
     this.clock = Math.max(this.clock, snapshot.clock)
-    for (const [key, { container, items }] of snapshot.sequences) {
+    for (const [key, { container, items, index, visibleCount }] of snapshot.sequences) {
       for (const item of items) item.replica = table[item.replica]
       const sequence = new Sequence(container)
-      sequence.adopt(items)
+      sequence.adopt(items, index.renumbered(table), visibleCount)
       this.sequences.set(key, sequence)
     }
     const changes = []
@@ -1267,19 +1267,38 @@ export function encodePresence (presence) {
 // index lookups below cost microseconds, and one array keeps the integration rule easy to check
 // against the spec line by line.
 
-/** An item's identity: `replica` is an index into the document's replica table. */
-export const itemKey = (replica, counter) => `${replica}:${counter}`
+/**
+ * Items by identity: replica index → counter → item (numeric keys: a document of a million
+ * items is looked up and built without a string per item).
+ */
+export class ItemIndex {
+  constructor () { this.replicas = new Map() }
+  get (replica, counter) { return this.replicas.get(replica)?.get(counter) }
+  has (replica, counter) { return this.replicas.get(replica)?.has(counter) ?? false }
+  set (item) {
+    let counters = this.replicas.get(item.replica)
+    if (counters === undefined) { counters = new Map(); this.replicas.set(item.replica, counters) }
+    counters.set(item.counter, item)
+  }
+
+  /** The same index with replica indices renumbered through `table`. */
+  renumbered (table) {
+    const index = new ItemIndex()
+    for (const [replica, counters] of this.replicas) index.replicas.set(table[replica], counters)
+    return index
+  }
+}
 
 export class Sequence {
   constructor (container) {
     this.container = container
     /** Items in document order: { replica, counter, left, right, deleted, content }. */
     this.items = []
-    this.byID = new Map()
+    this.byID = new ItemIndex()
     this.visibleCount = 0
   }
 
-  item (replica, counter) { return this.byID.get(itemKey(replica, counter)) }
+  item (replica, counter) { return this.byID.get(replica, counter) }
 
   /** The visible content, in order (scalars of a text, elements of a list). */
   contents () {
@@ -1323,7 +1342,7 @@ export class Sequence {
   place (index, items) {
     this.items.splice(index, 0, ...items)
     for (const item of items) {
-      this.byID.set(itemKey(item.replica, item.counter), item)
+      this.byID.set(item)
       if (!item.deleted) this.visibleCount += 1
     }
   }
@@ -1367,11 +1386,11 @@ export class Sequence {
     return destination
   }
 
-  /** Takes `items` (document order, origins resolved) as the whole sequence. */
-  adopt (items) {
+  /** Takes `items` (document order, origins resolved) as the whole sequence, with their index. */
+  adopt (items, index, visibleCount) {
     this.items = items
-    this.byID = new Map(items.map(item => [itemKey(item.replica, item.counter), item]))
-    this.visibleCount = items.reduce((count, item) => count + (item.deleted ? 0 : 1), 0)
+    this.byID = index
+    this.visibleCount = visibleCount
   }
 
   /** Marks an item deleted; returns its visible position if it was visible, else -1. */
@@ -1396,6 +1415,7 @@ export class Sequence {
 // DecompressionStream; nothing is used before the whole snapshot has been validated.
 import { Reader, WireError } from './wire.mjs'
 import { readContainerID, readValue, readMapValue, containerKey, CONTAINER_TYPES, MAX_COUNTER } from './fragment.mjs'
+import { ItemIndex } from './sequence.mjs'
 
 const MAGIC = [0x5a, 0x4e, 0x43, 0x53]
 const MAX_ITEMS = 64 << 20
@@ -1412,9 +1432,10 @@ const RUN_RIGHT_NONE = 32
 /**
  * Decodes snapshot bytes. Returns `{ replicas, version, bases, clock, sequences }` where
  * `version` and `bases` are per replica (Numbers), and `sequences` is a Map from container key
- * to `{ container, items }`, items in document order as
+ * to `{ container, items, index, visibleCount }`, items in document order as
  * `{ replica, counter, left, right, deleted, content }` (replica as a table index, origins as
- * items or null, content null for a deleted item whose content was not kept).
+ * items or null, content null for a deleted item whose content was not kept), `index` an
+ * ItemIndex of them.
  */
 export async function decodeSnapshot (bytes, nested = false) {
   const blocks = []
@@ -1483,12 +1504,12 @@ function readStructure (reader, blocks, nested) {
           if (keptCount > reader.remaining) throw new WireError(`${keptCount} deleted list elements`)
           kept = Array.from({ length: keptCount }, () => readListElement(reader))
         }
-        const sequence = { container, items: [] }
+        const sequence = { container, items: [], index: new ItemIndex(), visibleCount: 0 }
         sequences.set(containerKey(container), sequence)
         fills.push(() => {
           const visibleContent = container.type === 'text' ? scalarsOf(visible.bytes, 'text') : visible
           const keptContent = container.type === 'text' ? scalarsOf(kept.bytes, 'deleted text') : kept
-          sequence.items = buildItems(runs, visibleContent, entries, keptContent)
+          Object.assign(sequence, buildItems(runs, visibleContent, entries, keptContent))
         })
         break
       }
@@ -1684,7 +1705,11 @@ function readRuns (reader, replicaCount) {
   return runs
 }
 
-/** Items from runs and content, every origin resolved to an item of the same sequence. */
+/**
+ * Items from runs and content, every origin resolved to an item of the same sequence: a left
+ * origin created before its item (origins precede their items in document order), a right one
+ * after it. Returns `{ items, index, visibleCount }`.
+ */
 function buildItems (runs, visible, entries, kept) {
   const visibleCount = runs.reduce((sum, run) => sum + (run.deleted ? 0 : run.length), 0)
   if (visibleCount !== visible.length) throw new WireError(`runs name ${visibleCount} visible items, the content has ${visible.length}`)
@@ -1692,38 +1717,42 @@ function buildItems (runs, visible, entries, kept) {
   const keptByID = new Map()
   let offset = 0
   for (const entry of entries) {
-    for (let unit = 0; unit < entry.length; unit++) keptByID.set(`${entry.replica}:${entry.start + unit}`, kept[offset++])
+    let counters = keptByID.get(entry.replica)
+    if (counters === undefined) { counters = new Map(); keptByID.set(entry.replica, counters) }
+    for (let unit = 0; unit < entry.length; unit++) counters.set(entry.start + unit, kept[offset++])
   }
   const items = []
-  const byID = new Map()
+  const index = new ItemIndex()
   let next = 0
   for (const run of runs) {
+    const keptHere = keptByID.get(run.replica)
     for (let unit = 0; unit < run.length; unit++) {
       const counter = run.counter + unit
-      const key = `${run.replica}:${counter}`
-      if (byID.has(key)) throw new WireError(`item ${key} appears twice`)
+      if (index.has(run.replica, counter)) throw new WireError(`item ${run.replica}:${counter} appears twice`)
+      let left = null
+      if (unit > 0) {
+        left = items[items.length - 1]
+      } else if (run.left !== null) {
+        left = index.get(run.left.replica, run.left.counter)
+        if (left === undefined) throw new WireError(`the left origin of item ${run.replica}:${counter} is not before it in its sequence`)
+      }
+      // A right origin must come later: it may not exist yet.
+      if (run.right !== null && index.has(run.right.replica, run.right.counter)) throw new WireError(`the right origin of item ${run.replica}:${counter} is before it`)
       const item = {
-        replica: run.replica, counter,
-        left: unit === 0 ? run.left : { replica: run.replica, counter: counter - 1 },
-        right: run.right, deleted: run.deleted,
-        content: run.deleted ? (keptByID.get(key) ?? null) : visible[next++]
+        replica: run.replica, counter, left, right: run.right, deleted: run.deleted,
+        content: run.deleted ? (keptHere?.get(counter) ?? null) : visible[next++]
       }
       items.push(item)
-      byID.set(key, item)
+      index.set(item)
     }
   }
-  const position = new Map(items.map((item, index) => [item, index]))
-  for (const [index, item] of items.entries()) {
-    for (const side of ['left', 'right']) {
-      if (item[side] === null) continue
-      const origin = byID.get(`${item[side].replica}:${item[side].counter}`)
-      if (origin === undefined) throw new WireError(`an origin of item ${item.replica}:${item.counter} is not in its sequence`)
-      // Origins lie on either side of their item: the left before it, the right after it.
-      if (side === 'left' ? position.get(origin) >= index : position.get(origin) <= index) throw new WireError('an origin on the wrong side of its item')
-      item[side] = origin
-    }
+  for (const item of items) {
+    if (item.right === null) continue
+    const origin = index.get(item.right.replica, item.right.counter)
+    if (origin === undefined) throw new WireError(`the right origin of item ${item.replica}:${item.counter} is not in its sequence`)
+    item.right = origin
   }
-  return items
+  return { items, index, visibleCount }
 }
 
 /** Reads and validates one replica's log; returns the check of its transaction sizes. */
