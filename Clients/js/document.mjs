@@ -104,7 +104,7 @@ export class TextDocument {
   /** A text container's content. */
   text (container = MAIN_TEXT) {
     const sequence = this.sequence(container)
-    return sequence === undefined ? '' : sequence.contents().join('')
+    return sequence === undefined ? '' : sequence.text()
   }
 
   /** A text's length in Unicode scalars. */
@@ -171,7 +171,7 @@ export class TextDocument {
       }
       spans.push({ replica: item.replica, start: item.counter, length: 1, descending: false })
     }
-    for (const item of doomed) sequence.remove(item)
+    sequence.removeAll(doomed)
     this.commitLocal({
       replica: this.replica, counter, lamport, container,
       body: { kind: 'delete', spans: spans.map(span => ({ start: { replica: this.replicas[span.replica], counter: span.start }, length: span.length, descending: span.descending })) }
@@ -399,17 +399,7 @@ export class TextDocument {
         targets.push(item)
       }
     }
-    for (const item of targets) {
-      const position = sequence.remove(item)
-      if (position < 0) continue
-      const last = changes[changes.length - 1]
-      if (last !== undefined && last.container === op.container && last.deleted !== undefined && (last.position === position || last.position === position + 1)) {
-        last.position = position
-        last.deleted += 1
-      } else {
-        changes.push({ container: op.container, position, deleted: 1 })
-      }
-    }
+    for (const range of sequence.removeAll(targets)) changes.push({ container: op.container, ...range })
     return true
   }
 }

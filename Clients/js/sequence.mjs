@@ -35,6 +35,7 @@ export class Sequence {
     this.items = []
     this.byID = new ItemIndex()
     this.visibleCount = 0
+    this.cachedText = undefined
   }
 
   item (replica, counter) { return this.byID.get(replica, counter) }
@@ -44,6 +45,12 @@ export class Sequence {
     const out = []
     for (const item of this.items) if (!item.deleted) out.push(item.content)
     return out
+  }
+
+  /** The visible text (of a text sequence), built once per change: editors ask for it often. */
+  text () {
+    if (this.cachedText === undefined) this.cachedText = this.contents().join('')
+    return this.cachedText
   }
 
   /** Index (tombstones included) of the visible item at visible `position`. */
@@ -79,7 +86,10 @@ export class Sequence {
 
   /** Places new items at `index` (a local insert whose origins came from localOrigins). */
   place (index, items) {
-    this.items.splice(index, 0, ...items)
+    this.cachedText = undefined
+    // A spread of a large run (a paste of a book) would pass too many arguments.
+    if (items.length < 4096) this.items.splice(index, 0, ...items)
+    else this.items = this.items.slice(0, index).concat(items, this.items.slice(index))
     for (const item of items) {
       this.byID.set(item)
       if (!item.deleted) this.visibleCount += 1
@@ -130,14 +140,32 @@ export class Sequence {
     this.items = items
     this.byID = index
     this.visibleCount = visibleCount
+    this.cachedText = undefined
   }
 
-  /** Marks an item deleted; returns its visible position if it was visible, else -1. */
-  remove (item) {
-    if (item.deleted) return -1
-    const position = this.visiblePosition(item)
-    item.deleted = true
-    this.visibleCount -= 1
-    return position
+  /**
+   * Marks `targets` deleted in one pass over the sequence; returns the visible ranges that
+   * disappeared as `{ position, deleted }` changes, last first, so that each applies as given
+   * after the ones before it.
+   */
+  removeAll (targets) {
+    const doomed = new Set()
+    for (const item of targets) if (!item.deleted) doomed.add(item)
+    if (doomed.size === 0) return []
+    const ranges = []
+    let visible = 0
+    for (const item of this.items) {
+      if (item.deleted) continue
+      if (doomed.has(item)) {
+        const last = ranges[ranges.length - 1]
+        if (last !== undefined && last.position + last.deleted === visible) last.deleted += 1
+        else ranges.push({ position: visible, deleted: 1 })
+      }
+      visible += 1
+    }
+    for (const item of doomed) item.deleted = true
+    this.visibleCount -= doomed.size
+    this.cachedText = undefined
+    return ranges.reverse()
   }
 }

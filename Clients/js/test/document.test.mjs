@@ -251,3 +251,18 @@ test('concurrency.json (made by the Swift implementation): its deltas in the ord
   assert.equal(partial.text().replace('mine:', ''), expected)
   assert.ok(partial.text().includes('mine:'))
 })
+
+test('a paste of a million characters, and its delete, go through one replica to another', () => {
+  const a = new TextDocument()
+  const b = new TextDocument()
+  a.insert(0, 'ab')
+  const big = 'x'.repeat(1_000_000)
+  a.insert(1, big)
+  b.applyFragment(a.takeLocalFragment(), a.replica)
+  assert.equal(b.length(), 1_000_002)
+  assert.equal(b.text(), 'a' + big + 'b')
+  a.delete(1, 999_999)
+  const changes = b.applyFragment(a.takeLocalFragment(), a.replica)
+  assert.equal(b.text(), 'axb')
+  assert.deepEqual(changes, [{ container: changes[0].container, position: 1, deleted: 999_999 }])
+})
