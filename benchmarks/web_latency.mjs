@@ -6,7 +6,7 @@
 //
 // Prints one JSON object (benchmarks/results/web-latency.json).
 import { connect } from '../Clients/js/zinc.mjs'
-import { startNode, freePort, zinc, sleep } from '../Clients/js/test/support.mjs'
+import { startNode, freePort, zinc } from '../Clients/js/test/support.mjs'
 
 const binary = process.argv[2] ?? '.build/release/zinc'
 const keystrokes = Number(process.argv[3] ?? 2000)
@@ -38,7 +38,6 @@ try {
   // Loading: a document of about 1 MB of UTF-8, made at the node, opened by a new client.
   const admin = `tcp://127.0.0.1:${port + 2}`
   for (let round = 0; round < 40; round++) await zinc('edit', admin, 'large', 'insert', '0', 'é'.repeat(6_000) + 'abcdefghij'.repeat(600))
-  await sleep(200)
   const loads = []
   let length = 0
   for (let round = 0; round < 5; round++) {

@@ -11,14 +11,7 @@ struct GatewayTests {
     let hostID = ReplicaID(deterministicFrom: "gateway host")
     let hostEndpoints = Endpoints(publish: "tcp://127.0.0.1:7000", pull: "tcp://127.0.0.1:7001")
 
-    func messages(_ directives: [CoreDirective]) -> [WireMessage] {
-        directives.compactMap {
-            switch $0.shellDirective {
-            case .publish(let message), .push(let message): message
-            default: nil
-            }
-        }
-    }
+    func messages(_ directives: [CoreDirective]) -> [WireMessage] { directives.sentMessages }
 
     func join(_ node: ReplicaID, endpoints: Endpoints? = nil) -> WireMessage {
         WireMessage(topic: .node(node), header: MessageHeader(type: .join, origin: node, sender: node, lamport: 0, term: 0),

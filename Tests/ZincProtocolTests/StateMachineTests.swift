@@ -8,14 +8,7 @@ struct StateMachineTests {
     let clientID = ReplicaID(deterministicFrom: "client")
     let hostEndpoints = Endpoints(publish: "tcp://127.0.0.1:7000", pull: "tcp://127.0.0.1:7001")
 
-    func messages(_ directives: [CoreDirective]) -> [WireMessage] {
-        directives.compactMap {
-            switch $0.shellDirective {
-            case .publish(let message), .push(let message): message
-            default: nil
-            }
-        }
-    }
+    func messages(_ directives: [CoreDirective]) -> [WireMessage] { directives.sentMessages }
 
     @Test("join: beacon, then join, then a welcome deferred until the directed subscription shows")
     func joinHandshake() throws {

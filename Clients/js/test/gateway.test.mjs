@@ -130,7 +130,7 @@ test('hostile frames: garbage, text frames, forbidden subscriptions and messages
   socket.send(writeGatewayFrame({ subscribe: Uint8Array.of(0x4e) }))   // every node's directed messages
   socket.send(writeGatewayFrame({ frames: [Uint8Array.of(0x54), new Uint8Array(56), new Uint8Array(0)] }))  // before any node subscription
   socket.send(Uint8Array.of(0, 3, 0xff, 0xff, 0xff))                   // truncated frames
-  await eventually('four refusals or more counted', async () => (await status(root.admin)).counters.gatewayRefused >= 5)
+  await eventually('five refusals or more counted', async () => (await status(root.admin)).counters.gatewayRefused >= 5)
   socket.close()
   // Still serving: a real client joins and edits.
   const client = await connect(root.url)

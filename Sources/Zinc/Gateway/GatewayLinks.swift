@@ -123,7 +123,7 @@ final class GatewayLinks {
         }
         link.subscriptions.append(prefix)
         links[id] = link
-        if let beacon, beacon.starts(with: prefix), !send(GatewayFrame.message([beacon]).encoded, to: link.connection) { counters.dropped += 1 }
+        if let beacon, beacon.starts(with: prefix), !link.connection.send(GatewayFrame.message([beacon]).encoded) { counters.dropped += 1 }
         return out
     }
 
@@ -166,12 +166,8 @@ final class GatewayLinks {
         var encoded: [UInt8]?
         for link in links.values where !link.superseded && link.subscriptions.contains(where: { topic.starts(with: $0) }) {
             if encoded == nil { encoded = GatewayFrame.message(frames).encoded }
-            if let encoded, !send(encoded, to: link.connection) { counters.dropped += 1 }
+            if let encoded, !link.connection.send(encoded) { counters.dropped += 1 }
         }
-    }
-
-    private func send(_ bytes: [UInt8], to connection: GatewayConnection) -> Bool {
-        connection.send(bytes)
     }
 
     func closeAll() {

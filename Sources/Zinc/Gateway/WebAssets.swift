@@ -2537,7 +2537,7 @@ export function writeGatewayFrame (frame) {
 //   doc.setPresence({ cursor: 5 })
 //   client.close()
 import { readMessage, writeMessage, readBeacon, readGatewayFrame, writeGatewayFrame, writeTopic, WireError } from './wire.mjs'
-import { encodePresence } from './presence.mjs'
+import './presence.mjs'
 import { TextDocument, DocumentError, randomID } from './document.mjs'
 import { decodeSnapshot } from './snapshot.mjs'
 import { MAIN_TEXT } from './fragment.mjs'
@@ -3087,7 +3087,6 @@ class DocumentEntry {
       cursor: this.presence.cursor, selection: this.presence.selection, isLeaving: leaving, metadata: this.presence.metadata
     }
     this.client.send(this.topic, 'presence', presence, { origin: this.doc.replica })
-    return encodePresence(presence).length
   }
 
   receivePresence (presence, origin) {
