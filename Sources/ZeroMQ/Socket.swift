@@ -255,6 +255,24 @@ extension Socket {
         return ([UInt8](UnsafeRawBufferPointer(start: data, count: size)), properties)
     }
 
+    private static func peer(of message: UnsafeMutablePointer<zmq_msg_t>) -> Peer {
+        let user = zmq_msg_gets(message, "User-Id").map { String(cString: $0) } ?? ""
+        let descriptor = zmq_msg_get(message, ZMQ_SRCFD)
+        return Peer(userID: user, fileDescriptor: descriptor)
+    }
+
+    /// Receives one frame and who sent it (see ``receiveMessage(_:peer:)``).
+    public func receive(_ flags: ReceiveFlags = [], peer: inout Peer?) throws(ZMQError) -> [UInt8] {
+        let handle = try openHandle("zmq_msg_recv")
+        zmq_msg_init(slot)
+        defer { zmq_msg_close(slot) }
+        _ = try zmqCheck("zmq_msg_recv(\(kind))") { zmq_msg_recv(slot, handle, flags.rawValue) }
+        peer = Self.peer(of: slot)
+        let size = zmq_msg_size(slot)
+        guard size > 0, let data = zmq_msg_data(slot) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: data, count: size))
+    }
+
     /// True if the frame just received is followed by more frames of the same message.
     public var hasMoreFrames: Bool {
         get throws(ZMQError) { try option(.receiveMore) }
@@ -267,6 +285,25 @@ extension Socket {
     /// frames is drained and reported as ``ZMQError/Code/messageTooLarge``; the socket stays
     /// in step and the next call receives the next message.
     public func receiveMessage(_ flags: ReceiveFlags = []) throws(ZMQError) -> [[UInt8]] {
+        var ignored: Peer?
+        return try receiveFrames(flags, peer: &ignored, wantsPeer: false)
+    }
+
+    /// Who sent a received message, from the connection metadata libzmq attaches to it.
+    public struct Peer: Sendable, Hashable {
+        /// What the ZAP handler named the authenticated peer (`User-Id`); empty without one.
+        public let userID: String
+        /// The file descriptor of the connection it arrived on (`ZMQ_SRCFD`), or -1.
+        public let fileDescriptor: Int32
+    }
+
+    /// ``receiveMessage(_:)``, also reporting who sent the message (`peer`, read from its
+    /// last frame).
+    public func receiveMessage(_ flags: ReceiveFlags = [], peer: inout Peer?) throws(ZMQError) -> [[UInt8]] {
+        try receiveFrames(flags, peer: &peer, wantsPeer: true)
+    }
+
+    private func receiveFrames(_ flags: ReceiveFlags, peer: inout Peer?, wantsPeer: Bool) throws(ZMQError) -> [[UInt8]] {
         let handle = try openHandle("zmq_msg_recv")
         var frames: [[UInt8]] = []
         var total = 0
@@ -280,6 +317,8 @@ extension Socket {
             _ = try zmqCheck("zmq_msg_recv(\(kind))") { zmq_msg_recv(slot, handle, frameFlags) }
             frameFlags = 0
             more = zmq_msg_more(slot) != 0
+            // The last frame came from the peer (a ROUTER makes up the first, without metadata).
+            if wantsPeer && !more { peer = Self.peer(of: slot) }
             let size = zmq_msg_size(slot)
             frameCount += 1
             total += size

@@ -27,6 +27,8 @@ final class ChannelListener: NodeShell {
     /// The WebSocket gateway, if any, and its connections (kept on this thread).
     let gateway: GatewayServer?
     let gatewayLinks: GatewayLinks?
+    /// A certified node's lobby, lobby requests and access rules.
+    let certified: CertifiedLinks?
 
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
@@ -68,10 +70,14 @@ final class ChannelListener: NodeShell {
         gateway = sockets.gateway
         gatewayLinks = sockets.gateway.map { _ in GatewayLinks(maxMessage: configuration.maxMessageSize) }
         transport.gateway = gatewayLinks
+        certified = configuration.identity.map {
+            CertifiedLinks(identity: $0, lobby: sockets.lobby, admitted: sockets.admitted, context: sockets.publisher.context, logger: logger)
+        }
+        transport.certified = certified
         puller = sockets.puller
         admin = sockets.admin
         monitor = try SocketMonitor(transport.subscriber, events: [.disconnected, .connected, .handshakeFailed])
-        serverMonitors = configuration.key == nil ? [] : [
+        serverMonitors = !configuration.isSecured ? [] : [
             try SocketMonitor(sockets.publisher, events: .handshakeFailed), try SocketMonitor(sockets.puller, events: .handshakeFailed),
         ]
         // The peers known before a restart are tried after the configured seeds: the only seed
@@ -95,8 +101,8 @@ final class ChannelListener: NodeShell {
         nodeConfiguration.detector = configuration.detector
         nodeConfiguration.discovery = configuration.discover.map { discover in
             var settings = DiscoveryView.Settings(cluster: discover.cluster)
-            // Document names are for members only in a keyed cluster.
-            settings.revealsDocuments = configuration.key == nil
+            // Document names are for members only in a keyed or certified cluster.
+            settings.revealsDocuments = !configuration.isSecured
             return settings
         }
         var sync = configuration.sync
@@ -105,6 +111,9 @@ final class ChannelListener: NodeShell {
             configuration: nodeConfiguration, settings: sync, documentLimits: configuration.documentLimits,
             undoCaptureWindow: configuration.undoCaptureWindow,
             documents: configuration.documents, documentReplica: configuration.documentReplica)
+        if let identity = configuration.identity, identity.role == .reader {
+            machine.readOnlyReason = "\(identity.name) is certified as a reader: it receives documents and never edits them"
+        }
         metrics = EndpointMetrics(node: configuration.name ?? configuration.id.description)
         started = clock.now
     }
@@ -122,11 +131,14 @@ final class ChannelListener: NodeShell {
         let adminToken = admin.map { poller.add($0) }
         let serverMonitorTokens = serverMonitors.map { poller.add($0.socket) }
         let discoveryToken = transport.discovery.map { poller.add(fileDescriptor: $0.socket.fileDescriptor) }
+        let lobbyToken = certified?.lobby.map { poller.add($0) }
         execute(machine.start(now: now))
         var lastTick = now
         var nextTick = now + configuration.tickInterval
         while !stopping {
-            let wait = max(.zero, nextTick - now)
+            var wait = max(.zero, nextTick - now)
+            // A lobby's answer arrives on a socket made for it: look often while one is awaited.
+            if certified?.isFetching == true { wait = min(wait, .milliseconds(5)) }
             do {
                 try poller.poll(timeout: wait)
             } catch {
@@ -152,6 +164,8 @@ final class ChannelListener: NodeShell {
             if let admin, let adminToken, poller.isReadable(adminToken) { readAdmin(admin) }
             for (index, token) in serverMonitorTokens.enumerated() where poller.isReadable(token) { readServerMonitor(serverMonitors[index]) }
             if let discoveryToken, poller.isReadable(discoveryToken) { readDiscovery() }
+            if let lobbyToken, poller.isReadable(lobbyToken) { certified?.serveLobby() }
+            if let certified, certified.isFetching { certified.serviceFetches() }
             flushOutboxes()
             if now >= nextTick {
                 let tickStart = clock.now
@@ -166,6 +180,7 @@ final class ChannelListener: NodeShell {
                         queuedMessages: queuedMessages))
                     metrics.recordTick(clock.now - tickStart)
                     savePeers()
+                    if certified?.revalidate() == true { parentNoLongerTrusted() }
                 }
             }
             publishChanges(origin: .remote)
@@ -199,10 +214,12 @@ final class ChannelListener: NodeShell {
 
     /// Drains up to a batch of messages from one socket (fairness between sockets).
     private func read(_ socket: Socket, via channel: Channel) {
+        let identifiesPeers = certified != nil && channel == .puller
         for _ in 0..<1024 {
             let frames: [[UInt8]]
+            var peer: Socket.Peer?
             do {
-                frames = try socket.receiveMessage(.dontWait)
+                frames = identifiesPeers ? try socket.receiveMessage(.dontWait, peer: &peer) : try socket.receiveMessage(.dontWait)
             } catch {
                 if error.isWouldBlock { return }
                 if error.isTerminated {
@@ -213,12 +230,16 @@ final class ChannelListener: NodeShell {
                 continue
             }
             counters.messagesIn += 1
-            let inbound: Inbound
+            var inbound: Inbound
             do {
                 inbound = try Inbound(frames: frames, via: channel, maxPayload: configuration.maxMessageSize)
             } catch {
                 reject(error.problem, from: error.sender)
                 continue
+            }
+            if identifiesPeers, let certified, case .message(let message) = inbound {
+                guard let admitted = admit(message, certified.inbound(message, from: certified.key(of: peer))) else { continue }
+                inbound = .message(admitted)
             }
             if case .message(let message) = inbound, message.header.type == .delta {
                 let start = clock.now
@@ -235,8 +256,12 @@ final class ChannelListener: NodeShell {
         guard let gateway, let gatewayLinks else { return }
         for input in gatewayLinks.receive(gateway.inbox.take()) {
             switch input {
-            case .message(let inbound):
+            case .message(var inbound):
                 counters.messagesIn += 1
+                if let certified, case .message(let message) = inbound {
+                    guard let admitted = admit(message, certified.inbound(message, from: nil)) else { continue }
+                    inbound = .message(admitted)
+                }
                 execute(machine.receive(inbound, via: .gateway, now: now))
             case .subscription(let prefix, let subscribed):
                 execute(machine.subscriptionChanged(prefix, subscribed: subscribed, now: now))
@@ -250,10 +275,60 @@ final class ChannelListener: NodeShell {
 
     private func readSubscriptions() {
         for _ in 0..<1024 {
-            guard let frame = try? transport.publisher.receive(.dontWait) else { return }
+            var peer: Socket.Peer?
+            guard let frame = try? (certified == nil ? transport.publisher.receive(.dontWait) : transport.publisher.receive(.dontWait, peer: &peer)) else { return }
             guard let kind = frame.first, kind <= 1 else { continue }
-            execute(machine.subscriptionChanged(Array(frame.dropFirst()), subscribed: kind == 1, now: now))
+            let prefix = Array(frame.dropFirst())
+            if let certified, !applySubscription(prefix, subscribed: kind == 1, peer: peer, certified) { continue }
+            execute(machine.subscriptionChanged(prefix, subscribed: kind == 1, now: now))
         }
+    }
+
+    /// An XPUB in manual mode applies nothing itself: apply, to the peer that sent it, what
+    /// its certificate allows of a subscription. False if nothing was (the machine is not told).
+    private func applySubscription(_ prefix: [UInt8], subscribed: Bool, peer: Socket.Peer?, _ certified: CertifiedLinks) -> Bool {
+        guard let key = certified.key(of: peer) else {
+            // A departed peer's withdrawals: libzmq already dropped its subscriptions.
+            return !subscribed
+        }
+        let applied = certified.subscription(prefix, subscribed: subscribed, from: key)
+        for topic in applied {
+            try? transport.publisher.setOption(subscribed ? .subscribe : .unsubscribe, topic)
+        }
+        return !applied.isEmpty
+    }
+
+    /// The message to hand to the machine, or nil (counted and logged) if refused.
+    private func admit(_ message: WireMessage, _ verdict: InboundVerdict) -> WireMessage? {
+        switch verdict {
+        case .accept(let admitted):
+            return admitted
+        case .refuse(let reason):
+            reject("refused by the access rules: \(reason)", from: message.header.sender)
+            return nil
+        }
+    }
+
+    func publish(_ message: WireMessage) {
+        guard let certified else {
+            transport.publish(message.frames)
+            return
+        }
+        for copy in certified.outbound(message, children: machine.core.childIDs) { transport.publish(copy.frames) }
+    }
+
+    /// ``Endpoint/reloadTrust()`` on this thread.
+    func reloadTrust() throws(EndpointError) {
+        guard let certified else { throw EndpointError(.securityFailed, "this node has no certificate; there is no trust to reload") }
+        if try certified.reload() { parentNoLongerTrusted() }
+        logger.info("reloaded the trusted authorities and the revocation list")
+    }
+
+    /// The parent's certificate expired or was revoked: leave it, as if its connection closed.
+    func parentNoLongerTrusted() {
+        logger.warning("the parent's certificate is no longer accepted; leaving it")
+        transport.disconnectParent()
+        machine.parentDisconnected(now: now)
     }
 
     private func readProbe() {
@@ -430,6 +505,7 @@ final class ChannelListener: NodeShell {
         admin?.close()
         gatewayLinks?.closeAll()
         gateway?.close()
+        certified?.close()
     }
 }
 
@@ -453,4 +529,8 @@ struct BoundSockets {
     var discovery: DatagramSocket?
     /// The WebSocket gateway, if configured (bound once the endpoint's waker exists).
     var gateway: GatewayServer?
+    /// A certified node's lobby (ROUTER, plaintext), if it binds or serves admin.
+    var lobby: Socket?
+    /// The keys ZAP admits on a certified node's domain.
+    var admitted: AdmittedKeys
 }

@@ -97,12 +97,17 @@ public final class Endpoint: Sendable {
         } catch {
             throw EndpointError(.invalidAddress, error.description)
         }
-        if let key = configuration.key {
-            do {
-                try ZAPRegistry.shared.register(key, context: context)
-            } catch {
-                throw EndpointError(.securityFailed, "\(error)")
+        let admitted = AdmittedKeys()
+        do {
+            if let key = configuration.key { try ZAPRegistry.shared.register(key, context: context) }
+            if let identity = configuration.identity {
+                try CertifiedPlan.check(configuration, identity: identity)
+                try ZAPRegistry.shared.register(domain: identity.domain, admitted: admitted, context: context)
             }
+        } catch let error as EndpointError {
+            throw error
+        } catch {
+            throw EndpointError(.securityFailed, "\(error)")
         }
         let publisher: Socket, puller: Socket
         do {
@@ -112,8 +117,11 @@ public final class Endpoint: Sendable {
                 try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
                 try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
                 try socket.setOption(.maximumMessageSize, Int64(configuration.maxMessageSize))
-                try configuration.key?.configureServer(socket)
+                try configuration.configureServer(socket)
             }
+            // Certified: each subscription is applied only as far as the subscriber's
+            // certificate allows (AccessGuard).
+            if configuration.identity != nil { try publisher.setOption(.xpubManual, true) }
         } catch {
             throw EndpointError(.transportFailed, "cannot make the host sockets: \(error.message)")
         }
@@ -123,8 +131,9 @@ public final class Endpoint: Sendable {
         // heartbeats carry (docs/protocol.md, "Backpressure").
         let admin = try bindAdmin(configuration, context: context)
         let discovery = try openDiscovery(configuration)
+        let lobby = try CertifiedPlan.bindLobby(configuration, context: context)
         guard let bind = configuration.bind, let plan else {
-            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: nil, discovery: discovery)
+            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: nil, discovery: discovery, lobby: lobby, admitted: admitted)
         }
         do throws(ZMQError) {
             try publisher.bind(plan.publish)
@@ -136,7 +145,7 @@ public final class Endpoint: Sendable {
             let advertised = Endpoints(
                 publish: AddressPlan.advertise(try publisher.lastEndpoint, host: configuration.advertiseHost),
                 pull: AddressPlan.advertise(try puller.lastEndpoint, host: configuration.advertiseHost))
-            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: advertised, discovery: discovery)
+            return BoundSockets(publisher: publisher, puller: puller, admin: admin, advertised: advertised, discovery: discovery, lobby: lobby, admitted: admitted)
         } catch {
             throw EndpointError(.transportFailed, "cannot read the bound addresses: \(error.message)")
         }
@@ -162,8 +171,8 @@ public final class Endpoint: Sendable {
             try socket.setOption(.maximumMessageSize, Int64(ChannelListener.maxAdminMessage))
             socket.maximumMessageBytes = ChannelListener.maxAdminMessage + 1024
             socket.maximumFrames = 4
-            // Keyed clusters authenticate their admin clients too.
-            try configuration.key?.configureServer(socket)
+            // Keyed and certified clusters authenticate their admin clients too.
+            try configuration.configureServer(socket)
         } catch {
             throw EndpointError(.transportFailed, "cannot make the admin socket: \(error.message)")
         }
@@ -218,6 +227,9 @@ public final class Endpoint: Sendable {
     /// Starts replicating `id` (joining its sync in the tree) and returns a handle to it.
     public func document(_ id: String) async throws(EndpointError) -> DocumentHandle {
         guard Topic.isValidName(id) else { throw .invalidName("document ID", id) }
+        if let identity = configuration.identity, !identity.covers(id) {
+            throw EndpointError(.notPermitted, "\(identity.name)'s certificate does not cover the document \(id)")
+        }
         try await performTyped { listener in
             listener.execute(listener.machine.open(id, now: listener.now))
         }
@@ -255,6 +267,14 @@ public final class Endpoint: Sendable {
     /// The endpoint's current state.
     public func status() async throws(EndpointError) -> EndpointStatus {
         try await performTyped { listener in EndpointStatus(listener) }
+    }
+
+    /// Reads the trusted authorities and the revocation list of a certified node again (what
+    /// `zinc node` does on SIGHUP), and cuts every peer whose certificate is no longer
+    /// accepted; if the parent's is not, leaves it and joins elsewhere. Throws if the node is
+    /// not certified or a file cannot be read (the old rules then stay in force).
+    public func reloadTrust() async throws(EndpointError) {
+        try await performTyped { listener throws(EndpointError) in try listener.reloadTrust() }
     }
 
     /// Leaves the tree cleanly (the parent and the children are told), stops the I/O thread and

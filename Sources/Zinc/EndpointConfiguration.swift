@@ -38,6 +38,9 @@ public struct EndpointConfiguration: Sendable {
     /// The cluster key: with one, every socket uses CURVE and only peers holding the key (or on
     /// its allow-list) are admitted (docs/security.md).
     public var key: ClusterKey?
+    /// This node's certified identity (instead of a cluster key): per-node CURVE keys, roles
+    /// and document permissions (docs/security.md, "Node certificates").
+    public var identity: NodeIdentity?
     /// Children accepted before joiners are sent further down.
     public var fanout = 8
     /// Documents to replicate: ``Interest/all`` for a pure relay node, or the documents the
@@ -106,4 +109,15 @@ enum SharedContext {
         guard let context = try? Context(configuration) else { fatalError("libzmq could not create a context") }
         return context
     }()
+}
+
+extension EndpointConfiguration {
+    /// True if links are authenticated (a cluster key or a certified identity).
+    var isSecured: Bool { key != nil || identity != nil }
+
+    /// Makes `socket` a server of this node's security: the cluster key's or its own key's.
+    func configureServer(_ socket: Socket) throws(ZMQError) {
+        try key?.configureServer(socket)
+        try identity?.configureServer(socket)
+    }
 }

@@ -17,7 +17,7 @@ public struct EndpointError: Error, Hashable, Sendable, CustomStringConvertible 
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case invalidAddress, cannotBind, storeFailed, securityFailed, transportFailed
-            case invalidName, unknownDocument, shutDown, stopped
+            case invalidName, unknownDocument, shutDown, stopped, notPermitted
         }
 
         private let base: Base
@@ -29,7 +29,7 @@ public struct EndpointError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let cannotBind = Code(.cannotBind)
         /// The data directory's store could not be opened or read.
         public static let storeFailed = Code(.storeFailed)
-        /// The cluster key could not be put into force.
+        /// The cluster key or the node's certificate could not be put into force.
         public static let securityFailed = Code(.securityFailed)
         /// libzmq refused to make or configure a socket.
         public static let transportFailed = Code(.transportFailed)
@@ -37,6 +37,8 @@ public struct EndpointError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidName = Code(.invalidName)
         /// The endpoint does not replicate the document.
         public static let unknownDocument = Code(.unknownDocument)
+        /// The node's certificate does not allow it (a document outside its patterns).
+        public static let notPermitted = Code(.notPermitted)
         /// ``Endpoint/shutdown()`` was called (or the endpoint was released).
         public static let shutDown = Code(.shutDown)
         /// The endpoint's I/O loop stopped on an error; ``EndpointError/message`` says which.

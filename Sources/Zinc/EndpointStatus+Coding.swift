@@ -3,7 +3,7 @@
 /// behind `link`) so the form decodes back losslessly.
 extension EndpointStatus: Codable {
     private enum CodingKeys: String, CodingKey {
-        case id, name, role, link, linkNode, parent, children, term, depth, root, lamport, versionVector, endpoints, webSocket, browsers, documents, counters
+        case id, name, role, link, linkNode, parent, children, term, depth, root, lamport, versionVector, endpoints, webSocket, browsers, certificate, refusals, documents, counters
     }
 
     private struct AddressesJSON: Codable {
@@ -29,6 +29,8 @@ extension EndpointStatus: Codable {
         addresses = try container.decodeIfPresent(AddressesJSON.self, forKey: .endpoints).map { Endpoint.Addresses(publish: $0.publish, pull: $0.pull) }
         webSocket = try container.decodeIfPresent(String.self, forKey: .webSocket)
         browsers = try container.decodeIfPresent([ReplicaID].self, forKey: .browsers) ?? []
+        certificate = try container.decodeIfPresent(CertificateStatus.self, forKey: .certificate)
+        refusals = try container.decodeIfPresent([String].self, forKey: .refusals) ?? []
         documents = try container.decode([DocumentStatus].self, forKey: .documents)
         counters = try container.decode(Counters.self, forKey: .counters)
     }
@@ -71,6 +73,8 @@ extension EndpointStatus: Codable {
         try container.encode(addresses.map { AddressesJSON(publish: $0.publish, pull: $0.pull) }, forKey: .endpoints)
         try container.encode(webSocket, forKey: .webSocket)
         try container.encode(browsers, forKey: .browsers)
+        try container.encode(certificate, forKey: .certificate)
+        try container.encode(refusals, forKey: .refusals)
         try container.encode(documents, forKey: .documents)
         try container.encode(counters, forKey: .counters)
     }

@@ -21,6 +21,11 @@ extension EndpointStatus {
         addresses = core.configuration.endpoints.map { Endpoint.Addresses(publish: $0.publish, pull: $0.pull) }
         webSocket = listener.gateway?.url
         browsers = core.gatewayChildIDs
+        if let certified = listener.certified {
+            let own = certified.identity.certificate
+            certificate = CertificateStatus(name: own.name, role: own.role.description, documents: own.documents.map(\.text), parent: certified.parentCertificate?.name)
+            refusals = certified.rules.recentRefusals.map(\.description)
+        }
         documents = listener.machine.documents.keys.sorted().compactMap { id in
             guard let document = listener.machine.documents[id]?.document else { return nil }
             return DocumentStatus(
@@ -68,7 +73,7 @@ extension ChannelListener {
         counters[.backpressureDrops] = transport.backpressureDrops
         counters[.storeErrors] = self.counters.storeErrors
         counters[.handshakeFailures] = self.counters.handshakeFailures
-        counters[.peersRefused] = configuration.key.map { ZAPRegistry.shared.denials($0, context: transport.publisher.context) } ?? 0
+        counters[.peersRefused] = (configuration.key?.domain ?? configuration.identity?.domain).map { ZAPRegistry.shared.denials(domain: $0, context: transport.publisher.context) } ?? 0
         counters[.redirects] = core.counters.redirects
         counters[.rebalances] = core.counters.rebalances
         counters[.promotions] = core.counters.promotions
@@ -81,6 +86,14 @@ extension ChannelListener {
             counters[.discoveryIgnored] = discovery.otherCluster
             counters[.discoveryDropped] = discovery.dropped
             counters[.surveysAnswered] = discovery.answered
+        }
+        if let access = certified?.rules.counters {
+            counters[.certificatesAdmitted] = access.admitted
+            counters[.certificatesRefused] = access.lobbyRefused
+            counters[.subscriptionsRefused] = access.subscriptionsRefused
+            counters[.accessRefused] = access.messagesRefused
+            counters[.readerWritesRefused] = access.readerWritesRefused
+            counters[.peersCut] = access.dropped
         }
         if let links = gatewayLinks {
             counters[.gatewayConnections] = links.counters.opened

@@ -112,6 +112,20 @@ public struct EndpointStatus: Sendable, Hashable {
             case gatewayRefused
             /// Messages not sent to a browser that was not reading (repaired by digest).
             case gatewayDrops
+            /// Certificates the lobby admitted.
+            case certificatesAdmitted
+            /// Certificates the lobby refused: untrusted, expired, revoked or malformed.
+            case certificatesRefused
+            /// Subscriptions not applied: a document the subscriber's certificate does not
+            /// cover, or a node ID bound to another key.
+            case subscriptionsRefused
+            /// Messages refused by the access rules (operations from a reader, a document not
+            /// covered, a node ID bound to another key).
+            case accessRefused
+            /// Of those, operations sent by readers.
+            case readerWritesRefused
+            /// Admitted peers cut when their certificate expired or was revoked.
+            case peersCut
         }
 
         private var values: [Name: UInt64] = [:]
@@ -124,6 +138,18 @@ public struct EndpointStatus: Sendable, Hashable {
             get { values[name] ?? 0 }
             set { values[name] = newValue }
         }
+    }
+
+    /// What a certified node's certificate says.
+    public struct CertificateStatus: Sendable, Hashable, Codable {
+        /// The name the authority certified.
+        public var name: String
+        /// `member` or `reader`.
+        public var role: String
+        /// The document patterns it covers (`notes`, `wiki/*`).
+        public var documents: [String]
+        /// The certified name of the host this node is connected to, if any.
+        public var parent: String?
     }
 
     /// One document the node replicates.
@@ -169,6 +195,10 @@ public struct EndpointStatus: Sendable, Hashable {
     public var webSocket: String?
     /// Browsers connected through the gateway (they are among ``children`` too).
     public var browsers: [ReplicaID] = []
+    /// A certified node's certificate: its name, role and document patterns.
+    public var certificate: CertificateStatus?
+    /// A certified node's latest refusals (certificates, subscriptions, messages), oldest first.
+    public var refusals: [String] = []
     /// The documents the node replicates, by ID.
     public var documents: [DocumentStatus]
     /// What the node has counted since it started.

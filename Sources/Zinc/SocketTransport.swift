@@ -24,6 +24,12 @@ final class SocketTransport: Transport {
     /// Browsers behind the WebSocket gateway: they hear what the PUB socket sends, by the same
     /// subscription rules.
     var gateway: GatewayLinks?
+    /// A certified node's links: each connection waits for the host's certificate from its
+    /// lobby, and uses the CURVE key it names.
+    var certified: CertifiedLinks?
+    /// Raised by every (re)connection of a socket, so a lobby answer that comes after the
+    /// node moved on connects nothing.
+    private var generations = (subscriber: 0, pusher: 0, prober: 0)
     private(set) var messagesOut: UInt64 = 0
     /// Messages dropped because a peer's queues were full.
     private(set) var backpressureDrops: UInt64 = 0
@@ -58,14 +64,31 @@ final class SocketTransport: Transport {
     func connectSubscriber(to publish: String) {
         if let old = parentPublish { try? subscriber.disconnect(old) }
         parentPublish = publish
-        do { try subscriber.connect(publish) } catch { logger.error("cannot connect to \(publish): \(error)") }
+        generations.subscriber += 1
+        connect(subscriber, to: publish, lobby: LobbyAddress.ofHost(publish: publish), generation: \.subscriber, isParent: true)
     }
 
     func connectPusher(to pull: String) {
         if let old = parentPull { try? pusher.disconnect(old) }
         pushOutbox.clear()
         parentPull = pull
-        do { try pusher.connect(pull) } catch { logger.error("cannot connect to \(pull): \(error)") }
+        generations.pusher += 1
+        connect(pusher, to: pull, lobby: LobbyAddress.ofHost(pull: pull), generation: \.pusher, isParent: true)
+    }
+
+    /// Connects `socket` to `endpoint`; a certified node first learns the host's certificate
+    /// from its lobby (unless `generation` moved on meanwhile).
+    private func connect(_ socket: Socket, to endpoint: String, lobby: String?, generation: WritableKeyPath<(subscriber: Int, pusher: Int, prober: Int), Int>, isParent: Bool) {
+        guard let certified else {
+            do { try socket.connect(endpoint) } catch { logger.error("cannot connect to \(endpoint): \(error)") }
+            return
+        }
+        let expected = generations[keyPath: generation]
+        certified.whenHostKnown(lobby: lobby) { [weak self] host in
+            guard let self, self.generations[keyPath: generation] == expected else { return }
+            certified.configure(socket, for: host, isParent: isParent)
+            do { try socket.connect(endpoint) } catch { self.logger.error("cannot connect to \(endpoint): \(error)") }
+        }
     }
 
     func disconnectParent() {
@@ -73,6 +96,9 @@ final class SocketTransport: Transport {
         if let old = parentPull { try? pusher.disconnect(old) }
         parentPublish = nil
         parentPull = nil
+        generations.subscriber += 1
+        generations.pusher += 1
+        certified?.parentGone()
         pushOutbox.clear()
     }
 
@@ -98,12 +124,24 @@ final class SocketTransport: Transport {
     func probe(_ publish: String?) {
         if let old = probeTarget { try? prober.disconnect(old) }
         probeTarget = publish
-        if let publish { try? prober.connect(publish) }
+        generations.prober += 1
+        if let publish { connect(prober, to: publish, lobby: LobbyAddress.ofHost(publish: publish), generation: \.prober, isParent: false) }
     }
 
     func sendOnce(_ frames: [[UInt8]], toPull pull: String) {
-        guard let socket = try? Socket(.push, context: publisher.context) else { return }
-        try? key?.configureClient(socket)
+        guard let certified else {
+            Self.sendOnce(frames, to: pull, context: publisher.context) { try self.key?.configureClient($0) }
+            return
+        }
+        let context = publisher.context
+        certified.whenHostKnown(lobby: LobbyAddress.ofHost(pull: pull)) { host in
+            Self.sendOnce(frames, to: pull, context: context) { certified.configure($0, for: host, isParent: false) }
+        }
+    }
+
+    private static func sendOnce(_ frames: [[UInt8]], to pull: String, context: Context, configure: (Socket) throws -> Void) {
+        guard let socket = try? Socket(.push, context: context) else { return }
+        try? configure(socket)
         try? socket.setOption(.linger, .seconds(1))
         guard (try? socket.connect(pull)) != nil else { return }
         try? socket.send(message: frames, flags: .dontWait)

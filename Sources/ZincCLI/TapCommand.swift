@@ -28,16 +28,19 @@ struct TapCommand: ParsableCommand {
     @Option(help: "Stop after this many messages.") var count: Int?
     @Option(help: "Stop after this many seconds.") var seconds: Double?
     @Flag(help: "Print one JSON object per line.") var json = false
-    @Option(help: "The cluster key file, to tap a keyed cluster.") var key: String?
+    @OptionGroup var credentials: Credentials
 
     func run() throws {
         let context = try Context()
         let socket = try Socket(.sub, context: context)
         try socket.setOption(.linger, .zero)
-        try loadKey(key)?.configureClient(socket)
+        try credentials.configureSubscriber(socket, publish: address, context: context)
         if let doc {
             guard Topic.isValidName(doc) else { throw ValidationError("invalid document ID \(doc)") }
             for topic in [Topic.document(doc).bytes, Topic.tree.bytes, Topic.welcome.bytes] { try socket.subscribe(topic) }
+        } else if credentials.cert != nil {
+            // A certified host applies no catch-all prefix: ask for what a certificate can cover.
+            for topic in [Topic.allDocuments, Topic.tree.bytes, Topic.welcome.bytes, Topic.allApplications] { try socket.subscribe(topic) }
         } else {
             try socket.subscribe([])
         }

@@ -178,3 +178,50 @@ struct ManualSubscriptionTests {
         #expect(try subscribers["reader"]?.receive(timeout: .zero) == nil, "the reader never receives a byte of secret")
     }
 }
+
+/// What revocation (docs/security.md, "Revoking a certificate") rests on: each message names
+/// the connection it came on, and shutting that connection down cuts that peer alone, even
+/// from an XPUB whose other subscribers keep receiving.
+@Suite("cutting one authenticated peer")
+struct PeerCutTests {
+    @Test("a message names its sender and connection; shutting the connection down cuts that peer only")
+    func cutOnePeer() throws {
+        let context = try Context()
+        let serverKeys = try CurveKeyPair.generate()
+        let keep = try CurveKeyPair.generate(), cut = try CurveKeyPair.generate()
+        let authenticator = try Authenticator(context: context) { request in
+            request.clientPublicKey == keep.publicKey ? .allow(userID: "keep") : .allow(userID: "cut")
+        }
+        defer { authenticator.stop() }
+        let publisher = try Socket(.xpub, context: context)
+        try publisher.makeCurveServer(secretKey: serverKeys.secretKey)
+        try publisher.setOption(.xpubManual, true)
+        let address = try publisher.bindFresh(.tcp)
+        var subscribers: [String: Socket] = [:]
+        for (name, keys) in [("keep", keep), ("cut", cut)] {
+            let socket = try Socket(.sub, context: context)
+            try socket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: keys)
+            try socket.setOption(.subscribe, bytes("D"))
+            try socket.connect(address)
+            subscribers[name] = socket
+        }
+        var descriptors: [String: Int32] = [:]
+        while descriptors.count < 2 {
+            guard try publisher.poll(.readable, timeout: .seconds(5)).contains(.readable) else { break }
+            var peer: Socket.Peer?
+            let frame = try publisher.receive(peer: &peer)
+            try publisher.setOption(.subscribe, Array(frame.dropFirst()))
+            if let peer { descriptors[peer.userID] = peer.fileDescriptor }
+        }
+        let cutDescriptor = try #require(descriptors["cut"])
+        #expect(cutDescriptor >= 0 && descriptors["keep"] != cutDescriptor)
+        #expect(shutdown(cutDescriptor, Int32(SHUT_RDWR)) == 0)
+        // The cut peer's pipe ends (its subscription is withdrawn); the other is untouched.
+        let unsubscribed = try publisher.receive(timeout: .seconds(5))
+        #expect(unsubscribed == [0] + bytes("D"))
+        try publisher.send(bytes("Dnews\u{0}"))
+        #expect(try subscribers["keep"]?.receive(timeout: .seconds(5)) == bytes("Dnews\u{0}"))
+        #expect(try subscribers["cut"]?.receive(timeout: .milliseconds(300)) == nil)
+        for socket in subscribers.values { try socket.setOption(.linger, .zero); socket.close() }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 package import ZeroMQ
+import ZincProtocol
 
 /// Talks to a node's admin interface: one JSON request, one JSON reply, with a deadline.
 ///
@@ -10,6 +11,9 @@ package struct AdminClient: Sendable {
     package var timeout: Duration
     /// The cluster key, for the admin socket of a keyed node.
     package var key: ClusterKey?
+    /// The client's certificate, for the admin socket of a certified node: the node's own key
+    /// is fetched from the admin lobby first (docs/protocol.md §24).
+    package var identity: NodeIdentity?
     let context: Context
 
     package init(address: String, timeout: Duration = .seconds(3), key: ClusterKey? = nil, context: Context? = nil) {
@@ -25,7 +29,7 @@ package struct AdminClient: Sendable {
         let socket = try Socket(.req, context: context)
         defer { socket.close() }
         try socket.setOption(.linger, .zero)
-        try key?.configureClient(socket)
+        try configureSecurity(socket)
         socket.maximumMessageBytes = 64 << 20
         do {
             try socket.connect(address)
@@ -51,13 +55,28 @@ package struct AdminClient: Sendable {
         let socket = try Socket(.req, context: context)
         defer { socket.close() }
         try socket.setOption(.linger, .zero)
-        try key?.configureClient(socket)
+        try configureSecurity(socket)
         try socket.connect(address)
         try socket.send(Array(try JSONEncoder.admin.encode(request)))
         guard let frames = try socket.receiveMessage(timeout: timeout), let body = frames.last else {
             throw AdminClientError.noAnswer(address, timeout)
         }
         return body
+    }
+
+    /// Makes `socket` a CURVE client of the node: with the cluster key, or with this client's
+    /// certificate and the node's, asked of its admin lobby.
+    private func configureSecurity(_ socket: Socket) throws {
+        try key?.configureClient(socket)
+        guard let identity else { return }
+        guard let lobby = LobbyAddress.ofAdmin(address) else {
+            throw AdminClientError.unreachable(address, "no lobby address can be derived from it (use tcp://HOST:PORT or ipc://PATH)")
+        }
+        do {
+            try identity.configureClient(socket, server: try identity.askLobby(lobby, context: context, timeout: timeout))
+        } catch let error as LobbyAskError {
+            throw AdminClientError.refused(error.description)
+        }
     }
 
     package func status() throws -> EndpointStatus {

@@ -21,8 +21,9 @@ extension ChannelListener {
     func readAdmin(_ socket: Socket) {
         for _ in 0..<64 {
             let frames: [[UInt8]]
+            var peer: Socket.Peer?
             do {
-                frames = try socket.receiveMessage(.dontWait)
+                frames = try socket.receiveMessage(.dontWait, peer: &peer)
             } catch {
                 if error.isWouldBlock { return }
                 reject("admin request: \(error)", from: nil)
@@ -37,15 +38,19 @@ extension ChannelListener {
             if frames[2].count > Self.maxAdminRequest {
                 reject("admin request of \(frames[2].count) bytes", from: nil)
                 reply = .failure("request of \(frames[2].count) bytes exceeds the admin limit of \(Self.maxAdminRequest) bytes")
+            } else if let certified {
+                // Certified: the client's own certificate decides what it may ask.
+                let client = certified.key(of: peer).flatMap(certified.rules.certificate(of:))
+                reply = client.map { answer(frames[2], client: $0) } ?? .failure("this admin client has no admitted certificate")
             } else {
-                reply = answer(frames[2])
+                reply = answer(frames[2], client: nil)
             }
             let body = (try? JSONEncoder.admin.encode(reply)).map { Array($0) } ?? Array(#"{"ok":false,"error":"reply encoding failed"}"#.utf8)
             try? socket.send(message: [frames[0], [], body], flags: .dontWait)
         }
     }
 
-    private func answer(_ body: [UInt8]) -> AdminReply {
+    private func answer(_ body: [UInt8], client: NodeCertificate?) -> AdminReply {
         let request: AdminRequest
         do {
             request = try JSONDecoder().decode(AdminRequest.self, from: Data(body))
@@ -53,6 +58,7 @@ extension ChannelListener {
             counters.badMessages += 1
             return .failure("malformed admin request: \(Self.describe(error))")
         }
+        if let refusal = Self.refusal(of: request, client: client, own: certified?.identity) { return .failure(refusal) }
         switch request.command {
         case "status":
             return AdminReply(ok: true, status: EndpointStatus(self))
@@ -81,6 +87,20 @@ extension ChannelListener {
         default:
             return .failure("unknown command \"\(request.command)\" (status, doc, history, trim or edit)")
         }
+    }
+
+    /// Why a certified node refuses an admin request: a reader's client may not edit or
+    /// trim, and nobody may ask for a document their certificate (or this node's) does not cover.
+    static func refusal(of request: AdminRequest, client: NodeCertificate?, own: NodeIdentity?) -> String? {
+        guard let own else { return nil }
+        if let id = request.doc {
+            if !own.covers(id) { return "\(own.name)'s certificate does not cover the document \(id)" }
+            if let client, !client.covers(id) { return "\(client.name)'s certificate does not cover the document \(id)" }
+        }
+        if let client, client.role == .reader, ["edit", "trim"].contains(request.command) {
+            return "\(client.name) is certified as a reader: it may not \(request.command)"
+        }
+        return nil
     }
 
     private func documentContent(_ id: String, at version: VersionVector?) throws(DocumentError) -> DocumentContent? {

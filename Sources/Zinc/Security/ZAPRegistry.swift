@@ -2,15 +2,18 @@ import Logging
 import Synchronization
 import ZeroMQ
 
-/// The one ZAP handler per libzmq context, shared by every keyed endpoint on it: each cluster
-/// key registers its ZAP domain and the client keys it admits. Denials are counted per domain
-/// (for `zinc status`) and logged, rate-limited.
+/// The one ZAP handler per libzmq context, shared by every keyed or certified endpoint on it:
+/// each cluster key registers its ZAP domain and the client keys it admits; each certified
+/// node its domain and the live set of keys its lobby admitted (``AdmittedKeys``). Denials are
+/// counted per domain (for `zinc status`) and logged, rate-limited.
 final class ZAPRegistry: Sendable {
     static let shared = ZAPRegistry()
 
     final class Domains: Sendable {
         struct Entry {
             var allowed: Set<CurveKey>
+            /// A certified node's admitted keys (changing while it runs), if the domain is one.
+            var admitted: AdmittedKeys?
             var users = 0
             var denied: UInt64 = 0
         }
@@ -24,7 +27,15 @@ final class ZAPRegistry: Sendable {
                     table[request.domain]?.denied += 1
                     return .deny(reason: "a Zinc cluster requires CURVE")
                 }
-                guard let entry = table[request.domain], entry.allowed.contains(key) else {
+                guard let entry = table[request.domain] else { return .deny(reason: "no such domain") }
+                if let admitted = entry.admitted {
+                    guard admitted.contains(key.bytes) else {
+                        table[request.domain]?.denied += 1
+                        return .deny(reason: "no admitted certificate for this key (present one at the lobby first)")
+                    }
+                    return .allow(userID: key.z85)
+                }
+                guard entry.allowed.contains(key) else {
                     table[request.domain]?.denied += 1
                     return .deny(reason: "client key not admitted")
                 }
@@ -55,7 +66,30 @@ final class ZAPRegistry: Sendable {
 
     /// Starts the context's ZAP handler if needed and admits `key`'s clients on its domain.
     func register(_ key: ClusterKey, context: Context) throws {
-        let domains = try contexts.withLock { contexts throws -> Domains in
+        try domains(of: context).table.withLock { table in
+            var entry = table[key.domain] ?? Domains.Entry(allowed: [])
+            entry.allowed.formUnion(key.allowed)
+            entry.users += 1
+            table[key.domain] = entry
+        }
+    }
+
+    /// Starts the context's ZAP handler if needed and admits, on `domain`, the keys in
+    /// `admitted` (as they are at each handshake).
+    func register(domain: String, admitted: AdmittedKeys, context: Context) throws {
+        try domains(of: context).table.withLock { table in
+            table[domain] = Domains.Entry(allowed: [], admitted: admitted)
+        }
+    }
+
+    /// Handshakes refused on `domain` so far.
+    func denials(domain: String, context: Context) -> UInt64 {
+        let domains = contexts.withLock { $0[ObjectIdentifier(context)]?.domains }
+        return domains?.table.withLock { $0[domain]?.denied } ?? 0
+    }
+
+    private func domains(of context: Context) throws -> Domains {
+        try contexts.withLock { contexts throws -> Domains in
             if let entry = contexts[ObjectIdentifier(context)] { return entry.domains }
             let domains = Domains()
             let authenticator: Authenticator
@@ -67,17 +101,14 @@ final class ZAPRegistry: Sendable {
             contexts[ObjectIdentifier(context)] = ContextEntry(context: context, authenticator: authenticator, domains: domains)
             return domains
         }
-        domains.table.withLock { table in
-            var entry = table[key.domain] ?? Domains.Entry(allowed: [])
-            entry.allowed.formUnion(key.allowed)
-            entry.users += 1
-            table[key.domain] = entry
-        }
     }
+}
 
-    /// Handshakes refused on `key`'s domain so far.
-    func denials(_ key: ClusterKey, context: Context) -> UInt64 {
-        let domains = contexts.withLock { $0[ObjectIdentifier(context)]?.domains }
-        return domains?.table.withLock { $0[key.domain]?.denied } ?? 0
-    }
+/// The CURVE keys a certified node's lobby admitted: written on its I/O thread, read by the
+/// ZAP handler at every handshake.
+final class AdmittedKeys: Sendable {
+    private let keys = Mutex<Set<[UInt8]>>([])
+
+    func contains(_ key: [UInt8]) -> Bool { keys.withLock { $0.contains(key) } }
+    func replace(with new: Set<[UInt8]>) { keys.withLock { $0 = new } }
 }

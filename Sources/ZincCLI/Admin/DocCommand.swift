@@ -24,11 +24,11 @@ struct DocCommand: ParsableCommand {
     @Argument(help: "The document ID.") var document: String
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Seconds to wait for an answer.") var timeout = 3.0
-    @Option(help: "The cluster key file, for a keyed node.") var key: String?
+    @OptionGroup var credentials: Credentials
     @Option(help: "Show the document at this version (a JSON object of replica UUIDs to operation counts).") var at: String?
 
     func run() throws {
-        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
+        let client = try credentials.adminClient(admin, timeout: timeout)
         let version: VersionVector?
         do {
             version = try at.map { try JSONDecoder().decode(VersionVector.self, from: Data($0.utf8)) }

@@ -24,7 +24,7 @@ struct EditCommand: ParsableCommand {
     @Argument(help: "The action's arguments.") var arguments: [String] = []
     @Flag(help: "Print the result as JSON.") var json = false
     @Option(help: "Seconds to wait for an answer.") var timeout = 3.0
-    @Option(help: "The cluster key file, for a keyed node.") var key: String?
+    @OptionGroup var credentials: Credentials
 
     func request() throws -> AdminRequest {
         switch (action, arguments.count) {
@@ -53,7 +53,7 @@ struct EditCommand: ParsableCommand {
 
     func run() throws {
         let request = try request()
-        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
+        let client = try credentials.adminClient(admin, timeout: timeout)
         guard let result = try client.send(request).edit else { throw CLIError("the node did not report the edit") }
         if json {
             try printJSON(result)

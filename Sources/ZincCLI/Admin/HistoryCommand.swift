@@ -22,10 +22,10 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "The document ID.") var document: String
     @Flag(help: "Print JSON: an array of {version, author, lamport, size}.") var json = false
     @Option(help: "Seconds to wait for an answer.") var timeout = 3.0
-    @Option(help: "The cluster key file, for a keyed node.") var key: String?
+    @OptionGroup var credentials: Credentials
 
     func run() throws {
-        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
+        let client = try credentials.adminClient(admin, timeout: timeout)
         let history = try client.history(document)
         if json {
             try printJSON(history)

@@ -22,10 +22,10 @@ struct StatusCommand: ParsableCommand {
     @Argument(help: "The node's admin address.") var admin: String
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Seconds to wait for an answer.") var timeout = 3.0
-    @Option(help: "The cluster key file, for a keyed node.") var key: String?
+    @OptionGroup var credentials: Credentials
 
     func run() throws {
-        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
+        let client = try credentials.adminClient(admin, timeout: timeout)
         let status = try client.status()
         if json {
             try printJSON(status)

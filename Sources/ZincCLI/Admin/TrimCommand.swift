@@ -24,7 +24,7 @@ struct TrimCommand: ParsableCommand {
     @Argument(help: "The document ID.") var document: String
     @Flag(help: "Print JSON: {trimmed, historyFloor, operations}.") var json = false
     @Option(help: "Seconds to wait for an answer.") var timeout = 10.0
-    @Option(help: "The cluster key file, for a keyed node.") var key: String?
+    @OptionGroup var credentials: Credentials
 
     struct Output: Encodable {
         var trimmed: Bool
@@ -33,7 +33,7 @@ struct TrimCommand: ParsableCommand {
     }
 
     func run() throws {
-        let client = AdminClient(address: try AdminAddress.resolve(admin), timeout: .milliseconds(Int64(timeout * 1000)), key: try loadKey(key))
+        let client = try credentials.adminClient(admin, timeout: timeout)
         let (trimmed, content) = try client.trim(document)
         if json {
             try printJSON(Output(trimmed: trimmed, historyFloor: content.historyFloor ?? [:], operations: content.operations))

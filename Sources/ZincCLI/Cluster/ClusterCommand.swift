@@ -67,7 +67,7 @@ struct ClusterCommand: ParsableCommand {
         options.persist = !noPersist
         options.explain = explain
         options.keyPath = key
-        options.key = try loadKey(key)
+        options.key = try Credentials.loadClusterKey(key)
         options.display = json ? .quiet : (plain || isatty(STDOUT_FILENO) == 0 ? .plain : .live)
         guard let base = basePort ?? FreePorts.range(count: 2 * nodes) else { throw CLIError("no free range of \(2 * nodes) TCP ports on 127.0.0.1") }
         options.basePort = base

@@ -24,6 +24,7 @@ struct NodeCommand: AsyncParsableCommand {
           zinc node --bind tcp://127.0.0.1:7002 --join tcp://127.0.0.1:7000 --admin tcp://127.0.0.1:7901
           zinc node --join tcp://127.0.0.1:7000 --fanout 4 --log-level debug
           zinc node --bind tcp://0.0.0.0:7000 --discover notes     (no --join: finds the tree of "notes")
+          zinc node --bind tcp://127.0.0.1:7000 --cert root.cert --trust ca/authority.pub
         """
     )
 
@@ -57,6 +58,15 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "A cluster key file from `zinc keygen`: every socket then uses CURVE.")
     var key: String?
 
+    @Option(help: "This node's certificate from `zinc cert issue` (instead of --key): per-node CURVE keys, a role and document permissions.")
+    var cert: String?
+
+    @Option(help: "An authority's public key file (authority.pub) whose certificates this node accepts; repeat to trust two during a rotation.")
+    var trust: [String] = []
+
+    @Option(help: "A revocation list (`zinc cert revoke`): certificates no longer accepted. Re-read, with the --trust files, on SIGHUP.")
+    var revocations: String?
+
     @Option(help: "When documents drop history every neighbour holds: automatic (when it outgrows the document), manual (zinc trim) or never.")
     var historyTrimming: HistoryTrimming = .automatic
 
@@ -88,6 +98,9 @@ struct NodeCommand: AsyncParsableCommand {
         if bind == nil && join.isEmpty && discover == nil {
             throw ValidationError("give --bind (to start a tree), --join or --discover (to join one), or both")
         }
+        if cert != nil && key != nil { throw ValidationError("give --key (a shared cluster key) or --cert (this node's certificate), not both") }
+        if cert != nil && trust.isEmpty { throw ValidationError("--cert needs at least one --trust authority.pub") }
+        if cert == nil && (!trust.isEmpty || revocations != nil) { throw ValidationError("--trust and --revocations go with --cert") }
         if let discover, !Discovery.isValidName(discover) { throw ValidationError("--discover: a cluster name is 1–64 bytes without NUL") }
         if let websocket {
             let gateway = try Self.gateway(websocket, isPublic: websocketPublic)
@@ -114,7 +127,7 @@ struct NodeCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap(level: logLevel, format: logFormat)
         var logger = Logger(label: "zinc")
         logger[metadataKey: "node"] = "\(id ?? "zinc")"
-        var configuration = EndpointConfiguration(id: NodeIdentity.replicaID(for: id))
+        var configuration = EndpointConfiguration(id: NodeNaming.replicaID(for: id))
         configuration.name = id
         configuration.bind = bind
         configuration.join = join
@@ -132,6 +145,13 @@ struct NodeCommand: AsyncParsableCommand {
         if let key {
             do {
                 configuration.key = try ClusterKey(contentsOf: key)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+        if let cert {
+            do {
+                configuration.identity = try NodeIdentity(certificate: cert, trusting: trust, revocationList: revocations)
             } catch {
                 throw CLIError("\(error)")
             }
@@ -167,13 +187,14 @@ struct NodeCommand: AsyncParsableCommand {
         if !join.isEmpty { line += ", joining \(join.joined(separator: ", "))" }
         if let discover { line += ", discovering cluster \"\(discover)\" on UDP port \(discoverPort)" }
         if let admin { line += ", admin on \(admin)" }
+        if let identity = configuration.identity { line += ", certified as \(identity.name) (\(identity.role == .member ? "member" : "reader"))" }
         if let dataDir { line += ", documents in \(dataDir) (\(endpoint.configuration.documents.count) loaded)" }
         if let metricsServer { line += ", metrics on http://\(metricsServer.address)/metrics" }
         if let webSocket = endpoint.webSocket { line += ", browsers on \(webSocket) (editor at \(webSocket.replacingOccurrences(of: "ws://", with: "http://").replacingOccurrences(of: WebSocketGateway.path, with: "/")))" }
         print(line)
         fflush(nil)
 
-        let service = NodeService(endpoint: endpoint, logger: logger, watchedParent: parentPid)
+        let service = NodeService(endpoint: endpoint, logger: logger, watchedParent: parentPid, reloadsTrust: cert != nil)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],

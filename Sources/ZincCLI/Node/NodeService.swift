@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import Zinc
 
 /// Runs one endpoint as a service: it serves until a graceful shutdown (SIGINT or SIGTERM),
@@ -11,12 +12,25 @@ struct NodeService: Service {
     let logger: Logger
     /// Exit when this process disappears (a `zinc cluster` that was killed), so no node outlives it.
     let watchedParent: Int32?
+    /// Re-read the trusted authorities and the revocation list on SIGHUP (a certified node).
+    let reloadsTrust: Bool
 
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Returns at SIGINT/SIGTERM (or when the group is cancelled).
                 try? await gracefulShutdown()
+            }
+            if reloadsTrust {
+                group.addTask { [endpoint, logger] in
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                        do {
+                            try await endpoint.reloadTrust()
+                        } catch {
+                            logger.error("SIGHUP: the old trust stays in force: \(error)")
+                        }
+                    }
+                }
             }
             if let watchedParent {
                 group.addTask {

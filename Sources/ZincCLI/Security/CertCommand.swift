@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Zinc
 import ZeroMQ
+import ZincCore
 import ZincProtocol
 
 struct CertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cert",
         abstract: "Issue and inspect node certificates.",
-        subcommands: [CertIssueCommand.self, CertShowCommand.self]
+        subcommands: [CertIssueCommand.self, CertShowCommand.self, CertRevokeCommand.self]
     )
 }
 
@@ -85,6 +86,7 @@ struct CertShowCommand: ParsableCommand {
         print("issued     \(Date(timeIntervalSince1970: TimeInterval(certificate.issued)).formatted(.iso8601))")
         print("expires    \(certificate.expires.map { Date(timeIntervalSince1970: TimeInterval($0)).formatted(.iso8601) } ?? "never")")
         print("authority  \(Z85.encode(certificate.authority) ?? "")")
+        print("fingerprint \(Hex.encode(certificate.fingerprint))")
         guard !trust.isEmpty else { return }
         var trusted: Set<[UInt8]> = []
         for path in trust { trusted.insert(try CertificateFiles.readAuthorityPublicKey(String(contentsOfFile: path, encoding: .utf8), source: path)) }
@@ -94,6 +96,42 @@ struct CertShowCommand: ParsableCommand {
         } catch {
             throw CLIError("not valid: \(error)")
         }
+    }
+}
+
+struct CertRevokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Add certificates to a revocation list (created if missing).",
+        discussion: """
+        Give the list to every node with --revocations and send them SIGHUP: each re-reads it,
+        refuses the revoked certificates from then on, and cuts their holders' connections.
+        See docs/security.md, "Revoking a certificate".
+
+        Example:
+          zinc cert revoke --list revoked.txt laptop.cert && pkill -HUP -f 'zinc node'
+        """
+    )
+
+    @Option(help: "The revocation list file.") var list: String
+    @Argument(help: "The certificate files to revoke.") var files: [String]
+
+    func run() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one certificate file") }
+        let existing = FileManager.default.fileExists(atPath: list) ? try String(contentsOfFile: list, encoding: .utf8) : "# Zinc revocation list: zinc cert revoke appends, nodes re-read it on SIGHUP.\n"
+        let already = try RevocationList.parse(existing, source: list)
+        var text = existing
+        if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+        for file in files {
+            let (certificate, _) = try CertificateFiles.readNodeCertificate(String(contentsOfFile: file, encoding: .utf8), source: file)
+            guard !already.contains(certificate.fingerprint) else {
+                print("\(file): \(certificate.name) is already revoked")
+                continue
+            }
+            text += RevocationList.entry(certificate)
+            print("revoked \(certificate.name) (\(Hex.encode(certificate.fingerprint)))")
+        }
+        try text.write(toFile: list, atomically: true, encoding: .utf8)
     }
 }
 

@@ -575,7 +575,7 @@ package struct NodeCore: Sendable {
     }
 
     /// Directed document messages (sync, transfers) name their document first in the payload.
-    static func documentName(in message: WireMessage) -> String? {
+    package static func documentName(in message: WireMessage) -> String? {
         switch message.header.type {
         case .syncRequest, .syncReply:
             return try? withReader(message.payload) { (reader) throws(FormatError) -> String in try reader.readDocumentName() }

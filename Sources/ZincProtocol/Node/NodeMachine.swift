@@ -10,6 +10,9 @@ package struct NodeMachine: Sendable {
     package private(set) var documents: [String: DocumentSync] = [:]
     package var settings: SyncSettings
     package var documentLimits: DocumentLimits
+    /// Why this node may not write (a reader's certificate), if it may not: local edits then
+    /// throw ``DocumentError/Reason/readOnly`` and change nothing.
+    package var readOnlyReason: String?
     /// The replica ID this node edits new documents as. It must never be reused with a fresh
     /// (empty) history: counters would repeat and peers would drop the new edits as duplicates.
     /// Nodes that lost their state therefore start with a new one.
@@ -143,6 +146,7 @@ package struct NodeMachine: Sendable {
     package mutating func edit(
         _ document: String, now: Duration, _ body: (inout Document) throws -> Void
     ) throws -> (fragment: DocumentFragment, directives: [NodeDirective]) {
+        if let readOnlyReason { throw DocumentError(.readOnly, readOnlyReason) }
         var out = open(document, now: now)
         let context = core.context(now: now)
         guard let result = try withSync(document, { try $0.edit(context, body) }) else {
@@ -159,10 +163,16 @@ package struct NodeMachine: Sendable {
         let context = core.context(now: now)
         var published: [Outgoing] = []
         var committed = false
+        let readOnlyReason = self.readOnlyReason
         let result = try withSync(document) { sync throws -> R in
             let before = sync.document.localOperationCount
+            let original = readOnlyReason == nil ? nil : sync
             let result = try sync.withDocument(body)
             let after = sync.document.localOperationCount
+            if let original, let readOnlyReason, after > before {
+                sync = original
+                throw DocumentError(.readOnly, readOnlyReason)
+            }
             if after > before {
                 committed = true
                 let fragment = sync.document.fragment(of: sync.replica, counters: before..<after)

@@ -42,9 +42,13 @@ package protocol NodeShell: AnyObject {
     func deliver(_ application: ApplicationMessage, origin: ReplicaID)
     /// A membership event for observers and logs.
     func report(_ event: MembershipEvent)
+    /// Sends a message to the children (a certified node filters it per child first).
+    func publish(_ message: WireMessage)
 }
 
 extension NodeShell {
+    package func publish(_ message: WireMessage) { transport.publish(message.frames) }
+
     /// Runs `directives` in order.
     package func execute(_ directives: [NodeDirective]) {
         for directive in directives {
@@ -54,7 +58,7 @@ extension NodeShell {
             case .disconnectParent: transport.disconnectParent()
             case .subscribe(let prefix): transport.subscribe(prefix)
             case .unsubscribe(let prefix): transport.unsubscribe(prefix)
-            case .publish(let message): transport.publish(message.frames)
+            case .publish(let message): publish(message)
             case .push(let message): transport.push(message.frames)
             case .setBeacon(let beacon): transport.setWelcome(beacon.frame)
             case .probe(let publish): transport.probe(publish)

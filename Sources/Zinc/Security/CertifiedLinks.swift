@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+/// A certified node's side of every link (docs/security.md, "Node certificates"), on its I/O
+/// thread: the lobby it answers, the lobbies it asks before connecting, the ``AccessGuard``
+/// that decides what crosses each link, and the connections of each admitted key (so a
+/// revoked peer can be cut).
+final class CertifiedLinks {
+    let identity: NodeIdentity
+    private(set) var rules: AccessGuard
+    /// What ZAP admits (a copy of the guard's admitted keys).
+    let admitted: AdmittedKeys
+    /// The lobby this node answers, if it binds or serves admin.
+    let lobby: Socket?
+    private let context: Context
+    private var logger: Logger
+    private let clock = ContinuousClock()
+
+    /// Hosts' certificates being fetched, by lobby address.
+    private var fetches: [String: Fetch] = [:]
+    /// Hosts' certificates fetched recently, by lobby address (the PUSH connects right after
+    /// the SUB, to the same host).
+    private var fetched: [String: (certificate: NodeCertificate, at: ContinuousClock.Instant)] = [:]
+    /// The certificate of the host this node's SUB and PUSH are connected to.
+    private(set) var parentCertificate: NodeCertificate?
+    /// Keys by ZAP user ID (the key's Z85 text), and the connections each arrived on.
+    private var keysByUser: [String: [UInt8]] = [:]
+    private var connections: [[UInt8]: Set<Int32>] = [:]
+    /// Lobby hellos answered in the current second (a flood is answered "busy", unverified).
+    private var lobbyWindow: (start: ContinuousClock.Instant, count: Int)
+    private var lastLog: ContinuousClock.Instant?
+
+    /// How long a lobby has to answer.
+    static let fetchTimeout: Duration = .seconds(2)
+    /// How long a fetched certificate is used for further connections to the same host.
+    static let fetchedLifetime: Duration = .seconds(30)
+    /// Lobby hellos verified per second, at most.
+    static let lobbyRate = 1_000
+
+    private struct Fetch {
+        let socket: Socket
+        let deadline: ContinuousClock.Instant
+        var waiters: [(NodeCertificate) -> Void]
+    }
+
+    init(identity: NodeIdentity, lobby: Socket?, admitted: AdmittedKeys, context: Context, logger: Logger) {
+        self.identity = identity
+        rules = AccessGuard(own: identity.certificate, policy: identity.policy)
+        self.admitted = admitted
+        self.lobby = lobby
+        self.context = context
+        self.logger = logger
+        lobbyWindow = (clock.now, 0)
+    }
+
+    static var unixNow: UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
+
+    // MARK: - The lobby this node answers
+
+    /// Answers every hello waiting on the lobby.
+    func serveLobby() {
+        guard let lobby else { return }
+        for _ in 0..<256 {
+            guard let frames = try? lobby.receiveMessage(.dontWait) else { return }
+            guard frames.count == 2 else { continue }
+            let now = clock.now
+            if now - lobbyWindow.start >= .seconds(1) { lobbyWindow = (now, 0) }
+            lobbyWindow.count += 1
+            let reply: LobbyFrame
+            if lobbyWindow.count > Self.lobbyRate {
+                reply = .refused(.busy, reason: "too many hellos; try again")
+            } else {
+                reply = rules.lobby(frames[1], now: Self.unixNow)
+                if case .refused(_, let reason) = reply { warn("refused a certificate at the lobby: \(reason)") }
+                admitted.replace(with: rules.admittedKeys)
+            }
+            try? lobby.send(message: [frames[0], reply.encoded], flags: .dontWait)
+        }
+    }
+
+    // MARK: - Lobbies this node asks
+
+    /// Runs `action` with the certificate of the host whose lobby is `lobby`, once known (at
+    /// once if fetched recently). Nothing runs if the lobby refuses, fails the checks, or does
+    /// not answer in time: the node's join timers then try again or elsewhere.
+    func whenHostKnown(lobby: String?, _ action: @escaping (NodeCertificate) -> Void) {
+        guard let lobby else {
+            warn("no lobby address can be derived for a host; not connecting")
+            return
+        }
+        if let entry = fetched[lobby], clock.now - entry.at < Self.fetchedLifetime {
+            action(entry.certificate)
+            return
+        }
+        if fetches[lobby] != nil {
+            fetches[lobby]?.waiters.append(action)
+            return
+        }
+        do throws(ZMQError) {
+            let socket = try Socket(.dealer, context: context)
+            try socket.setOption(.linger, .zero)
+            try socket.setOption(.maximumMessageSize, Int64(LobbyFrame.maxBytes))
+            try socket.connect(lobby)
+            try socket.send(LobbyFrame.hello(certificate: identity.certificate.encoded).encoded, flags: .dontWait)
+            fetches[lobby] = Fetch(socket: socket, deadline: clock.now + Self.fetchTimeout, waiters: [action])
+        } catch {
+            warn("cannot ask the lobby \(lobby): \(error)")
+        }
+    }
+
+    /// True while a lobby has not answered yet (the loop then polls it often).
+    var isFetching: Bool { !fetches.isEmpty }
+
+    /// Takes the lobbies' answers and gives up on those past their deadline.
+    func serviceFetches() {
+        for (lobby, fetch) in fetches {
+            if let frame = try? fetch.socket.receive(.dontWait) {
+                finish(lobby)
+                let answer: LobbyFrame
+                do throws(FormatError) {
+                    answer = try LobbyFrame(decoding: frame)
+                } catch {
+                    warn("not connecting to the host at \(lobby): a malformed lobby answer: \(error)")
+                    continue
+                }
+                do throws(CertificateError) {
+                    let certificate = try rules.checkHost(answer, now: Self.unixNow)
+                    fetched[lobby] = (certificate, clock.now)
+                    for waiter in fetch.waiters { waiter(certificate) }
+                } catch {
+                    warn("not connecting to the host at \(lobby): \(error)")
+                }
+            } else if clock.now >= fetch.deadline {
+                finish(lobby)
+                warn("the lobby \(lobby) did not answer within \(Self.fetchTimeout)")
+            }
+        }
+    }
+
+    private func finish(_ lobby: String) {
+        fetches.removeValue(forKey: lobby)?.socket.close()
+    }
+
+    /// Configures `socket` as a CURVE client of `host` (and remembers it as the parent if it
+    /// is the SUB or PUSH socket).
+    func configure(_ socket: Socket, for host: NodeCertificate, isParent: Bool) {
+        do {
+            try identity.configureClient(socket, server: host)
+        } catch {
+            warn("cannot configure CURVE for \(host.name): \(error)")
+        }
+        if isParent { parentCertificate = host }
+    }
+
+    func parentGone() { parentCertificate = nil }
+
+    // MARK: - Peers
+
+    /// The key of the peer that sent a message, and notes the connection it came on.
+    func key(of peer: Socket.Peer?) -> [UInt8]? {
+        guard let peer, !peer.userID.isEmpty else { return nil }
+        let key: [UInt8]
+        if let known = keysByUser[peer.userID] {
+            key = known
+        } else {
+            guard let decoded = CurveKey(z85: peer.userID)?.bytes else { return nil }
+            if keysByUser.count > AccessGuard.maxAdmitted { keysByUser.removeAll() }
+            keysByUser[peer.userID] = decoded
+            key = decoded
+        }
+        if peer.fileDescriptor >= 0, connections[key]?.contains(peer.fileDescriptor) != true {
+            connections[key, default: []].insert(peer.fileDescriptor)
+        }
+        return key
+    }
+
+    /// The guard's verdict on a message from a child (`key`) or a browser (nil).
+    func inbound(_ message: WireMessage, from key: [UInt8]?) -> InboundVerdict {
+        rules.inbound(message, from: key)
+    }
+
+    /// The subscription prefixes to apply for what `key` asked.
+    func subscription(_ prefix: [UInt8], subscribed: Bool, from key: [UInt8]) -> [[UInt8]] {
+        rules.subscription(prefix, subscribed: subscribed, from: key)
+    }
+
+    /// What to publish for `message`, given the node's children.
+    func outbound(_ message: WireMessage, children: [ReplicaID]) -> [WireMessage] {
+        rules.outbound(message, children: children)
+    }
+
+    // MARK: - Trust changes
+
+    /// Re-reads the trusted authorities and the revocation list, and cuts every peer no longer
+    /// acceptable. Returns true if the parent's certificate is no longer acceptable either.
+    func reload() throws(EndpointError) -> Bool {
+        let policy = try identity.reloadPolicy()
+        cut(rules.replacePolicy(policy, now: Self.unixNow))
+        return !parentAcceptable
+    }
+
+    /// Cuts peers whose certificates expired. Returns true if the parent's did.
+    func revalidate() -> Bool {
+        cut(rules.revalidate(now: Self.unixNow))
+        return !parentAcceptable
+    }
+
+    private var parentAcceptable: Bool {
+        guard let parentCertificate else { return true }
+        return (try? rules.policy.check(parentCertificate, now: Self.unixNow)) != nil
+    }
+
+    /// Closes every connection of `keys` (ZAP refuses them from now on).
+    private func cut(_ keys: [[UInt8]]) {
+        guard !keys.isEmpty else { return }
+        admitted.replace(with: rules.admittedKeys)
+        for key in keys {
+            for descriptor in connections.removeValue(forKey: key) ?? [] { _ = shutdown(descriptor, Int32(SHUT_RDWR)) }
+            logger.warning("cut a peer whose certificate is no longer accepted", metadata: ["key": "\(CurveKey(bytes: key)?.z85 ?? "?")"])
+        }
+    }
+
+    /// Closes the lobby and any fetch in flight.
+    func close() {
+        for lobby in fetches.keys { finish(lobby) }
+        lobby?.close()
+    }
+
+    private func warn(_ message: String) {
+        // Anyone can knock on a lobby: one line per second at most.
+        if let lastLog, clock.now - lastLog < .seconds(1) { return }
+        lastLog = clock.now
+        logger.warning("\(message)")
+    }
+}
