@@ -146,6 +146,7 @@ if Context.environment["ZINC_FUZZ"] != nil {
         ("FuzzEnvelope", ["ZincProtocol"]), ("FuzzFragment", ["ZincCore"]), ("FuzzSnapshot", ["ZincCore"]),
         ("FuzzPayloads", ["ZincProtocol", "ZincCore"]), ("FuzzPresence", ["ZincCore"]), ("FuzzVersionVector", ["ZincCore"]),
         ("FuzzAdmin", ["Zinc"]), ("FuzzCertificate", ["ZincProtocol"]), ("FuzzGateway", ["ZincProtocol"]),
+        ("FuzzLobby", ["ZincProtocol"]),
     ]
     for (name, dependencies) in harnesses {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)"))

@@ -138,7 +138,7 @@ final class ChannelListener: NodeShell {
         while !stopping {
             var wait = max(.zero, nextTick - now)
             // A lobby's answer arrives on a socket made for it: look often while one is awaited.
-            if certified?.isFetching == true { wait = min(wait, .milliseconds(5)) }
+            if let fetchWake = certified?.nextFetchWake(now: clock.now) { wait = min(wait, fetchWake) }
             do {
                 try poller.poll(timeout: wait)
             } catch {
@@ -165,7 +165,7 @@ final class ChannelListener: NodeShell {
             for (index, token) in serverMonitorTokens.enumerated() where poller.isReadable(token) { readServerMonitor(serverMonitors[index]) }
             if let discoveryToken, poller.isReadable(discoveryToken) { readDiscovery() }
             if let lobbyToken, poller.isReadable(lobbyToken) { certified?.serveLobby() }
-            if let certified, certified.isFetching { certified.serviceFetches() }
+            if let certified, certified.nextFetchWake(now: clock.now) != nil { certified.serviceFetches() }
             flushOutboxes()
             if now >= nextTick {
                 let tickStart = clock.now
@@ -314,7 +314,8 @@ final class ChannelListener: NodeShell {
             transport.publish(message.frames)
             return
         }
-        for copy in certified.outbound(message, children: machine.core.childIDs) { transport.publish(copy.frames) }
+        let core = machine.core
+        for copy in certified.outbound(message, children: core.childIDs, isBrowser: core.isGatewayChild) { transport.publish(copy.frames) }
     }
 
     /// ``Endpoint/reloadTrust()`` on this thread.

@@ -84,11 +84,13 @@ final class SocketTransport: Transport {
             return
         }
         let expected = generations[keyPath: generation]
-        certified.whenHostKnown(lobby: lobby) { [weak self] host in
-            guard let self, self.generations[keyPath: generation] == expected else { return }
-            certified.configure(socket, for: host, isParent: isParent)
-            do { try socket.connect(endpoint) } catch { self.logger.error("cannot connect to \(endpoint): \(error)") }
-        }
+        certified.whenHostKnown(lobby: lobby, CertifiedLinks.Waiter(
+            isWanted: { [weak self] in self?.generations[keyPath: generation] == expected },
+            run: { [weak self] host in
+                guard let self else { return }
+                certified.configure(socket, for: host, isParent: isParent)
+                do { try socket.connect(endpoint) } catch { self.logger.error("cannot connect to \(endpoint): \(error)") }
+            }))
     }
 
     func disconnectParent() {
@@ -134,9 +136,10 @@ final class SocketTransport: Transport {
             return
         }
         let context = publisher.context
-        certified.whenHostKnown(lobby: LobbyAddress.ofHost(pull: pull)) { host in
-            Self.sendOnce(frames, to: pull, context: context) { certified.configure($0, for: host, isParent: false) }
-        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        certified.whenHostKnown(lobby: LobbyAddress.ofHost(pull: pull), CertifiedLinks.Waiter(
+            isWanted: { ContinuousClock.now < deadline },
+            run: { host in Self.sendOnce(frames, to: pull, context: context) { certified.configure($0, for: host, isParent: false) } }))
     }
 
     private static func sendOnce(_ frames: [[UInt8]], to pull: String, context: Context, configure: (Socket) throws -> Void) {

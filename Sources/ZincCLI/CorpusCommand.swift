@@ -90,6 +90,15 @@ struct CorpusCommand: ParsableCommand {
                 nodeKey: Array(repeating: 2, count: 32), role: .reader, name: "kiosk", documents: DocumentPattern.list("pub*,notes") ?? [],
                 issued: 1_700_000_000, expires: 1_900_000_000),
         ].map(\.encoded)
+        // Signed by the authority the FuzzLobby harness trusts, so a seed reaches admission.
+        if let trusted = CertificateAuthority(seed: [UInt8](repeating: 1, count: 32)) {
+            let member = try trusted.issue(nodeKey: Array(repeating: 3, count: 32), role: .member, name: "bob", documents: [.all], issued: 1_700_000_000, expires: nil)
+            seeds["Lobby"] = [
+                LobbyFrame.hello(certificate: member.encoded).encoded,
+                LobbyFrame.admitted(certificate: member.encoded).encoded,
+                LobbyFrame.refused(.untrustedAuthority, reason: "issued by an authority this node does not trust").encoded,
+            ]
+        }
         for (name, inputs) in seeds {
             let folder = "\(directory)/\(name)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -30,6 +30,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Children per host before redirecting.") var fanout = 3
     @Option(help: "How many of the nodes are clients that cannot host a subtree.") var clients = 0
     @Option(help: "Browsers joining through WebSocket gateways, beyond --nodes (each knows two gateways).") var browsers = 0
+    @Flag(help: "Certify every node (one authority) and apply the access rules on every link.") var certified = false
+    @Option(help: "With certificates: how many of the clients are readers of the first document only.") var readers = 0
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
     @Flag(help: "Give nodes no seeds: they find each other by UDP discovery on one simulated segment.") var discovery = false
     @Flag(help: "Add one-way cuts to the faults (about 1.5 a run): one group of nodes cannot send to another, a third reaches both.") var oneWayCuts = false
@@ -50,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
         guard fanout >= 1 else { throw ValidationError("--fanout must be at least 1") }
         guard clients >= 0 && clients < nodes else { throw ValidationError("--clients must be between 0 and --nodes - 1") }
         guard browsers >= 0 && browsers <= 1000 else { throw ValidationError("--browsers must be between 0 and 1000") }
+        guard readers >= 0 && readers <= clients else { throw ValidationError("--readers must be between 0 and --clients (readers never host)") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard ["standard", "none"].contains(faults) else { throw ValidationError("--faults must be standard or none") }
         guard duration > 0 && settle > 0 else { throw ValidationError("--duration and --settle must be positive") }
@@ -61,6 +64,8 @@ struct SimulateCommand: ParsableCommand {
         configuration.fanout = fanout
         configuration.clients = clients
         configuration.browsers = browsers
+        configuration.certified = certified
+        configuration.readers = readers
         configuration.singleSeed = singleSeed
         configuration.discovery = discovery
         configuration.trimming = trimming
@@ -105,7 +110,7 @@ struct SimulateCommand: ParsableCommand {
         let all = results.withLock { $0 }.sorted { $0.seed < $1.seed }
         let failed = all.filter { !$0.passed }
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "seeds": all.count, "failed": failed.map(\.seed), "seconds": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                 "nodes": nodes, "crashes": all.reduce(0) { $0 + $1.crashes }, "promotions": all.reduce(0) { $0 + $1.promotions },
                 "partitions": all.reduce(0) { $0 + $1.partitions }, "edits": all.reduce(0) { $0 + $1.edits },
@@ -115,6 +120,10 @@ struct SimulateCommand: ParsableCommand {
                 "deliveries": all.reduce(0) { $0 + $1.deliveries }, "dropped": all.reduce(0) { $0 + $1.dropped },
                 "controlFaults": all.reduce(0) { $0 + $1.controlFaults },
             ]
+            if certified || readers > 0 {
+                object["accessRefused"] = all.reduce(0) { $0 + $1.accessRefused }
+                object["subscriptionsRefused"] = all.reduce(0) { $0 + $1.subscriptionsRefused }
+            }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             if list.count == 1, let only = all.first { print(only.summary) }

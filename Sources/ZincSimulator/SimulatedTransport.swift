@@ -50,8 +50,11 @@ final class SimulatedTransport: Transport {
 
     func publish(_ frames: [[UInt8]]) {
         let topic = frames[0]
+        let certified = node.rules != nil
         for subscriber in node.subscribers.sorted() where world.nodes[subscriber].subscribedTo == index {
-            if world.nodes[subscriber].subscriptions.contains(where: { topic.starts(with: $0) }) {
+            // A certified publisher's XPUB applies only what its rules allowed each subscriber.
+            let prefixes = certified ? node.applied[subscriber, default: []] : world.nodes[subscriber].subscriptions
+            if prefixes.contains(where: { topic.starts(with: $0) }) {
                 world.transmit(frames, from: index, to: subscriber, channel: .subscriber)
             }
         }
@@ -97,6 +100,15 @@ final class SimulatedShell: NodeShell {
     }
 
     func deliver(_ application: ApplicationMessage, origin: ReplicaID) {}
+
+    func publish(_ message: WireMessage) {
+        let world = transport.world, index = transport.index
+        guard let rules = world.nodes[index].rules, let machine = world.nodes[index].machine else {
+            transport.publish(message.frames)
+            return
+        }
+        for copy in rules.outbound(message, children: machine.core.childIDs, isBrowser: machine.core.isGatewayChild) { transport.publish(copy.frames) }
+    }
 
     func report(_ event: MembershipEvent) {
         let world = transport.world, index = transport.index

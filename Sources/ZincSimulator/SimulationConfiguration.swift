@@ -95,6 +95,12 @@ package struct SimulationConfiguration: Sendable, Hashable {
     /// as every member of its tree holds, keeping nothing): replicas that come back from below
     /// the floor, and trees that merge after a partition, must catch up from states.
     package var trimming = false
+    /// Certified links (docs/protocol.md §24): every node holds a certificate from one
+    /// authority and applies the access rules; the last `readers` clients (never more than
+    /// ``clients``) are readers covering the first document only. Zero: no certificates.
+    package var readers = 0
+    /// Certificates without readers (every node a member of every document).
+    package var certified = false
 
     package init(seed: UInt64) {
         self.seed = seed
@@ -131,6 +137,9 @@ package struct SimulationResult: Sendable, Hashable {
     /// them whose live nodes stood as one tree (routed around the cut) just before it healed.
     package var oneWayCutsEnded = 0
     package var oneWayCutsWhole = 0
+    /// Certified runs: messages and subscriptions the access rules refused.
+    package var accessRefused = 0
+    package var subscriptionsRefused = 0
 
     package var passed: Bool { failures.isEmpty }
 
@@ -138,6 +147,7 @@ package struct SimulationResult: Sendable, Hashable {
         "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped), \(controlFaults) control-plane faults"
             + (trims > 0 ? ", \(trims) trims, \(statesMerged) states merged" : "")
             + (oneWayCutsEnded > 0 ? ", one tree at the end of \(oneWayCutsWhole) of \(oneWayCutsEnded) one-way cuts" : "")
+            + (accessRefused + subscriptionsRefused > 0 ? ", \(accessRefused) messages and \(subscriptionsRefused) subscriptions refused by the access rules" : "")
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }
 }

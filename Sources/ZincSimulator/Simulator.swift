@@ -56,7 +56,15 @@ struct SimulatedNode {
     var lastTick: Duration = .zero
     var deadline: Duration = .zero
 
+    /// Certified runs: the node's certificate, its access rules (empty again at each boot, as
+    /// a restarted process's), and, as a publisher, the subscriptions applied per subscriber
+    /// (an XPUB in manual mode applies only what the rules allow).
+    var certificate: NodeCertificate?
+    var rules: AccessGuard?
+    var applied: [Int: Set<[UInt8]>] = [:]
+
     var isAlive: Bool { machine != nil }
+    var isReader: Bool { certificate?.role == .reader }
 }
 
 enum SimulationEvent {
@@ -134,6 +142,36 @@ final class World {
             nodes.append(node)
         }
         shells = nodes.indices.map { SimulatedShell(world: self, index: $0) }
+        if configuration.certified || configuration.readers > 0 { certify() }
+    }
+
+    /// The cluster's trust: one authority, derived from the seed.
+    private(set) var policy = TrustPolicy(authorities: [])
+
+    /// Gives every node a certificate: the last `readers` clients read the first document
+    /// only; everyone else is a member of every document.
+    private func certify() {
+        guard let authority = CertificateAuthority(seed: SHA256.hash(Array("zinc simulator authority \(configuration.seed)".utf8))) else { return }
+        policy = TrustPolicy(authorities: [authority.publicKey])
+        let readers = min(configuration.readers, configuration.clients, configuration.nodes - 1)
+        let firstReader = configuration.nodes - readers
+        for index in nodes.indices {
+            let isReader = index >= firstReader && index < configuration.nodes
+            let documents = isReader ? [DocumentPattern(documentNames[0])].compactMap { $0 } : [DocumentPattern.all]
+            nodes[index].certificate = try? authority.issue(
+                nodeKey: SHA256.hash(Array("zinc simulator node \(index)".utf8)), role: isReader ? .reader : .member,
+                name: "n\(index)", documents: documents, issued: 0, expires: nil)
+        }
+    }
+
+    /// A certified node's lobby admits `peer` (its hello at a connection); true if admitted.
+    @discardableResult
+    func admit(_ peer: Int, at host: Int) -> Bool {
+        guard nodes[host].rules != nil, let certificate = nodes[peer].certificate else { return true }
+        if nodes[host].rules?.certificate(of: certificate.nodeKey) != nil { return true }
+        let answer = nodes[host].rules?.lobby(LobbyFrame.hello(certificate: certificate.encoded).encoded, now: 1)
+        if case .admitted = answer { return true }
+        return false
     }
 
     // MARK: - Running
@@ -172,6 +210,11 @@ final class World {
             settings.heldReportRefresh = .seconds(2)
         }
         nodes[index].machine = NodeMachine(configuration: configuration, settings: settings, documents: nodes[index].persisted, documentReplica: replica)
+        if let certificate = nodes[index].certificate {
+            nodes[index].rules = AccessGuard(own: certificate, policy: policy)
+            nodes[index].applied = [:]
+            if certificate.role == .reader { nodes[index].machine?.readOnlyReason = "n\(index) is a reader" }
+        }
         nodes[index].baseline = nodes[index].persisted.mapValues(\.versionVector.totalOperations)
         nodes[index].incarnation += 1
         nodes[index].tickAt = nil
@@ -265,7 +308,17 @@ final class World {
                 return
             }
             result.deliveries += 1
-            guard let inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
+            guard var inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
+            if channel != .subscriber, nodes[index].rules != nil, case .message(let message) = inbound {
+                // What came up from a child (or a browser, under the host's own certificate).
+                let key = channel == .puller ? nodes[sender].certificate?.nodeKey : nil
+                if channel == .puller { admit(sender, at: index) }
+                guard case .accept(let admitted)? = nodes[index].rules?.inbound(message, from: key) else {
+                    result.accessRefused += 1
+                    return
+                }
+                inbound = .message(admitted)
+            }
             let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
             execute(directives, for: index)
             scheduleTick(index)
@@ -304,6 +357,20 @@ final class World {
                 result.controlFaults += 1
                 if subscribed { resetLink(subscriber: subscriber, publisher: publisher) }
                 return
+            }
+            if nodes[publisher].rules != nil {
+                guard let key = nodes[subscriber].certificate?.nodeKey, let topics = nodes[publisher].rules?.subscription(prefix, subscribed: subscribed, from: key) else { return }
+                if subscribed {
+                    // Applied to a pipe that exists (a late subscription after a reset is lost with it).
+                    guard nodes[publisher].subscribers.contains(subscriber) else { return }
+                    nodes[publisher].applied[subscriber, default: []].formUnion(topics)
+                } else {
+                    nodes[publisher].applied[subscriber]?.subtract(topics)
+                }
+                if topics.isEmpty {
+                    if subscribed { result.subscriptionsRefused += 1 }
+                    return
+                }
             }
             let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
             execute(directives, for: publisher)
@@ -454,9 +521,18 @@ final class World {
             queue.push(.attach(subscriber: subscriber, incarnation: incarnation, publisher: publisher), at: now + .milliseconds(100))
             return
         }
+        // A certified node asks the host's lobby first: it must admit the subscriber's
+        // certificate, and the host must be a member.
+        if nodes[publisher].rules != nil {
+            guard admit(subscriber, at: publisher), nodes[publisher].certificate?.role == .member else {
+                queue.push(.attach(subscriber: subscriber, incarnation: incarnation, publisher: publisher), at: now + .milliseconds(250))
+                return
+            }
+        }
         nodes[subscriber].connecting = nil
         nodes[subscriber].subscribedTo = publisher
         nodes[publisher].subscribers.insert(subscriber)
+        nodes[publisher].applied[subscriber] = nil
         if nodes[subscriber].isBrowser {
             nodes[subscriber].gatewayConnection = (publisher, (nodes[subscriber].gatewayConnection?.generation ?? 0) + 1)
         }
@@ -499,6 +575,7 @@ final class World {
     /// had subscribed as unsubscribed.
     private func dropPipe(of subscriber: Int, at publisher: Int) {
         nodes[publisher].subscribers.remove(subscriber)
+        nodes[publisher].applied[subscriber] = nil
         guard nodes[publisher].isAlive else { return }
         for prefix in nodes[subscriber].subscriptions where prefix.first == 0x4E {
             queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: subscriber), at: now + latency())
@@ -604,7 +681,8 @@ final class World {
         // it keeps retrying, and is not part of the tree to check.
         let live = nodes.indices.filter { nodes[$0].isAlive && !isOffline($0) }
         result.liveNodes = live.count
-        guard let first = live.first, let reference = nodes[first].machine else {
+        // The reference holds every document: a member, not a reader.
+        guard let first = live.first(where: { !nodes[$0].isReader }), let reference = nodes[first].machine else {
             result.failures.append("no live node")
             return result
         }
@@ -633,6 +711,10 @@ final class World {
             let expected = reference.documents[name]
             for index in live {
                 if differing >= 4 { break }
+                if let certificate = nodes[index].certificate, !certificate.covers(name) {
+                    if nodes[index].machine!.documents[name] != nil { result.failures.append("n\(index) holds \(name), which its certificate does not cover") }
+                    continue
+                }
                 guard let mine = nodes[index].machine!.documents[name] else {
                     result.failures.append("n\(index) never got \(name)")
                     continue
@@ -699,6 +781,10 @@ final class World {
                     result.failures.append("n\(index) \(name): \(counted) operations applied or made, \(held) held (something was applied twice or uncounted)")
                 }
             }
+        }
+        // Readers never host, and nobody's parent is a reader.
+        for index in live where nodes[index].isReader && !(nodes[index].machine?.core.childIDs.isEmpty ?? true) {
+            result.failures.append("n\(index) is a reader and hosts \(nodes[index].machine?.core.childIDs.count ?? 0) children")
         }
         let indexOfID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.index) })
         // Balance: failover lets a successor adopt up to twice its fan-out; it must have moved the

@@ -65,6 +65,21 @@ struct SimulatorTests {
         }
     }
 
+    @Test("certified links with readers, through crashes and partitions: members converge on every document, readers on theirs only, never hosting, never holding another")
+    func certifiedWithReaders() async {
+        let replaying = ProcessInfo.processInfo.environment["ZINC_SEED"] != nil
+        let results = await simulate(replaying ? simulationSeeds(1, base: 0) : simulationSeeds(24, base: 31_000)) { configuration in
+            configuration.nodes = 8
+            configuration.clients = 3
+            configuration.readers = 2
+            configuration.browsers = 2
+        }
+        for result in results {
+            #expect(result.passed, "\(result.summary) — replay with zinc simulate --clients 3 --readers 2 --browsers 2 --seed \(result.seed)")
+        }
+        #expect(results.contains { $0.promotions > 0 } && results.reduce(0) { $0 + $1.accessRefused } >= 0)
+    }
+
     @Test("no seeds at all: nodes find each other by discovery through crashes and partitions, into one tree (seed 40 once left a node for ever naming the root of the tree it had left)")
     func discovery() async {
         let replaying = ProcessInfo.processInfo.environment["ZINC_SEED"] != nil

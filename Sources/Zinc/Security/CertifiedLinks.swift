@@ -40,10 +40,20 @@ final class CertifiedLinks {
     /// Lobby hellos verified per second, at most.
     static let lobbyRate = 1_000
 
+    /// Asking one lobby: the socket of the attempt in flight (nil between attempts), and who
+    /// waits for the answer.
     private struct Fetch {
-        let socket: Socket
-        let deadline: ContinuousClock.Instant
-        var waiters: [(NodeCertificate) -> Void]
+        var socket: Socket?
+        /// When the attempt in flight gives up, or the next one starts.
+        var deadline: ContinuousClock.Instant
+        var attempts = 0
+        var waiters: [Waiter]
+    }
+
+    /// A connection waiting for a host's certificate, while `isWanted` (the node has not moved on).
+    struct Waiter {
+        let isWanted: () -> Bool
+        let run: (NodeCertificate) -> Void
     }
 
     init(identity: NodeIdentity, lobby: Socket?, admitted: AdmittedKeys, context: Context, logger: Logger) {
@@ -83,65 +93,111 @@ final class CertifiedLinks {
 
     // MARK: - Lobbies this node asks
 
-    /// Runs `action` with the certificate of the host whose lobby is `lobby`, once known (at
-    /// once if fetched recently). Nothing runs if the lobby refuses, fails the checks, or does
-    /// not answer in time: the node's join timers then try again or elsewhere.
-    func whenHostKnown(lobby: String?, _ action: @escaping (NodeCertificate) -> Void) {
+    /// Runs `waiter` with the certificate of the host whose lobby is `lobby`, once known (at
+    /// once if fetched recently). A lobby that does not answer, or refuses, is asked again with
+    /// backoff for as long as the waiter is wanted (the host may not be up yet, or may be about
+    /// to trust this node's authority); the node's join timers meanwhile try elsewhere.
+    func whenHostKnown(lobby: String?, _ waiter: Waiter) {
         guard let lobby else {
             warn("no lobby address can be derived for a host; not connecting")
             return
         }
         if let entry = fetched[lobby], clock.now - entry.at < Self.fetchedLifetime {
-            action(entry.certificate)
+            waiter.run(entry.certificate)
             return
         }
         if fetches[lobby] != nil {
-            fetches[lobby]?.waiters.append(action)
+            fetches[lobby]?.waiters.append(waiter)
             return
         }
+        fetches[lobby] = Fetch(socket: nil, deadline: clock.now, waiters: [waiter])
+        serviceFetches()
+    }
+
+    /// True while a lobby's answer is awaited on a socket (the loop then polls it often).
+    var isAwaitingLobby: Bool { fetches.values.contains { $0.socket != nil } }
+
+    /// When the loop must next look at the fetches: soon while an answer is awaited, else at
+    /// the earliest retry.
+    func nextFetchWake(now: ContinuousClock.Instant) -> Duration? {
+        if isAwaitingLobby { return .milliseconds(5) }
+        return fetches.values.map { max(.zero, $0.deadline - now) }.min()
+    }
+
+    /// Takes the lobbies' answers, gives up on attempts past their deadline, and starts the
+    /// retries that are due.
+    func serviceFetches() {
+        for lobby in Array(fetches.keys) {
+            guard var fetch = fetches[lobby] else { continue }
+            fetch.waiters.removeAll { !$0.isWanted() }
+            guard !fetch.waiters.isEmpty else {
+                finish(lobby)
+                continue
+            }
+            if let socket = fetch.socket {
+                if let frame = try? socket.receive(.dontWait) {
+                    if let certificate = accept(frame, from: lobby) {
+                        finish(lobby)
+                        fetched[lobby] = (certificate, clock.now)
+                        for waiter in fetch.waiters { waiter.run(certificate) }
+                        continue
+                    }
+                } else if clock.now < fetch.deadline {
+                    fetches[lobby] = fetch
+                    continue
+                } else {
+                    warn("the lobby \(lobby) did not answer within \(Self.fetchTimeout); asking again")
+                }
+                socket.close()
+                fetch.socket = nil
+                fetch.deadline = clock.now + Self.retryDelay(after: fetch.attempts)
+            } else if clock.now >= fetch.deadline {
+                fetch.socket = ask(lobby)
+                fetch.attempts += 1
+                fetch.deadline = clock.now + Self.fetchTimeout
+            }
+            fetches[lobby] = fetch
+        }
+    }
+
+    /// 250 ms, doubling to 4 s.
+    static func retryDelay(after attempts: Int) -> Duration {
+        .milliseconds(250 << min(4, max(0, attempts - 1)))
+    }
+
+    private func ask(_ lobby: String) -> Socket? {
         do throws(ZMQError) {
             let socket = try Socket(.dealer, context: context)
             try socket.setOption(.linger, .zero)
             try socket.setOption(.maximumMessageSize, Int64(LobbyFrame.maxBytes))
             try socket.connect(lobby)
             try socket.send(LobbyFrame.hello(certificate: identity.certificate.encoded).encoded, flags: .dontWait)
-            fetches[lobby] = Fetch(socket: socket, deadline: clock.now + Self.fetchTimeout, waiters: [action])
+            return socket
         } catch {
             warn("cannot ask the lobby \(lobby): \(error)")
+            return nil
         }
     }
 
-    /// True while a lobby has not answered yet (the loop then polls it often).
-    var isFetching: Bool { !fetches.isEmpty }
-
-    /// Takes the lobbies' answers and gives up on those past their deadline.
-    func serviceFetches() {
-        for (lobby, fetch) in fetches {
-            if let frame = try? fetch.socket.receive(.dontWait) {
-                finish(lobby)
-                let answer: LobbyFrame
-                do throws(FormatError) {
-                    answer = try LobbyFrame(decoding: frame)
-                } catch {
-                    warn("not connecting to the host at \(lobby): a malformed lobby answer: \(error)")
-                    continue
-                }
-                do throws(CertificateError) {
-                    let certificate = try rules.checkHost(answer, now: Self.unixNow)
-                    fetched[lobby] = (certificate, clock.now)
-                    for waiter in fetch.waiters { waiter(certificate) }
-                } catch {
-                    warn("not connecting to the host at \(lobby): \(error)")
-                }
-            } else if clock.now >= fetch.deadline {
-                finish(lobby)
-                warn("the lobby \(lobby) did not answer within \(Self.fetchTimeout)")
-            }
+    /// The host's certificate from a lobby's answer, if it is one this node connects to.
+    private func accept(_ frame: [UInt8], from lobby: String) -> NodeCertificate? {
+        let answer: LobbyFrame
+        do throws(FormatError) {
+            answer = try LobbyFrame(decoding: frame)
+        } catch {
+            warn("not connecting to the host at \(lobby): a malformed lobby answer: \(error)")
+            return nil
+        }
+        do throws(CertificateError) {
+            return try rules.checkHost(answer, now: Self.unixNow)
+        } catch {
+            warn("not connecting to the host at \(lobby): \(error)")
+            return nil
         }
     }
 
     private func finish(_ lobby: String) {
-        fetches.removeValue(forKey: lobby)?.socket.close()
+        fetches.removeValue(forKey: lobby)?.socket?.close()
     }
 
     /// Configures `socket` as a CURVE client of `host` (and remembers it as the parent if it
@@ -188,8 +244,8 @@ final class CertifiedLinks {
     }
 
     /// What to publish for `message`, given the node's children.
-    func outbound(_ message: WireMessage, children: [ReplicaID]) -> [WireMessage] {
-        rules.outbound(message, children: children)
+    func outbound(_ message: WireMessage, children: @autoclosure () -> [ReplicaID], isBrowser: (ReplicaID) -> Bool) -> [WireMessage] {
+        rules.outbound(message, children: children(), isBrowser: isBrowser)
     }
 
     // MARK: - Trust changes

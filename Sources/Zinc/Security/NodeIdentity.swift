@@ -29,7 +29,8 @@ public struct NodeIdentity: Sendable {
     package let policy: TrustPolicy
 
     /// Reads a certificate file (`zinc cert issue`), the public key files of the authorities
-    /// to trust (`authority.pub`; two during a rotation) and, optionally, a revocation list.
+    /// to trust (`authority.pub`, or a directory of `*.pub` files; two authorities during a
+    /// rotation) and, optionally, a revocation list.
     public init(certificate path: String, trusting authorities: [String], revocationList: String? = nil) throws(EndpointError) {
         let (certificate, keys) = try Self.read(path) { text throws(CertificateFileError) in try CertificateFiles.readNodeCertificate(text, source: path) }
         self.certificate = certificate
@@ -60,13 +61,34 @@ public struct NodeIdentity: Sendable {
     static func readPolicy(trusting authorities: [String], revocationList: String?) throws(EndpointError) -> TrustPolicy {
         guard !authorities.isEmpty else { throw EndpointError(.securityFailed, "a certified node trusts at least one authority (--trust authority.pub)") }
         var trusted: Set<[UInt8]> = []
-        for file in authorities {
+        for file in try authorityFiles(authorities) {
             trusted.insert(try read(file) { text throws(CertificateFileError) in try CertificateFiles.readAuthorityPublicKey(text, source: file) })
         }
+        guard !trusted.isEmpty else { throw EndpointError(.securityFailed, "no authority to trust in \(authorities.joined(separator: ", "))") }
         let revoked = try revocationList.map { file throws(EndpointError) in
             try read(file) { text throws(CertificateFileError) in try RevocationList.parse(text, source: file) }
         } ?? []
         return TrustPolicy(authorities: trusted, revoked: revoked)
+    }
+
+    /// The files named, with a directory standing for every `*.pub` file in it (a trust
+    /// store: add or remove an authority, then SIGHUP).
+    private static func authorityFiles(_ paths: [String]) throws(EndpointError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            do {
+                let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".pub") }.sorted()
+                files += names.map { (path as NSString).appendingPathComponent($0) }
+            } catch {
+                throw EndpointError(.securityFailed, "cannot list the trust directory \(path): \(error.localizedDescription)")
+            }
+        }
+        return files
     }
 
     private static func read<T>(_ path: String, _ parse: (String) throws(CertificateFileError) -> T) throws(EndpointError) -> T {

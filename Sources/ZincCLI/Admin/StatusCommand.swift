@@ -10,8 +10,9 @@ struct StatusCommand: ParsableCommand {
         ADMIN is the node's --admin address (or just its port on 127.0.0.1). With --json the
         output is one object with the keys id, name, role (root, host or client), parent (null
         at the root), children, term, depth, lamport, versionVector, documents (each with id,
-        length, sha256, operations), counters, link, webSocket (the gateway's URL, or null) and
-        browsers (the IDs of the browsers connected through it).
+        length, sha256, operations), counters, link, webSocket (the gateway's URL, or null),
+        browsers (the IDs of the browsers connected through it), certificate (a certified node's
+        name, role, documents and parent's name, or null) and refusals (its latest refusals).
 
         Examples:
           zinc status tcp://127.0.0.1:7900
@@ -52,6 +53,10 @@ enum StatusText {
         lines.append("children  \(status.children.isEmpty ? "none" : status.children.map(\.shortDescription).joined(separator: " "))")
         if let addresses = status.addresses { lines.append("hosting   \(addresses.publish) (PUB), \(addresses.pull) (PULL)") }
         if let webSocket = status.webSocket { lines.append("browsers  \(status.browsers.count) through \(webSocket)") }
+        if let certificate = status.certificate {
+            lines.append("certified \(certificate.name), \(certificate.role), documents \(certificate.documents.joined(separator: ","))" + (certificate.parent.map { ", parent certified as \($0)" } ?? ""))
+        }
+        for refusal in status.refusals { lines.append("refused   \(refusal)") }
         lines.append("documents \(status.documents.isEmpty ? "none" : "")")
         for document in status.documents {
             lines.append("  \(document.id)  length \(document.length)  operations \(document.operations)  sha256 \(document.sha256.prefix(16))…" + (document.pending > 0 ? "  (\(document.pending) held)" : ""))

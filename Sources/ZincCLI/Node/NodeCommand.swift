@@ -61,7 +61,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "This node's certificate from `zinc cert issue` (instead of --key): per-node CURVE keys, a role and document permissions.")
     var cert: String?
 
-    @Option(help: "An authority's public key file (authority.pub) whose certificates this node accepts; repeat to trust two during a rotation.")
+    @Option(help: "An authority's public key file (authority.pub), or a directory of *.pub files, whose certificates this node accepts; repeat to trust two during a rotation.")
     var trust: [String] = []
 
     @Option(help: "A revocation list (`zinc cert revoke`): certificates no longer accepted. Re-read, with the --trust files, on SIGHUP.")

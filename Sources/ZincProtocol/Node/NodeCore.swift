@@ -116,6 +116,8 @@ package struct NodeCore: Sendable {
     package var treeChildCount: Int { children.treeCount }
     /// Browsers connected through this node's gateway.
     package var gatewayChildIDs: [ReplicaID] { children.gatewayIDs }
+    /// True if `child` is a browser behind this node's gateway.
+    package func isGatewayChild(_ child: ReplicaID) -> Bool { children.isGatewayClient(child) }
     package var isJoined: Bool { link.state.joinedID != nil }
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful

@@ -8,8 +8,10 @@ package import ZincCore
 ///
 /// - A peer is admitted by presenting an acceptable certificate at the lobby; only admitted
 ///   CURVE keys pass ZAP.
-/// - A node ID is bound to the key that first spoke for it (its node topic subscription or a
-///   message); another key using it is refused.
+/// - A node ID is bound to the certified name that first spoke for it (its node topic
+///   subscription or a message); a certificate with another name using it is refused. (A name,
+///   not a key: a node re-certified under the same name, by a new authority during a
+///   rotation, keeps its ID.)
 /// - A peer receives a document, by any message, only if its certificate covers it (and this
 ///   node's does: a node never relays what it may not hold).
 /// - A reader's operations are refused; its presence passes.
@@ -22,8 +24,9 @@ package struct AccessGuard: Sendable {
     package private(set) var policy: TrustPolicy
     /// Admitted certificates, by node key.
     private var admitted: [Key: NodeCertificate] = [:]
-    /// Node IDs bound to the key that first spoke for them.
-    private var bindings: [ReplicaID: Key] = [:]
+    /// Node IDs bound to the certified name that first spoke for them, and the key that spoke
+    /// for them last.
+    private var bindings: [ReplicaID: (name: String, key: Key)] = [:]
     package private(set) var counters = AccessCounters()
     /// The latest refusals, newest last, for `zinc status`.
     package private(set) var recentRefusals: [AccessRefusal] = []
@@ -47,7 +50,7 @@ package struct AccessGuard: Sendable {
 
     /// The certificate of the node `id` is bound to, if any.
     package func certificate(ofNode id: ReplicaID) -> NodeCertificate? {
-        bindings[id].flatMap { admitted[$0] }
+        bindings[id].flatMap { admitted[$0.key] }
     }
 
     // MARK: - The lobby
@@ -61,11 +64,13 @@ package struct AccessGuard: Sendable {
                 return refuse(.malformed, "expected a hello", name: nil)
             }
             certificate = try NodeCertificate(decoding: encoded)
-            try policy.check(certificate, now: now)
-        } catch let error as CertificateError {
-            return refuse(LobbyRefusal(error.reason), error.message, name: nil)
         } catch {
             return refuse(.malformed, "\(error)", name: nil)
+        }
+        do throws(CertificateError) {
+            try policy.check(certificate, now: now)
+        } catch {
+            return refuse(LobbyRefusal(error.reason), error.message, name: certificate.name)
         }
         if admitted[certificate.nodeKey] == nil && admitted.count >= Self.maxAdmitted {
             return refuse(.busy, "this node admits no more peers", name: certificate.name)
@@ -146,7 +151,7 @@ package struct AccessGuard: Sendable {
             return allows(certificate, name) ? [prefix] : refused(subscribed, key: key, "\(certificate.name) may not receive \(name)")
         case 0x4E: // N
             guard case .node(let node)? = try? Topic(decoding: prefix) else { return refused(subscribed, key: key, "a malformed node topic") }
-            guard bind(node, to: key) else { return refused(subscribed, key: key, "\(certificate.name) spoke for a node bound to another key") }
+            guard bind(node, to: certificate) else { return refused(subscribed, key: key, "\(certificate.name) spoke for a node bound to another name") }
             return [prefix]
         case 0x54, 0x57, 0x41: // T, W, A
             return [prefix]
@@ -177,10 +182,10 @@ package struct AccessGuard: Sendable {
         certificate.covers(document) && own.covers(document)
     }
 
-    private mutating func bind(_ node: ReplicaID, to key: Key) -> Bool {
-        if let bound = bindings[node] { return bound == key }
-        guard bindings.count < Self.maxBindings else { return false }
-        bindings[node] = key
+    private mutating func bind(_ node: ReplicaID, to certificate: NodeCertificate) -> Bool {
+        if let bound = bindings[node], bound.name != certificate.name { return false }
+        guard bindings[node] != nil || bindings.count < Self.maxBindings else { return false }
+        bindings[node] = (certificate.name, certificate.nodeKey)
         return true
     }
 
@@ -193,7 +198,7 @@ package struct AccessGuard: Sendable {
         if let key {
             guard let admittedCertificate = admitted[key] else { return refuse(.notAdmitted, message, name: nil) }
             certificate = admittedCertificate
-            guard bind(message.header.sender, to: key) else { return refuse(.impersonation, message, name: certificate.name) }
+            guard bind(message.header.sender, to: certificate) else { return refuse(.impersonation, message, name: certificate.name) }
         } else {
             certificate = own
         }
@@ -231,30 +236,37 @@ package struct AccessGuard: Sendable {
     // MARK: - Messages out
 
     /// What to publish for `message`: itself, per-child copies rewritten to what each may see,
-    /// or nothing. `children` are this node's children now.
-    package func outbound(_ message: WireMessage, children: [ReplicaID]) -> [WireMessage] {
+    /// or nothing. `children` are this node's children now; those behind its gateway
+    /// (`isBrowser`) act under this node's own certificate. A child bound to no certificate (yet)
+    /// may see no document at all.
+    package func outbound(_ message: WireMessage, children: @autoclosure () -> [ReplicaID], isBrowser: (ReplicaID) -> Bool = { _ in false }) -> [WireMessage] {
+        func certificate(of child: ReplicaID) -> NodeCertificate? {
+            isBrowser(child) ? own : self.certificate(ofNode: child)
+        }
+        func allowed(_ child: ReplicaID, _ document: String) -> Bool {
+            certificate(of: child).map { allows($0, document) } ?? false
+        }
         switch message.topic {
         case .document(let name):
             return own.covers(name) ? [message] : []
         case .node(let target):
-            let certificate = certificate(ofNode: target) ?? own
             if let name = Self.document(of: message) {
-                return allows(certificate, name) ? [message] : []
+                return allowed(target, name) ? [message] : []
             }
             if message.header.type == .welcome, var welcome = try? Welcome(decoding: message.payload) {
-                welcome.documents = welcome.documents.filter { allows(certificate, $0) }
+                welcome.documents = welcome.documents.filter { allowed(target, $0) }
                 return [WireMessage(topic: message.topic, header: message.header, payload: welcome.encoded)]
             }
             return [message]
         case .tree:
             guard message.header.type == .heartbeat, let heartbeat = try? Heartbeat(decoding: message.payload) else { return [message] }
             let names = heartbeat.digests.map(\.document)
-            let certificates = children.map { certificate(ofNode: $0) ?? own }
-            if certificates.allSatisfy({ certificate in names.allSatisfy { allows(certificate, $0) } }) { return [message] }
+            let children = children()
+            if children.allSatisfy({ child in names.allSatisfy { allowed(child, $0) } }) { return [message] }
             // Some child may not even learn a document's name: each gets its own heartbeat.
-            return zip(children, certificates).map { child, certificate in
+            return children.map { child in
                 var copy = heartbeat
-                copy.digests = heartbeat.digests.filter { allows(certificate, $0.document) }
+                copy.digests = heartbeat.digests.filter { allowed(child, $0.document) }
                 return WireMessage(topic: .node(child), header: message.header, payload: copy.encoded)
             }
         case .application, .welcome:
@@ -280,7 +292,7 @@ package enum InboundVerdict: Sendable, Hashable {
 package struct AccessRefusal: Sendable, Hashable, CustomStringConvertible {
     package enum Kind: String, Sendable, Hashable, CustomStringConvertible {
         case notAdmitted = "not admitted"
-        case impersonation = "spoke for a node bound to another key"
+        case impersonation = "spoke for a node bound to another name"
         case notCovered = "a document its certificate does not cover"
         case readerWrite = "operations from a reader"
         package var description: String { rawValue }

@@ -5,7 +5,7 @@ package import ZincCore
 ///
 /// ```
 /// # Zinc revocation list
-/// revoke = <64 hex digits>   (SHA-256 of the certificate, as `zinc cert show` prints it)
+/// revoke = <64 hex digits>   # SHA-256 of the certificate, as `zinc cert show` prints it
 /// ```
 package enum RevocationList {
     /// The most entries a list may hold (a list is read whole on every SIGHUP).
@@ -15,8 +15,9 @@ package enum RevocationList {
     package static func parse(_ text: String, source: String) throws(CertificateFileError) -> Set<[UInt8]> {
         var revoked: Set<[UInt8]> = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: " \t\r")
-            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            // A fingerprint is hex: whatever follows a '#' is a comment.
+            let line = (raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: " \t\r")
+            guard !line.isEmpty else { continue }
             let parts = line.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: " \t") }
             guard parts.count == 2, parts[0] == "revoke", let fingerprint = Hex.decode(parts[1]), fingerprint.count == 32 else {
                 throw CertificateFileError("\(source), line \(number + 1): expected revoke = <64 hex digits>")

@@ -1,0 +1,363 @@
+import Foundation
+import Glibc
+import Testing
+@testable import Zinc
+import ZeroMQ
+import ZincCore
+import ZincProtocol
+
+/// Certified clusters of real `zinc` processes (issue #16, docs/security.md "Node
+/// certificates"): roles, document permissions at every hop, refusals, revocation, rotation and
+/// failover.
+@Suite("certified zinc processes", .serialized, .timeLimit(.minutes(3)))
+struct CertifiedProcessTests {
+    @Test("a reader limited to pub* reads pub1, never receives a byte of secret as a member's child, and its edits reach no member")
+    func readerLimitedToPublicDocuments() async throws {
+        let setup = try CertifiedSetup()
+        let ca = try await setup.authority("ca")
+        let root = try await setup.node("root", certificate: try await setup.issue("root", authority: ca), trust: [ca.pub], bind: true)
+        let mid = try await setup.node("mid", certificate: try await setup.issue("mid", authority: ca), trust: [ca.pub], bind: true, join: [root.publish])
+        let kioskCertificate = try await setup.issue("kiosk", role: "reader", documents: "pub*", authority: ca)
+        let kiosk = try await setup.node("kiosk", certificate: kioskCertificate, trust: [ca.pub], join: [mid.publish])
+        let admin = try await setup.adminIdentity(ca)
+        #expect(await eventually(.seconds(15)) { setup.status(kiosk, admin)?.parent == mid.id }, "the kiosk joined the member mid")
+
+        // A second connection with the kiosk's certificate listens to everything mid's PUB
+        // would give it while root edits both documents.
+        let listener = try await setup.listener(on: mid, certificate: kioskCertificate, trust: [ca.pub], nodeTopic: kiosk.id)
+        defer { listener.close() }
+        for index in 0..<5 {
+            try setup.admin(root, admin).send(.insert("hello \(index) ", at: 0, in: "pub1"))
+            try setup.admin(root, admin).send(.insert("classified \(index) ", at: 0, in: "secret"))
+        }
+        #expect(await eventually(.seconds(10)) { setup.status(kiosk, admin)?.documents.first { $0.id == "pub1" }?.length == 40 })
+        let heard = listener.drain(for: .seconds(1.5))
+        #expect(heard.contains { $0.containsBytes("hello 4") }, "the listener hears pub1")
+        #expect(!heard.contains { $0.containsBytes("secret") || $0.containsBytes("classified") }, "not a byte of secret, not even its name")
+        #expect(setup.status(kiosk, admin)?.documents.map(\.id) == ["pub1"])
+        #expect(setup.status(mid, admin)?.documents.map(\.id).sorted() == ["pub1", "secret"])
+
+        // The kiosk's own node refuses to edit; a hostile kiosk pushing a delta anyway is refused by mid.
+        let adminArguments = try await setup.adminArguments(ca)
+        let refused = try await runZinc(["edit", kiosk.admin, "pub1", "insert", "0", "X"] + adminArguments)
+        #expect(refused.status != 0 && refused.output.contains("reader"), "\(refused.output)")
+        try await listener.pushDelta(to: mid, sender: kiosk.id, document: "pub1", text: "EVIL ")
+        #expect(await eventually(.seconds(5)) { (setup.status(mid, admin)?.counters[.readerWritesRefused] ?? 0) >= 1 })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try setup.admin(root, admin).document("pub1").text.hasPrefix("hello 4"), "the reader's operations reached no member")
+        #expect(setup.status(kiosk, admin)?.certificate?.parent == "mid")
+    }
+
+    @Test("a certificate from another authority, an expired one and a revoked one are refused and counted; their nodes read nothing")
+    func refusedCertificates() async throws {
+        let setup = try CertifiedSetup()
+        let ca = try await setup.authority("ca"), other = try await setup.authority("other")
+        let revokedCertificate = try await setup.issue("laptop", authority: ca)
+        let list = setup.directory + "/revoked.txt"
+        #expect(try await runZinc(["cert", "revoke", "--list", list, revokedCertificate]).status == 0)
+        let root = try await setup.node("root", certificate: try await setup.issue("root", authority: ca), trust: [ca.pub], bind: true, revocations: list)
+        let admin = try await setup.adminIdentity(ca)
+        try setup.admin(root, admin).send(.insert("members only", at: 0, in: "notes"))
+        // Valid for three seconds: its node starts, then asks a host that appears after expiry.
+        let expiring = try await setup.issue("expiring", authority: ca, expires: Date().addingTimeInterval(3))
+        let latePort = try freePorts(3)
+        let expired = try await setup.node("expired", certificate: expiring, trust: [ca.pub], join: ["tcp://127.0.0.1:\(latePort)"])
+        let stranger = try await setup.node("stranger", certificate: try await setup.issue("stranger", authority: other), trust: [ca.pub, other.pub], join: [root.publish])
+        let laptop = try await setup.node("laptop", certificate: revokedCertificate, trust: [ca.pub], join: [root.publish])
+        try await Task.sleep(for: .seconds(3.5))
+        let late = try await setup.node("late", certificate: try await setup.issue("late", authority: ca), trust: [ca.pub], bind: true, port: latePort, join: [root.publish])
+        #expect(await eventually(.seconds(10)) { setup.status(late, admin)?.documents.first?.length == 12 })
+        #expect(await eventually(.seconds(10)) {
+            let refusals = (setup.status(root, admin)?.refusals ?? []) + (setup.status(late, admin)?.refusals ?? [])
+            return refusals.contains { $0.contains("untrusted") || $0.contains("does not trust") } && refusals.contains { $0.contains("revoked") } && refusals.contains { $0.contains("expired") }
+        }, "\(setup.status(root, admin)?.refusals ?? []) \(setup.status(late, admin)?.refusals ?? [])")
+        #expect((setup.status(root, admin)?.counters[.certificatesRefused] ?? 0) >= 2)
+        #expect((setup.status(late, admin)?.counters[.certificatesRefused] ?? 0) >= 1)
+        let trustingBoth = try await setup.adminIdentity(ca, trusting: [ca.pub, other.pub])
+        // The expired node's own admin lobby presents an expired certificate, which no client
+        // accepts either: its hosts' view says it holds nothing.
+        #expect(setup.status(late, admin)?.children.contains(expired.id) == false && setup.status(root, admin)?.children.contains(expired.id) == false)
+        #expect(expired.process.output.contains("the host refused this node: expired"), "\(expired.process.output)")
+        for node in [stranger, laptop] {
+            let status = setup.status(node, trustingBoth)
+            #expect(status?.link.isJoined == false && status?.documents.isEmpty == true, "\(node.name) reads nothing: \(String(describing: status)) \(node.process.output)")
+        }
+        let adminArguments = try await setup.adminArguments(ca)
+        let shown = try await runZinc(["status", root.admin] + adminArguments)
+        #expect(shown.output.contains("refused   laptop: certificate of laptop is revoked"), "zinc status shows the refusal: \(shown.output)")
+        #expect(shown.output.contains("refused   stranger: issued by an authority this node does not trust"), "\(shown.output)")
+    }
+
+    @Test("revoking a joined node and sending SIGHUP cuts it at once; it receives nothing after")
+    func revocationBySighup() async throws {
+        let setup = try CertifiedSetup()
+        let ca = try await setup.authority("ca")
+        let list = setup.directory + "/revoked.txt"
+        try "# none yet\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let root = try await setup.node("root", certificate: try await setup.issue("root", authority: ca), trust: [ca.pub], bind: true, revocations: list)
+        let laptopCertificate = try await setup.issue("laptop", authority: ca)
+        let laptop = try await setup.node("laptop", certificate: laptopCertificate, trust: [ca.pub], join: [root.publish])
+        let admin = try await setup.adminIdentity(ca)
+        try setup.admin(root, admin).send(.insert("before ", at: 0, in: "notes"))
+        #expect(await eventually(.seconds(10)) { setup.status(laptop, admin)?.documents.first?.length == 7 })
+
+        #expect(try await runZinc(["cert", "revoke", "--list", list, laptopCertificate]).status == 0)
+        root.process.signal(SIGHUP)
+        let cutAt = ContinuousClock.now
+        #expect(await eventually(.seconds(2)) { setup.status(root, admin)?.counters[.peersCut] == 1 })
+        #expect(await eventually(.seconds(3)) { setup.status(root, admin)?.children.contains(laptop.id) == false })
+        let dropped = ContinuousClock.now - cutAt
+        try setup.admin(root, admin).send(.insert("after ", at: 0, in: "notes"))
+        try await Task.sleep(for: .seconds(1))
+        #expect(setup.status(laptop, admin)?.documents.first?.length == 7, "nothing reaches the revoked node")
+        #expect(setup.status(laptop, admin)?.link.isJoined == false)
+        #expect(dropped < .seconds(3), "dropped after \(dropped)")
+    }
+
+    @Test("rotation: nodes on authorities A and B and on B alone converge; then A is removed and its certificates are refused")
+    func rotation() async throws {
+        let setup = try CertifiedSetup()
+        let a = try await setup.authority("a"), b = try await setup.authority("b")
+        let store = setup.directory + "/trusted"
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+        for authority in [a, b] { try FileManager.default.copyItem(atPath: authority.pub, toPath: "\(store)/\(authority.name).pub") }
+        let root = try await setup.node("root", certificate: try await setup.issue("root", authority: b), trust: [store], bind: true)
+        var onA = try await setup.node("old", certificate: try await setup.issue("old", authority: a), trust: [a.pub, b.pub], bind: true, join: [root.publish])
+        let onB = try await setup.node("new", certificate: try await setup.issue("new", authority: b), trust: [b.pub], join: [root.publish])
+        let admin = try await setup.adminIdentity(b, trusting: [a.pub, b.pub])
+        for (index, node) in [root, onA, onB].enumerated() {
+            #expect(await eventually(.seconds(10)) { index == 0 || setup.status(node, admin)?.link.isJoined == true }, "\(node.name) joined")
+            try setup.admin(node, admin).send(.insert("\(node.name) ", at: 0, in: "shared"))
+        }
+        #expect(await eventually(.seconds(10)) { setup.converged([root, onA, onB], admin, length: 13) })
+
+        // "old" moves to authority B; then the cluster stops trusting A.
+        onA.process.signal(SIGTERM)
+        _ = await onA.process.wait()
+        // Re-certified under the same name: it keeps its node ID.
+        onA = try await setup.node("old", certificate: try await setup.issue("old", authority: b), trust: [b.pub], bind: true, port: onA.port, join: [root.publish], dataDirectory: true)
+        try FileManager.default.removeItem(atPath: "\(store)/a.pub")
+        root.process.signal(SIGHUP)
+        let straggler = try await setup.node("straggler", certificate: try await setup.issue("straggler", authority: a), trust: [a.pub, b.pub], join: [root.publish])
+        #expect(await eventually(.seconds(10)) { setup.status(onA, admin)?.link.isJoined == true })
+        try setup.admin(onB, admin).send(.insert("again ", at: 0, in: "shared"))
+        #expect(await eventually(.seconds(10)) { setup.converged([root, onA, onB], admin, length: 19) })
+        #expect(await eventually(.seconds(5)) { (setup.status(root, admin)?.refusals ?? []).contains { $0.contains("trust") } })
+        #expect(setup.status(straggler, admin)?.link.isJoined == false, "a certificate of the removed authority is refused")
+    }
+
+    @Test("failover with mixed roles: the reader is never promoted, and no document leaks after the promotion")
+    func failoverWithRoles() async throws {
+        let setup = try CertifiedSetup()
+        let ca = try await setup.authority("ca")
+        let root = try await setup.node("root", certificate: try await setup.issue("root", authority: ca), trust: [ca.pub], bind: true)
+        let host = try await setup.node("host", certificate: try await setup.issue("host", authority: ca), trust: [ca.pub], bind: true, join: [root.publish])
+        let admin = try await setup.adminIdentity(ca)
+        #expect(await eventually(.seconds(10)) { setup.status(host, admin)?.link.isJoined == true })
+        let reader = try await setup.node("reader", certificate: try await setup.issue("reader", role: "reader", documents: "pub*", authority: ca), trust: [ca.pub], join: [host.publish])
+        let member = try await setup.node("member", certificate: try await setup.issue("member", authority: ca), trust: [ca.pub], bind: true, join: [host.publish])
+        #expect(await eventually(.seconds(10)) { setup.status(reader, admin)?.parent == host.id && setup.status(member, admin)?.parent == host.id })
+        try setup.admin(root, admin).send(.insert("public ", at: 0, in: "pub1"))
+        try setup.admin(root, admin).send(.insert("secret ", at: 0, in: "secret"))
+        #expect(await eventually(.seconds(10)) { setup.status(reader, admin)?.documents.map(\.id) == ["pub1"] })
+
+        host.process.signal(SIGKILL)
+        #expect(await eventually(.seconds(15)) {
+            guard let readerStatus = setup.status(reader, admin), let memberStatus = setup.status(member, admin) else { return false }
+            return readerStatus.link.isJoined && memberStatus.link.isJoined && readerStatus.parent != host.id && memberStatus.parent != host.id
+        }, "both healed")
+        let readerStatus = setup.status(reader, admin)
+        #expect(readerStatus?.role == .client && readerStatus?.children.isEmpty == true, "the reader hosts nobody")
+        #expect(["root", "member"].contains(readerStatus?.certificate?.parent ?? ""), "the reader's new host is a member: \(String(describing: readerStatus?.certificate?.parent))")
+        try setup.admin(root, admin).send(.insert("after ", at: 0, in: "secret"))
+        try setup.admin(member, admin).send(.insert("after ", at: 0, in: "pub1"))
+        #expect(await eventually(.seconds(10)) { setup.status(reader, admin)?.documents.first?.length == 13 })
+        #expect(await eventually(.seconds(10)) { setup.status(member, admin)?.documents.first { $0.id == "secret" }?.length == 13 })
+        #expect(setup.status(reader, admin)?.documents.map(\.id) == ["pub1"], "no document leaked after the promotion")
+    }
+}
+
+/// An authority made with `zinc authority init`.
+struct TestAuthority {
+    let name: String
+    let directory: String
+    var pub: String { directory + "/authority.pub" }
+}
+
+/// A certified `zinc node` with a TCP admin port.
+struct CertifiedNode {
+    let name: String
+    let id: ReplicaID
+    let port: Int
+    let admin: String
+    let process: ZincProcess
+    var publish: String { "tcp://127.0.0.1:\(port)" }
+}
+
+/// Files and processes of one certified test, removed at the end.
+final class CertifiedSetup: @unchecked Sendable {
+    // @unchecked: used from one test task.
+    let directory: String
+
+    init() throws { directory = try temporaryDirectory() }
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func authority(_ name: String) async throws -> TestAuthority {
+        let authority = TestAuthority(name: name, directory: "\(directory)/\(name)")
+        let made = try await runZinc(["authority", "init", "--out", authority.directory])
+        #expect(made.status == 0, "\(made.output)")
+        return authority
+    }
+
+    func issue(_ name: String, role: String = "member", documents: String = "*", authority: TestAuthority, expires: Date? = nil) async throws -> String {
+        let path = "\(directory)/\(name)-\(UUID().uuidString.prefix(4)).cert"
+        var arguments = ["cert", "issue", "--authority", authority.directory, "--name", name, "--role", role, "--documents", documents, "--out", path]
+        if let expires { arguments += ["--expires", expires.formatted(.iso8601)] }
+        let issued = try await runZinc(arguments)
+        #expect(issued.status == 0, "\(issued.output)")
+        return path
+    }
+
+    /// Operator certificates (members of every document), by authority directory.
+    private var operators: [String: String] = [:]
+
+    /// An admin client identity: an operator certificate from `authority`.
+    func adminIdentity(_ authority: TestAuthority, trusting: [String]? = nil) async throws -> NodeIdentity {
+        try NodeIdentity(certificate: try await operatorCertificate(authority), trusting: trusting ?? [authority.pub])
+    }
+
+    /// `--cert` and `--trust` for `zinc` admin commands.
+    func adminArguments(_ authority: TestAuthority) async throws -> [String] {
+        ["--cert", try await operatorCertificate(authority), "--trust", authority.pub]
+    }
+
+    private func operatorCertificate(_ authority: TestAuthority) async throws -> String {
+        if let path = operators[authority.directory] { return path }
+        let path = try await issue("operator", authority: authority)
+        operators[authority.directory] = path
+        return path
+    }
+
+    func node(
+        _ name: String, certificate: String, trust: [String], bind: Bool = false, port: Int? = nil, join: [String] = [],
+        revocations: String? = nil, dataDirectory: Bool = false
+    ) async throws -> CertifiedNode {
+        let port = try port ?? freePorts(3)
+        let adminPort = try freePorts(2)
+        let admin = "tcp://127.0.0.1:\(adminPort)"
+        var arguments = ["node", "--id", name, "--admin", admin, "--cert", certificate, "--fanout", "2", "--log-level", "debug"]
+        for authority in trust { arguments += ["--trust", authority] }
+        if bind { arguments += ["--bind", "tcp://127.0.0.1:\(port)"] }
+        for address in join { arguments += ["--join", address] }
+        if let revocations { arguments += ["--revocations", revocations] }
+        if dataDirectory { arguments += ["--data-dir", "\(directory)/\(name)-data"] }
+        let process = try ZincProcess(arguments)
+        let node = CertifiedNode(name: name, id: ReplicaID(deterministicFrom: name), port: port, admin: admin, process: process)
+        // The line `zinc node` prints once its sockets are bound.
+        #expect(await eventually(.seconds(10)) { process.output.contains("certified as") || !process.process.isRunning }, "\(name) did not start: \(process.output)")
+        return node
+    }
+
+    func admin(_ node: CertifiedNode, _ identity: NodeIdentity) -> AdminClient {
+        var client = AdminClient(address: node.admin, timeout: .milliseconds(800))
+        client.identity = identity
+        return client
+    }
+
+    func status(_ node: CertifiedNode, _ identity: NodeIdentity) -> EndpointStatus? {
+        try? admin(node, identity).status()
+    }
+
+    func converged(_ nodes: [CertifiedNode], _ identity: NodeIdentity, length: Int) -> Bool {
+        let documents = nodes.map { status($0, identity)?.documents.first { $0.id == "shared" } }
+        return documents.allSatisfy { $0?.length == length } && Set(documents.map { $0?.sha256 }).count == 1
+    }
+
+    /// A SUB (and a PUSH) with `certificate` on `host`: what that certificate may hear.
+    func listener(on host: CertifiedNode, certificate: String, trust: [String], nodeTopic: ReplicaID) async throws -> CertifiedListener {
+        let identity = try NodeIdentity(certificate: certificate, trusting: trust)
+        return try CertifiedListener(host: host, identity: identity, nodeTopic: nodeTopic)
+    }
+}
+
+/// Raw sockets holding a node's certificate, beside that node.
+final class CertifiedListener: @unchecked Sendable {
+    // @unchecked: used from one test task.
+    let context: Context
+    let subscriber: Socket
+    let pusher: Socket
+    let identity: NodeIdentity
+
+    init(host: CertifiedNode, identity: NodeIdentity, nodeTopic: ReplicaID) throws {
+        context = try Context()
+        self.identity = identity
+        let server = try identity.askLobby(try #require(LobbyAddress.ofHost(publish: host.publish)), context: context, timeout: .seconds(3))
+        subscriber = try Socket(.sub, context: context)
+        pusher = try Socket(.push, context: context)
+        for socket in [subscriber, pusher] {
+            try socket.setOption(.linger, .zero)
+            try identity.configureClient(socket, server: server)
+        }
+        for topic in [Topic.allDocuments, Topic.tree.bytes, Topic.welcome.bytes, Topic.allApplications, Topic.node(nodeTopic).bytes, []] {
+            try subscriber.subscribe(topic)
+        }
+        try subscriber.connect(host.publish)
+        try pusher.connect("tcp://127.0.0.1:\(host.port + 1)")
+    }
+
+    /// Every message heard within `duration`, each as its frames joined.
+    func drain(for duration: Duration) -> [[UInt8]] {
+        let deadline = ContinuousClock.now + duration
+        var heard: [[UInt8]] = []
+        while ContinuousClock.now < deadline {
+            if let frames = try? subscriber.receiveMessage(timeout: .milliseconds(50)) { heard.append(frames.flatMap { $0 }) }
+        }
+        return heard
+    }
+
+    /// Sends a real delta inserting `text`, as `sender` (the certificate's own node).
+    func pushDelta(to host: CertifiedNode, sender: ReplicaID, document: String, text: String) async throws {
+        var edit = Document(replica: ReplicaID(deterministicFrom: "\(sender)-replica"))
+        try edit.insert(text, at: 0)
+        let fragment = edit.fragment(of: edit.replica, counters: 0..<UInt64(text.unicodeScalars.count))
+        let header = MessageHeader(type: .delta, origin: edit.replica, sender: sender, lamport: 1, term: 0)
+        let message = WireMessage(topic: .document(document), header: header, payload: fragment.encoded(omittingAuthor: edit.replica))
+        try pusher.send(message: message.frames)
+    }
+
+    func close() {
+        subscriber.close()
+        pusher.close()
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsBytes(_ text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard needle.count <= count else { return false }
+        return (0...(count - needle.count)).contains { self[$0..<$0 + needle.count].elementsEqual(needle) }
+    }
+}
+
+/// `count` consecutive free TCP ports on 127.0.0.1, below 32768.
+func freePorts(_ count: Int) throws -> Int {
+    for _ in 0..<200 {
+        let base = Int.random(in: 20_000..<(32_000 - count))
+        if (base..<base + count).allSatisfy({ portIsFree($0) }) { return base }
+    }
+    throw PortsUnavailable()
+}
+
+struct PortsUnavailable: Error {}
+
+private func portIsFree(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
