@@ -180,7 +180,7 @@ final class ChannelListener: NodeShell {
                         queuedMessages: queuedMessages))
                     metrics.recordTick(clock.now - tickStart)
                     savePeers()
-                    if certified?.revalidate() == true { parentNoLongerTrusted() }
+                    if let withdrawn = certified?.revalidate() { apply(withdrawn) }
                 }
             }
             publishChanges(origin: .remote)
@@ -321,8 +321,14 @@ final class ChannelListener: NodeShell {
     /// ``Endpoint/reloadTrust()`` on this thread.
     func reloadTrust() throws(EndpointError) {
         guard let certified else { throw EndpointError(.securityFailed, "this node has no certificate; there is no trust to reload") }
-        if try certified.reload() { parentNoLongerTrusted() }
+        apply(try certified.reload())
         logger.info("reloaded the trusted authorities and the revocation list")
+    }
+
+    /// Children whose certificates were withdrawn are gone at once; a parent whose was, is left.
+    private func apply(_ withdrawn: CertifiedLinks.Withdrawn) {
+        for node in withdrawn.nodes { execute(machine.childCut(node, now: now)) }
+        if withdrawn.parent { parentNoLongerTrusted() }
     }
 
     /// The parent's certificate expired or was revoked: leave it, as if its connection closed.

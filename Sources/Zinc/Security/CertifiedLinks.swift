@@ -250,18 +250,28 @@ final class CertifiedLinks {
 
     // MARK: - Trust changes
 
-    /// Re-reads the trusted authorities and the revocation list, and cuts every peer no longer
-    /// acceptable. Returns true if the parent's certificate is no longer acceptable either.
-    func reload() throws(EndpointError) -> Bool {
-        let policy = try identity.reloadPolicy()
-        cut(rules.replacePolicy(policy, now: Self.unixNow))
-        return !parentAcceptable
+    /// What a change of trust withdrew: the node IDs of the peers cut, and whether the
+    /// parent's certificate is no longer acceptable either.
+    struct Withdrawn {
+        var nodes: [ReplicaID] = []
+        var parent = false
     }
 
-    /// Cuts peers whose certificates expired. Returns true if the parent's did.
-    func revalidate() -> Bool {
-        cut(rules.revalidate(now: Self.unixNow))
-        return !parentAcceptable
+    /// Re-reads the trusted authorities and the revocation list, and cuts every peer no longer
+    /// acceptable.
+    func reload() throws(EndpointError) -> Withdrawn {
+        let policy = try identity.reloadPolicy()
+        return withdraw(rules.replacePolicy(policy, now: Self.unixNow))
+    }
+
+    /// Cuts peers whose certificates expired.
+    func revalidate() -> Withdrawn {
+        withdraw(rules.revalidate(now: Self.unixNow))
+    }
+
+    private func withdraw(_ keys: [[UInt8]]) -> Withdrawn {
+        cut(keys)
+        return Withdrawn(nodes: keys.flatMap { rules.nodes(boundTo: $0) }, parent: !parentAcceptable)
     }
 
     private var parentAcceptable: Bool {

@@ -52,9 +52,12 @@ public enum ChildDeparture: Sendable, Hashable {
     case silent(Duration)
     /// It was moved under a sibling to bring this host back within its fan-out.
     case movedToRebalance
+    /// Its certificate was revoked or expired, and its connections cut (docs/security.md).
+    case certificateWithdrawn
 
     var text: String {
         switch self {
+        case .certificateWithdrawn: "its certificate was revoked or expired"
         case .left: "it left"
         case .silent(let duration): "failure detector: silent for \(duration)"
         case .movedToRebalance: "moved to rebalance"

@@ -276,6 +276,12 @@ package struct NodeCore: Sendable {
         return removeChild(node, reason: .left)
     }
 
+    /// A tree child whose connections the shell cut (docs/protocol.md §24.2 item 6).
+    package mutating func childCut(_ node: ReplicaID) -> [CoreDirective] {
+        guard children.contains(node), !children.isGatewayClient(node) else { return [] }
+        return removeChild(node, reason: .certificateWithdrawn)
+    }
+
     private mutating func receiveFromParent(_ message: WireMessage, now: Duration) -> [CoreDirective] {
         let sender = message.header.sender
         // Only the node we are joining or joined may speak to us on the SUB socket.

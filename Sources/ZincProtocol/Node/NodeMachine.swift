@@ -82,6 +82,12 @@ package struct NodeMachine: Sendable {
         expand(core.gatewayClosed(node), now: now)
     }
 
+    /// The shell cut a child's connections (its certificate was revoked or expired): it is gone
+    /// now, without waiting for the failure detector.
+    package mutating func childCut(_ node: ReplicaID, now: Duration) -> [NodeDirective] {
+        expand(core.childCut(node), now: now)
+    }
+
     /// A datagram arrived on the discovery port.
     package mutating func receiveDatagram(_ bytes: [UInt8], from source: DatagramSource, now: Duration) -> [NodeDirective] {
         expand(core.receiveDatagram(bytes, from: source, now: now), now: now)

@@ -48,6 +48,11 @@ package struct AccessGuard: Sendable {
     /// The certificate a key presented.
     package func certificate(of key: Key) -> NodeCertificate? { admitted[key] }
 
+    /// The node IDs whose last certificate had `key` (the nodes a cut of that key removes).
+    package func nodes(boundTo key: Key) -> [ReplicaID] {
+        bindings.filter { $0.value.key == key }.map(\.key)
+    }
+
     /// The certificate of the node `id` is bound to, if any.
     package func certificate(ofNode id: ReplicaID) -> NodeCertificate? {
         bindings[id].flatMap { admitted[$0.key] }

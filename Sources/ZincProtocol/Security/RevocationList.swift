@@ -1,4 +1,4 @@
-package import ZincCore
+import ZincCore
 
 /// A revocation list file (docs/security.md, "Revoking a certificate"): the fingerprints of
 /// certificates no node of the cluster admits any more. A node re-reads it on SIGHUP.
