@@ -10,12 +10,15 @@ enum CertifiedPlan {
         guard configuration.key == nil else {
             throw EndpointError(.securityFailed, "a node uses a cluster key or a certificate, not both")
         }
+        for address in [configuration.bind, configuration.admin].compactMap({ $0 }) where address.hasPrefix("inproc://") {
+            throw EndpointError(.invalidAddress, "\(address): a certified node uses tcp or ipc (inproc connections carry no CURVE handshake, so no certificate)")
+        }
         guard let bind = configuration.bind else { return }
         guard identity.role == .member else {
             throw EndpointError(.securityFailed, "\(identity.name) is certified as a reader: readers never host, so it cannot bind \(bind)")
         }
         guard let publish = try? AddressPlan.bindPair(bind).publish, LobbyAddress.ofHost(publish: publish) != nil else {
-            throw EndpointError(.invalidAddress, "\(bind): a certified node binds a fixed TCP port P (PUB P, PULL P+1, lobby P+2) or an ipc/inproc address")
+            throw EndpointError(.invalidAddress, "\(bind): a certified node binds a fixed TCP port P (PUB P, PULL P+1, lobby P+2) or an ipc address")
         }
     }
 
