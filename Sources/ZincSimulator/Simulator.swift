@@ -164,6 +164,17 @@ final class World {
         }
     }
 
+    /// A document `message` names (its topic, payload, welcome list or digests) that
+    /// `certificate` does not cover: what must never reach that certificate's node.
+    static func uncovered(_ message: WireMessage, by certificate: NodeCertificate) -> String? {
+        if let document = AccessGuard.document(of: message), !certificate.covers(document) { return document }
+        switch message.header.type {
+        case .welcome: return (try? Welcome(decoding: message.payload))?.documents.first { !certificate.covers($0) }
+        case .heartbeat: return (try? Heartbeat(decoding: message.payload))?.digests.map(\.document).first { !certificate.covers($0) }
+        default: return nil
+        }
+    }
+
     /// A certified node's lobby admits `peer` (its hello at a connection); true if admitted.
     @discardableResult
     func admit(_ peer: Int, at host: Int) -> Bool {
@@ -318,6 +329,9 @@ final class World {
                     return
                 }
                 inbound = .message(admitted)
+            }
+            if let certificate = nodes[index].certificate, case .message(let message) = inbound, let leaked = Self.uncovered(message, by: certificate) {
+                result.failures.append("n\(index) was sent \(message.header.type) on \(message.topic) from n\(sender), naming \(leaked), which its certificate does not cover")
             }
             let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
             execute(directives, for: index)

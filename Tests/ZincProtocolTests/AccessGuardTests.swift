@@ -78,9 +78,11 @@ struct AccessGuardTests {
         #expect(rules.subscription([], subscribed: true, from: reader.nodeKey).isEmpty)
         #expect(rules.subscription(Topic.node(node).bytes, subscribed: true, from: reader.nodeKey) == [Topic.node(node).bytes])
         #expect(rules.subscription(Topic.node(node).bytes, subscribed: true, from: member.nodeKey).isEmpty, "another key may not take the kiosk's node ID")
-        #expect(rules.subscription(Topic.tree.bytes, subscribed: true, from: reader.nodeKey) == [Topic.tree.bytes])
+        #expect(rules.subscription(Topic.tree.bytes, subscribed: true, from: member.nodeKey) == [Topic.tree.bytes])
+        #expect(rules.subscription(Topic.tree.bytes, subscribed: true, from: reader.nodeKey).isEmpty, "tree messages name every document: the reader gets its own copies")
+        #expect(rules.subscription(Topic.welcome.bytes, subscribed: true, from: reader.nodeKey) == [Topic.welcome.bytes])
         #expect(rules.subscription(Topic.tree.bytes, subscribed: true, from: [UInt8](repeating: 8, count: 32)).isEmpty, "not admitted")
-        #expect(rules.counters.subscriptionsRefused == 5)
+        #expect(rules.counters.subscriptionsRefused == 6)
     }
 
     @Test("messages in: a reader's operations, uncovered documents and borrowed node IDs are refused; a reader's presence and join pass")
@@ -131,14 +133,16 @@ struct AccessGuardTests {
         let beat = message(.heartbeat, topic: .tree, sender: me, payload: Heartbeat(root: me, depth: 0, digests: digests).encoded)
         #expect(rules.outbound(beat, children: [alice]) == [beat], "children who may see everything share one heartbeat")
         let split = rules.outbound(beat, children: [kiosk, alice])
-        #expect(split.map(\.topic) == [.node(kiosk), .node(alice)])
-        #expect(try split.map { try Heartbeat(decoding: $0.payload).digests.map(\.document) } == [["pub1"], ["pub1", "secret"]])
+        #expect(split.map(\.topic) == [.tree, .node(kiosk)], "the tree copy reaches only subscribers covering everything")
+        #expect(try split.map { try Heartbeat(decoding: $0.payload).digests.map(\.document) } == [["pub1", "secret"], ["pub1"]])
+        let leave = message(.leave, topic: .tree, sender: me, payload: Leave(successor: nil).encoded)
+        #expect(rules.outbound(leave, children: [kiosk, alice]).map(\.topic) == [.tree, .node(kiosk)], "other tree messages too")
         #expect(rules.outbound(message(.delta, topic: .document("pub1"), sender: me), children: [kiosk]).count == 1)
         // Fail closed: a child bound to no certificate sees no document; a browser behind this
         // node's gateway sees what this node's certificate covers.
         let unbound = ReplicaID(deterministicFrom: "unbound"), browser = ReplicaID(deterministicFrom: "browser")
-        let perChild = rules.outbound(beat, children: [unbound, browser], isBrowser: { $0 == browser })
-        #expect(try perChild.map { try Heartbeat(decoding: $0.payload).digests.map(\.document) } == [[], ["pub1", "secret"]])
+        let perChild = rules.outbound(beat, children: [unbound, browser, kiosk], isBrowser: { $0 == browser })
+        #expect(perChild.map(\.topic) == [.tree, .node(kiosk)], "the browser hears the tree copy (its gateway applies the node's certificate); the unbound child nothing")
         #expect(rules.outbound(message(.syncReply, topic: .node(unbound), sender: me, payload: SyncRequestPayload.named("pub1")), children: [unbound]).isEmpty)
     }
 

@@ -158,7 +158,11 @@ package struct AccessGuard: Sendable {
             guard case .node(let node)? = try? Topic(decoding: prefix) else { return refused(subscribed, key: key, "a malformed node topic") }
             guard bind(node, to: certificate) else { return refused(subscribed, key: key, "\(certificate.name) spoke for a node bound to another name") }
             return [prefix]
-        case 0x54, 0x57, 0x41: // T, W, A
+        case 0x54: // T
+            // Tree messages name every document the host holds (heartbeat digests): only for
+            // certificates that cover every document. The others get their own copies (outbound).
+            return covers(certificate, everything: ()) ? [prefix] : []
+        case 0x57, 0x41: // W, A
             return [prefix]
         default:
             return refused(subscribed, key: key, "an unknown topic")
@@ -243,7 +247,7 @@ package struct AccessGuard: Sendable {
     /// What to publish for `message`: itself, per-child copies rewritten to what each may see,
     /// or nothing. `children` are this node's children now; those behind its gateway
     /// (`isBrowser`) act under this node's own certificate. A child bound to no certificate (yet)
-    /// may see no document at all.
+    /// is sent nothing about any document.
     package func outbound(_ message: WireMessage, children: @autoclosure () -> [ReplicaID], isBrowser: (ReplicaID) -> Bool = { _ in false }) -> [WireMessage] {
         func certificate(of child: ReplicaID) -> NodeCertificate? {
             isBrowser(child) ? own : self.certificate(ofNode: child)
@@ -264,16 +268,23 @@ package struct AccessGuard: Sendable {
             }
             return [message]
         case .tree:
-            guard message.header.type == .heartbeat, let heartbeat = try? Heartbeat(decoding: message.payload) else { return [message] }
-            let names = heartbeat.digests.map(\.document)
-            let children = children()
-            if children.allSatisfy({ child in names.allSatisfy { allowed(child, $0) } }) { return [message] }
-            // Some child may not even learn a document's name: each gets its own heartbeat.
-            return children.map { child in
-                var copy = heartbeat
-                copy.digests = heartbeat.digests.filter { allowed(child, $0.document) }
-                return WireMessage(topic: .node(child), header: message.header, payload: copy.encoded)
+            // `T` reaches only subscribers whose certificates cover every document (see
+            // subscription): every other child gets its own copy, with the digests it may see.
+            let restricted = children().filter { child in
+                !isBrowser(child) && !(self.certificate(ofNode: child).map { covers($0, everything: ()) } ?? false)
             }
+            guard !restricted.isEmpty else { return [message] }
+            let heartbeat = message.header.type == .heartbeat ? try? Heartbeat(decoding: message.payload) : nil
+            var out = [message]
+            for child in restricted where certificate(of: child) != nil {
+                guard var copy = heartbeat else {
+                    out.append(WireMessage(topic: .node(child), header: message.header, payload: message.payload))
+                    continue
+                }
+                copy.digests = copy.digests.filter { allowed(child, $0.document) }
+                out.append(WireMessage(topic: .node(child), header: message.header, payload: copy.encoded))
+            }
+            return out
         case .application, .welcome:
             return [message]
         }
