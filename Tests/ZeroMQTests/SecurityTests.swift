@@ -130,36 +130,52 @@ struct SecurityTests {
     }
 }
 
-/// What per-document permissions (docs/security.md, issue #16) rest on: an XPUB in manual mode
-/// sees which authenticated peer sent each subscription (`User-Id`, set by the ZAP handler) and
-/// applies, to that peer's pipe alone, only the topics that peer may receive.
-@Suite("per-subscriber filtering on an XPUB")
-struct ManualSubscriptionTests {
-    @Test("a peer asking for every document gets only what its key allows; another gets all")
-    func perSubscriberTopics() throws {
-        let context = try Context()
+/// A CURVE XPUB in manual mode, and one SUB per named client key subscribed to `D`; the ZAP
+/// handler names each client (its `User-Id`) by its name.
+final class ManualPublisher {
+    let context: Context
+    let authenticator: Authenticator
+    let publisher: Socket
+    var subscribers: [String: Socket] = [:]
+
+    init(clients names: [String]) throws {
+        context = try Context()
         let serverKeys = try CurveKeyPair.generate()
-        let member = try CurveKeyPair.generate(), reader = try CurveKeyPair.generate()
-        let authenticator = try Authenticator(context: context) { request in
-            switch request.clientPublicKey {
-            case member.publicKey?: .allow(userID: "member")
-            case reader.publicKey?: .allow(userID: "reader")
-            default: .deny(reason: "unknown key")
-            }
+        var keys: [String: CurveKeyPair] = [:]
+        for name in names { keys[name] = try CurveKeyPair.generate() }
+        let byKey = Dictionary(uniqueKeysWithValues: keys.map { ($0.value.publicKey, $0.key) })
+        authenticator = try Authenticator(context: context) { request in
+            request.clientPublicKey.flatMap { byKey[$0] }.map { .allow(userID: $0) } ?? .deny(reason: "unknown key")
         }
-        defer { authenticator.stop() }
-        let publisher = try Socket(.xpub, context: context)
+        publisher = try Socket(.xpub, context: context)
         try publisher.makeCurveServer(secretKey: serverKeys.secretKey)
         try publisher.setOption(.xpubManual, true)
         let address = try publisher.bindFresh(.tcp)
-        var subscribers: [String: Socket] = [:]
-        for (name, keys) in [("member", member), ("reader", reader)] {
+        for name in names {
             let socket = try Socket(.sub, context: context)
-            try socket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: keys)
+            try socket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: keys[name] ?? serverKeys)
             try socket.setOption(.subscribe, bytes("D"))
             try socket.connect(address)
             subscribers[name] = socket
         }
+    }
+
+    deinit {
+        for socket in subscribers.values { try? socket.setOption(.linger, .zero); socket.close() }
+        publisher.close()
+        authenticator.stop()
+    }
+}
+
+/// What per-document permissions (docs/security.md, "Roles and documents") rest on: an XPUB in
+/// manual mode sees which authenticated peer (`User-Id`, set by the ZAP handler) sent each
+/// subscription and applies, to that peer's pipe alone, only the topics that peer may receive.
+@Suite("per-subscriber filtering on an XPUB")
+struct ManualSubscriptionTests {
+    @Test("a peer asking for every document gets only what its key allows; another gets all")
+    func perSubscriberTopics() throws {
+        let fixture = try ManualPublisher(clients: ["member", "reader"])
+        let publisher = fixture.publisher
         // Each subscription arrives with the peer ZAP admitted; apply what that peer may have.
         var seen: [String: [UInt8]] = [:]
         while seen.count < 2 {
@@ -171,40 +187,18 @@ struct ManualSubscriptionTests {
         }
         #expect(seen == ["member": bytes("D"), "reader": bytes("D")])
         for topic in ["Dsecret\u{0}", "Dpub1\u{0}"] { try publisher.send(bytes(topic)) }
-        #expect(try subscribers["member"]?.receive(timeout: .seconds(5)) == bytes("Dsecret\u{0}"))
-        #expect(try subscribers["member"]?.receive(timeout: .seconds(5)) == bytes("Dpub1\u{0}"))
-        #expect(try subscribers["reader"]?.receive(timeout: .seconds(5)) == bytes("Dpub1\u{0}"))
+        #expect(try fixture.subscribers["member"]?.receive(timeout: .seconds(5)) == bytes("Dsecret\u{0}"))
+        #expect(try fixture.subscribers["member"]?.receive(timeout: .seconds(5)) == bytes("Dpub1\u{0}"))
+        #expect(try fixture.subscribers["reader"]?.receive(timeout: .seconds(5)) == bytes("Dpub1\u{0}"))
         // One pipe is first in, first out: had "Dsecret" reached the reader, it would be ahead of "Dpub1".
-        #expect(try subscribers["reader"]?.receive(timeout: .zero) == nil, "the reader never receives a byte of secret")
+        #expect(try fixture.subscribers["reader"]?.receive(timeout: .zero) == nil, "the reader never receives a byte of secret")
     }
-}
 
-/// What revocation (docs/security.md, "Revoking a certificate") rests on: each message names
-/// the connection it came on, and shutting that connection down cuts that peer alone, even
-/// from an XPUB whose other subscribers keep receiving.
-@Suite("cutting one authenticated peer")
-struct PeerCutTests {
+    /// What revocation (docs/security.md, "Revoking a certificate") rests on.
     @Test("a message names its sender and connection; shutting the connection down cuts that peer only")
     func cutOnePeer() throws {
-        let context = try Context()
-        let serverKeys = try CurveKeyPair.generate()
-        let keep = try CurveKeyPair.generate(), cut = try CurveKeyPair.generate()
-        let authenticator = try Authenticator(context: context) { request in
-            request.clientPublicKey == keep.publicKey ? .allow(userID: "keep") : .allow(userID: "cut")
-        }
-        defer { authenticator.stop() }
-        let publisher = try Socket(.xpub, context: context)
-        try publisher.makeCurveServer(secretKey: serverKeys.secretKey)
-        try publisher.setOption(.xpubManual, true)
-        let address = try publisher.bindFresh(.tcp)
-        var subscribers: [String: Socket] = [:]
-        for (name, keys) in [("keep", keep), ("cut", cut)] {
-            let socket = try Socket(.sub, context: context)
-            try socket.makeCurveClient(serverKey: serverKeys.publicKey, keyPair: keys)
-            try socket.setOption(.subscribe, bytes("D"))
-            try socket.connect(address)
-            subscribers[name] = socket
-        }
+        let fixture = try ManualPublisher(clients: ["keep", "cut"])
+        let publisher = fixture.publisher
         var descriptors: [String: Int32] = [:]
         while descriptors.count < 2 {
             guard try publisher.poll(.readable, timeout: .seconds(5)).contains(.readable) else { break }
@@ -220,8 +214,7 @@ struct PeerCutTests {
         let unsubscribed = try publisher.receive(timeout: .seconds(5))
         #expect(unsubscribed == [0] + bytes("D"))
         try publisher.send(bytes("Dnews\u{0}"))
-        #expect(try subscribers["keep"]?.receive(timeout: .seconds(5)) == bytes("Dnews\u{0}"))
-        #expect(try subscribers["cut"]?.receive(timeout: .milliseconds(300)) == nil)
-        for socket in subscribers.values { try socket.setOption(.linger, .zero); socket.close() }
+        #expect(try fixture.subscribers["keep"]?.receive(timeout: .seconds(5)) == bytes("Dnews\u{0}"))
+        #expect(try fixture.subscribers["cut"]?.receive(timeout: .milliseconds(300)) == nil)
     }
 }

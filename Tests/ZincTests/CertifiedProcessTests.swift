@@ -340,26 +340,3 @@ extension Array where Element == UInt8 {
         return (0...(count - needle.count)).contains { self[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 }
-
-/// `count` consecutive free TCP ports on 127.0.0.1, below 32768.
-func freePorts(_ count: Int) throws -> Int {
-    for _ in 0..<200 {
-        let base = Int.random(in: 20_000..<(32_000 - count))
-        if (base..<base + count).allSatisfy({ portIsFree($0) }) { return base }
-    }
-    throw PortsUnavailable()
-}
-
-struct PortsUnavailable: Error {}
-
-private func portIsFree(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-}

@@ -121,3 +121,28 @@ private func spawnAndWait(_ executable: String, _ arguments: [String]) -> Int32 
     // WIFEXITED / WEXITSTATUS are macros Swift does not import.
     return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
 }
+
+/// True if nothing has bound `port` on 127.0.0.1 (TCP, or UDP with `SOCK_DGRAM`).
+func portIsFree(_ port: Int, type: __socket_type = SOCK_STREAM) -> Bool {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
+
+/// `count` consecutive free TCP ports on 127.0.0.1, below 32768 (the kernel hands out the
+/// ports above to outgoing connections).
+func freePorts(_ count: Int) throws -> Int {
+    for _ in 0..<200 {
+        let base = Int.random(in: 20_000..<(32_000 - count))
+        if (base..<base + count).allSatisfy({ portIsFree($0) }) { return base }
+    }
+    throw PortsUnavailable()
+}
+
+struct PortsUnavailable: Error {}

@@ -35,18 +35,7 @@ struct ProcessTests {
         return 20_000
     }
 
-    /// True if nothing has bound `port` on 127.0.0.1 (TCP, or UDP with `SOCK_DGRAM`).
-    func isFree(_ port: Int, type: __socket_type = SOCK_STREAM) -> Bool {
-        let fd = socket(AF_INET, Int32(type.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    func isFree(_ port: Int, type: __socket_type = SOCK_STREAM) -> Bool { portIsFree(port, type: type) }
 
     /// The peer addresses a running node has stored (SQLite lets a reader in beside it).
     func storedPeers(_ dataDirectory: String) -> [String] {

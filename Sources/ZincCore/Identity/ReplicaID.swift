@@ -36,7 +36,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
                 guard [8, 13, 18, 23].contains(index) else { return nil }
                 continue
             }
-            guard let nibble = Self.hexValue(byte) else { return nil }
+            guard let nibble = Hex.value(of: byte) else { return nil }
             nibbles.append(nibble)
         }
         guard nibbles.count == 32, string.utf8.count == 36 else { return nil }
@@ -100,14 +100,6 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         return String(repeating: "0", count: digits - text.count) + text
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }
 
 extension ByteWriter {
