@@ -123,6 +123,7 @@ struct SimulateCommand: ParsableCommand {
             if certified || readers > 0 {
                 object["accessRefused"] = all.reduce(0) { $0 + $1.accessRefused }
                 object["subscriptionsRefused"] = all.reduce(0) { $0 + $1.subscriptionsRefused }
+                object["keptOnlyByReaders"] = all.reduce(0) { $0 + $1.keptOnlyByReaders }
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {

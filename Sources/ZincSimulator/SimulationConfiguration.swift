@@ -140,6 +140,9 @@ package struct SimulationResult: Sendable, Hashable {
     /// Certified runs: messages and subscriptions the access rules refused.
     package var accessRefused = 0
     package var subscriptionsRefused = 0
+    /// Reader documents holding operations no member holds (their author died first; readers'
+    /// operations are never taken, not even relayed ones).
+    package var keptOnlyByReaders = 0
 
     package var passed: Bool { failures.isEmpty }
 
