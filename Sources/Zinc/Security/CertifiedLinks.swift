@@ -26,9 +26,12 @@ final class CertifiedLinks {
     private var fetched: [String: (certificate: NodeCertificate, at: ContinuousClock.Instant)] = [:]
     /// The certificate of the host this node's SUB and PUSH are connected to.
     private(set) var parentCertificate: NodeCertificate?
-    /// Keys by ZAP user ID (the key's Z85 text), and the connections each arrived on.
+    /// Keys by ZAP user ID (the key's Z85 text).
     private var keysByUser: [String: [UInt8]] = [:]
-    private var connections: [[UInt8]: Set<Int32>] = [:]
+    /// The key each connection (file descriptor) last carried a message of. By descriptor, so
+    /// a number the kernel reuses for another peer's connection belongs to that peer as soon as
+    /// it speaks (a subscription, at once).
+    private var owners: [Int32: [UInt8]] = [:]
     /// Lobby hellos answered in the current second (a flood is answered "busy", unverified).
     private var lobbyWindow: (start: ContinuousClock.Instant, count: Int)
     private var lastLog: ContinuousClock.Instant?
@@ -84,8 +87,11 @@ final class CertifiedLinks {
                 reply = .refused(.busy, reason: "too many hellos; try again")
             } else {
                 reply = rules.lobby(frames[1], now: Self.unixNow)
-                if case .refused(_, let reason) = reply { warn("refused a certificate at the lobby: \(reason)") }
-                admitted.replace(with: rules.admittedKeys)
+                switch reply {
+                case .admitted: if let key = rules.lastAdmitted { admitted.insert(key) }
+                case .refused(_, let reason): warn("refused a certificate at the lobby: \(reason)")
+                case .hello: break
+                }
             }
             try? lobby.send(message: [frames[0], reply.encoded], flags: .dontWait)
         }
@@ -138,7 +144,8 @@ final class CertifiedLinks {
                 if let frame = try? socket.receive(.dontWait) {
                     if let certificate = accept(frame, from: lobby) {
                         finish(lobby)
-                        fetched[lobby] = (certificate, clock.now)
+                        if fetched.count >= 1_024 { fetched = fetched.filter { clock.now - $0.value.at < Self.fetchedLifetime } }
+                    fetched[lobby] = (certificate, clock.now)
                         for waiter in fetch.waiters { waiter.run(certificate) }
                         continue
                     }
@@ -227,9 +234,7 @@ final class CertifiedLinks {
             keysByUser[peer.userID] = decoded
             key = decoded
         }
-        if peer.fileDescriptor >= 0, connections[key]?.contains(peer.fileDescriptor) != true {
-            connections[key, default: []].insert(peer.fileDescriptor)
-        }
+        if peer.fileDescriptor >= 0, owners[peer.fileDescriptor] != key { owners[peer.fileDescriptor] = key }
         return key
     }
 
@@ -283,8 +288,12 @@ final class CertifiedLinks {
     private func cut(_ keys: [[UInt8]]) {
         guard !keys.isEmpty else { return }
         admitted.replace(with: rules.admittedKeys)
+        let cut = Set(keys)
+        for (descriptor, owner) in owners where cut.contains(owner) {
+            _ = shutdown(descriptor, Int32(SHUT_RDWR))
+            owners[descriptor] = nil
+        }
         for key in keys {
-            for descriptor in connections.removeValue(forKey: key) ?? [] { _ = shutdown(descriptor, Int32(SHUT_RDWR)) }
             logger.warning("cut a peer whose certificate is no longer accepted", metadata: ["key": "\(CurveKey(bytes: key)?.z85 ?? "?")"])
         }
     }

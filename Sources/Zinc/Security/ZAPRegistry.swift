@@ -110,5 +110,6 @@ final class AdmittedKeys: Sendable {
     private let keys = Mutex<Set<[UInt8]>>([])
 
     func contains(_ key: [UInt8]) -> Bool { keys.withLock { $0.contains(key) } }
+    func insert(_ key: [UInt8]) { _ = keys.withLock { $0.insert(key) } }
     func replace(with new: Set<[UInt8]>) { keys.withLock { $0 = new } }
 }

@@ -42,6 +42,9 @@ package struct AccessGuard: Sendable {
         self.policy = policy
     }
 
+    /// The key the latest admitted hello presented (for a shell's copy of ``admittedKeys``).
+    package private(set) var lastAdmitted: Key?
+
     /// The keys ZAP lets through.
     package var admittedKeys: Set<Key> { Set(admitted.keys) }
 
@@ -81,6 +84,7 @@ package struct AccessGuard: Sendable {
             return refuse(.busy, "this node admits no more peers", name: certificate.name)
         }
         admitted[certificate.nodeKey] = certificate
+        lastAdmitted = certificate.nodeKey
         counters.admitted += 1
         return .admitted(certificate: own.encoded)
     }
