@@ -23,7 +23,13 @@ extension EndpointStatus {
         browsers = core.gatewayChildIDs
         if let certified = listener.certified {
             let own = certified.identity.certificate
-            certificate = CertificateStatus(name: own.name, role: own.role.description, documents: own.documents.map(\.text), parent: certified.parentCertificate?.name)
+            var children: [String: String] = [:]
+            for child in core.childIDs {
+                if let name = certified.rules.certificate(ofNode: child)?.name { children[child.description] = name }
+            }
+            certificate = CertificateStatus(
+                name: own.name, role: own.role.description, documents: own.documents.map(\.text),
+                parent: certified.parentCertificate?.name, children: children)
             refusals = certified.rules.recentRefusals.map(\.description)
         }
         documents = listener.machine.documents.keys.sorted().compactMap { id in

@@ -150,6 +150,28 @@ public struct EndpointStatus: Sendable, Hashable {
         public var documents: [String]
         /// The certified name of the host this node is connected to, if any.
         public var parent: String?
+        /// The certified names of its tree children, by node ID (browsers have none).
+        public var children: [String: String] = [:]
+
+        public init(name: String, role: String, documents: [String], parent: String?, children: [String: String]) {
+            self.name = name
+            self.role = role
+            self.documents = documents
+            self.parent = parent
+            self.children = children
+        }
+
+        private enum CodingKeys: String, CodingKey { case name, role, documents, parent, children }
+
+        /// Decodes a status, older ones (without `children`) included.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            role = try container.decode(String.self, forKey: .role)
+            documents = try container.decode([String].self, forKey: .documents)
+            parent = try container.decodeIfPresent(String.self, forKey: .parent)
+            children = try container.decodeIfPresent([String: String].self, forKey: .children) ?? [:]
+        }
     }
 
     /// One document the node replicates.

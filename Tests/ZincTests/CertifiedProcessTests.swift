@@ -46,6 +46,7 @@ struct CertifiedProcessTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(try setup.admin(root, admin).document("pub1").text.hasPrefix("hello 4"), "the reader's operations reached no member")
         #expect(setup.status(kiosk, admin)?.certificate?.parent == "mid")
+        #expect(setup.status(mid, admin)?.certificate?.children == [kiosk.id.description: "kiosk"], "each link knows the certified identity at its other end")
     }
 
     @Test("a certificate from another authority, an expired one and a revoked one are refused and counted; their nodes read nothing")

@@ -12,7 +12,7 @@ struct StatusCommand: ParsableCommand {
         at the root), children, term, depth, lamport, versionVector, documents (each with id,
         length, sha256, operations), counters, link, webSocket (the gateway's URL, or null),
         browsers (the IDs of the browsers connected through it), certificate (a certified node's
-        name, role, documents and parent's name, or null) and refusals (its latest refusals).
+        name, role, documents, its parent's certified name and its children's by ID, or null) and refusals (its latest refusals).
 
         Examples:
           zinc status tcp://127.0.0.1:7900
@@ -55,6 +55,9 @@ enum StatusText {
         if let webSocket = status.webSocket { lines.append("browsers  \(status.browsers.count) through \(webSocket)") }
         if let certificate = status.certificate {
             lines.append("certified \(certificate.name), \(certificate.role), documents \(certificate.documents.joined(separator: ","))" + (certificate.parent.map { ", parent certified as \($0)" } ?? ""))
+            if !certificate.children.isEmpty {
+                lines.append("          children certified as \(certificate.children.values.sorted().joined(separator: ", "))")
+            }
         }
         for refusal in status.refusals { lines.append("refused   \(refusal)") }
         lines.append("documents \(status.documents.isEmpty ? "none" : "")")
