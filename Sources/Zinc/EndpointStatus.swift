@@ -153,7 +153,7 @@ public struct EndpointStatus: Sendable, Hashable {
         /// The certified names of its tree children, by node ID (browsers have none).
         public var children: [String: String] = [:]
 
-        public init(name: String, role: String, documents: [String], parent: String?, children: [String: String]) {
+        package init(name: String, role: String, documents: [String], parent: String?, children: [String: String]) {
             self.name = name
             self.role = role
             self.documents = documents
