@@ -26,6 +26,10 @@ struct CertifiedProcessTests {
         // would give it while root edits both documents.
         let listener = try await setup.listener(on: mid, certificate: kioskCertificate, trust: [ca.pub], nodeTopic: kiosk.id)
         defer { listener.close() }
+        // Subscriptions are applied in order: once the kiosk's own heartbeat copies (its node
+        // topic, subscribed last) arrive, the document subscriptions before it are in force.
+        // (The welcome beacon comes first, on attaching: wait for a node-topic message.)
+        #expect(listener.drain(until: { $0.first == Topic.node(kiosk.id).bytes[0] }, for: .seconds(10)).last?.first == Topic.node(kiosk.id).bytes[0], "the listener hears mid")
         for index in 0..<5 {
             try setup.admin(root, admin).send(.insert("hello \(index) ", at: 0, in: "pub1"))
             try setup.admin(root, admin).send(.insert("classified \(index) ", at: 0, in: "secret"))
@@ -59,13 +63,13 @@ struct CertifiedProcessTests {
         let root = try await setup.node("root", certificate: try await setup.issue("root", authority: ca), trust: [ca.pub], bind: true, revocations: list)
         let admin = try await setup.adminIdentity(ca)
         try setup.admin(root, admin).send(.insert("members only", at: 0, in: "notes"))
-        // Valid for three seconds: its node starts, then asks a host that appears after expiry.
-        let expiring = try await setup.issue("expiring", authority: ca, expires: Date().addingTimeInterval(3))
+        // Valid for a few seconds: its node starts, then asks a host that appears after expiry.
+        let expiring = try await setup.issue("expiring", authority: ca, expires: Date().addingTimeInterval(6))
         let latePort = try freePorts(3)
         let expired = try await setup.node("expired", certificate: expiring, trust: [ca.pub], join: ["tcp://127.0.0.1:\(latePort)"])
         let stranger = try await setup.node("stranger", certificate: try await setup.issue("stranger", authority: other), trust: [ca.pub, other.pub], join: [root.publish])
         let laptop = try await setup.node("laptop", certificate: revokedCertificate, trust: [ca.pub], join: [root.publish])
-        try await Task.sleep(for: .seconds(3.5))
+        try await Task.sleep(for: .seconds(6.5))
         let late = try await setup.node("late", certificate: try await setup.issue("late", authority: ca), trust: [ca.pub], bind: true, port: latePort, join: [root.publish])
         #expect(await eventually(.seconds(10)) { setup.status(late, admin)?.documents.first?.length == 12 })
         #expect(await eventually(.seconds(10)) {
@@ -308,12 +312,15 @@ final class CertifiedListener: @unchecked Sendable {
         try pusher.connect("tcp://127.0.0.1:\(host.port + 1)")
     }
 
-    /// Every message heard within `duration`, each as its frames joined.
-    func drain(for duration: Duration) -> [[UInt8]] {
+    /// Every message heard within `duration` (or until one satisfies `stop`), each as its
+    /// frames joined.
+    func drain(until stop: ([UInt8]) -> Bool = { _ in false }, for duration: Duration) -> [[UInt8]] {
         let deadline = ContinuousClock.now + duration
         var heard: [[UInt8]] = []
         while ContinuousClock.now < deadline {
-            if let frames = try? subscriber.receiveMessage(timeout: .milliseconds(50)) { heard.append(frames.flatMap { $0 }) }
+            guard let frames = try? subscriber.receiveMessage(timeout: .milliseconds(50)) else { continue }
+            heard.append(frames.flatMap { $0 })
+            if let last = heard.last, stop(last) { break }
         }
         return heard
     }
