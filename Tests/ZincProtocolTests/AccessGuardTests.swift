@@ -51,6 +51,16 @@ struct AccessGuardTests {
         #expect(rules.recentRefusals.map(\.description).contains { $0.hasPrefix("kiosk: ") && $0.contains("revoked") })
     }
 
+    @Test("expiry is checked every second without re-verifying signatures; a joined peer whose certificate expires is dropped")
+    func expiry() throws {
+        var rules = try host()
+        let expiring = try issue("temp", key: 6, expires: now + 10)
+        #expect(admit(expiring, to: &rules) == .admitted(certificate: rules.own.encoded))
+        #expect(rules.revalidate(now: now + 9).isEmpty)
+        #expect(rules.revalidate(now: now + 10) == [expiring.nodeKey])
+        #expect(rules.admittedKeys.isEmpty && rules.counters.dropped == 1)
+    }
+
     @Test("a host's certificate is checked before connecting: trusted, valid, a member's")
     func hostCheck() throws {
         let rules = try host()

@@ -266,22 +266,21 @@ final class CertifiedLinks {
     /// acceptable.
     func reload() throws(EndpointError) -> Withdrawn {
         let policy = try identity.reloadPolicy()
-        return withdraw(rules.replacePolicy(policy, now: Self.unixNow))
+        let now = Self.unixNow
+        let parentAcceptable = parentCertificate.map { (try? policy.check($0, now: now)) != nil } ?? true
+        return withdraw(rules.replacePolicy(policy, now: now), parent: !parentAcceptable)
     }
 
-    /// Cuts peers whose certificates expired.
+    /// Cuts peers whose certificates expired (and says whether the parent's did).
     func revalidate() -> Withdrawn {
-        withdraw(rules.revalidate(now: Self.unixNow))
+        let now = Self.unixNow
+        let parentExpired = parentCertificate?.expires.map { now >= $0 } ?? false
+        return withdraw(rules.revalidate(now: now), parent: parentExpired)
     }
 
-    private func withdraw(_ keys: [[UInt8]]) -> Withdrawn {
+    private func withdraw(_ keys: [[UInt8]], parent: Bool) -> Withdrawn {
         cut(keys)
-        return Withdrawn(nodes: keys.flatMap { rules.nodes(boundTo: $0) }, parent: !parentAcceptable)
-    }
-
-    private var parentAcceptable: Bool {
-        guard let parentCertificate else { return true }
-        return (try? rules.policy.check(parentCertificate, now: Self.unixNow)) != nil
+        return Withdrawn(nodes: keys.flatMap { rules.nodes(boundTo: $0) }, parent: parent)
     }
 
     /// Closes every connection of `keys` (ZAP refuses them from now on).

@@ -117,17 +117,26 @@ package struct AccessGuard: Sendable {
     /// no longer accepts: their keys, for the shell to cut.
     package mutating func replacePolicy(_ policy: TrustPolicy, now: UInt64) -> [Key] {
         self.policy = policy
-        return revalidate(now: now)
+        let policy = self.policy
+        return drop(unless: { certificate throws(CertificateError) in try policy.check(certificate, now: now) })
     }
 
-    /// Drops every admitted peer whose certificate is no longer acceptable (expired, revoked):
-    /// their keys, for the shell to cut. Bindings stay: a dropped node's ID cannot be taken
-    /// over by another key.
+    /// Drops every admitted peer whose certificate has expired: their keys, for the shell to
+    /// cut. Only the expiry can change while the policy stays (run every second; a signature
+    /// check per admitted peer would cost that much CPU each time).
     package mutating func revalidate(now: UInt64) -> [Key] {
+        drop(unless: { certificate throws(CertificateError) in
+            if let expires = certificate.expires, now >= expires { throw CertificateError(.expired, "certificate of \(certificate.name) expired at \(expires) (Unix seconds)") }
+        })
+    }
+
+    /// Drops the admitted peers `check` refuses. Bindings stay: a dropped node's ID cannot be
+    /// taken over by another name.
+    private mutating func drop(unless check: (NodeCertificate) throws(CertificateError) -> Void) -> [Key] {
         var dropped: [Key] = []
         for (key, certificate) in admitted {
             do throws(CertificateError) {
-                try policy.check(certificate, now: now)
+                try check(certificate)
             } catch {
                 admitted[key] = nil
                 dropped.append(key)
