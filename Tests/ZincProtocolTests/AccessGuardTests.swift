@@ -113,7 +113,7 @@ struct AccessGuardTests {
         #expect(rules.inbound(syncRequest, from: reader.nodeKey) == .refuse(.notCovered), "a directed request names its document in the payload")
         #expect(rules.inbound(message(.heartbeat, topic: .tree, sender: kiosk), from: member.nodeKey) == .refuse(.impersonation))
         #expect(rules.inbound(message(.heartbeat, topic: .tree, sender: kiosk), from: [UInt8](repeating: 8, count: 32)) == .refuse(.notAdmitted))
-        let join = JoinRequest(endpoints: Endpoints(publish: "tcp://10.0.0.9:7000", pull: "tcp://10.0.0.9:7001"), interest: .all)
+        let join = JoinRequest(endpoints: Endpoints(publish: "tcp://127.0.0.9:7000", pull: "tcp://127.0.0.9:7001"), interest: .all)
         guard case .accept(let admitted) = rules.inbound(message(.join, topic: .node(kiosk), sender: kiosk, payload: join.encoded), from: reader.nodeKey) else {
             Issue.record("the reader's join was refused")
             return
@@ -216,13 +216,13 @@ struct AccessGuardTests {
 
     @Test("lobby addresses follow the host's ports and paths")
     func addresses() {
-        #expect(LobbyAddress.ofHost(publish: "tcp://10.0.0.1:7000") == "tcp://10.0.0.1:7002")
-        #expect(LobbyAddress.ofHost(pull: "tcp://10.0.0.1:7001") == "tcp://10.0.0.1:7002")
+        #expect(LobbyAddress.ofHost(publish: "tcp://127.0.0.1:7000") == "tcp://127.0.0.1:7002")
+        #expect(LobbyAddress.ofHost(pull: "tcp://127.0.0.1:7001") == "tcp://127.0.0.1:7002")
         #expect(LobbyAddress.ofHost(publish: "ipc:///tmp/a") == "ipc:///tmp/a.lobby")
         #expect(LobbyAddress.ofHost(pull: "ipc:///tmp/a.pull") == "ipc:///tmp/a.lobby")
         #expect(LobbyAddress.ofAdmin("tcp://127.0.0.1:7900") == "tcp://127.0.0.1:7901")
-        #expect(LobbyAddress.ofHost(publish: "tcp://10.0.0.1:*") == nil)
-        #expect(LobbyAddress.ofHost(publish: "tcp://10.0.0.1:65534") == nil)
+        #expect(LobbyAddress.ofHost(publish: "tcp://127.0.0.1:*") == nil)
+        #expect(LobbyAddress.ofHost(publish: "tcp://127.0.0.1:65534") == nil)
     }
 }
 

@@ -77,7 +77,8 @@ struct SimulatorTests {
         for result in results {
             #expect(result.passed, "\(result.summary) — replay with zinc simulate --clients 3 --readers 2 --browsers 2 --seed \(result.seed)")
         }
-        #expect(results.contains { $0.promotions > 0 } && results.reduce(0) { $0 + $1.accessRefused } >= 0)
+        // The rules were exercised, not bypassed: failovers happened and messages were refused.
+        #expect(results.contains { $0.promotions > 0 } && results.reduce(0) { $0 + $1.accessRefused } > 0)
     }
 
     @Test("no seeds at all: nodes find each other by discovery through crashes and partitions, into one tree (seed 40 once left a node for ever naming the root of the tree it had left)")

@@ -1,7 +1,8 @@
 /// Where a certified node's lobby listens (docs/protocol.md §24), derived from the addresses
 /// other nodes already know, so that no message has to carry it: for TCP the port after the
 /// PULL port (PUB `P`, PULL `P+1`, lobby `P+2`) and the port after the admin port; for `ipc`
-/// and `inproc` the address with `.lobby` appended in place of `.pull`.
+/// the address with `.lobby` appended in place of `.pull`. (Certified nodes refuse `inproc`,
+/// which has no CURVE handshake; its addresses derive the same way.)
 package enum LobbyAddress {
     /// The lobby of the host whose PUB endpoint is `publish`.
     package static func ofHost(publish: String) -> String? {
