@@ -89,6 +89,29 @@ struct StateMachineTests {
         #expect(client.role == .root && client.term == 1 && client.counters.promotions == 1)
     }
 
+    @Test("a node that cannot host, whose dead parent was its only seed and named no sibling, goes on to the grandparent")
+    func orphanWithoutSiblingsTriesTheGrandparent() throws {
+        // A reader hears no gossip, and a sibling that joined in the parent's last heartbeat
+        // interval is unknown to it: it waited on its dead parent for ever (found by CI).
+        let grandparent = Endpoints(publish: "tcp://127.0.0.1:7400", pull: "tcp://127.0.0.1:7401")
+        var reader = NodeCore(configuration: NodeConfiguration(id: clientID, join: [hostEndpoints.publish]))
+        _ = reader.start(now: .zero)
+        _ = reader.receiveBeacon(Beacon(node: hostID, endpoints: hostEndpoints, root: hostID, term: 0, depth: 1), now: .zero)
+        let welcome = Welcome(rank: 0, root: hostID, depth: 2, grandparent: grandparent, siblings: [ChildEntry(id: clientID, endpoints: nil, rank: 0)], documents: [], path: [hostID])
+        _ = reader.receive(WireMessage(topic: .node(clientID), header: MessageHeader(type: .welcome, origin: hostID, sender: hostID, lamport: 0, term: 0), payload: welcome.encoded), via: .subscriber, now: .milliseconds(1))
+        _ = reader.parentDied(now: .seconds(1))
+        #expect(reader.parentState == "connecting to \(hostEndpoints.publish)", "no candidate: back to its seed")
+        var tried: [String] = []
+        var now = Duration.seconds(1)
+        for _ in 0..<4 {
+            now += NodeConfiguration(id: clientID).seedTimeout
+            _ = reader.tick(now: now, digests: { [] })
+            tried.append(reader.parentState)
+        }
+        #expect(tried.contains("connecting to \(grandparent.publish)"), "\(tried)")
+        #expect(reader.role == .joining, "never a root: it cannot host")
+    }
+
     @Test("a parent that dies with its machine: siblings on other machines are tried first, and every sibling agrees on the order")
     func candidatesOnOtherMachinesFirst() throws {
         let parent = Endpoints(publish: "tcp://10.0.0.1:7000", pull: "tcp://10.0.0.1:7001")

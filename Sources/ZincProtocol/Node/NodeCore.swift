@@ -233,6 +233,13 @@ package struct NodeCore: Sendable {
         // Never its own children: joining one would close a cycle (deeper descendants are
         // refused by their beacon's path).
         for address in membership.addresses where !list.contains(address) && !children.hasHost(publishing: address) { list.append(address) }
+        // The hosts its last parent named: a node that hears no gossip (a reader, whose host
+        // sends it no tree messages) knows of no other. A reader whose failover candidate
+        // answered too slowly otherwise waited on its dead parent, its only seed, for ever.
+        let family = [link.family.grandparent?.publish] + link.family.siblings.map { $0.endpoints?.publish }
+        for case let address? in family where address != own && !list.contains(address) && !children.hasHost(publishing: address) {
+            list.append(address)
+        }
         return list
     }
 
