@@ -153,7 +153,7 @@ struct ProcessTests {
         client.process.signal(SIGTERM)
         #expect(await client.process.wait(timeout: .seconds(10)) == 0)
         #expect(await eventually(.seconds(2)) { adminStatus(host.admin)?.children.isEmpty == true })
-        #expect(adminStatus(host.admin)?.counters[.childFailures] == 0, "a goodbye, not a suspicion")
+        #expect(adminStatus(host.admin)?.counters[.childFailures] == 0, "a goodbye, not a suspicion: --- host\n\(host.process.output)\n--- client\n\(client.process.output)")
         #expect(client.process.output.contains("leaving the tree"))
         host.process.signal(SIGINT)
         #expect(await host.process.wait(timeout: .seconds(10)) == 0)
