@@ -125,6 +125,57 @@ struct SequenceTreeTests {
         }
     }
 
+    @Test("a sequence rewritten in place keeps bounded structure: tombstone-only leaves fold into their siblings, here and at a remote replica")
+    func rewrittenInPlaceStaysSmall() throws {
+        // A log window: each rewrite inserts 1 KiB before the old text and deletes the old text.
+        // Before leaves merged, every rewrite left one or two tombstone-only leaves behind.
+        let rewrites = 2_000
+        var local = SequenceReplica(replica: 0, checksReference: false)
+        var remote = SequenceReplica(replica: 1, checksReference: false)
+        var model: [UInt32] = []
+        for rewrite in 0..<rewrites {
+            let values = (0..<1_024).map { UInt32(97 + ($0 + rewrite) % 26) }
+            var ops = [local.insert(values, at: 0)]
+            ops += local.delete(values.count..<values.count + model.count)
+            model = values
+            for op in ops { try remote.apply(op) }
+        }
+        for replica in [local, remote] {
+            replica.tree.checkInvariants()
+            #expect(replica.tree.elements() == model)
+            let live = replica.tree.leaves.count - replica.tree.freeLeaves.count
+            // 2,000 tombstone runs pack at up to 32 per leaf, plus the visible text's leaves.
+            #expect(live <= rewrites / 16 + 8, "\(live) leaves in use for \(rewrites) rewrites")
+            #expect(replica.tree.leaves.count <= rewrites / 8 + 16, "freed leaves are reused: \(replica.tree.leaves.count) allocated")
+        }
+    }
+
+    @Test("long inserts and deletes that fill, empty and fold leaves keep every invariant and match a plain array")
+    func foldingLeavesUnderRandomEdits() {
+        for seed in testSeeds(12, base: 7000) {
+            var random = SeededRandom(seed: seed)
+            var replica = SequenceReplica(replica: 0, checksReference: false)
+            var model: [UInt32] = []
+            for step in 0..<2_000 {
+                // Bursts of long inserts and long deletes: leaves fill, empty and fold often.
+                if model.count < 200 || random.chance(0.5) {
+                    let position = random.int(0..<(model.count + 1))
+                    let values = (0..<random.int(1..<700)).map { _ in UInt32(random.int(97..<123)) }
+                    _ = replica.insert(values, at: position)
+                    model.insert(contentsOf: values, at: position)
+                } else {
+                    let position = random.int(0..<model.count)
+                    let count = min(model.count - position, random.int(1..<900))
+                    _ = replica.delete(position..<position + count)
+                    model.removeSubrange(position..<position + count)
+                }
+                if step % 250 == 0 { replica.tree.checkInvariants() }
+            }
+            replica.tree.checkInvariants()
+            #expect(replica.tree.elements() == model, "seed \(seed)")
+        }
+    }
+
     @Test("typing runs are stored run-length encoded")
     func runLengthEncoding() {
         var replica = SequenceReplica(replica: 0)

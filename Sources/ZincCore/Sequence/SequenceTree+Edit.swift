@@ -290,6 +290,7 @@ extension SequenceTree {
         if r > 0 { mergeIfPossible(r - 1, in: leaf) }
         propagate(from: leaf, visible: -count, total: 0, measure: -removedMeasure)
         splitIfNeeded(leaf)
+        mergeIfTombstonesOnly(leaf)
         return Removal(position: position, count: count, content: removed)
     }
 }

@@ -35,7 +35,10 @@ extension SequenceTree {
             previous = leaf
             leaf = l.next
         }
-        precondition(seenLeaves == leaves.count, "\(leaves.count - seenLeaves) leaves unreachable")
+        precondition(seenLeaves + freeLeaves.count == leaves.count, "\(leaves.count - freeLeaves.count - seenLeaves) leaves unreachable")
+        for free in freeLeaves {
+            precondition(leaves[Int(free)].parent == -1 && leaves[Int(free)].runs.isEmpty, "free leaf \(free) in use")
+        }
         precondition(visible == visibleCount && total == totalCount && measure == measureCount, "totals disagree")
         precondition(runs == runCount, "run count \(runCount), counted \(runs)")
         for (n, node) in nodes.enumerated() {

@@ -5,7 +5,8 @@
 ///
 /// Storage is an arena: leaves and internal nodes live in two arrays and refer to each other by
 /// index, so walking the tree involves no reference counting and copying a document is a
-/// copy-on-write of a few arrays. Leaves never merge, so a leaf number stays valid forever.
+/// copy-on-write of a few arrays. A leaf emptied of visible content folds into a sibling
+/// (``mergeIfTombstonesOnly(_:)``), so a leaf number stays valid only until the next delete.
 struct SequenceTree: Sendable {
     /// Visible items are stored as 32-bit values: Unicode scalars for text, indices into the
     /// list's value table for lists. One concrete type keeps the hot paths free of generic
@@ -68,6 +69,8 @@ struct SequenceTree: Sendable {
     }
 
     var leaves: [Leaf]
+    /// Numbers of leaves folded into a sibling, for reuse (their slots hold empty leaves).
+    var freeLeaves: [Int32] = []
     var nodes: [Node]
     var root: Int32
     /// Replica index → (counter → leaf).
@@ -621,7 +624,6 @@ struct SequenceTree: Sendable {
         leaves[Int(leaf)].content.removeSubrange(contentStart...)
         let movedTotal = moved.reduce(0) { $0 + $1.count }
         let movedMeasure = measure(of: movedContent)
-        let newLeaf = Int32(leaves.count)
         var fresh = Leaf()
         fresh.runs = moved
         fresh.content = movedContent
@@ -630,11 +632,11 @@ struct SequenceTree: Sendable {
         fresh.next = leaves[Int(leaf)].next
         fresh.total = movedTotal
         fresh.measure = movedMeasure
+        let newLeaf = allocateLeaf(fresh)
         if fresh.next >= 0 { leaves[Int(fresh.next)].previous = newLeaf }
         leaves[Int(leaf)].next = newLeaf
         leaves[Int(leaf)].total -= movedTotal
         leaves[Int(leaf)].measure -= movedMeasure
-        leaves.append(fresh)
         for run in moved { indexMovedItems(run, to: newLeaf) }
 
         let parent = Int(leaves[Int(leaf)].parent)
