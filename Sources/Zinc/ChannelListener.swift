@@ -1,3 +1,4 @@
+import DequeModule
 import Logging
 import Synchronization
 import ZeroMQ
@@ -56,6 +57,8 @@ final class ChannelListener: NodeShell {
     var rememberedPeers: [String] = []
     var lastStoreErrorLog: ContinuousClock.Instant?
     var lastMetrics: Duration = .zero
+    /// Local edits waiting for a slow child, oldest first (``runPaced(_:_:)``).
+    var heldBack = Deque<HeldEdit>()
 
     private var tokens: (publisher: Poller.Token, puller: Poller.Token, subscriber: Poller.Token, prober: Poller.Token, monitor: Poller.Token, pusher: Poller.Token, waker: Poller.Token)?
 
@@ -183,12 +186,15 @@ final class ChannelListener: NodeShell {
                     if let withdrawn = certified?.revalidate() { apply(withdrawn) }
                 }
             }
+            if !heldBack.isEmpty { releaseHeldEdits() }
             publishChanges(origin: .remote)
             saveChangedDocuments()
             // Sleep until the machine's next deadline (an idle node wakes for its heartbeats
             // only), but tick no more often than the cadence while it is busy.
             nextTick = machine.nextTimerRun(now: now, lastRun: lastTick, cadence: configuration.tickInterval)
+            if let first = heldBack.first { nextTick = min(nextTick, first.deadline) }
         }
+        failHeldEdits(stopReason ?? EndpointError(.stopped, "the endpoint stopped"))
         saveChangedDocuments()
         shutDownSockets()
         endpoint.stop(stopReason ?? EndpointError(.stopped, "the endpoint stopped"))
@@ -521,6 +527,8 @@ struct RuntimeCounters: Sendable, Hashable {
     var messagesIn: UInt64 = 0
     var badMessages: UInt64 = 0
     var storeErrors: UInt64 = 0
+    var editsHeldBack: UInt64 = 0
+    var slowChildrenReleased: UInt64 = 0
     var handshakeFailures: UInt64 = 0
     var lastProblem: String?
 }

@@ -25,7 +25,7 @@ public struct DocumentHandle: Sendable {
     @discardableResult
     public func edit<Result: Sendable>(_ body: @escaping @Sendable (inout Document) throws -> Result) async throws -> Result {
         let id = self.id
-        return try await endpoint.perform { listener in
+        return try await endpoint.performPaced(id) { listener in
             var result: Result?
             let (_, directives) = try listener.machine.edit(id, now: listener.now) { result = try body(&$0) }
             listener.commitLocal(id, directives)
@@ -40,7 +40,7 @@ public struct DocumentHandle: Sendable {
     /// small changes, where a trip per change would dominate.
     package func editBatch(_ count: Int, _ body: @escaping @Sendable (inout Document, Int) throws -> Void) async throws {
         let id = self.id
-        try await endpoint.perform { listener in
+        try await endpoint.performPaced(id) { listener in
             for index in 0..<count {
                 let (_, directives) = try listener.machine.edit(id, now: listener.now) { try body(&$0, index) }
                 listener.commitLocal(id, directives)

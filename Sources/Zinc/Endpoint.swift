@@ -207,6 +207,17 @@ public final class Endpoint: Sendable {
         }.get()
     }
 
+    /// ``perform(_:)`` for a local edit of `document`: it runs once the document's slowest
+    /// child is within the flow window (``ChannelListener/runPaced(_:_:)``).
+    func performPaced<R: Sendable>(_ document: String, _ body: @escaping @Sendable (ChannelListener) throws -> R) async throws -> R {
+        try await withCheckedContinuation { (continuation: CheckedContinuation<Result<R, any Error>, Never>) in
+            let edit = EndpointCore.Command(
+                run: { listener in continuation.resume(returning: Result { try body(listener) }) },
+                fail: { error in continuation.resume(returning: .failure(error)) })
+            core.post(EndpointCore.Command(run: { listener in listener.runPaced(document, edit) }, fail: edit.fail))
+        }.get()
+    }
+
     /// ``perform(_:)`` for bodies that fail only with an ``EndpointError``.
     func performTyped<R: Sendable>(_ body: @escaping @Sendable (ChannelListener) throws(EndpointError) -> R) async throws(EndpointError) -> R {
         try await withCheckedContinuation { (continuation: CheckedContinuation<Result<R, EndpointError>, Never>) in

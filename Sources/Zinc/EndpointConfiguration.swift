@@ -73,6 +73,14 @@ public struct EndpointConfiguration: Sendable {
     /// Messages held by Zinc when libzmq's queue is full, before they are dropped and the
     /// peers are left to repair by digest.
     package var backlogLimit = 100_000
+    /// Per-child flow control (docs/protocol.md, "Flow control"): local edits of a document
+    /// wait while its slowest child is this many local deltas behind (as its heartbeats
+    /// report). Half the high-water mark, so the publisher never drops for a child that keeps
+    /// reporting.
+    package var flowWindow = 10_000
+    /// The longest a local edit waits for a slow child; then the node stops waiting for that
+    /// child (it is repaired by digest, and counts again once it caught up).
+    package var pacingLimit: Duration = .seconds(1)
     /// The largest frame accepted from a peer; larger ones disconnect it.
     package var maxMessageSize = 64 << 20
     /// The replica ID new documents are edited as; nil picks a fresh one unless `documents`

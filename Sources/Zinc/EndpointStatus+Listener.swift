@@ -78,6 +78,8 @@ extension ChannelListener {
         counters[.staleTerm] = core.counters.staleTerm
         counters[.backpressureDrops] = transport.backpressureDrops
         counters[.storeErrors] = self.counters.storeErrors
+        counters[.editsHeldBack] = self.counters.editsHeldBack
+        counters[.slowChildrenReleased] = self.counters.slowChildrenReleased
         counters[.handshakeFailures] = self.counters.handshakeFailures
         counters[.peersRefused] = (configuration.key?.domain ?? configuration.identity?.domain).map { ZAPRegistry.shared.denials(domain: $0, context: transport.publisher.context) } ?? 0
         counters[.redirects] = core.counters.redirects

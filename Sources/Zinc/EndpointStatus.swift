@@ -65,6 +65,11 @@ public struct EndpointStatus: Sendable, Hashable {
             case staleTerm
             /// Messages dropped because a peer was not keeping up (repaired later by digest).
             case backpressureDrops
+            /// Local edits that waited because a child was a flow window behind.
+            case editsHeldBack
+            /// Children the node stopped waiting for after they stayed a window behind for the
+            /// pacing limit (repaired by digest instead).
+            case slowChildrenReleased
             /// Writes to the store that failed (and were retried).
             case storeErrors
             /// Secure handshakes that failed.

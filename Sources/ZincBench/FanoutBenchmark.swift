@@ -35,6 +35,11 @@ package struct FanoutBenchmark {
         package var rawUnlimitedRate: Double
         package var rawUnlimitedDeliveredFraction: Double
         package var ratio: Double
+        /// Bytes allocated from malloc once every client held every delta, before the tree shut
+        /// down: the host's and the clients' replicas, with their histories, and the runtime.
+        package var allocatedBytesAfterRun: Int?
+        /// The process's peak resident set (`getrusage`), raw runs included.
+        package var peakResidentBytes: Int
     }
 
     let options: Options
@@ -83,6 +88,7 @@ package struct FanoutBenchmark {
             try await Task.sleep(for: .milliseconds(50))
         }
         let delivered = clock.now - start
+        let allocatedAfterRun = allocatedBytes()
         var repairs: UInt64 = 0
         for client in clients { repairs += try await client.status().counters[.repairs] }
         await tree.shutdown()
@@ -93,7 +99,13 @@ package struct FanoutBenchmark {
             completeSubscribers: complete, repairs: repairs,
             rawDefaultRate: rawDefault.rate, rawDefaultDeliveredFraction: rawDefault.fraction,
             rawUnlimitedRate: rawUnlimited.rate, rawUnlimitedDeliveredFraction: rawUnlimited.fraction,
-            ratio: rate / rawUnlimited.rate)
+            ratio: rate / rawUnlimited.rate, allocatedBytesAfterRun: allocatedAfterRun, peakResidentBytes: Self.peakResidentBytes())
+    }
+
+    private static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 
     /// Raw PUB → N SUB threads; the rate is messages per second until the slowest subscriber

@@ -40,5 +40,7 @@ struct BenchFanoutCommand: AsyncParsableCommand {
         table.add(["Zinc deltas (until every client has all)", formatRate(result.deliveredRate), "\(result.completeSubscribers)/\(subscribers) clients complete"])
         print(table.render())
         print("host produced \(formatRate(result.senderRate)); repairs started: \(result.repairs); ratio to raw without HWM: \(fixed(result.ratio, digits: 2))×")
+        let allocated = result.allocatedBytesAfterRun.map { "\($0 / 1_048_576) MiB allocated after the run, " } ?? ""
+        print("memory: \(allocated)peak resident \(result.peakResidentBytes / 1_048_576) MiB (\(subscribers + 1) replicas in one process)")
     }
 }

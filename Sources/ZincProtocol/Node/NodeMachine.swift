@@ -137,6 +137,18 @@ package struct NodeMachine: Sendable {
 
     /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
     /// would keep two references while it mutates, copying the whole document on every write.)
+    /// Local deltas of `document` its slowest child is not yet known to hold (0 for a document
+    /// this node does not replicate).
+    package func flowLag(_ document: String) -> Int {
+        documents[document]?.flow.lag ?? 0
+    }
+
+    /// Stops holding `document`'s local edits back for its slowest children (they stayed a
+    /// window behind for too long: digest repair serves them). Returns them.
+    package mutating func stopWaitingForSlowestChildren(_ document: String) -> [ReplicaID] {
+        withSync(document) { sync in sync.stopWaitingForSlowestChildren() } ?? []
+    }
+
     private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {
         guard var sync = documents.removeValue(forKey: id) else { return nil }
         defer { documents[id] = sync }

@@ -37,6 +37,8 @@ package struct DocumentSync: Sendable {
     private var nextTransfer: UInt64 = 1
     /// This replica's own presence as last shared (updates change only what they set).
     package private(set) var localPresence: Presence?
+    /// How far local deltas run ahead of the slowest child (the shell paces local edits by it).
+    package private(set) var flow = FlowWindow()
 
     package init(id: String, document: Document, settings: SyncSettings = SyncSettings()) {
         self.id = id
@@ -85,7 +87,10 @@ package struct DocumentSync: Sendable {
         counters.localOperations += UInt64(fragment.operationCount)
         let message = delta(fragment.encoded(omittingAuthor: replica), origin: replica, context)
         var out: [Outgoing] = []
-        if context.hasChildren { out.append(Outgoing(.children, message)) }
+        if context.hasChildren {
+            out.append(Outgoing(.children, message))
+            flow.sent(total: document.operationTotal)
+        }
         if context.hasParent { out.append(Outgoing(.parent, message)) }
         return out
     }
@@ -222,6 +227,12 @@ package struct DocumentSync: Sendable {
         outgoing = outgoing.filter { $0.value.peer != .child(child) }
         digestMismatchSince[.child(child)] = nil
         lastRepair[.child(child)] = nil
+        flow.forget(child)
+    }
+
+    /// See ``NodeMachine/stopWaitingForSlowestChildren(_:)``.
+    package mutating func stopWaitingForSlowestChildren() -> [ReplicaID] {
+        flow.exemptSlowest(total: document.operationTotal)
     }
 
     /// The parent changed: transfers from the old one are void.
@@ -304,6 +315,7 @@ package struct DocumentSync: Sendable {
 
     /// A peer's heartbeat digest for this document: a mismatch that lasts starts a repair.
     package mutating func observe(_ digest: DocumentDigest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
+        if case .child(let child) = peer { flow.reported(child, total: digest.operations) }
         let mine = self.digest
         guard mine.digest != digest.digest else {
             digestMismatchSince[peer] = nil
