@@ -47,7 +47,7 @@ let package = Package(
         // zlib, for the compressed text column of document snapshots.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Pure values: identities, clocks, version vectors, CRDTs, documents, codecs. No I/O.
-        .target(name: "ZincCore", dependencies: ["CZlib"]),
+        .target(name: "ZincCore", dependencies: ["CZlib", .product(name: "DequeModule", package: "swift-collections")]),
         // The protocol: wire format and pure state machines (membership, sync). No I/O.
         .target(
             name: "ZincProtocol",

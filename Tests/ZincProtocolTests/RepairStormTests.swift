@@ -68,4 +68,54 @@ struct RepairStormTests {
         #expect(host.counters.transfersCompleted == 1 && child.counters.transfersCompleted == 1)
         #expect(now > .seconds(5), "the consumer really was slow")
     }
+
+    @Test("a long stream to a child that lags behind starts no repair while both totals grow and nothing waits for a gap; a gap is repaired, and so is a mismatch when the stream stops")
+    func streamInFlight() throws {
+        var host = DocumentSync(id: "d", document: Document(replica: hostID))
+        var child = DocumentSync(id: "d", document: Document(replica: childID))
+        var now = Duration.zero
+        var inFlight: [WireMessage] = []
+        var requests = 0
+        func heartbeats() {
+            // The child hears the host's digest, the host the child's; count the repairs asked.
+            for outgoing in child.observe(host.digest, from: .parent, context(childID, now: now)) + host.observe(child.digest, from: .child(childID), context(hostID, now: now))
+            where outgoing.message.header.type == .syncRequest {
+                requests += 1
+            }
+        }
+        func edit() throws {
+            let out = try host.edit(context(hostID, now: now)) { try $0.insert("0123456789", at: 0) }.outgoing
+            inFlight += out.map(\.message)
+        }
+        // 20 s of a stream: 100 deltas per 100 ms heartbeat, the child always 300 deltas behind.
+        for _ in 0..<200 {
+            for _ in 0..<100 { try edit() }
+            now += .milliseconds(100)
+            while inFlight.count > 300 { _ = child.receive(inFlight.removeFirst(), from: .parent, context(childID, now: now)) }
+            heartbeats()
+        }
+        #expect(requests == 0, "deltas in flight are not a gap")
+        #expect(host.digest != child.digest)
+
+        // One delta lost: the next ones wait for it at the child, and a repair is asked.
+        for _ in 0..<3 { try edit() }
+        inFlight.removeAll()
+        try edit()
+        _ = child.receive(inFlight.removeFirst(), from: .parent, context(childID, now: now))
+        #expect(child.document.pendingOperationCount > 0)
+        for _ in 0..<5 {
+            now += .milliseconds(100)
+            heartbeats()
+        }
+        #expect(requests >= 1, "a gap is repaired")
+
+        // The stream stops with deltas never delivered: once the totals stop growing, a repair.
+        requests = 0
+        var stalled = DocumentSync(id: "d", document: Document(replica: childID))
+        for _ in 0..<5 {
+            now += .milliseconds(100)
+            for outgoing in stalled.observe(host.digest, from: .parent, context(childID, now: now)) where outgoing.message.header.type == .syncRequest { requests += 1 }
+        }
+        #expect(requests == 1)
+    }
 }

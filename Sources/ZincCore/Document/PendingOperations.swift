@@ -1,3 +1,5 @@
+import DequeModule
+
 /// A remote operation translated to this document's local indices.
 struct ResolvedOp: Sendable {
     enum Body: Sendable {
@@ -82,7 +84,9 @@ extension InsertContent {
 /// Remote operations that arrived before something they depend on, per replica in counter
 /// order. Bounded: past the limit, new arrivals are refused (gap repair fetches them later).
 struct PendingOperations: Sendable {
-    private(set) var byReplica: [UInt32: [ResolvedOp]] = [:]
+    /// Each replica's held operations by counter. A deque: they mostly arrive and leave in
+    /// counter order, at its two ends.
+    private(set) var byReplica: [UInt32: Deque<ResolvedOp>] = [:]
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
@@ -90,7 +94,14 @@ struct PendingOperations: Sendable {
     /// Holds `op`; false if refused (over `limit`, or already held).
     mutating func hold(_ op: ResolvedOp, limit: Int) -> Bool {
         guard count < limit else { return false }
-        var queue = byReplica[op.replica] ?? []
+        // In place: a queue copied out of the dictionary was copied whole on every insert, so
+        // holding n operations cost O(n²) (a fan-out child holding a gap's worth of deltas).
+        let held = Self.insert(op, into: &byReplica[op.replica, default: []])
+        if held { count += 1 }
+        return held
+    }
+
+    private static func insert(_ op: ResolvedOp, into queue: inout Deque<ResolvedOp>) -> Bool {
         var low = 0, high = queue.count
         while low < high {
             let mid = (low + high) >> 1
@@ -98,8 +109,6 @@ struct PendingOperations: Sendable {
         }
         if low < queue.count && queue[low].counter == op.counter && queue[low].length >= op.length { return false }
         queue.insert(op, at: low)
-        byReplica[op.replica] = queue
-        count += 1
         return true
     }
 
@@ -109,9 +118,9 @@ struct PendingOperations: Sendable {
     func first(of replica: UInt32) -> ResolvedOp? { byReplica[replica]?.first }
 
     mutating func removeFirst(of replica: UInt32) {
-        guard var queue = byReplica[replica], !queue.isEmpty else { return }
-        queue.removeFirst()
+        guard byReplica[replica]?.isEmpty == false else { return }
+        byReplica[replica]?.removeFirst()
         count -= 1
-        byReplica[replica] = queue.isEmpty ? nil : queue
+        if byReplica[replica]?.isEmpty == true { byReplica[replica] = nil }
     }
 }

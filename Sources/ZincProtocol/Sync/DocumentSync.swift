@@ -31,6 +31,10 @@ package struct DocumentSync: Sendable {
     private var stability = HistoryStability()
     private var lastTrimCheck: Duration?
     private var digestMismatchSince: [Peer: Duration] = [:]
+    /// Per peer: the operation totals (this node's, the peer's) at its previous digest, and
+    /// since when a mismatch has been taken for deltas in flight.
+    private var lastDigest: [Peer: (mine: UInt64, theirs: UInt64)] = [:]
+    private var inFlightSince: [Peer: Duration] = [:]
     private var lastRepair: [Peer: Duration] = [:]
     private var outgoing: [UInt64: OutgoingTransfer] = [:]
     private var incoming: [UInt64: IncomingTransfer] = [:]
@@ -226,6 +230,8 @@ package struct DocumentSync: Sendable {
         stability.childGone(child)
         outgoing = outgoing.filter { $0.value.peer != .child(child) }
         digestMismatchSince[.child(child)] = nil
+        lastDigest[.child(child)] = nil
+        inFlightSince[.child(child)] = nil
         lastRepair[.child(child)] = nil
         flow.forget(child)
     }
@@ -243,6 +249,8 @@ package struct DocumentSync: Sendable {
         incoming = incoming.filter { $0.value.peer != .parent }
         outgoing = outgoing.filter { $0.value.peer != .parent }
         digestMismatchSince[.parent] = nil
+        lastDigest[.parent] = nil
+        inFlightSince[.parent] = nil
     }
 
     private mutating func answer(_ request: SyncRequest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
@@ -319,6 +327,8 @@ package struct DocumentSync: Sendable {
         let mine = self.digest
         guard mine.digest != digest.digest else {
             digestMismatchSince[peer] = nil
+            lastDigest[peer] = nil
+            inFlightSince[peer] = nil
             if heldWhole[peer] != mine.operations {
                 heldWhole[peer] = mine.operations
                 note(document.versionVector, heldBy: peer)
@@ -331,6 +341,10 @@ package struct DocumentSync: Sendable {
             digestMismatchSince[peer] = nil
             return []
         }
+        if inFlight(mine: mine.operations, theirs: digest.operations, peer: peer, context) {
+            digestMismatchSince[peer] = context.now
+            return []
+        }
         let since = digestMismatchSince[peer] ?? context.now
         digestMismatchSince[peer] = since
         guard context.now - since >= settings.repairDelay else { return [] }
@@ -338,6 +352,28 @@ package struct DocumentSync: Sendable {
         lastRepair[peer] = context.now
         counters.repairsStarted += 1
         return [syncRequest(to: peer, context)]
+    }
+
+    /// True if a digest mismatch with `peer` is deltas still on their way, not a gap: either
+    /// side's operation total grew since its previous digest and nothing here waits for a
+    /// missing operation. Repairing then re-sent everything in flight, to every child, as
+    /// long as a stream lasted (a 1,000,000-delta fan-out never ended). At most
+    /// ``SyncSettings/inFlightLimit`` in a row, so a gap the stream hides (an operation lost
+    /// at the end of one author's burst while another writes on) is still repaired.
+    private mutating func inFlight(mine: UInt64, theirs: UInt64, peer: Peer, _ context: RouteContext) -> Bool {
+        let previous = lastDigest[peer]
+        lastDigest[peer] = (mine, theirs)
+        guard let previous, mine > previous.mine || theirs > previous.theirs, document.pendingOperationCount == 0 else {
+            inFlightSince[peer] = nil
+            return false
+        }
+        let since = inFlightSince[peer] ?? context.now
+        inFlightSince[peer] = since
+        guard context.now - since < settings.inFlightLimit else {
+            inFlightSince[peer] = nil
+            return false
+        }
+        return true
     }
 
     // MARK: - Transfers

@@ -19,6 +19,9 @@ package struct SyncSettings: Sendable, Hashable {
     /// A digest mismatch must persist this long before a repair starts (deltas in flight
     /// cause brief mismatches during active editing).
     package var repairDelay: Duration = .milliseconds(250)
+    /// The longest a digest mismatch is taken for deltas in flight while operation totals
+    /// grow (docs/protocol.md §11.1): after this a repair starts even during a stream.
+    package var inFlightLimit: Duration = .seconds(30)
     /// At most one repair request per peer per this interval.
     package var repairInterval: Duration = .milliseconds(500)
     /// Presence of peers not heard from expires after this long.
