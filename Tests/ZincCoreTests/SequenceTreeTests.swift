@@ -299,3 +299,30 @@ struct SequenceTreeTests {
         }
     }
 }
+
+@Suite("Compact scalars")
+struct CompactScalarsTests {
+    @Test("one byte per element until one is 256 or more; the same elements either way, under appends and inserts at the front")
+    func narrowThenWide() {
+        var random = SeededRandom(seed: 11)
+        for _ in 0..<200 {
+            var compact = CompactScalars()
+            var model: [UInt32] = []
+            for _ in 0..<random.int(1..<20) {
+                let wide = random.chance(0.1)
+                let piece = (0..<random.int(0..<40)).map { _ in UInt32(wide ? random.int(0x100..<0x1_0000) : random.int(0..<0x100)) }
+                if random.chance(0.5) {
+                    compact.append(contentsOf: piece)
+                    model.append(contentsOf: piece)
+                } else {
+                    compact.insert(contentsOf: piece, at: 0)
+                    model.insert(contentsOf: piece, at: 0)
+                }
+                #expect(Array(compact) == model)
+                #expect(compact.isNarrow == model.allSatisfy { $0 < 0x100 })
+            }
+            #expect(compact == CompactScalars(model))
+            if model.count > 2 { #expect(Array(CompactScalars(compact[1..<model.count - 1])) == Array(model[1..<model.count - 1])) }
+        }
+    }
+}

@@ -12,6 +12,7 @@ extension Document {
             total += array(tree.leaves) + array(tree.nodes) + array(tree.index)
             for leaf in tree.leaves { total += array(leaf.runs) + array(leaf.content) }
             for node in tree.nodes { total += array(node.children) + array(node.counts) }
+            tree.tombstones.forEach { _, entry in total += entry.content.allocatedBytes + Self.allocationOverhead }
             for map in tree.index {
                 for chunk in map.chunks { total += array(chunk) }
                 total += map.chunks.count * MemoryLayout<UInt64>.stride + Self.allocationOverhead

@@ -488,7 +488,7 @@ extension Document {
         var offset = 0
         for header in headers {
             tombstones.append(replica: header.replica, TombstoneContent.Entry(
-                start: header.start, content: Array(content[offset..<offset + header.length]),
+                start: header.start, content: CompactScalars(content[offset..<offset + header.length]),
                 deleterReplica: header.deleter.replica, deleterCounter: header.deleter.counter))
             offset += header.length
         }

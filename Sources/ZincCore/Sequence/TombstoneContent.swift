@@ -9,7 +9,7 @@
 struct TombstoneContent: Sendable {
     struct Entry: Sendable, Equatable {
         var start: UInt64
-        var content: [UInt32]
+        var content: CompactScalars
         /// The deleting operations' replica, and the largest counter among them.
         var deleterReplica: UInt32
         var deleterCounter: UInt64
@@ -51,7 +51,7 @@ struct TombstoneContent: Sendable {
             entries[replica][position].deleterCounter = max(entries[replica][position].deleterCounter, deleter.counter)
             return
         }
-        entries[replica].insert(Entry(start: start, content: Array(content), deleterReplica: deleter.replica, deleterCounter: deleter.counter), at: position)
+        entries[replica].insert(Entry(start: start, content: CompactScalars(content), deleterReplica: deleter.replica, deleterCounter: deleter.counter), at: position)
     }
 
     /// The longest entry a delete just before it still joins.
@@ -85,8 +85,8 @@ struct TombstoneContent: Sendable {
         while entries[replica].isValid(position), entries[replica][position].start < upper {
             let entry = entries[replica][position]
             let cutStart = max(entry.start, lower), cutEnd = min(entry.end, upper)
-            let before = Array(entry.content[..<Int(cutStart - entry.start)])
-            let after = Array(entry.content[Int(cutEnd - entry.start)...])
+            let before = CompactScalars(entry.content[..<Int(cutStart - entry.start)])
+            let after = CompactScalars(entry.content[Int(cutEnd - entry.start)...])
             count -= Int(cutEnd - cutStart)
             var pieces: [Entry] = []
             if !before.isEmpty { pieces.append(Entry(start: entry.start, content: before, deleterReplica: entry.deleterReplica, deleterCounter: entry.deleterCounter)) }
