@@ -35,16 +35,21 @@ struct FlowControlTests {
         Task { try await client.perform { _ in Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) } }
     }
 
+    /// Makes `count` one-character deltas in batches of 50; returns how long that took.
+    func produce(_ count: Int, into handle: DocumentHandle) async throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<count / 50 {
+            try await handle.editBatch(50) { document, _ in try document.insert("x", at: 0) }
+        }
+        return clock.now - start
+    }
+
     @Test("the source waits for a paused child a window behind, then goes on: every delta arrives, nothing dropped, no repair")
     func sourceWaitsForSlowChild() async throws {
         let (tree, host, client, handle) = try await pair(window: 100, pacingLimit: .seconds(10))
         let paused = pause(client, for: .milliseconds(800))
-        let clock = ContinuousClock()
-        let start = clock.now
-        for _ in 0..<40 {
-            try await handle.editBatch(50) { document, _ in try document.insert("x", at: 0) }
-        }
-        let produced = clock.now - start
+        let produced = try await produce(2_000, into: handle)
         try await paused.value
         #expect(produced >= .milliseconds(500), "2,000 deltas against a window of 100 waited for the paused child: \(produced)")
         #expect(try await eventually { try await tree.converged("stream", expectedOperations: 2_006) })
@@ -60,12 +65,7 @@ struct FlowControlTests {
     func slowChildReleased() async throws {
         let (tree, host, client, handle) = try await pair(window: 100, pacingLimit: .milliseconds(200))
         let paused = pause(client, for: .milliseconds(1_500))
-        let clock = ContinuousClock()
-        let start = clock.now
-        for _ in 0..<40 {
-            try await handle.editBatch(50) { document, _ in try document.insert("x", at: 0) }
-        }
-        let produced = clock.now - start
+        let produced = try await produce(2_000, into: handle)
         #expect(produced < .milliseconds(1_200), "the source went on without the paused child: \(produced)")
         try await paused.value
         #expect(try await host.status().counters[.slowChildrenReleased] == 1)
