@@ -22,6 +22,9 @@ public struct DocumentHandle: Sendable {
     /// The transaction is atomic: if `body` throws, the document is left exactly as it was and
     /// nothing is sent. Edits that follow each other within the configured
     /// ``EndpointConfiguration/undoCaptureWindow``, with no caret jump, form one undo step.
+    ///
+    /// An edit may wait before it runs: while a child of this node is 10,000 of this document's
+    /// deltas behind (flow control, docs/protocol.md §18), for at most a second per slow child.
     @discardableResult
     public func edit<Result: Sendable>(_ body: @escaping @Sendable (inout Document) throws -> Result) async throws -> Result {
         let id = self.id

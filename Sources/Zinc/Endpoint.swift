@@ -200,21 +200,25 @@ public final class Endpoint: Sendable {
 
     /// Runs `body` on the I/O thread and returns its result, or throws why it could not run.
     func perform<R: Sendable>(_ body: @escaping @Sendable (ChannelListener) throws -> R) async throws -> R {
-        try await withCheckedContinuation { (continuation: CheckedContinuation<Result<R, any Error>, Never>) in
-            core.post(EndpointCore.Command(
-                run: { listener in continuation.resume(returning: Result { try body(listener) }) },
-                fail: { error in continuation.resume(returning: .failure(error)) }))
-        }.get()
+        try await perform(body) { core.post($0) }
     }
 
     /// ``perform(_:)`` for a local edit of `document`: it runs once the document's slowest
     /// child is within the flow window (``ChannelListener/runPaced(_:_:)``).
     func performPaced<R: Sendable>(_ document: String, _ body: @escaping @Sendable (ChannelListener) throws -> R) async throws -> R {
-        try await withCheckedContinuation { (continuation: CheckedContinuation<Result<R, any Error>, Never>) in
-            let edit = EndpointCore.Command(
-                run: { listener in continuation.resume(returning: Result { try body(listener) }) },
-                fail: { error in continuation.resume(returning: .failure(error)) })
+        try await perform(body) { edit in
             core.post(EndpointCore.Command(run: { listener in listener.runPaced(document, edit) }, fail: edit.fail))
+        }
+    }
+
+    /// Wraps `body` in a command that answers the caller, and hands it to `post`.
+    private func perform<R: Sendable>(
+        _ body: @escaping @Sendable (ChannelListener) throws -> R, posting post: (EndpointCore.Command) -> Void
+    ) async throws -> R {
+        try await withCheckedContinuation { (continuation: CheckedContinuation<Result<R, any Error>, Never>) in
+            post(EndpointCore.Command(
+                run: { listener in continuation.resume(returning: Result { try body(listener) }) },
+                fail: { error in continuation.resume(returning: .failure(error)) }))
         }.get()
     }
 

@@ -135,8 +135,6 @@ package struct NodeMachine: Sendable {
         max(now, nextDeadline(now: now), lastRun + cadence)
     }
 
-    /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
-    /// would keep two references while it mutates, copying the whole document on every write.)
     /// Local deltas of `document` its slowest child is not yet known to hold (0 for a document
     /// this node does not replicate).
     package func flowLag(_ document: String) -> Int {
@@ -149,6 +147,8 @@ package struct NodeMachine: Sendable {
         withSync(document) { sync in sync.stopWaitingForSlowestChildren() } ?? []
     }
 
+    /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back
+    /// would keep two references while it mutates, copying the whole document on every write.)
     private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {
         guard var sync = documents.removeValue(forKey: id) else { return nil }
         defer { documents[id] = sync }

@@ -19,7 +19,7 @@ package import ZincCore
 package struct FlowWindow: Sendable {
     /// Operation totals just after each local delta not yet known to have reached every child
     /// (non-decreasing).
-    private var sent = Deque<UInt64>()
+    private var unacknowledged = Deque<UInt64>()
     /// The operation total each child last reported.
     private var reported: [ReplicaID: UInt64] = [:]
     /// Children the source stopped waiting for (they stayed a window behind too long), with the
@@ -34,8 +34,8 @@ package struct FlowWindow: Sendable {
     /// A local delta went down; `total` is the document's operation total after it.
     package mutating func sent(total: UInt64) {
         guard !reported.isEmpty else { return }
-        sent.append(total)
-        if sent.count > capacity { sent.removeFirst() }
+        unacknowledged.append(total)
+        if unacknowledged.count > capacity { unacknowledged.removeFirst() }
     }
 
     /// `child` reported holding `total` operations.
@@ -72,16 +72,16 @@ package struct FlowWindow: Sendable {
     /// Forgets the deltas every reporting child holds (all of them when none reports).
     private mutating func release() {
         guard let slowest = reported.values.min() else {
-            sent.removeAll()
+            unacknowledged.removeAll()
             return
         }
-        while let first = sent.first, first <= slowest { sent.removeFirst() }
+        while let first = unacknowledged.first, first <= slowest { unacknowledged.removeFirst() }
     }
 
     /// Local deltas the slowest reporting child is not yet known to hold.
     package var lag: Int {
         guard let slowest = reported.values.min() else { return 0 }
-        return sent.count - Self.countNotAbove(slowest, in: sent)
+        return unacknowledged.count - Self.countNotAbove(slowest, in: unacknowledged)
     }
 
     /// Children that hold the source back.
