@@ -57,6 +57,18 @@ struct GossipTests {
         #expect(try Heartbeat(decoding: fine.encoded) == fine)
     }
 
+    @Test("a rumor's age round-trips in whole tenths of a second, also where a Double quotient is inexact (fuzzer find)")
+    func rumorAgeRoundTrips() throws {
+        for tenths: Int64 in [0, 1, 12, 999_423, 1 << 20] {
+            let heartbeat = Heartbeat(root: me, depth: 0, rumors: [rumor(7000, age: .milliseconds(tenths * 100))])
+            #expect(try Heartbeat(decoding: heartbeat.encoded) == heartbeat)
+        }
+        let tooOld = Heartbeat(root: me, depth: 0, rumors: [rumor(7000, age: .seconds(1 << 30))])
+        #expect(try Heartbeat(decoding: tooOld.encoded).rumors.first?.age == .milliseconds(100 << 20), "clamped to the largest age a decoder takes")
+        let negative = Heartbeat(root: me, depth: 0, rumors: [rumor(7000, age: .milliseconds(-5))])
+        #expect(try Heartbeat(decoding: negative.encoded).rumors.first?.age == .zero)
+    }
+
     func joined(to parent: ReplicaID, at parentEndpoints: Endpoints, rumors: [MembershipView.Rumor]) -> NodeCore {
         var node = NodeCore(configuration: NodeConfiguration(id: me, endpoints: Endpoints(publish: address(9000), pull: address(9001)), join: [parentEndpoints.publish]))
         _ = node.start(now: .zero)

@@ -395,7 +395,7 @@ package struct Heartbeat: WirePayload {
         for rumor in rumors {
             writer.write(string: rumor.publish)
             writer.write(rumor.root)
-            writer.write(varint: UInt64(rumor.age / .milliseconds(100)))
+            writer.write(varint: rumor.wireAge)
         }
     }
 
@@ -421,9 +421,25 @@ package struct Heartbeat: WirePayload {
             let publish = try reader.readString("rumored address")
             guard !publish.isEmpty, publish.utf8.count <= Endpoints.maxLength else { throw FormatError(.invalid, "rumored address empty or longer than \(Endpoints.maxLength) bytes") }
             let root = try reader.readReplicaID("rumored root")
-            let age = try reader.readVarint(max: 1 << 20, "rumor age")
+            let age = try reader.readVarint(max: Int(MembershipView.Rumor.maxWireAge), "rumor age")
             rumors.append(MembershipView.Rumor(publish: publish, root: root, age: .milliseconds(Int64(age) * 100)))
         }
+    }
+}
+
+extension MembershipView.Rumor {
+    /// The largest age on the wire, in tenths of a second.
+    static let maxWireAge: UInt64 = 1 << 20
+
+    /// The age on the wire: whole tenths of a second, clamped to what a decoder accepts. In
+    /// integers: `Duration / Duration` is a `Double`, and 99,942.3 s ÷ 0.1 s gives 999,422.99…,
+    /// which truncated did not decode to the same age.
+    var wireAge: UInt64 {
+        let (seconds, attoseconds) = age.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let tenths = seconds.multipliedReportingOverflow(by: 10)
+        guard !tenths.overflow else { return Self.maxWireAge }
+        return min(UInt64(tenths.partialValue) + UInt64(attoseconds / 100_000_000_000_000_000), Self.maxWireAge)
     }
 }
 
