@@ -464,11 +464,12 @@ final class World {
     /// no sooner than one cadence after the last tick. With ``SimulationConfiguration/auditDeadlines``
     /// it ticks at the fixed cadence instead, and a tick before the deadline must do nothing.
     private func scheduleTick(_ index: Int, started: Bool = false) {
-        guard let machine = nodes[index].machine, started || nodes[index].tickAt != nil else { return }
-        nodes[index].deadline = machine.nextDeadline(now: now)
+        // Asked in place, once: binding the machine to a local would copy all of its state.
+        guard started || nodes[index].tickAt != nil, let deadline = nodes[index].machine?.nextDeadline(now: now) else { return }
+        nodes[index].deadline = deadline
         let next = configuration.auditDeadlines
             ? max(now, nodes[index].lastTick + configuration.tick)
-            : machine.nextTimerRun(now: now, lastRun: nodes[index].lastTick, cadence: configuration.tick)
+            : NodeMachine.timerRun(deadline: deadline, now: now, lastRun: nodes[index].lastTick, cadence: configuration.tick)
         guard next != nodes[index].tickAt else { return }
         nodes[index].tickAt = next
         nodes[index].tickGeneration += 1

@@ -125,7 +125,8 @@ struct NodePartsTests {
         var lone = SplitBrainProbe()
         lone.remember("child", own: "own")
         check(lone.next(now: .seconds(10), joined: false, seeds: [], own: "own", parent: nil, isChild: { $0 == "child" }) == nil)
-        check(lone.nextDeadline(joined: false, seeds: [], own: "own", parent: nil, isChild: { $0 == "child" }) == nil)
+        check(lone.nextDeadline(joined: false, own: "own", parent: nil, isChild: { $0 == "child" }, anySeed: { _ in false }) == nil)
+        check(lone.nextDeadline(joined: false, own: "own", parent: nil, isChild: { $0 == "child" }, anySeed: { ["own", "seed"].contains(where: $0) }) == .seconds(0) + SplitBrainProbe.interval, "a probeable seed sets the deadline")
         check(lone.next(now: .seconds(10), joined: false, seeds: [], own: "own", parent: nil, isChild: { _ in false }) == "child", "a former child is probed")
         for index in 0..<10 { probe.rememberFormerParent("p\(index)") }
         #expect(probe.formerParents.count == SplitBrainProbe.maxFormerParents && probe.formerParents.first == "p9")

@@ -70,6 +70,12 @@ package struct MembershipView: Sendable {
         return rumors
     }
 
+    /// True if an address last heard under another root than `root` passes `test` (what
+    /// ``elsewhere(than:now:)`` would list, without sorting it).
+    package func contains(elsewhereThan root: ReplicaID, now: Duration, where test: (String) -> Bool) -> Bool {
+        entries.contains { $0.value.root != root && now - $0.value.heard < Self.expiry && test($0.key) }
+    }
+
     /// Addresses last heard under another root than `root`, freshest first: where another
     /// tree of the cluster may be.
     package func elsewhere(than root: ReplicaID, now: Duration) -> [String] {

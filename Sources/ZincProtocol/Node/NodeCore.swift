@@ -737,7 +737,10 @@ package struct NodeCore: Sendable {
         if let merge = pendingMergeDeadline {
             deadline = min(deadline, merge)
         }
-        if let probe = splitBrain.nextDeadline(joined: isJoined, seeds: probeSeeds(now: now), own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:)) {
+        let anySeed = { (test: (String) -> Bool) in
+            configuration.join.contains(where: test) || membership.contains(elsewhereThan: root, now: now, where: test)
+        }
+        if let probe = splitBrain.nextDeadline(joined: isJoined, own: configuration.endpoints?.publish, parent: link.state.endpoints?.publish, isChild: children.hasHost(publishing:), anySeed: anySeed) {
             deadline = min(deadline, probe)
         }
         return deadline

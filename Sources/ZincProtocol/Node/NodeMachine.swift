@@ -122,8 +122,12 @@ package struct NodeMachine: Sendable {
     package func nextDeadline(now: Duration) -> Duration {
         let context = core.context(now: now)
         var deadline = core.nextDeadline(now: now)
-        for sync in documents.values {
-            if let next = sync.nextDeadline(context), next < deadline { deadline = next }
+        // By index: the subscript lends each sync in place, where a for-in loop would copy
+        // (retain and release) every field of every document on each call, after every input.
+        var index = documents.values.startIndex
+        while index != documents.values.endIndex {
+            if let next = documents.values[index].nextDeadline(context), next < deadline { deadline = next }
+            documents.values.formIndex(after: &index)
         }
         return deadline
     }
@@ -132,7 +136,12 @@ package struct NodeMachine: Sendable {
     /// `cadence` after the last run (`lastRun`) while the node is busy, and never in the past.
     /// The runtime's loop and the simulator both schedule by this rule.
     package func nextTimerRun(now: Duration, lastRun: Duration, cadence: Duration) -> Duration {
-        max(now, nextDeadline(now: now), lastRun + cadence)
+        Self.timerRun(deadline: nextDeadline(now: now), now: now, lastRun: lastRun, cadence: cadence)
+    }
+
+    /// ``nextTimerRun(now:lastRun:cadence:)`` for a `deadline` already asked for.
+    package static func timerRun(deadline: Duration, now: Duration, lastRun: Duration, cadence: Duration) -> Duration {
+        max(now, deadline, lastRun + cadence)
     }
 
     /// Local deltas of `document` its slowest child is not yet known to hold (0 for a document
@@ -177,7 +186,7 @@ package struct NodeMachine: Sendable {
 
     /// Runs `body` on a document (undo, redo, settings) and publishes what it committed.
     package mutating func withDocument<R>(_ document: String, now: Duration, _ body: (inout Document) throws -> R) rethrows -> (R, [NodeDirective]) {
-        guard documents[document] != nil else { return (try body(&scratch), []) }
+        guard documents.index(forKey: document) != nil else { return (try body(&scratch), []) }
         let context = core.context(now: now)
         var published: [Outgoing] = []
         var committed = false
@@ -279,7 +288,7 @@ package struct NodeMachine: Sendable {
                 (id, event) = (document, documentEvent)
             }
             let context = core.context(now: now)
-            if documents[id] == nil {
+            if documents.index(forKey: id) == nil {  // `documents[id] == nil` would copy the sync
                 documents[id] = DocumentSync(id: id, document: newDocument(), settings: settings)
             }
             // Moved out and back (not copied): see withSync.

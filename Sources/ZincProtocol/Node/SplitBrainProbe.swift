@@ -63,15 +63,19 @@ package struct SplitBrainProbe: Sendable {
         urgent = publish
     }
 
-    /// When ``expire(now:)`` or ``next(now:joined:seeds:own:parent:)`` may next act: the probe in
-    /// flight times out, an urgent address is waiting, or the interval has passed.
+    /// When ``expire(now:)`` or ``next(now:joined:seeds:own:parent:isChild:)`` may next act: the
+    /// probe in flight times out, an urgent address is waiting, or the interval has passed.
     /// Nil when there is nothing to probe (learning an address is an input, after which the
-    /// shell asks again).
-    package func nextDeadline(joined: Bool, seeds: [String], own: String?, parent: String?, isChild: (String) -> Bool) -> Duration? {
+    /// shell asks again). `anySeed(where:)` answers whether a seed passes a test: a shell asks
+    /// after every input, so this only needs to know that a candidate exists, not list them.
+    package func nextDeadline(joined: Bool, own: String?, parent: String?, isChild: (String) -> Bool, anySeed: (_ where: (String) -> Bool) -> Bool) -> Duration? {
         if let current { return current.since + Self.timeout }
         if urgent != nil { return .zero }
-        let (parents, others) = candidates(seeds: seeds, own: own, parent: parent, isChild: isChild)
-        guard !parents.isEmpty || !others.isEmpty else { return nil }
+        let found = withoutActuallyEscaping(isChild) { isChild in
+            let probeable = { (address: String) in address != own && address != parent && !isChild(address) }
+            return formerParents.contains(where: probeable) || targets.contains(where: probeable) || anySeed(probeable)
+        }
+        guard found else { return nil }
         return last + (joined ? Self.interval * 4 : Self.interval)
     }
 

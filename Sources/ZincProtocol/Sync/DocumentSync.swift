@@ -597,9 +597,12 @@ package struct DocumentSync: Sendable {
     /// drop, a presence to expire, a held report, the automatic trim's look.
     /// (Asked after every input: no allocation.)
     package func nextDeadline(_ context: RouteContext) -> Duration? {
+        // The timeouts in locals: a lazy map's closure that named `self` would copy the whole
+        // sync (every field retained and released) on each call, after every input.
+        let chunkTimeout = settings.chunkTimeout, incomingTimeout = settings.incomingTransferTimeout
         var next = earliest(
-            outgoing.values.lazy.map { $0.lastSent + self.settings.chunkTimeout }.min(),
-            incoming.values.lazy.map { $0.lastHeard + self.settings.incomingTransferTimeout }.min())
+            outgoing.values.lazy.map { $0.lastSent + chunkTimeout }.min(),
+            incoming.values.lazy.map { $0.lastHeard + incomingTimeout }.min())
         next = earliest(next, presence.nextExpiry)
         next = earliest(next, stability.nextDeadline(operations: document.operationTotal, context, interval: settings.heldReportInterval, refresh: settings.heldReportRefresh))
         if case .automatic = settings.trimming { next = earliest(next, lastTrimCheck.map { $0 + settings.trimCheckInterval } ?? .zero) }
