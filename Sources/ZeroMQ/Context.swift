@@ -1,5 +1,10 @@
 import CZeroMQ
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A libzmq context: the owner of libzmq's I/O threads and of every socket made from it.
 ///
@@ -31,6 +36,10 @@ public final class Context: @unchecked Sendable {
     /// The linger new sockets get, in milliseconds.
     let defaultLingerMilliseconds: Int32
     private let shutDown = Atomic<Bool>(false)
+    /// Set when ``terminate(waitingAtMost:)`` starts `zmq_ctx_term` (it runs once).
+    private let terminating = Atomic<Bool>(false)
+    /// Set once `zmq_ctx_term` has returned (then deinit must not call it again).
+    private let terminated = Atomic<Bool>(false)
 
     /// Creates a context.
     public init(_ configuration: Configuration = Configuration()) throws(ZMQError) {
@@ -61,9 +70,36 @@ public final class Context: @unchecked Sendable {
     /// True once ``shutdown()`` has been called.
     public var isShutDown: Bool { shutDown.load(ordering: .acquiring) }
 
+    /// Waits, at most `timeout`, for every socket of the context to be closed and for the
+    /// messages they queued to leave (each socket's linger bounds how long libzmq tries), then
+    /// terminates the context: no socket can be made from it afterwards. Call it before a
+    /// process exits, once its sockets are closed: libzmq sends from its own I/O threads, and
+    /// a process that exits first loses what they had not written yet (a last goodbye).
+    ///
+    /// Returns true if the context terminated in time. False leaves the wait to a background
+    /// thread (a socket is still open), which the process's exit ends.
+    @discardableResult
+    public func terminate(waitingAtMost timeout: Duration) -> Bool {
+        if !terminating.exchange(true, ordering: .acquiringAndReleasing) {
+            // On its own thread: zmq_ctx_term blocks until every socket is closed, which no
+            // timeout bounds. The thread holds the context, so deinit cannot run meanwhile.
+            IOThread(name: "zmq-terminate") { [self] in
+                while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+                terminated.store(true, ordering: .releasing)
+            }.detach()
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !terminated.load(ordering: .acquiring), clock.now < deadline {
+            usleep(1_000)
+        }
+        return terminated.load(ordering: .acquiring)
+    }
+
     deinit {
         // Every socket holds this context strongly, so none is open here and
         // zmq_ctx_term returns promptly. EINTR is retried as the man page asks.
+        guard !terminated.load(ordering: .acquiring) else { return }
         while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
     }
 }

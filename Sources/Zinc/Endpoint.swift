@@ -284,6 +284,16 @@ public final class Endpoint: Sendable {
         try await performTyped { listener in EndpointStatus(listener) }
     }
 
+    /// For a process about to exit, once its endpoints are shut down: waits, at most
+    /// `timeout`, for what they handed to the shared libzmq context (the goodbyes of
+    /// ``shutdown()``) to leave it. libzmq writes from its own thread, which exiting kills.
+    /// Endpoints with their own ``EndpointConfiguration/context`` are not covered, and none
+    /// that shares the default context can start afterwards. False if a socket was still open.
+    @discardableResult
+    package static func finishSharedContext(within timeout: Duration) -> Bool {
+        SharedContext.context.terminate(waitingAtMost: timeout)
+    }
+
     /// Reads the trusted authorities and the revocation list of a certified node again (what
     /// `zinc node` does on SIGHUP), and cuts every peer whose certificate is no longer
     /// accepted; if the parent's is not, leaves it and joins elsewhere. Throws if the node is

@@ -72,4 +72,25 @@ struct ShutdownTests {
         } // socket then context deinit: zmq_close, zmq_ctx_term
         #expect(clock.now - start < .seconds(3))
     }
+
+    @Test("terminating waits for what closed sockets queued to leave, and gives up at its timeout while a socket is open")
+    func terminateFlushes() throws {
+        let receiving = try Context()
+        let pull = try Socket(.pull, context: receiving)
+        let address = try pull.bindFresh(.tcp)
+        let sending = try Context()
+        let push = try Socket(.push, context: sending)
+        try push.setOption(.linger, .seconds(5))
+        try push.connect(address)
+        for index in 0..<1000 { try push.send([UInt8(index % 256)] + [UInt8](repeating: 7, count: 1023)) }
+        push.close()
+        let straggler = try Socket(.pull, context: sending)
+        #expect(!sending.terminate(waitingAtMost: .milliseconds(100)), "a socket is still open")
+        straggler.close()
+        #expect(sending.terminate(waitingAtMost: .seconds(5)))
+        #expect(sending.terminate(waitingAtMost: .zero), "terminated stays terminated")
+        #expect(throws: ZMQError.self) { try Socket(.push, context: sending) }
+        try pull.setOption(.receiveTimeout, .seconds(5))
+        for index in 0..<1000 { #expect(try pull.receive().first == UInt8(index % 256)) }
+    }
 }

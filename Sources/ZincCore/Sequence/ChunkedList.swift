@@ -20,7 +20,9 @@ struct ChunkedList<Element: Sendable>: Sendable {
 
     subscript(position: Position) -> Element {
         get { chunks[position.chunk][position.index] }
-        set { chunks[position.chunk][position.index] = newValue }
+        // In place: a get-and-set would copy the element out, so a buffer inside it (an entry's
+        // text) is shared while it changes and is copied whole on every append.
+        _modify { yield &chunks[position.chunk][position.index] }
     }
 
     /// The first position whose element is not `below` (the list is partitioned by it: every

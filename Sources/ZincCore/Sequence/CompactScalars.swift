@@ -46,7 +46,9 @@ struct CompactScalars: Sendable, RandomAccessCollection, Equatable {
         switch storage {
         case .narrow(var bytes) where elements.allSatisfy({ $0 < 0x100 }):
             storage = .narrow([])
-            bytes.insert(contentsOf: elements.lazy.map { UInt8(truncatingIfNeeded: $0) }, at: index)
+            let narrowed = elements.lazy.map { UInt8(truncatingIfNeeded: $0) }
+            // Appending (typing forward, deleting forward) skips the general insert's shuffle.
+            if index == bytes.count { bytes.append(contentsOf: narrowed) } else { bytes.insert(contentsOf: narrowed, at: index) }
             storage = .narrow(bytes)
         case .narrow(let bytes):
             var scalars = bytes.map(UInt32.init)
