@@ -306,6 +306,7 @@ extension Socket {
     private func receiveFrames(_ flags: ReceiveFlags, peer: inout Peer?, wantsPeer: Bool) throws(ZMQError) -> [[UInt8]] {
         let handle = try openHandle("zmq_msg_recv")
         var frames: [[UInt8]] = []
+        frames.reserveCapacity(4)  // Zinc's messages are three frames: one allocation, not three
         var total = 0
         var frameCount = 0
         var oversized = false

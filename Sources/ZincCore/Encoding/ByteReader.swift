@@ -40,18 +40,14 @@ package struct ByteReader: ~Copyable {
 
     package mutating func readUInt32(_ context: @autoclosure () -> String = "uint32") throws(FormatError) -> UInt32 {
         guard remaining >= 4 else { throw FormatError(.truncated, context()) }
-        var value: UInt32 = 0
-        for i in 0..<4 { value = value << 8 | UInt32(base[offset + i]) }
-        offset += 4
-        return value
+        defer { offset += 4 }
+        return UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     package mutating func readUInt64(_ context: @autoclosure () -> String = "uint64") throws(FormatError) -> UInt64 {
         guard remaining >= 8 else { throw FormatError(.truncated, context()) }
-        var value: UInt64 = 0
-        for i in 0..<8 { value = value << 8 | UInt64(base[offset + i]) }
-        offset += 8
-        return value
+        defer { offset += 8 }
+        return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     /// An unsigned LEB128 varint of at most 10 bytes, rejecting overlong or overflowing forms.

@@ -14,6 +14,10 @@ package struct ByteWriter: Sendable {
 
     package mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
 
+    // Concrete overloads for arrays: called from other modules, the generic versions above are
+    // not specialised, and append a payload element by element instead of copying it.
+    package mutating func write(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+
     /// A big-endian 16-bit integer.
     package mutating func write(uint16 value: UInt16) {
         bytes.append(UInt8(truncatingIfNeeded: value >> 8))
@@ -22,12 +26,14 @@ package struct ByteWriter: Sendable {
 
     /// A big-endian 32-bit integer.
     package mutating func write(uint32 value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        // One append of the big-endian bytes: per-byte appends check capacity and uniqueness
+        // each time, and a message header is mostly fixed-width integers.
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// A big-endian 64-bit integer.
     package mutating func write(uint64 value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// An unsigned LEB128 varint: 7 bits per byte, low bits first, high bit set on all but the last.
@@ -51,6 +57,12 @@ package struct ByteWriter: Sendable {
 
     /// A varint length then the bytes.
     package mutating func write(lengthPrefixed raw: some Collection<UInt8>) {
+        write(varint: UInt64(raw.count))
+        bytes.append(contentsOf: raw)
+    }
+
+    /// A varint length then the bytes (an array: see the overloads of `write(_:)`).
+    package mutating func write(lengthPrefixed raw: [UInt8]) {
         write(varint: UInt64(raw.count))
         bytes.append(contentsOf: raw)
     }

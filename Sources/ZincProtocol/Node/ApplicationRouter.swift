@@ -59,8 +59,7 @@ package struct ApplicationRouter: Sendable {
     /// duplicate (or its own message coming back).
     package mutating func receive(_ application: ApplicationMessage, message: WireMessage, from peer: Peer, at node: ReplicaID, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
         let key = MessageKey(origin: message.header.origin, sequence: application.sequence)
-        guard message.header.origin != node, !seen.contains(key) else { return [] }
-        remember(key)
+        guard message.header.origin != node, remember(key) else { return [] }
         var out: [NodeDirective] = []
         // The relayed copy (sender rewritten, one more hop) is built only if something relays it.
         func relayed(topic: Topic) -> WireMessage {
@@ -101,16 +100,19 @@ package struct ApplicationRouter: Sendable {
         return out
     }
 
-    /// Remembers `key`, forgetting the oldest beyond the memory.
-    private mutating func remember(_ key: MessageKey) {
-        seen.insert(key)
+    /// Remembers `key`, forgetting the oldest beyond the memory. False if it was remembered
+    /// already (one hash lookup for the test and the insert: this runs for every message).
+    @discardableResult
+    private mutating func remember(_ key: MessageKey) -> Bool {
+        guard seen.insert(key).inserted else { return false }
         if order.count < memory {
             order.append(key)
-            return
+            return true
         }
         seen.remove(order[oldest])
         order[oldest] = key
         oldest = (oldest + 1) % memory
+        return true
     }
 }
 
