@@ -1,4 +1,3 @@
-import DequeModule
 import Logging
 import Synchronization
 import ZeroMQ
@@ -57,8 +56,8 @@ final class ChannelListener: NodeShell {
     var rememberedPeers: [String] = []
     var lastStoreErrorLog: ContinuousClock.Instant?
     var lastMetrics: Duration = .zero
-    /// Local edits waiting for a slow child, oldest first (``runPaced(_:_:)``).
-    var heldBack = Deque<HeldEdit>()
+    /// Local edits waiting for a slow child (``runPaced(_:_:)``).
+    var heldBack: PacingQueue<EndpointCore.Command>
 
     private var tokens: (publisher: Poller.Token, puller: Poller.Token, subscriber: Poller.Token, prober: Poller.Token, monitor: Poller.Token, pusher: Poller.Token, waker: Poller.Token)?
 
@@ -66,6 +65,7 @@ final class ChannelListener: NodeShell {
         self.configuration = configuration
         self.store = store
         self.endpoint = endpoint
+        heldBack = PacingQueue(limit: configuration.pacingLimit)
         var logger = configuration.logger
         logger[metadataKey: "node"] = "\(configuration.name ?? configuration.id.shortDescription)"
         self.logger = logger
@@ -192,7 +192,7 @@ final class ChannelListener: NodeShell {
             // Sleep until the machine's next deadline (an idle node wakes for its heartbeats
             // only), but tick no more often than the cadence while it is busy.
             nextTick = machine.nextTimerRun(now: now, lastRun: lastTick, cadence: configuration.tickInterval)
-            if let first = heldBack.first { nextTick = min(nextTick, first.deadline) }
+            if let deadline = heldBack.nextDeadline { nextTick = min(nextTick, deadline) }
         }
         failHeldEdits(stopReason ?? EndpointError(.stopped, "the endpoint stopped"))
         saveChangedDocuments()
