@@ -30,12 +30,8 @@ package struct DocumentSync: Sendable {
     /// What every member of the tree holds: history below it may be trimmed.
     private var stability = HistoryStability()
     private var lastTrimCheck: Duration?
-    private var digestMismatchSince: [Peer: Duration] = [:]
-    /// Per peer: the operation totals (this node's, the peer's) at its previous digest, and
-    /// since when a mismatch has been taken for deltas in flight.
-    private var lastDigest: [Peer: (mine: UInt64, theirs: UInt64)] = [:]
-    private var inFlightSince: [Peer: Duration] = [:]
-    private var lastRepair: [Peer: Duration] = [:]
+    /// Per peer: when a digest mismatch starts a repair.
+    private var repairTimers: [Peer: RepairTimer] = [:]
     private var outgoing: [UInt64: OutgoingTransfer] = [:]
     private var incoming: [UInt64: IncomingTransfer] = [:]
     private var nextTransfer: UInt64 = 1
@@ -219,7 +215,7 @@ package struct DocumentSync: Sendable {
             if !fragment.isEmpty { out.append(Outgoing(.parent, delta(fragment.encoded(omittingAuthor: replica), origin: replica, context))) }
         }
         out.append(syncRequest(to: .parent, context))
-        lastRepair[.parent] = context.now
+        repairTimers[.parent, default: RepairTimer()].requested(at: context.now)
         return out
     }
 
@@ -229,10 +225,7 @@ package struct DocumentSync: Sendable {
         heldWhole[.child(child)] = nil
         stability.childGone(child)
         outgoing = outgoing.filter { $0.value.peer != .child(child) }
-        digestMismatchSince[.child(child)] = nil
-        lastDigest[.child(child)] = nil
-        inFlightSince[.child(child)] = nil
-        lastRepair[.child(child)] = nil
+        repairTimers[.child(child)] = nil
         flow.forget(child)
     }
 
@@ -248,9 +241,7 @@ package struct DocumentSync: Sendable {
         stability.parentGone()
         incoming = incoming.filter { $0.value.peer != .parent }
         outgoing = outgoing.filter { $0.value.peer != .parent }
-        digestMismatchSince[.parent] = nil
-        lastDigest[.parent] = nil
-        inFlightSince[.parent] = nil
+        repairTimers[.parent]?.matched()
     }
 
     private mutating func answer(_ request: SyncRequest, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
@@ -304,7 +295,7 @@ package struct DocumentSync: Sendable {
     /// We now know `version`, the peer's state: note acknowledgements and send what it lacks.
     private mutating func afterLearning(_ version: VersionVector, of peer: Peer, _ context: RouteContext, waitForTransfer: Bool) -> [Outgoing] {
         if peer == .parent { parentAcknowledged = max(parentAcknowledged, version[replica]) }
-        digestMismatchSince[peer] = nil
+        repairTimers[peer]?.restartMismatch()
         // What a transfer on its way will bring it is not sent again.
         let inFlight = transferring(to: peer)
         let known = inFlight.map { version.merging($0) } ?? version
@@ -326,9 +317,7 @@ package struct DocumentSync: Sendable {
         if case .child(let child) = peer { flow.reported(child, total: digest.operations) }
         let mine = self.digest
         guard mine.digest != digest.digest else {
-            digestMismatchSince[peer] = nil
-            lastDigest[peer] = nil
-            inFlightSince[peer] = nil
+            repairTimers[peer]?.matched()
             if heldWhole[peer] != mine.operations {
                 heldWhole[peer] = mine.operations
                 note(document.versionVector, heldBy: peer)
@@ -338,42 +327,13 @@ package struct DocumentSync: Sendable {
         // A transfer in flight either way is the repair: hold until it ends (and count the
         // mismatch from then, as the transfer's end may well close it).
         guard !isTransferring(with: peer) else {
-            digestMismatchSince[peer] = nil
+            repairTimers[peer]?.restartMismatch()
             return []
         }
-        if inFlight(mine: mine.operations, theirs: digest.operations, peer: peer, context) {
-            digestMismatchSince[peer] = context.now
-            return []
-        }
-        let since = digestMismatchSince[peer] ?? context.now
-        digestMismatchSince[peer] = since
-        guard context.now - since >= settings.repairDelay else { return [] }
-        if let last = lastRepair[peer], context.now - last < settings.repairInterval { return [] }
-        lastRepair[peer] = context.now
+        let settled = document.pendingOperationCount == 0
+        guard repairTimers[peer, default: RepairTimer()].mismatch(mine: mine.operations, theirs: digest.operations, settled: settled, now: context.now, settings) else { return [] }
         counters.repairsStarted += 1
         return [syncRequest(to: peer, context)]
-    }
-
-    /// True if a digest mismatch with `peer` is deltas still on their way, not a gap: either
-    /// side's operation total grew since its previous digest and nothing here waits for a
-    /// missing operation. Repairing then re-sent everything in flight, to every child, as
-    /// long as a stream lasted (a 1,000,000-delta fan-out never ended). At most
-    /// ``SyncSettings/inFlightLimit`` in a row, so a gap the stream hides (an operation lost
-    /// at the end of one author's burst while another writes on) is still repaired.
-    private mutating func inFlight(mine: UInt64, theirs: UInt64, peer: Peer, _ context: RouteContext) -> Bool {
-        let previous = lastDigest[peer]
-        lastDigest[peer] = (mine, theirs)
-        guard let previous, mine > previous.mine || theirs > previous.theirs, document.pendingOperationCount == 0 else {
-            inFlightSince[peer] = nil
-            return false
-        }
-        let since = inFlightSince[peer] ?? context.now
-        inFlightSince[peer] = since
-        guard context.now - since < settings.inFlightLimit else {
-            inFlightSince[peer] = nil
-            return false
-        }
-        return true
     }
 
     // MARK: - Transfers
