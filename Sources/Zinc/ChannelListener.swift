@@ -218,10 +218,19 @@ final class ChannelListener: NodeShell {
         }
     }
 
-    /// Drains up to a batch of messages from one socket (fairness between sockets).
+    /// The longest one socket is read before the loop moves on. Under a flood of deltas the
+    /// timers must still run on time: a node whose heartbeats wait behind a batch of applies is
+    /// declared dead by its parent (a 1,000,000-delta fan-out lost its children that way, and
+    /// each came back below the trimmed history).
+    static let readBudget: Duration = .milliseconds(20)
+
+    /// Drains up to a batch of messages from one socket (fairness between sockets), for at
+    /// most ``readBudget``.
     private func read(_ socket: Socket, via channel: Channel) {
         let identifiesPeers = certified != nil && channel == .puller
+        let deadline = clock.now + Self.readBudget
         for _ in 0..<1024 {
+            if clock.now >= deadline { return }
             let frames: [[UInt8]]
             var peer: Socket.Peer?
             do {

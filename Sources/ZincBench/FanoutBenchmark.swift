@@ -30,6 +30,14 @@ package struct FanoutBenchmark {
         /// Clients holding every delta at the end (must equal subscribers).
         package var completeSubscribers: Int
         package var repairs: UInt64
+        /// The host's view, to tell why a run stalls: children it declared dead (a child
+        /// dropped under load leaves the trim floor, and comes back below it), chunked transfers
+        /// it completed (snapshots and large fragments), edits it held back and children it
+        /// stopped waiting for (flow control).
+        package var hostChildFailures: UInt64
+        package var hostTransfers: UInt64
+        package var hostEditsHeldBack: UInt64
+        package var hostSlowChildrenReleased: UInt64
         package var rawDefaultRate: Double
         package var rawDefaultDeliveredFraction: Double
         package var rawUnlimitedRate: Double
@@ -91,12 +99,15 @@ package struct FanoutBenchmark {
         let allocatedAfterRun = allocatedBytes()
         var repairs: UInt64 = 0
         for client in clients { repairs += try await client.status().counters[.repairs] }
+        let hostCounters = try await host.status().counters
         await tree.shutdown()
         let rate = Double(options.count) / (nanoseconds(delivered) / 1e9)
         return Result(
             count: options.count, size: options.size, subscribers: options.subscribers,
             senderRate: Double(options.count) / (nanoseconds(produced) / 1e9), deliveredRate: rate,
             completeSubscribers: complete, repairs: repairs,
+            hostChildFailures: hostCounters[.childFailures], hostTransfers: hostCounters[.transfers],
+            hostEditsHeldBack: hostCounters[.editsHeldBack], hostSlowChildrenReleased: hostCounters[.slowChildrenReleased],
             rawDefaultRate: rawDefault.rate, rawDefaultDeliveredFraction: rawDefault.fraction,
             rawUnlimitedRate: rawUnlimited.rate, rawUnlimitedDeliveredFraction: rawUnlimited.fraction,
             ratio: rate / rawUnlimited.rate, allocatedBytesAfterRun: allocatedAfterRun, peakResidentBytes: Self.peakResidentBytes())

@@ -41,6 +41,7 @@ struct BenchFanoutCommand: AsyncParsableCommand {
         print(table.render())
         print("host produced \(formatRate(result.senderRate)); repairs started: \(result.repairs); ratio to raw without HWM: \(fixed(result.ratio, digits: 2))×")
         let allocated = result.allocatedBytesAfterRun.map { "\($0 / 1_048_576) MiB allocated after the run, " } ?? ""
+        print("host: \(result.hostChildFailures) children declared dead, \(result.hostTransfers) transfers completed, \(result.hostEditsHeldBack) edits held back, \(result.hostSlowChildrenReleased) slow children released")
         print("memory: \(allocated)peak resident \(result.peakResidentBytes / 1_048_576) MiB (\(subscribers + 1) replicas in one process)")
     }
 }
