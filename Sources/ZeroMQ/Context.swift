@@ -1,5 +1,6 @@
 import CZeroMQ
 import Synchronization
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,6 +41,8 @@ public final class Context: @unchecked Sendable {
     private let terminating = Atomic<Bool>(false)
     /// Set once `zmq_ctx_term` has returned (then deinit must not call it again).
     private let terminated = Atomic<Bool>(false)
+    /// Signalled when `zmq_ctx_term` has returned.
+    private let termination = DispatchSemaphore(value: 0)
 
     /// Creates a context.
     public init(_ configuration: Configuration = Configuration()) throws(ZMQError) {
@@ -86,14 +89,15 @@ public final class Context: @unchecked Sendable {
             IOThread(name: "zmq-terminate") { [self] in
                 while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
                 terminated.store(true, ordering: .releasing)
+                termination.signal()
             }.detach()
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while !terminated.load(ordering: .acquiring), clock.now < deadline {
-            usleep(1_000)
-        }
-        return terminated.load(ordering: .acquiring)
+        if terminated.load(ordering: .acquiring) { return true }
+        let milliseconds = Int(clamping: timeout.milliseconds)
+        guard termination.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return false }
+        // Another caller may wait too: pass the signal on.
+        termination.signal()
+        return true
     }
 
     deinit {

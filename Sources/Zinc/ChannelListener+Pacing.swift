@@ -18,7 +18,7 @@ extension ChannelListener {
     }
 
     private func isAhead(_ document: String) -> Bool {
-        machine.flowLag(document) >= configuration.flowWindow
+        machine.isAhead(document, window: configuration.flowWindow)
     }
 
     /// Runs the held edits whose children caught up, in order per document. A child that kept
@@ -37,13 +37,11 @@ extension ChannelListener {
     }
 
     private func stopWaitingForSlowestChildren(_ document: String) {
-        while isAhead(document) {
-            let released = machine.stopWaitingForSlowestChildren(document)
-            guard !released.isEmpty else { return }
-            counters.slowChildrenReleased += UInt64(released.count)
-            let names = released.map(\.shortDescription).joined(separator: ", ")
-            logger.warning("stopped waiting for children a flow window behind for \(configuration.pacingLimit); digests will repair them", metadata: ["document": "\(document)", "children": "\(names)"])
-        }
+        let released = machine.stopWaitingForChildren(document, behind: configuration.flowWindow)
+        guard !released.isEmpty else { return }
+        counters.slowChildrenReleased += UInt64(released.count)
+        let names = released.map(\.shortDescription).joined(separator: ", ")
+        logger.warning("stopped waiting for children a flow window behind for \(configuration.pacingLimit); digests will repair them", metadata: ["document": "\(document)", "children": "\(names)"])
     }
 
     /// Fails every held edit (the endpoint is stopping).

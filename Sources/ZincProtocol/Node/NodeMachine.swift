@@ -144,16 +144,26 @@ package struct NodeMachine: Sendable {
         max(now, deadline, lastRun + cadence)
     }
 
-    /// Local deltas of `document` its slowest child is not yet known to hold (0 for a document
-    /// this node does not replicate).
-    package func flowLag(_ document: String) -> Int {
-        documents[document]?.flow.lag ?? 0
+    /// True while `document`'s slowest child is `window` or more of its local deltas behind:
+    /// local edits of it wait (docs/protocol.md §18). False for a document not replicated.
+    package func isAhead(_ document: String, window: Int) -> Bool {
+        guard let index = documents.index(forKey: document) else { return false }
+        return documents.values[index].flow.lag >= window
     }
 
-    /// Stops holding `document`'s local edits back for its slowest children (they stayed a
-    /// window behind for too long: digest repair serves them). Returns them.
-    package mutating func stopWaitingForSlowestChildren(_ document: String) -> [ReplicaID] {
-        withSync(document) { sync in sync.stopWaitingForSlowestChildren() } ?? []
+    /// Stops holding `document`'s local edits back for the children `window` or more deltas
+    /// behind, slowest first, until the rest are within it (they stayed behind for too long:
+    /// digest repair serves them). Returns them.
+    package mutating func stopWaitingForChildren(_ document: String, behind window: Int) -> [ReplicaID] {
+        withSync(document) { sync in
+            var released: [ReplicaID] = []
+            while sync.flow.lag >= window {
+                let slowest = sync.stopWaitingForSlowestChildren()
+                guard !slowest.isEmpty else { break }
+                released += slowest
+            }
+            return released
+        } ?? []
     }
 
     /// Runs `body` on a document's sync in place. (Copying it out of the dictionary and back

@@ -11,11 +11,11 @@ import DequeModule
 /// - An edit that waited ``limit`` runs anyway, marked overdue: the shell then stops waiting
 ///   for the children still a window behind (digest repair serves them).
 package struct PacingQueue<Item> {
-    package struct Held {
-        package let document: String
+    fileprivate struct Held {
+        let document: String
         /// When the edit runs whether or not its children caught up.
-        package let deadline: Duration
-        package let item: Item
+        let deadline: Duration
+        let item: Item
     }
 
     /// How long an edit waits at most.
