@@ -35,7 +35,7 @@ final class BenchTree {
         configuration.fanout = fanout
         configuration.interest = .all
         configuration.context = context
-        configuration.logger.logLevel = .warning
+        configuration.logger.logLevel = Self.logLevel
         configure(&configuration)
         let endpoint = try Endpoint(configuration)
         endpoints.append(endpoint)
@@ -57,6 +57,10 @@ final class BenchTree {
         }
         throw BenchError("the benchmark tree did not form within \(timeout)")
     }
+
+    /// Warnings by default; `ZINC_BENCH_LOG=info` (or `debug`, `trace`) shows why a run stalls:
+    /// joins, suspicions, promotions and transfers of every node in the tree.
+    static let logLevel = ProcessInfo.processInfo.environment["ZINC_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
 
     func shutdown() async {
         for endpoint in endpoints.reversed() { await endpoint.shutdown() }

@@ -282,6 +282,23 @@ extension TrimmingTests {
         #expect(document.encodedSnapshot().count < before)
     }
 
+    @Test("rebuilding the floor finds a tombstone's revived ranges by binary search: the same first range as a scan", arguments: testSeeds(200))
+    func firstRangeEndingAfterACounter(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var ranges: [Range<UInt64>] = []
+        var next: UInt64 = 0
+        for _ in 0..<random.int(0..<40) {
+            let start = next + UInt64(random.int(0..<5))
+            let end = start + UInt64(random.int(1..<6))
+            ranges.append(start..<end)
+            next = end
+        }
+        for counter in 0...(next + 2) {
+            let scanned = ranges.firstIndex { $0.upperBound > counter } ?? ranges.count
+            #expect(Document.firstEnding(after: counter, in: ranges) == scanned, "counter \(counter) in \(ranges)")
+        }
+    }
+
     @Test("trim after trim at versions replicas had, or at a Lamport cut: floors are exact and later versions rebuild exactly", arguments: testSeeds(100))
     func repeatedTrims(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)

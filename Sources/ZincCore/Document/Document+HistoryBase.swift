@@ -124,7 +124,11 @@ extension Document {
                 // A tombstone now: visible at the floor where a logged delete removed it.
                 var offset = 0
                 let start = run.id.counter
-                for range in visibleAgain[run.id.replica] ?? [] where range.upperBound > start + UInt64(offset) && range.lowerBound < start + UInt64(count) {
+                let ranges = visibleAgain[run.id.replica] ?? []
+                // Sorted and disjoint: start at the first that ends past this run's start, or
+                // every tombstone run scans every range (quadratic in a long-rewritten text).
+                for range in ranges[Self.firstEnding(after: start, in: ranges)...] {
+                    guard range.lowerBound < start + UInt64(count) else { break }
                     let from = Int(max(range.lowerBound, start) - start), to = Int(min(range.upperBound, start + UInt64(count)) - start)
                     if from > offset { emit(run, from: offset, count: from - offset, deleted: true, elements: []) }
                     guard let kept = tree.tombstones.content(run.id.advanced(by: from), upTo: to - from), kept.count == to - from else {
@@ -186,6 +190,16 @@ extension Document {
     private func sequenceSlot(of id: ContainerID) -> Int? {
         guard id.type == .text || id.type == .list, let index = containers.index(of: id) else { return nil }
         return slot(of: index)
+    }
+
+    /// The index of the first of `ranges` (sorted, disjoint) that ends after `counter`.
+    static func firstEnding(after counter: UInt64, in ranges: [Range<UInt64>]) -> Int {
+        var low = 0, high = ranges.count
+        while low < high {
+            let middle = (low + high) >> 1
+            if ranges[middle].upperBound > counter { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// Sorted, merged.

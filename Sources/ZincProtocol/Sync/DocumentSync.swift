@@ -412,17 +412,19 @@ package struct DocumentSync: Sendable {
     }
 
     private mutating func receiveChunk(_ chunk: TransferChunk, from peer: Peer, _ context: RouteContext) -> [Outgoing] {
-        var transfer = incoming[chunk.transfer] ?? {
-            IncomingTransfer(peer: peer, count: chunk.count, kind: chunk.kind, totalSize: chunk.totalSize)
-        }()
+        // Taken out while it grows: a copy left in the dictionary would share the received
+        // bytes, and every chunk appended would copy all of them (quadratic in the transfer).
+        let existing = incoming.removeValue(forKey: chunk.transfer)
+        var transfer = existing ?? IncomingTransfer(peer: peer, count: chunk.count, kind: chunk.kind, totalSize: chunk.totalSize)
         guard transfer.peer == peer, transfer.count == chunk.count, transfer.kind == chunk.kind,
               chunk.totalSize <= UInt64(settings.maxTransferBytes), transfer.totalSize == chunk.totalSize,
               transfer.next == 0 || chunk.covering == transfer.covering
         else {
+            if existing != nil { incoming[chunk.transfer] = transfer }
             counters.badMessages += 1
             return []
         }
-        if incoming[chunk.transfer] == nil && incoming.count >= settings.maxTransfers {
+        if existing == nil && incoming.count >= settings.maxTransfers {
             counters.transfersRefused += 1
             return []
         }
@@ -432,7 +434,6 @@ package struct DocumentSync: Sendable {
             transfer.bytes.append(contentsOf: chunk.bytes)
             transfer.next += 1
             guard transfer.bytes.count <= Int(transfer.totalSize) else {
-                incoming[chunk.transfer] = nil
                 counters.badMessages += 1
                 return []
             }
@@ -440,7 +441,6 @@ package struct DocumentSync: Sendable {
         let ack = TransferAck(transfer: chunk.transfer, document: id, next: transfer.next)
         var out = [Outgoing(Destination(peer), control(.transferAck, ack.encoded, context))]
         if transfer.next == transfer.count {
-            incoming[chunk.transfer] = nil
             out += complete(transfer, from: peer, context)
         } else {
             incoming[chunk.transfer] = transfer
