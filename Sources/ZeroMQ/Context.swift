@@ -1,6 +1,6 @@
 import CZeroMQ
-import Synchronization
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -89,6 +89,10 @@ struct SpecExactnessTests {
         forged.covering = VersionVector([a: 1])
         #expect(receiver.receive(message(.transferChunk, forged.encoded, topic: .node(childID)), from: .parent, context()).isEmpty)
         #expect(receiver.counters.badMessages == 1)
+        // The transfer under way survives the dropped chunk: the genuine one extends it.
+        let acks = try receiver.receive(message(.transferChunk, chunks[1].encoded, topic: .node(childID)), from: .parent, context())
+            .filter { $0.message.header.type == .transferAck }.map { try TransferAck(decoding: $0.message.payload) }
+        #expect(acks.map(\.next) == [2])
     }
 
     @Test("a host that declares a child dead tells it, naming itself, so a child that was only slow joins again at once")
