@@ -334,6 +334,87 @@ extension TrimmingTests {
     }
 }
 
+extension TrimmingTests {
+    @Test("a floor raised without replay gives the base a replay gives: same state, same items deleted at the floor", arguments: testSeeds(150))
+    func floorAdvanceMatchesReplay(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        var replicas = (0..<3).map { Document(replica: ReplicaID(deterministicFrom: "advance-\($0)-\(seed)")) }
+        // Mostly texts and lists (the case that needs no replay); now and then a map, which does.
+        let choices = [0, 1, 2, 3, 4, 5, 4, 5, 6, 7, 10, 10]
+        var document = replicas[0]
+        var advanced = 0
+        for _ in 0..<random.int(4..<10) {
+            for _ in 0..<random.int(5..<30) {
+                let index = random.int(0..<replicas.count)
+                if random.int(0..<3) == 0 {
+                    try replicas[index].merge(replicas[random.int(0..<replicas.count)])
+                } else {
+                    try replicas[index].transact { document in
+                        for _ in 0..<random.int(1..<4) {
+                            let choice = random.int(0..<40) == 0 ? 8 : choices[random.int(0..<choices.count)]
+                            RandomEditing.edit(&document, choice: choice, random: &random)
+                        }
+                    }
+                }
+            }
+            try document.merge(replicas[random.int(0..<replicas.count)])
+            let candidate = random.int(0..<2) == 0
+                ? document.version(keepingLast: UInt64(random.int(0..<30)))
+                : replicas[random.int(0..<replicas.count)].versionVector
+            let floor = candidate.meeting(document.versionVector).merging(document.historyFloor)
+            if let base = try document.advancedHistoryBase(to: floor) {
+                advanced += 1
+                let replayed = try document.makeHistoryBase(document.replay(upTo: floor), floor: floor)
+                #expect(base.deletedAtFloor == replayed.deletedAtFloor, "seed \(seed)")
+                let (mine, theirs) = try (Self.state(of: base, for: document), Self.state(of: replayed, for: document))
+                #expect(mine.versionVector == floor && theirs.versionVector == floor, "seed \(seed)")
+                #expect(mine.canonicalContent() == theirs.canonicalContent(), "seed \(seed)")
+                #expect(Set(mine.containerIDs) == Set(theirs.containerIDs), "seed \(seed)")
+            }
+            try document.trim(below: floor)
+        }
+        if seed == 1 { #expect(advanced > 0) }
+    }
+
+    @Test("a single writer's text trimmed again and again never replays, and every later version still rebuilds")
+    func singleWriterTrimsWithoutReplay() throws {
+        var document = Document(replica: ReplicaID(deterministicFrom: "single-writer"))
+        var random = SeededRandom(seed: 7)
+        var seen: [(VersionVector, String)] = []
+        for round in 0..<20 {
+            for _ in 0..<50 {
+                try document.transact { RandomEditing.edit(&$0, choice: random.int(0..<6), random: &random) }
+                seen.append((document.versionVector, document.text()))
+            }
+            let floor = document.version(keepingLast: UInt64(random.int(0..<40)))
+            guard floor != document.historyFloor else { continue }
+            #expect(try document.advancedHistoryBase(to: floor) != nil, "round \(round)")
+            try document.trim(below: floor)
+            for (version, text) in seen where version.dominates(floor) {
+                #expect(try document.at(version).text() == text, "round \(round)")
+            }
+        }
+    }
+
+    @Test("a floor that is not causally closed (a version a peer only claims) is refused, not trimmed at")
+    func unclosedFloorIsRefused() throws {
+        var a = Document(replica: ReplicaID(deterministicFrom: "unclosed-a"))
+        try a.insert("x", at: 0)
+        var b = Document(replica: ReplicaID(deterministicFrom: "unclosed-b"))
+        try b.merge(a)
+        try b.insert("y", at: 1)
+        var floor = VersionVector()
+        floor[b.replica] = 1
+        #expect(try b.advancedHistoryBase(to: floor) == nil)
+        #expect(throws: DocumentError.self) { try b.trim(below: floor) }
+        #expect(b.historyFloor.isEmpty && b.text() == "xy")
+    }
+
+    private static func state(of base: HistoryBase, for document: Document) throws -> Document {
+        try Document(snapshot: base.state, replica: document.replica, limits: document.limits, historyBase: true)
+    }
+}
+
 extension Document {
     /// A copy with `other` merged in.
     func merging(_ other: Document) throws -> Document {

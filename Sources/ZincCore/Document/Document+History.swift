@@ -120,7 +120,7 @@ extension Document {
     }
 
     /// The Lamport time of operation `counter` of replica `index`, if its log holds it.
-    private func lamport(of index: UInt32, counter: UInt64) -> UInt64? {
+    func lamport(of index: UInt32, counter: UInt64) -> UInt64? {
         let log = logs[Int(index)]
         guard let run = log.runIndex(containing: counter).map({ log.runs[$0] }) else { return nil }
         return run.lamport + (counter - run.counter)

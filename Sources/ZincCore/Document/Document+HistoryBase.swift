@@ -4,7 +4,7 @@ extension Document {
     /// The base for a floor: `base` is this document replayed to `floor`, and the logs still
     /// hold every operation from `floor` on.
     func makeHistoryBase(_ base: Document, floor: VersionVector) -> HistoryBase {
-        var result = HistoryBase(state: [])
+        var deleted: [HistoryBase.DeletedRange] = []
         // Items that operations from the floor on delete, but that were deleted at the floor.
         forEachLoggedDelete(from: floor) { container, span in
             let id = containers.ids[Int(container)]
@@ -12,11 +12,12 @@ extension Document {
             guard span.start.counter < floor[replica] else { return }
             let existing = span.start.counter..<min(span.end.counter, floor[replica])
             guard let slot = base.sequenceSlot(of: id), let local = base.replicas.index(of: replica) else { return }
-            for deleted in base.sequences[slot].deletedRanges(replica: local, counters: existing) {
-                result.addDeleted(deleted, of: replica, in: id)
+            for counters in base.sequences[slot].deletedRanges(replica: local, counters: existing) {
+                deleted.append(HistoryBase.DeletedRange(container: id, replica: replica, counters: counters))
             }
         }
-        result.state = Self.withoutSequences(base).encodedSnapshot()
+        var result = HistoryBase(state: Self.withoutSequences(base).encodedSnapshot())
+        result.addDeleted(deleted)
         return result
     }
 
@@ -28,7 +29,7 @@ extension Document {
 
     /// `document` with empty texts and lists, no history and no base: the part of a base that
     /// the document's own sequences cannot give back.
-    private static func withoutSequences(_ document: Document) -> Document {
+    static func withoutSequences(_ document: Document) -> Document {
         var stripped = document
         for (index, id) in stripped.containers.ids.enumerated() where id.type == .text || id.type == .list {
             let slot = Int(stripped.containers.slots[index])
@@ -174,13 +175,15 @@ extension Document {
         for range in candidates { historyBase?.addDeleted(range, of: replicas[replica], in: id) }
     }
 
-    /// Every item the logs delete, from `floor` on (everything the logs hold when nil), as
-    /// ascending spans with their container.
-    func forEachLoggedDelete(from floor: VersionVector?, _ body: (UInt32, ItemSpan) -> Void) {
+    /// Every item the logs delete by operations from `floor` on (everything the logs hold when
+    /// nil) and below `end` (no bound when nil), as ascending spans with their container.
+    func forEachLoggedDelete(from floor: VersionVector?, upTo end: VersionVector? = nil, _ body: (UInt32, ItemSpan) -> Void) {
         for (index, log) in logs.enumerated() {
             let from = floor.map { $0[replicas[UInt32(index)]] } ?? log.base
+            let to = end.map { $0[replicas[UInt32(index)]] } ?? UInt64.max
             for run in log.runs where run.kind == .delete && run.endCounter > from {
-                log.forEachDeleteSpan(of: run, counters: max(from, run.counter)..<run.endCounter) { span, offset, count in
+                guard run.counter < to else { break }
+                log.forEachDeleteSpan(of: run, counters: max(from, run.counter)..<min(to, run.endCounter)) { span, offset, count in
                     body(run.container, span.ascendingSpan(from: offset, count: count))
                 }
             }

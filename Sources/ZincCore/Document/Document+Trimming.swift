@@ -14,7 +14,9 @@ extension Document {
     /// `floor` must be causally closed: a version some replica held, or the pointwise minimum
     /// or maximum of such versions (``version(keepingLast:)`` is one too).
     ///
-    /// - Complexity: O(history): the state at the floor is rebuilt by replay.
+    /// - Complexity: O(logged deletes) when only texts and lists changed between the floors and
+    ///   the floor is Lamport-separated (``advancedHistoryBase(to:)``); O(history) otherwise:
+    ///   the state at the floor is rebuilt by replay.
     @discardableResult
     package mutating func trim(below floor: VersionVector) throws(DocumentError) -> Bool {
         var effective = VersionVector()
@@ -24,7 +26,11 @@ extension Document {
         }
         guard logs.indices.contains(where: { effective[replicas[UInt32($0)]] > logs[$0].base }) else { return false }
         // The state at the floor: what time travel starts from.
-        historyBase = makeHistoryBase(try replay(upTo: effective), floor: effective)
+        if let advanced = try advancedHistoryBase(to: effective) {
+            historyBase = advanced
+        } else {
+            historyBase = makeHistoryBase(try replay(upTo: effective), floor: effective)
+        }
         for (index, log) in logs.enumerated() {
             let floor = effective[replicas[UInt32(index)]]
             if floor > log.base { logs[index].trim(below: floor) }

@@ -64,16 +64,24 @@ struct HistoryBase: Sendable, Hashable {
 
     /// Adds `counters` of `replica` in `container`, keeping the list sorted and merged.
     mutating func addDeleted(_ counters: Range<UInt64>, of replica: ReplicaID, in container: ContainerID) {
-        guard !counters.isEmpty else { return }
-        deletedAtFloor.append(DeletedRange(container: container, replica: replica, counters: counters))
+        addDeleted([DeletedRange(container: container, replica: replica, counters: counters)])
+    }
+
+    /// Adds `ranges` (in any order) in one sort, keeping the list sorted and merged.
+    mutating func addDeleted(_ ranges: [DeletedRange]) {
+        let added = ranges.filter { !$0.counters.isEmpty }
+        guard !added.isEmpty else { return }
+        deletedAtFloor.append(contentsOf: added)
+        var keys: [ContainerID: [UInt8]] = [:]
         func key(_ id: ContainerID) -> [UInt8] {
+            if let known = keys[id] { return known }
             var writer = ByteWriter()
             id.encode(into: &writer)
+            keys[id] = writer.bytes
             return writer.bytes
         }
         deletedAtFloor.sort { first, second in
-            let a = key(first.container), b = key(second.container)
-            if a != b { return a.lexicographicallyPrecedes(b) }
+            if first.container != second.container { return key(first.container).lexicographicallyPrecedes(key(second.container)) }
             return (first.replica, first.counters.lowerBound) < (second.replica, second.counters.lowerBound)
         }
         var merged: [DeletedRange] = []
