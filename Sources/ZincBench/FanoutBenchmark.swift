@@ -48,6 +48,19 @@ package struct FanoutBenchmark {
         package var allocatedBytesAfterRun: Int?
         /// The process's peak resident set (`getrusage`), raw runs included.
         package var peakResidentBytes: Int
+        /// The host's replica once every client held every delta (``Document/memoryParts``),
+        /// the operations its history still held and the trims it made.
+        package var hostDocumentAfterRun: DocumentMemory?
+        package var hostHistoryOperations: UInt64?
+        package var hostTrims: UInt64?
+    }
+
+    /// ``Document/MemoryParts``, as the result reports it.
+    package struct DocumentMemory: Codable, Sendable {
+        package var sequences: Int
+        package var deletedContent: Int
+        package var history: Int
+        package var other: Int
     }
 
     let options: Options
@@ -97,6 +110,11 @@ package struct FanoutBenchmark {
         }
         let delivered = clock.now - start
         let allocatedAfterRun = allocatedBytes()
+        let (hostDocument, hostHistory) = try await handle.read { document in
+            let parts = document.memoryParts
+            return (DocumentMemory(sequences: parts.sequences, deletedContent: parts.deletedContent, history: parts.history, other: parts.other), document.historyOperations)
+        }
+        let hostTrims = try await handle.counters().trims
         var repairs: UInt64 = 0
         for client in clients { repairs += try await client.status().counters[.repairs] }
         let hostCounters = try await host.status().counters
@@ -110,7 +128,8 @@ package struct FanoutBenchmark {
             hostEditsHeldBack: hostCounters[.editsHeldBack], hostSlowChildrenReleased: hostCounters[.slowChildrenReleased],
             rawDefaultRate: rawDefault.rate, rawDefaultDeliveredFraction: rawDefault.fraction,
             rawUnlimitedRate: rawUnlimited.rate, rawUnlimitedDeliveredFraction: rawUnlimited.fraction,
-            ratio: rate / rawUnlimited.rate, allocatedBytesAfterRun: allocatedAfterRun, peakResidentBytes: Self.peakResidentBytes())
+            ratio: rate / rawUnlimited.rate, allocatedBytesAfterRun: allocatedAfterRun, peakResidentBytes: Self.peakResidentBytes(),
+            hostDocumentAfterRun: hostDocument, hostHistoryOperations: hostHistory, hostTrims: hostTrims)
     }
 
     private static func peakResidentBytes() -> Int {

@@ -3,28 +3,45 @@
 /// bookkeeping). Deterministic, unlike sampling the process heap.
 extension Document {
     /// Estimated bytes of heap memory this document holds (not shared with other copies).
-    package var memoryFootprint: Int {
-        var total = 0
+    package var memoryFootprint: Int { memoryParts.total }
+
+    /// ``memoryFootprint`` by what holds it.
+    package var memoryParts: MemoryParts {
+        var parts = MemoryParts()
         func array<T>(_ values: [T]) -> Int {
             values.capacity == 0 ? 0 : values.capacity * MemoryLayout<T>.stride + Self.allocationOverhead
         }
         for tree in sequences {
-            total += array(tree.leaves) + array(tree.nodes) + array(tree.index)
-            for leaf in tree.leaves { total += array(leaf.runs) + array(leaf.content) }
-            for node in tree.nodes { total += array(node.children) + array(node.counts) }
-            tree.tombstones.forEach { _, entry in total += entry.content.allocatedBytes + Self.allocationOverhead }
+            parts.sequences += array(tree.leaves) + array(tree.nodes) + array(tree.index)
+            for leaf in tree.leaves { parts.sequences += array(leaf.runs) + array(leaf.content) }
+            for node in tree.nodes { parts.sequences += array(node.children) + array(node.counts) }
+            tree.tombstones.forEach { _, entry in parts.deletedContent += entry.content.allocatedBytes + Self.allocationOverhead }
             for map in tree.index {
-                for chunk in map.chunks { total += array(chunk) }
-                total += map.chunks.count * MemoryLayout<UInt64>.stride + Self.allocationOverhead
+                for chunk in map.chunks { parts.sequences += array(chunk) }
+                parts.sequences += map.chunks.count * MemoryLayout<UInt64>.stride + Self.allocationOverhead
             }
         }
-        total += array(sequences) + array(listValues)
-        for values in listValues { total += array(values) }
-        for log in logs { total += array(log.runs) + array(log.deleteSpans) + array(log.payloads) }
-        total += array(logs) + array(versions)
-        total += replicas.count * (MemoryLayout<ReplicaID>.stride * 3 + 8) + containers.count * 64
-        total += maps.reduce(0) { $0 + $1.entries.count * 96 } + sets.reduce(0) { $0 + $1.tags.count * 96 }
-        return total
+        parts.other += array(sequences) + array(listValues)
+        for values in listValues { parts.other += array(values) }
+        for log in logs { parts.history += array(log.runs) + array(log.deleteSpans) + array(log.payloads) }
+        parts.history += array(logs) + array(versions) + (historyBase.map { $0.state.count + $0.deletedAtFloor.count * 64 } ?? 0)
+        parts.other += replicas.count * (MemoryLayout<ReplicaID>.stride * 3 + 8) + containers.count * 64
+        parts.other += maps.reduce(0) { $0 + $1.entries.count * 96 } + sets.reduce(0) { $0 + $1.tags.count * 96 }
+        return parts
+    }
+
+    /// Where a document's memory goes (estimated bytes).
+    package struct MemoryParts: Codable, Sendable, Equatable {
+        /// Texts' and lists' item trees: runs (deleted ones too), visible content, ID index.
+        package var sequences = 0
+        /// Content of deleted items, kept for past versions.
+        package var deletedContent = 0
+        /// The operation logs and the base where trimmed history starts.
+        package var history = 0
+        /// Tables, maps, sets, registers, list values.
+        package var other = 0
+
+        package var total: Int { sequences + deletedContent + history + other }
     }
 
     /// Array header plus malloc's bookkeeping, per allocation.

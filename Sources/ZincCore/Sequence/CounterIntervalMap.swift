@@ -38,12 +38,15 @@ struct CounterIntervalMap: Sendable {
     /// The start of the last interval.
     var lastStart: UInt64? { chunks.last?.last?.start }
 
-    /// Adds an interval after every existing one (`start` must exceed every existing start).
+    /// Makes every counter from `start` on map to `value` (`start` must exceed every existing
+    /// start).
     mutating func append(start: UInt64, value: Int32) {
         if let lastStart, start <= lastStart {
             assign(start..<start &+ 1, value: value)
             return
         }
+        // The last interval covers every counter after it already.
+        if lastValue == value { return }
         if chunks.isEmpty || chunks[chunks.count - 1].count >= Self.chunkCapacity {
             chunks.append([Entry(start: start, value: value)])
             chunkStarts.append(start)
@@ -56,6 +59,7 @@ struct CounterIntervalMap: Sendable {
     mutating func assign(_ range: Range<UInt64>, value: Int32) {
         guard !range.isEmpty else { return }
         let valueAtEnd = lookup(range.upperBound)
+        let valueBefore = range.lowerBound > 0 ? lookup(range.lowerBound - 1) : nil
         var (chunk, index) = lowerBound(range.lowerBound)
         if chunk == chunks.count {
             // Everything is below the range: append after the last entry.
@@ -87,10 +91,58 @@ struct CounterIntervalMap: Sendable {
             chunk += 1
             index = 0
         }
-        if !endStarts, let valueAtEnd {
+        // No entry where an interval would continue the one before it, or a text rewritten in
+        // place keeps an entry for every piece its leaves ever split a run into.
+        if endStarts {
+            if chunks[chunk][index].value == value { remove(at: (chunk, index)) }
+        } else if let valueAtEnd, valueAtEnd != value {
             insert(Entry(start: range.upperBound, value: valueAtEnd), near: (chunk, index))
         }
-        insert(Entry(start: range.lowerBound, value: value), near: (chunk, index))
+        if valueBefore != value { insert(Entry(start: range.lowerBound, value: value), near: (chunk, index)) }
+    }
+
+    /// The interval that ends at `counter` (the last one starting below it), with its end.
+    func interval(endingAt counter: UInt64) -> (start: UInt64, end: UInt64, value: Int32)? {
+        guard counter > 0, let chunk = chunkIndex(containing: counter - 1) else { return nil }
+        let (nextChunk, nextIndex) = lowerBound(counter)
+        let next = nextChunk < chunks.count ? chunks[nextChunk][nextIndex].start : UInt64.max
+        guard next == counter else { return nil }
+        let entries = chunks[chunk]
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if entries[mid].start < counter { low = mid + 1 } else { high = mid }
+        }
+        return (entries[low - 1].start, counter, entries[low - 1].value)
+    }
+
+    /// Drops the interval starting at `start`: its counters join the interval before it.
+    mutating func removeInterval(startingAt start: UInt64) {
+        let (chunk, index) = lowerBound(start)
+        guard chunk < chunks.count, chunks[chunk][index].start == start, chunk > 0 || index > 0 else { return }
+        let end = index + 1 < chunks[chunk].count ? chunks[chunk][index + 1].start : (chunk + 1 < chunks.count ? chunkStarts[chunk + 1] : nil)
+        remove(at: (chunk, index))
+        if let end { removeIfContinuing(at: end) }
+    }
+
+    /// Removes the entry starting at `start` if the interval before it has the same value.
+    private mutating func removeIfContinuing(at start: UInt64) {
+        let (chunk, index) = lowerBound(start)
+        guard chunk < chunks.count, chunks[chunk][index].start == start else { return }
+        let previous = index > 0 ? chunks[chunk][index - 1] : (chunk > 0 ? chunks[chunk - 1].last : nil)
+        guard let previous, previous.value == chunks[chunk][index].value else { return }
+        remove(at: (chunk, index))
+    }
+
+    private mutating func remove(at position: (chunk: Int, index: Int)) {
+        let (chunk, index) = position
+        chunks[chunk].remove(at: index)
+        if chunks[chunk].isEmpty {
+            chunks.remove(at: chunk)
+            chunkStarts.remove(at: chunk)
+        } else {
+            chunkStarts[chunk] = chunks[chunk][0].start
+        }
     }
 
     /// Forgets every interval that starts at or after `counter` (the counters from there on

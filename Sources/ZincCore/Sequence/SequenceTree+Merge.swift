@@ -33,7 +33,7 @@ extension SequenceTree {
         leaves[Int(left)].content.append(contentsOf: moved.content)
         leaves[Int(left)].total += moved.total
         leaves[Int(left)].measure += moved.measure
-        for run in moved.runs { indexMovedItems(run, to: left) }
+        for run in moved.runs { indexFoldedItems(run, to: left) }
         if boundary > 0 { mergeIfPossible(boundary - 1, in: left) }
 
         leaves[Int(left)].next = moved.next

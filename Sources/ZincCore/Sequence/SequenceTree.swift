@@ -500,6 +500,22 @@ struct SequenceTree: Sendable {
         index[Int(run.id.replica)].assign(run.id.counter..<run.id.counter + UInt64(run.length), value: leaf)
     }
 
+    /// Records that `run`'s items moved to `leaf`, a leaf of tombstones they were folded into,
+    /// and drops the interval before them if it holds none of the replica's items: counters
+    /// its other operations used (a delete's), left pointing at whatever leaf once held the
+    /// items after them. So a text rewritten in place keeps an index entry per leaf, not two
+    /// per rewrite. (Only here: a split moves runs far more often, and its gaps are few.)
+    mutating func indexFoldedItems(_ run: SequenceRun, to leaf: Int32) {
+        indexMovedItems(run, to: leaf)
+        let replica = Int(run.id.replica)
+        guard let before = index[replica].interval(endingAt: run.id.counter) else { return }
+        let holder = Int(before.value)
+        let holds = holder < leaves.count && leaves[holder].parent >= 0 && leaves[holder].runs.contains { other in
+            other.id.replica == run.id.replica && other.id.counter < before.end && other.id.counter + UInt64(other.length) > before.start
+        }
+        if !holds { index[replica].removeInterval(startingAt: before.start) }
+    }
+
     // MARK: - Structural edits inside a leaf
 
     /// The content offset where run `run` of `leaf` starts.
