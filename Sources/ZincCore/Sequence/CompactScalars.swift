@@ -43,6 +43,7 @@ struct CompactScalars: Sendable, RandomAccessCollection, Equatable {
     }
 
     mutating func insert(contentsOf elements: some Collection<UInt32>, at index: Int) {
+        if elements.withContiguousStorageIfAvailable({ insertNarrow($0, at: index) }) == true { return }
         switch storage {
         case .narrow(var bytes) where elements.allSatisfy({ $0 < 0x100 }):
             storage = .narrow([])
@@ -60,6 +61,24 @@ struct CompactScalars: Sendable, RandomAccessCollection, Equatable {
             scalars.insert(contentsOf: elements, at: index)
             storage = .wide(scalars)
         }
+    }
+
+    /// Inserts `elements` if they and the storage are narrow, in loops over plain memory that
+    /// vectorise (a 1 KiB delete keeps 1 KiB of deleted text: the generic path's checked
+    /// element-by-element narrowing was a tenth of a fan-out client's time). False otherwise.
+    private mutating func insertNarrow(_ elements: UnsafeBufferPointer<UInt32>, at index: Int) -> Bool {
+        guard case .narrow(var bytes) = storage else { return false }
+        var high: UInt32 = 0
+        for element in elements { high |= element }
+        guard high < 0x100 else { return false }
+        storage = .narrow([])
+        let zeros = repeatElement(UInt8(0), count: elements.count)
+        if index == bytes.count { bytes.append(contentsOf: zeros) } else { bytes.insert(contentsOf: zeros, at: index) }
+        bytes.withUnsafeMutableBufferPointer { target in
+            for offset in 0..<elements.count { target[index &+ offset] = UInt8(truncatingIfNeeded: elements[offset]) }
+        }
+        storage = .narrow(bytes)
+        return true
     }
 
     static func == (lhs: Self, rhs: Self) -> Bool { lhs.elementsEqual(rhs) }

@@ -466,9 +466,19 @@ struct SequenceTree: Sendable {
 
     func measure(of elements: some Collection<Element>) -> Int {
         guard measuresUTF16 else { return elements.count }
-        var sum = 0
-        for element in elements { sum += element > 0xFFFF ? 2 : 1 }
-        return sum
+        // Over contiguous storage with wrapping adds, so the loop vectorises: a 1 KiB insert
+        // measures its content at every leaf split, and the checked scalar loop was a sixth
+        // of a fan-out client's time.
+        let astral = elements.withContiguousStorageIfAvailable(Self.astralCount) ?? Array(elements).withUnsafeBufferPointer(Self.astralCount)
+        return elements.count &+ astral
+    }
+
+    /// Elements outside the Basic Multilingual Plane (two UTF-16 units each).
+    private static func astralCount(_ elements: UnsafeBufferPointer<Element>) -> Int {
+        // Branch-free (below 0x10000 the subtraction wraps and sets bit 31), so it vectorises.
+        var count: UInt32 = 0
+        for element in elements { count &+= ((element &- 0x10000) >> 31) ^ 1 }
+        return Int(count)
     }
 
     // MARK: - Index maintenance

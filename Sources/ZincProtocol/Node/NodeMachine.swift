@@ -108,7 +108,7 @@ package struct NodeMachine: Sendable {
         var fromDocuments: [NodeDirective] = []
         for id in documents.keys.sorted() {
             let produced = documents[id]?.tick(context) ?? []
-            fromDocuments += produced.compactMap(core.route)
+            fromDocuments += produced.compactMap { core.route($0) }
         }
         self.documents = documents
         // The core's directives first, as they were before the documents were moved out.
@@ -170,7 +170,7 @@ package struct NodeMachine: Sendable {
     /// would keep two references while it mutates, copying the whole document on every write.)
     private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {
         guard var sync = documents.removeValue(forKey: id) else { return nil }
-        defer { documents[id] = sync }
+        defer { documents[id] = consume sync }
         return try body(&sync)
     }
 
@@ -190,7 +190,7 @@ package struct NodeMachine: Sendable {
             throw DocumentError(.invalidOperation, "document \(document) is not valid")
         }
         changedDocuments.insert(document)
-        out += result.outgoing.compactMap(core.route)
+        out += result.outgoing.compactMap { core.route($0) }
         return (result.fragment, out)
     }
 
@@ -220,7 +220,7 @@ package struct NodeMachine: Sendable {
         guard let result else { return (try body(&scratch), []) }
         // Changed even when there is nobody to send it to (a node alone in its tree).
         if committed { changedDocuments.insert(document) }
-        return (result, published.compactMap(core.route))
+        return (result, published.compactMap { core.route($0) })
     }
 
     private var scratch = Document()
@@ -247,7 +247,7 @@ package struct NodeMachine: Sendable {
     package mutating func updatePresence(_ document: String, now: Duration, _ update: (inout Presence) -> Void) -> [NodeDirective] {
         let context = core.context(now: now)
         guard let out = withSync(document, { $0.updatePresence(update, context) }) else { return [] }
-        return out.compactMap(core.route)
+        return out.compactMap { core.route($0) }
     }
 
     /// Sends an application message.
@@ -269,9 +269,7 @@ package struct NodeMachine: Sendable {
         mutating get {
             var result: [DocumentDigest] = []
             for id in documents.keys.sorted() {
-                guard var sync = documents[id] else { continue }
-                result.append(sync.digest)
-                documents[id] = sync
+                if let digest = withSync(id, { $0.digest }) { result.append(digest) }
             }
             return result
         }
@@ -321,8 +319,8 @@ package struct NodeMachine: Sendable {
             case .childGone(let child):
                 sync.childGone(child)
             }
-            documents[id] = sync
-            out += produced.compactMap(core.route)
+            documents[id] = consume sync
+            out += produced.compactMap { core.route($0) }
         }
         return out
     }
