@@ -302,7 +302,7 @@ struct SequenceTreeTests {
 
 @Suite("Compact scalars")
 struct CompactScalarsTests {
-    @Test("one byte per element until one is 256 or more; the same elements either way, under appends and inserts at the front")
+    @Test("one byte per element until one is 256 or more; the same elements either way, under appends and inserts anywhere")
     func narrowThenWide() {
         var random = SeededRandom(seed: 11)
         for _ in 0..<200 {
@@ -315,14 +315,37 @@ struct CompactScalarsTests {
                     compact.append(contentsOf: piece)
                     model.append(contentsOf: piece)
                 } else {
-                    compact.insert(contentsOf: piece, at: 0)
-                    model.insert(contentsOf: piece, at: 0)
+                    let position = random.chance(0.5) ? 0 : random.int(0..<(model.count + 1))
+                    compact.insert(contentsOf: piece, at: position)
+                    model.insert(contentsOf: piece, at: position)
                 }
                 #expect(Array(compact) == model)
                 #expect(compact.isNarrow == model.allSatisfy { $0 < 0x100 })
             }
             #expect(compact == CompactScalars(model))
             if model.count > 2 { #expect(Array(CompactScalars(compact[1..<model.count - 1])) == Array(model[1..<model.count - 1])) }
+        }
+    }
+}
+
+@Suite("UTF-8 decoding")
+struct UTF8DecodingTests {
+    @Test("ASCII runs and multi-byte scalars decode as Swift decodes them; a damaged byte anywhere is refused", arguments: testSeeds(40))
+    func matchesSwift(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let pieces = ["plain ascii ", "é", "中文", "😀", "z", "\n", "Ω≈ç", String(repeating: "a", count: 70)]
+        let text = (0..<random.int(0..<60)).map { _ in pieces[random.int(0..<pieces.count)] }.joined()
+        let bytes = Array(text.utf8)
+        let decoded = try bytes.withUnsafeBytes { buffer throws(FormatError) in try decodeUTF8Scalars(buffer, context: "test") }
+        #expect(decoded == text.unicodeScalars.map(\.value), "seed \(seed)")
+        guard let lead = bytes.indices.filter({ bytes[$0] >= 0xC0 }).randomElement(using: &random) else { return }
+        var damaged = bytes
+        damaged[lead] = 0xFF
+        #expect(throws: FormatError.self) { _ = try damaged.withUnsafeBytes { buffer throws(FormatError) in try decodeUTF8Scalars(buffer, context: "test") } }
+        if lead + 1 < damaged.count {
+            var truncated = bytes
+            truncated[lead + 1] = 0x41
+            #expect(throws: FormatError.self) { _ = try truncated.withUnsafeBytes { buffer throws(FormatError) in try decodeUTF8Scalars(buffer, context: "test") } }
         }
     }
 }

@@ -68,24 +68,31 @@ extension Document {
     /// below `floor` that logged deletes from `floor` on remove, those the old list names
     /// (deleted at the old floor) or a logged delete between the floors removed first.
     private func deletedAtFloor(advancedTo floor: VersionVector) -> [HistoryBase.DeletedRange] {
-        struct Key: Hashable { var container: UInt32, replica: UInt32 }
-        var deletedAgain: [Key: [Range<UInt64>]] = [:]
+        // Keyed by container and replica index, packed; the floor by replica index. Both are
+        // looked up once per logged delete span (a ReplicaID hash each was most of a trim).
+        func key(_ container: UInt32, _ replica: UInt32) -> UInt64 { UInt64(container) << 32 | UInt64(replica) }
+        let limits = logs.indices.map { floor[replicas[UInt32($0)]] }
+        var deletedAgain: [UInt64: [Range<UInt64>]] = [:]
         forEachLoggedDelete(from: floor) { container, span in
-            let limit = floor[replicas[span.start.replica]]
+            let limit = limits[Int(span.start.replica)]
             guard span.start.counter < limit else { return }
-            deletedAgain[Key(container: container, replica: span.start.replica), default: []]
-                .append(span.start.counter..<min(span.end.counter, limit))
+            deletedAgain[key(container, span.start.replica), default: []].append(span.start.counter..<min(span.end.counter, limit))
         }
         guard !deletedAgain.isEmpty else { return [] }
-        var deletedBefore: [Key: [Range<UInt64>]] = [:]
+        // What a delete below the floor must overlap to matter, per key: usually one key and a
+        // few items, while the deletes below the floor are the whole history between the floors.
+        let wanted = deletedAgain.map { key, ranges in
+            (key: key, lower: ranges.map(\.lowerBound).min() ?? 0, upper: ranges.map(\.upperBound).max() ?? 0)
+        }
+        var deletedBefore: [UInt64: [Range<UInt64>]] = [:]
         forEachLoggedDelete(from: nil, upTo: floor) { container, span in
-            let key = Key(container: container, replica: span.start.replica)
-            guard deletedAgain[key] != nil else { return }
+            let key = key(container, span.start.replica)
+            guard wanted.contains(where: { $0.key == key && span.start.counter < $0.upper && span.end.counter > $0.lower }) else { return }
             deletedBefore[key, default: []].append(span.start.counter..<span.end.counter)
         }
         for range in historyBase?.deletedAtFloor ?? [] {
             guard let container = containers.index(of: range.container), let replica = replicas.index(of: range.replica) else { continue }
-            let key = Key(container: container, replica: replica)
+            let key = key(container, replica)
             if deletedAgain[key] != nil { deletedBefore[key, default: []].append(range.counters) }
         }
         var result: [HistoryBase.DeletedRange] = []
@@ -94,7 +101,7 @@ extension Document {
             let normalizedAgain = Self.normalized(again)
             // Both: again minus (again minus before).
             let both = Self.subtracting(Self.subtracting(before, from: normalizedAgain), from: normalizedAgain)
-            let container = containers.ids[Int(key.container)], replica = replicas[key.replica]
+            let container = containers.ids[Int(key >> 32)], replica = replicas[UInt32(truncatingIfNeeded: key)]
             result += both.map { HistoryBase.DeletedRange(container: container, replica: replica, counters: $0) }
         }
         return result

@@ -31,12 +31,16 @@ extension Document {
         } else {
             historyBase = makeHistoryBase(try replay(upTo: effective), floor: effective)
         }
-        for (index, log) in logs.enumerated() {
+        // By index: iterating `logs.enumerated()` would hold a second reference to every log
+        // while it is trimmed, so each kept run, span and payload was copied first.
+        for index in logs.indices {
             let floor = effective[replicas[UInt32(index)]]
-            if floor > log.base { logs[index].trim(below: floor) }
+            if floor > logs[index].base { logs[index].trim(below: floor) }
         }
+        // By local replica index: the closure runs once per deleted entry.
+        let floors = logs.indices.map { effective[replicas[UInt32($0)]] }
         for slot in sequences.indices {
-            sequences[slot].tombstones.trim { [replicas] replica in effective[replicas[replica]] }
+            sequences[slot].tombstones.trim { replica in Int(replica) < floors.count ? floors[Int(replica)] : 0 }
         }
         return true
     }

@@ -170,7 +170,9 @@ package struct NodeMachine: Sendable {
     /// would keep two references while it mutates, copying the whole document on every write.)
     private mutating func withSync<R>(_ id: String, _ body: (inout DocumentSync) throws -> R) rethrows -> R? {
         guard var sync = documents.removeValue(forKey: id) else { return nil }
-        defer { documents[id] = consume sync }
+        // Not `consume sync` here: in a defer, Swift 6.3.1 stored a value whose buffers were
+        // freed (the fan-out bench crashed within a second).
+        defer { documents[id] = sync }
         return try body(&sync)
     }
 
