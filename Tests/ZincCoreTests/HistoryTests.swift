@@ -305,14 +305,7 @@ extension TrimmingTests {
         var replicas = (0..<3).map { Document(replica: ReplicaID(deterministicFrom: "trims-\($0)-\(seed)")) }
         var seen: [(VersionVector, String)] = []
         for _ in 0..<random.int(20..<80) {
-            let index = random.int(0..<replicas.count)
-            if random.int(0..<4) == 0 {
-                try replicas[index].merge(replicas[random.int(0..<replicas.count)])
-            } else {
-                try replicas[index].transact { document in
-                    for _ in 0..<random.int(1..<4) { RandomEditing.edit(&document, choice: random.int(0..<15), random: &random) }
-                }
-            }
+            let index = try Self.randomStep(&replicas, mergeOneIn: 4, random: &random) { $0.int(0..<15) }
             if index == 0 { seen.append((replicas[0].versionVector, replicas[0].canonicalContent())) }
         }
         var document = replicas[0]
@@ -345,16 +338,8 @@ extension TrimmingTests {
         var advanced = 0
         for _ in 0..<random.int(4..<10) {
             for _ in 0..<random.int(5..<30) {
-                let index = random.int(0..<replicas.count)
-                if random.int(0..<3) == 0 {
-                    try replicas[index].merge(replicas[random.int(0..<replicas.count)])
-                } else {
-                    try replicas[index].transact { document in
-                        for _ in 0..<random.int(1..<4) {
-                            let choice = random.int(0..<40) == 0 ? 8 : choices[random.int(0..<choices.count)]
-                            RandomEditing.edit(&document, choice: choice, random: &random)
-                        }
-                    }
+                try Self.randomStep(&replicas, mergeOneIn: 3, random: &random) { random in
+                    random.int(0..<40) == 0 ? 8 : choices[random.int(0..<choices.count)]
                 }
             }
             try document.merge(replicas[random.int(0..<replicas.count)])
@@ -408,6 +393,24 @@ extension TrimmingTests {
         #expect(try b.advancedHistoryBase(to: floor) == nil)
         #expect(throws: DocumentError.self) { try b.trim(below: floor) }
         #expect(b.historyFloor.isEmpty && b.text() == "xy")
+    }
+
+    /// One step of a random multi-replica history: one replica merges another (one time in
+    /// `mergeOneIn`) or makes a transaction of 1–3 edits chosen by `choice`. Returns which
+    /// replica changed.
+    @discardableResult
+    static func randomStep(
+        _ replicas: inout [Document], mergeOneIn: Int, random: inout SeededRandom, choice: (inout SeededRandom) -> Int
+    ) throws -> Int {
+        let index = random.int(0..<replicas.count)
+        if random.int(0..<mergeOneIn) == 0 {
+            try replicas[index].merge(replicas[random.int(0..<replicas.count)])
+        } else {
+            try replicas[index].transact { document in
+                for _ in 0..<random.int(1..<4) { RandomEditing.edit(&document, choice: choice(&random), random: &random) }
+            }
+        }
+        return index
     }
 
     private static func state(of base: HistoryBase, for document: Document) throws -> Document {
