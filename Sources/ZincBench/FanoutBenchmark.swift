@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Zinc
 import ZeroMQ
-import ZincCore
+package import ZincCore
 import ZincProtocol
 
 /// One host publishing document deltas to N clients, every one of which must end with every
@@ -50,18 +50,11 @@ package struct FanoutBenchmark {
         package var peakResidentBytes: Int
         /// The host's replica once every client held every delta (``Document/memoryParts``),
         /// the operations its history still held and the trims it made.
-        package var hostDocumentAfterRun: DocumentMemory?
+        package var hostDocumentAfterRun: Document.MemoryParts?
         package var hostHistoryOperations: UInt64?
         package var hostTrims: UInt64?
     }
 
-    /// ``Document/MemoryParts``, as the result reports it.
-    package struct DocumentMemory: Codable, Sendable {
-        package var sequences: Int
-        package var deletedContent: Int
-        package var history: Int
-        package var other: Int
-    }
 
     let options: Options
     package init(_ options: Options) { self.options = options }
@@ -110,10 +103,7 @@ package struct FanoutBenchmark {
         }
         let delivered = clock.now - start
         let allocatedAfterRun = allocatedBytes()
-        let (hostDocument, hostHistory) = try await handle.read { document in
-            let parts = document.memoryParts
-            return (DocumentMemory(sequences: parts.sequences, deletedContent: parts.deletedContent, history: parts.history, other: parts.other), document.historyOperations)
-        }
+        let (hostDocument, hostHistory) = try await handle.read { ($0.memoryParts, $0.historyOperations) }
         let hostTrims = try await handle.counters().trims
         var repairs: UInt64 = 0
         for client in clients { repairs += try await client.status().counters[.repairs] }

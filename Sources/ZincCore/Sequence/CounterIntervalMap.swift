@@ -103,17 +103,10 @@ struct CounterIntervalMap: Sendable {
 
     /// The interval that ends at `counter` (the last one starting below it), with its end.
     func interval(endingAt counter: UInt64) -> (start: UInt64, end: UInt64, value: Int32)? {
-        guard counter > 0, let chunk = chunkIndex(containing: counter - 1) else { return nil }
-        let (nextChunk, nextIndex) = lowerBound(counter)
-        let next = nextChunk < chunks.count ? chunks[nextChunk][nextIndex].start : UInt64.max
-        guard next == counter else { return nil }
-        let entries = chunks[chunk]
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if entries[mid].start < counter { low = mid + 1 } else { high = mid }
-        }
-        return (entries[low - 1].start, counter, entries[low - 1].value)
+        let position = lowerBound(counter)
+        guard position.chunk < chunks.count, chunks[position.chunk][position.index].start == counter,
+              let previous = entry(before: position) else { return nil }
+        return (previous.start, counter, previous.value)
     }
 
     /// Drops the interval starting at `start`: its counters join the interval before it.
@@ -128,10 +121,14 @@ struct CounterIntervalMap: Sendable {
     /// Removes the entry starting at `start` if the interval before it has the same value.
     private mutating func removeIfContinuing(at start: UInt64) {
         let (chunk, index) = lowerBound(start)
-        guard chunk < chunks.count, chunks[chunk][index].start == start else { return }
-        let previous = index > 0 ? chunks[chunk][index - 1] : (chunk > 0 ? chunks[chunk - 1].last : nil)
-        guard let previous, previous.value == chunks[chunk][index].value else { return }
+        guard chunk < chunks.count, chunks[chunk][index].start == start,
+              entry(before: (chunk, index))?.value == chunks[chunk][index].value else { return }
         remove(at: (chunk, index))
+    }
+
+    /// The entry just before `position`, if any.
+    private func entry(before position: (chunk: Int, index: Int)) -> Entry? {
+        position.index > 0 ? chunks[position.chunk][position.index - 1] : (position.chunk > 0 ? chunks[position.chunk - 1].last : nil)
     }
 
     private mutating func remove(at position: (chunk: Int, index: Int)) {
