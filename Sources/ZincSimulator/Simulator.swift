@@ -26,6 +26,9 @@ struct SimulatedNode {
     var isBrowser = false
     /// A browser's current gateway connection (host, and a number that tells connections apart).
     var gatewayConnection: (host: Int, generation: Int)?
+    /// The gateway connections this browser has opened: numbers them, so a close still on its way
+    /// never matches a connection opened after it (as a fresh count from 1 would).
+    var gatewayConnectionsOpened = 0
     var machine: NodeMachine?
     var incarnation = 0
     /// The publisher whose PUB our SUB is attached to, and the one we are connecting to.
@@ -378,33 +381,15 @@ final class World {
             scheduleTick(index)
         case .subscription(let publisher, let incarnation, let prefix, let subscribed, let subscriber):
             guard nodes[publisher].incarnation == incarnation, nodes[publisher].machine != nil else { return }
-            guard reachable(subscriber, publisher) else {
-                result.controlFaults += 1
-                if subscribed { resetLink(subscriber: subscriber, publisher: publisher) }
-                return
-            }
-            if nodes[publisher].rules != nil {
-                guard let key = nodes[subscriber].certificate?.nodeKey, let topics = nodes[publisher].rules?.subscription(prefix, subscribed: subscribed, from: key) else { return }
-                if subscribed {
-                    // Applied to a pipe that exists (a late subscription after a reset is lost with it).
-                    guard nodes[publisher].subscribers.contains(subscriber) else { return }
-                    nodes[publisher].applied[subscriber, default: []].formUnion(topics)
-                } else {
-                    nodes[publisher].applied[subscriber]?.subtract(topics)
-                }
-                if topics.isEmpty {
-                    if subscribed { result.subscriptionsRefused += 1 }
-                    return
-                }
-            }
-            let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
-            execute(directives, for: publisher)
-            scheduleTick(publisher)
+            subscriptionChanged(publisher: publisher, prefix: prefix, subscribed: subscribed, from: subscriber)
         case .gatewayClosed(let host, let browser, let generation):
             closesInFlight[[host, browser], default: 1] -= 1
             // A newer connection of the same browser to the same gateway replaced this one.
             if let current = nodes[browser].gatewayConnection, current.host == host, current.generation != generation { return }
             guard nodes[host].machine != nil else { return }
+            // The gateway reports the connection's node topic unsubscribed and then the close, in
+            // that order and together (GatewayLinks): never one without the other.
+            execute(nodes[host].machine!.subscriptionChanged(Topic.node(nodes[browser].id).bytes, subscribed: false, now: now), for: host)
             let directives = nodes[host].machine!.gatewayClosed(nodes[browser].id, now: now)
             execute(directives, for: host)
             scheduleTick(host)
@@ -463,6 +448,33 @@ final class World {
     /// Schedules a node's next tick as the runtime's loop does: at the machine's deadline, but
     /// no sooner than one cadence after the last tick. With ``SimulationConfiguration/auditDeadlines``
     /// it ticks at the fixed cadence instead, and a tick before the deadline must do nothing.
+    /// A SUB's subscription change reaching the publisher's XPUB, under the access rules if the
+    /// publisher applies them.
+    private func subscriptionChanged(publisher: Int, prefix: [UInt8], subscribed: Bool, from subscriber: Int) {
+        guard reachable(subscriber, publisher) else {
+            result.controlFaults += 1
+            if subscribed { resetLink(subscriber: subscriber, publisher: publisher) }
+            return
+        }
+        if nodes[publisher].rules != nil {
+            guard let key = nodes[subscriber].certificate?.nodeKey, let topics = nodes[publisher].rules?.subscription(prefix, subscribed: subscribed, from: key) else { return }
+            if subscribed {
+                // Applied to a pipe that exists (a late subscription after a reset is lost with it).
+                guard nodes[publisher].subscribers.contains(subscriber) else { return }
+                nodes[publisher].applied[subscriber, default: []].formUnion(topics)
+            } else {
+                nodes[publisher].applied[subscriber]?.subtract(topics)
+            }
+            if topics.isEmpty {
+                if subscribed { result.subscriptionsRefused += 1 }
+                return
+            }
+        }
+        let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
+        execute(directives, for: publisher)
+        scheduleTick(publisher)
+    }
+
     private func scheduleTick(_ index: Int, started: Bool = false) {
         // Asked in place, once: binding the machine to a local would copy all of its state.
         guard started || nodes[index].tickAt != nil, let deadline = nodes[index].machine?.nextDeadline(now: now) else { return }
@@ -560,7 +572,8 @@ final class World {
         nodes[publisher].subscribers.insert(subscriber)
         nodes[publisher].applied[subscriber] = nil
         if nodes[subscriber].isBrowser {
-            nodes[subscriber].gatewayConnection = (publisher, (nodes[subscriber].gatewayConnection?.generation ?? 0) + 1)
+            nodes[subscriber].gatewayConnectionsOpened += 1
+            nodes[subscriber].gatewayConnection = (publisher, nodes[subscriber].gatewayConnectionsOpened)
         }
         // The connection resets before its welcome and subscriptions get through.
         if random.chance(configuration.faults.controlLoss) {
@@ -602,7 +615,8 @@ final class World {
     private func dropPipe(of subscriber: Int, at publisher: Int) {
         nodes[publisher].subscribers.remove(subscriber)
         nodes[publisher].applied[subscriber] = nil
-        guard nodes[publisher].isAlive else { return }
+        // A browser's node topic goes with its connection's close (see `.gatewayClosed`).
+        guard nodes[publisher].isAlive, !nodes[subscriber].isBrowser else { return }
         for prefix in nodes[subscriber].subscriptions where prefix.first == 0x4E {
             queue.push(.subscription(publisher: publisher, incarnation: nodes[publisher].incarnation, prefix: prefix, subscribed: false, from: subscriber), at: now + latency())
         }
