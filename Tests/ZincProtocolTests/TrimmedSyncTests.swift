@@ -110,6 +110,26 @@ struct TrimmedSyncTests {
         }
     }
 
+    @Test("the nodes of a tree look for a trim at different points of the interval, the same points on every run")
+    func trimLooksAreSpread() {
+        var settings = SyncSettings()
+        settings.trimming = .automatic()
+        let opened = Duration.seconds(5)
+        func nextLook(_ node: ReplicaID) -> Duration? {
+            var sync = DocumentSync(id: "spread", document: Document(replica: node), settings: settings)
+            let context = RouteContext(node: node, term: 0, hasParent: false, hasChildren: false, isRoot: true, now: opened)
+            _ = sync.tick(context)
+            return sync.nextDeadline(context)
+        }
+        let nodes = (0..<40).map { ReplicaID(deterministicFrom: "spread-\($0)") }
+        let looks = nodes.compactMap(nextLook)
+        #expect(looks.count == nodes.count)
+        #expect(looks.allSatisfy { $0 > opened && $0 <= opened + settings.trimCheckInterval })
+        #expect(Set(looks).count == looks.count)
+        if let first = looks.min(), let last = looks.max() { #expect(last - first > settings.trimCheckInterval / 2) }
+        #expect(nodes.compactMap(nextLook) == looks)
+    }
+
     @Test("a node without a parent that is not a root knows nothing of the tree and trims nothing")
     func orphansDoNotTrim() throws {
         var tree = Tree([nil, 0], settings: Self.settings)

@@ -530,10 +530,25 @@ package struct DocumentSync: Sendable {
     private mutating func trimIfDue(_ context: RouteContext) {
         guard case .automatic(let ratio, let minimum, let keep) = settings.trimming else { return }
         if let last = lastTrimCheck, context.now - last < settings.trimCheckInterval { return }
-        lastTrimCheck = context.now
+        // The first look sets this document's phase on this node, so the nodes of a tree (which
+        // learn each floor together) do not all trim in the same instant: a host busy trimming
+        // while its children were too went silent long enough to be declared dead.
+        lastTrimCheck = lastTrimCheck == nil ? context.now - trimPhase(context.node) : context.now
         let history = document.historyOperations
         guard history >= minimum, history > ratio * document.stateSize else { return }
         trim(context, keep: keep)
+    }
+
+    /// Where in each trim-check interval `node` looks at this document: a fixed fraction of the
+    /// interval from the node's ID and the document's (FNV-1a, not `Hasher`: replays must be exact).
+    func trimPhase(_ node: ReplicaID) -> Duration {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for word in [node.high, node.low] { hash = (hash ^ word) &* 0x100_0000_01b3 }
+        hash = (hash ^ hash >> 30) &* 0xbf58_476d_1ce4_e5b9
+        hash = (hash ^ hash >> 27) &* 0x94d0_49bb_1331_11eb
+        hash ^= hash >> 31
+        return settings.trimCheckInterval * (Double(hash >> 11) / Double(UInt64(1) << 53))
     }
 
     /// Timers: resend stalled chunks, drop dead transfers, expire presence.
