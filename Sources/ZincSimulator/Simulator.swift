@@ -303,14 +303,12 @@ final class World {
     private func handle(_ event: SimulationEvent) {
         switch event {
         case .start(let index, let incarnation):
-            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
-            let directives = nodes[index].machine!.start(now: now)
+            guard nodes[index].incarnation == incarnation, let directives = nodes[index].machine?.start(now: now) else { return }
             execute(directives, for: index)
             nodes[index].lastTick = now
             scheduleTick(index, started: true)
         case .tick(let index, let incarnation, let generation):
-            guard nodes[index].incarnation == incarnation, nodes[index].tickGeneration == generation, nodes[index].machine != nil else { return }
-            let directives = nodes[index].machine!.tick(now: now)
+            guard nodes[index].incarnation == incarnation, nodes[index].tickGeneration == generation, let directives = nodes[index].machine?.tick(now: now) else { return }
             if configuration.auditDeadlines, now < nodes[index].deadline, !directives.isEmpty {
                 result.failures.append("n\(index) ticked at \(format(now)), before its deadline \(format(nodes[index].deadline)), and acted: \(directives.count) directives")
             }
@@ -347,7 +345,7 @@ final class World {
             if let certificate = nodes[index].certificate, case .message(let message) = inbound, let leaked = Self.uncovered(message, by: certificate) {
                 result.failures.append("n\(index) was sent \(message.header.type) on \(message.topic) from n\(sender), naming \(leaked), which its certificate does not cover")
             }
-            let directives = nodes[index].machine!.receive(inbound, via: channel, now: now)
+            guard let directives = nodes[index].machine?.receive(inbound, via: channel, now: now) else { return }
             execute(directives, for: index)
             scheduleTick(index)
         case .beacon(let index, let incarnation, let frame, let publisher):
@@ -358,7 +356,7 @@ final class World {
                 return
             }
             guard let inbound = try? Inbound(frames: [frame], via: .subscriber, maxPayload: 64 << 20) else { return }
-            let directives = nodes[index].machine!.receive(inbound, via: .subscriber, now: now)
+            guard let directives = nodes[index].machine?.receive(inbound, via: .subscriber, now: now) else { return }
             execute(directives, for: index)
             scheduleTick(index)
         case .probeBeacon(let index, let incarnation, let frame, let publisher):
@@ -369,14 +367,13 @@ final class World {
                 result.controlFaults += 1
                 return
             }
-            let directives = nodes[index].machine!.receiveProbeBeacon(beacon, now: now)
+            guard let directives = nodes[index].machine?.receiveProbeBeacon(beacon, now: now) else { return }
             execute(directives, for: index)
             scheduleTick(index)
         case .datagram(let index, let incarnation, let bytes, let sender):
-            guard nodes[index].incarnation == incarnation, passes(from: sender, to: index), var machine = nodes[index].machine else { return }
-            nodes[index].machine = nil
-            let directives = machine.receiveDatagram(bytes, from: datagramSource(of: sender), now: now)
-            nodes[index].machine = machine
+            guard nodes[index].incarnation == incarnation, passes(from: sender, to: index),
+                  let directives = nodes[index].machine?.receiveDatagram(bytes, from: datagramSource(of: sender), now: now)
+            else { return }
             execute(directives, for: index)
             scheduleTick(index)
         case .subscription(let publisher, let incarnation, let prefix, let subscribed, let subscriber):
@@ -386,19 +383,18 @@ final class World {
             closesInFlight[[host, browser], default: 1] -= 1
             // A newer connection of the same browser to the same gateway replaced this one.
             if let current = nodes[browser].gatewayConnection, current.host == host, current.generation != generation { return }
-            guard nodes[host].machine != nil else { return }
             // The gateway reports the connection's node topic unsubscribed and then the close, in
             // that order and together (GatewayLinks): never one without the other.
-            execute(nodes[host].machine!.subscriptionChanged(Topic.node(nodes[browser].id).bytes, subscribed: false, now: now), for: host)
-            let directives = nodes[host].machine!.gatewayClosed(nodes[browser].id, now: now)
+            let browserID = nodes[browser].id
+            guard let unsubscribed = nodes[host].machine?.subscriptionChanged(Topic.node(browserID).bytes, subscribed: false, now: now) else { return }
+            execute(unsubscribed, for: host)
+            guard let directives = nodes[host].machine?.gatewayClosed(browserID, now: now) else { return }
             execute(directives, for: host)
             scheduleTick(host)
         case .disconnected(let index, let incarnation, let from):
             // The monitor reports the parent's address whether the SUB is attached or reconnecting.
-            guard nodes[index].incarnation == incarnation, nodes[index].machine != nil,
-                  nodes[index].subscribedTo == from || nodes[index].connecting == from
-            else { return }
-            nodes[index].machine!.parentDisconnected(now: now)
+            guard nodes[index].incarnation == incarnation, nodes[index].subscribedTo == from || nodes[index].connecting == from else { return }
+            nodes[index].machine?.parentDisconnected(now: now)
             scheduleTick(index)
         case .edit:
             edit()
@@ -470,7 +466,7 @@ final class World {
                 return
             }
         }
-        let directives = nodes[publisher].machine!.subscriptionChanged(prefix, subscribed: subscribed, now: now)
+        guard let directives = nodes[publisher].machine?.subscriptionChanged(prefix, subscribed: subscribed, now: now) else { return }
         execute(directives, for: publisher)
         scheduleTick(publisher)
     }
@@ -727,7 +723,7 @@ final class World {
             return result
         }
         // Documents: identical everywhere.
-        let names = Set(live.flatMap { nodes[$0].machine!.documents.keys })
+        let names = Set(live.flatMap { nodes[$0].machine.map { Array($0.documents.keys) } ?? [] })
         for index in live {
             for sync in nodes[index].machine?.documents.values ?? [:].values {
                 result.trims += Int(sync.counters.trims)
@@ -752,10 +748,10 @@ final class World {
             for index in live {
                 if differing >= 4 { break }
                 if let certificate = nodes[index].certificate, !certificate.covers(name) {
-                    if nodes[index].machine!.documents[name] != nil { result.failures.append("n\(index) holds \(name), which its certificate does not cover") }
+                    if nodes[index].machine?.documents[name] != nil { result.failures.append("n\(index) holds \(name), which its certificate does not cover") }
                     continue
                 }
-                guard let mine = nodes[index].machine!.documents[name] else {
+                guard let mine = nodes[index].machine?.documents[name] else {
                     result.failures.append("n\(index) never got \(name)")
                     continue
                 }
@@ -790,7 +786,7 @@ final class World {
             let author = edit.replica
             let present = reference.documents[edit.document]?.document.versionVector[author] ?? 0 > edit.counter
             if !present {
-                if nodes[edit.author].isAlive && !isOffline(edit.author) && nodes[edit.author].machine!.documents[edit.document].map({ $0.document.versionVector[author] > edit.counter }) == true {
+                if nodes[edit.author].isAlive && !isOffline(edit.author) && nodes[edit.author].machine?.documents[edit.document].map({ $0.document.versionVector[author] > edit.counter }) == true {
                     missingEdits += 1
                     if missingEdits <= 3 {
                         result.failures.append("edit \(author.shortDescription)@\(edit.counter) in \(edit.document) is at its live author n\(edit.author) but not at n\(first)")
@@ -804,7 +800,7 @@ final class World {
         // Exactly once, counted from the content: a document holds one item per inserted
         // character its version covers, no more (an insert applied twice) and no fewer.
         for index in live {
-            for (name, sync) in nodes[index].machine!.documents.sorted(by: { $0.key < $1.key }) {
+            for (name, sync) in (nodes[index].machine?.documents ?? [:]).sorted(by: { $0.key < $1.key }) {
                 let items = sync.document.insertedItemsByReplica
                 let version = sync.document.versionVector
                 let ledger = inserts[name] ?? [:]
@@ -819,7 +815,7 @@ final class World {
         }
         // Every operation a node holds was made there or applied there once.
         for index in live {
-            for (name, sync) in nodes[index].machine!.documents.sorted(by: { $0.key < $1.key }) {
+            for (name, sync) in (nodes[index].machine?.documents ?? [:]).sorted(by: { $0.key < $1.key }) {
                 let held = sync.document.versionVector.totalOperations - (nodes[index].baseline[name] ?? 0)
                 let counted = sync.counters.operationsApplied + sync.counters.localOperations
                 if held != counted {
@@ -838,7 +834,7 @@ final class World {
         // one second per excess child, and a second of slack for the moves' own messages.
         let end = configuration.duration + configuration.settle
         for index in live {
-            let machine = nodes[index].machine!
+            guard let machine = nodes[index].machine else { continue }
             let count = machine.core.treeChildCount
             let excess = count - configuration.fanout
             let needed = machine.core.configuration.rebalanceDelay + .seconds(excess + 1)
@@ -851,7 +847,7 @@ final class World {
         // Gateways: a browser a host still counts as its child is live and has that host as its
         // parent, unless the close of its connection is still on its way.
         for index in live {
-            for browserID in nodes[index].machine!.core.gatewayChildIDs {
+            for browserID in nodes[index].machine?.core.gatewayChildIDs ?? [] {
                 guard let browser = indexOfID[browserID] else { continue }
                 let current = nodes[browser].machine?.core.parentID == nodes[index].id
                 if !current, closesInFlight[[index, browser], default: 0] == 0 {
@@ -860,13 +856,12 @@ final class World {
             }
         }
         // Tree: one root, every parent live and aware of its child, no cycles.
-        let roots = live.filter { nodes[$0].machine!.core.parentID == nil }
+        let roots = live.filter { nodes[$0].machine.map { $0.core.parentID == nil } ?? false }
         result.roots = roots.count
         if roots.count != 1 {
             // Say where each parentless node stands: a root of which term, or stuck looking for a parent.
-            let states = roots.map { index in
-                let core = nodes[index].machine!.core
-                return "n\(index) (\(core.role.rawValue), term \(core.term), link \(core.parentState), \(core.childIDs.count) children)"
+            let states = roots.compactMap { index in
+                nodes[index].machine.map { "n\(index) (\($0.core.role.rawValue), term \($0.core.term), link \($0.core.parentState), \($0.core.childIDs.count) children)" }
             }
             result.failures.append("\(roots.count) roots: \(states.joined(separator: ", "))")
         }
@@ -878,7 +873,7 @@ final class World {
                     result.failures.append("n\(current)'s parent is not alive")
                     break
                 }
-                guard nodes[parent].machine!.core.childIDs.contains(nodes[current].id) else {
+                guard nodes[parent].machine?.core.childIDs.contains(nodes[current].id) == true else {
                     result.failures.append("n\(current)'s parent n\(parent) does not count it as a child")
                     break
                 }
