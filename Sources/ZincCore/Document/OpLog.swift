@@ -116,21 +116,39 @@ struct ReplicaLog: Sendable {
     /// every end within `limit` (one pass, no allocation: loading checks it). A size of zero is
     /// never written, and read as nothing.
     func checkedLastTransactionEnd(within limit: UInt64) -> UInt64? {
-        var end = base
-        var value: UInt64 = 0, shift: UInt64 = 0
-        for byte in transactionSizes {
-            guard shift < 63 else { return nil }
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 != 0 {
-                shift += 7
-                continue
+        transactionSizes.withUnsafeBytes { bytes in
+            var end = base
+            var value: UInt64 = 0, shift: UInt64 = 0
+            var index = 0
+            while index < bytes.count {
+                // Eight one-byte sizes at once: a transaction per keystroke is the common case. The
+                // ends only grow, so the last of the eight within `limit` means all of them are.
+                if shift == 0, index + 8 <= bytes.count {
+                    let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 {
+                        let pairs = (word & 0x00FF_00FF_00FF_00FF) + ((word >> 8) & 0x00FF_00FF_00FF_00FF)
+                        let sum = (pairs &* 0x0001_0001_0001_0001) >> 48
+                        guard end <= limit, sum <= limit - end else { return nil }
+                        end += sum
+                        index += 8
+                        continue
+                    }
+                }
+                let byte = bytes[index]
+                index += 1
+                guard shift < 63 else { return nil }
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 != 0 {
+                    shift += 7
+                    continue
+                }
+                guard end <= limit, value <= limit - end else { return nil }
+                end += value
+                value = 0
+                shift = 0
             }
-            guard end <= limit, value <= limit - end else { return nil }
-            end += value
-            value = 0
-            shift = 0
+            return shift == 0 ? end : nil
         }
-        return shift == 0 ? end : nil
     }
 
     /// Walks the items deleted by the operations `counters` of delete run `run`: each delete

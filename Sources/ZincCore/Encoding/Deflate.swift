@@ -23,10 +23,13 @@ enum Deflate {
             guard compressed.isEmpty else { throw FormatError(.invalid, "compressed data for empty content") }
             return []
         }
-        var output = [UInt8](repeating: 0, count: expectedSize)
         var size = uLong(expectedSize)
-        let status = output.withUnsafeMutableBufferPointer { out in
-            uncompress(out.baseAddress, &size, compressed.bindMemory(to: UInt8.self).baseAddress, uLong(compressed.count))
+        var status = Z_OK
+        // Uninitialised: zlib writes every byte of a stream that inflates to `expectedSize`, and
+        // any other outcome throws (the bytes count as initialised only on success).
+        let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { out, initialized in
+            status = uncompress(out.baseAddress, &size, compressed.bindMemory(to: UInt8.self).baseAddress, uLong(compressed.count))
+            initialized = status == Z_OK && Int(size) == expectedSize ? expectedSize : 0
         }
         guard status == Z_OK, Int(size) == expectedSize else {
             throw FormatError(.invalid, "compressed content is corrupt (zlib \(status), \(size) of \(expectedSize) bytes)")

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import ZincCore
+
+@Suite("Transaction sizes")
+struct TransactionSizesTests {
+    /// The check one varint at a time, as the format defines it: complete varints, every end
+    /// within the limit.
+    static func model(_ sizes: [UInt8], base: UInt64, limit: UInt64) -> UInt64? {
+        var end = base
+        var value: UInt64 = 0, shift: UInt64 = 0
+        for byte in sizes {
+            guard shift < 63 else { return nil }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift += 7
+                continue
+            }
+            guard end <= limit, value <= limit - end else { return nil }
+            end += value
+            value = 0
+            shift = 0
+        }
+        return shift == 0 ? end : nil
+    }
+
+    @Test("the loading check (eight one-byte sizes at a time) agrees with the check one varint at a time, on sizes of every shape", arguments: testSeeds(300))
+    func matchesTheModel(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var sizes: [UInt8] = []
+        for _ in 0..<random.int(0..<80) {
+            switch random.int(0..<10) {
+            case 0: sizes.append(UInt8(random.int(128..<256)))  // a continuation byte
+            case 1: sizes.append(0)
+            default: sizes.append(UInt8(random.int(1..<128)))
+            }
+        }
+        var log = ReplicaLog()
+        log.base = UInt64(random.int(0..<50))
+        log.transactionSizes = sizes
+        let total = Self.model(sizes, base: log.base, limit: .max) ?? log.base
+        // Limits around the sum, where a wrong bound shows: below it, at it, above it.
+        for limit in [log.base, total &- 1, total, total + 1, total + UInt64(random.int(0..<300)), .max] {
+            #expect(log.checkedLastTransactionEnd(within: limit) == Self.model(sizes, base: log.base, limit: limit), "seed \(seed), limit \(limit), sizes \(sizes)")
+        }
+    }
+}
