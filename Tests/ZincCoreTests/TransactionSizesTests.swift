@@ -44,4 +44,27 @@ struct TransactionSizesTests {
             #expect(log.checkedLastTransactionEnd(within: limit) == Self.model(sizes, base: log.base, limit: limit), "seed \(seed), limit \(limit), sizes \(sizes)")
         }
     }
+
+    @Test("trimming a log keeps exactly the transaction ends above the floor, the first measured from it", arguments: testSeeds(200))
+    func trimKeepsTheEndsAboveTheFloor(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var log = ReplicaLog()
+        var counter: UInt64 = 0
+        var ends: [UInt64] = []
+        for _ in 0..<random.int(0..<60) {
+            // Mostly keystrokes, some pastes longer than one varint byte.
+            counter += UInt64(random.chance(0.2) ? random.int(128..<40_000) : random.int(1..<4))
+            ends.append(counter)
+            log.noteTransactionEnd(counter)
+        }
+        let total = counter + UInt64(random.int(0..<5))  // operations after the last end: still open
+        log.runs = [LogRun(counter: 0, lamport: 0, length: UInt32(total + 1), container: 0, kind: .insert, payload: 0)]
+        let floor = UInt64(random.int(0..<Int(total + 1)))
+        log.trim(below: floor)
+        let kept = ends.filter { $0 > floor }
+        #expect(log.base == max(floor, 0), "seed \(seed)")
+        #expect(log.transactionEnds == kept, "seed \(seed), floor \(floor)")
+        #expect(log.lastTransactionEnd == (kept.last ?? 0), "seed \(seed)")
+        #expect(log.checkedLastTransactionEnd(within: total + 1) == (kept.last ?? floor), "seed \(seed)")
+    }
 }

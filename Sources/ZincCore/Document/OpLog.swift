@@ -83,13 +83,47 @@ struct ReplicaLog: Sendable {
     mutating func noteTransactionEnd(_ end: UInt64) {
         // An end at or below the base closes a transaction whose operations were trimmed.
         guard end > lastTransactionEnd, end > base else { return }
-        var size = end - max(lastTransactionEnd, base)
+        Self.appendSize(end - max(lastTransactionEnd, base), to: &transactionSizes)
         lastTransactionEnd = end
+    }
+
+    private static func appendSize(_ size: UInt64, to sizes: inout [UInt8]) {
+        var size = size
         while size >= 0x80 {
-            transactionSizes.append(UInt8(truncatingIfNeeded: size) | 0x80)
+            sizes.append(UInt8(truncatingIfNeeded: size) | 0x80)
             size >>= 7
         }
-        transactionSizes.append(UInt8(size))
+        sizes.append(UInt8(size))
+    }
+
+    /// Drops the sizes of the transactions that end at or below `floor` (the new base) and
+    /// measures the first one kept from `floor`. The sizes after it are each measured from the
+    /// end before it, so their bytes stay as they are: no decoding of the rest, no copy of the ends.
+    private mutating func trimTransactionSizes(below floor: UInt64) {
+        var end = base
+        var value: UInt64 = 0, shift: UInt64 = 0
+        for index in transactionSizes.indices {
+            let byte = transactionSizes[index]
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift = min(shift + 7, 63)
+                continue
+            }
+            // Wrapping: a hostile stream is caught by the loader's checks, never traps.
+            end &+= value
+            value = 0
+            shift = 0
+            if end > floor {
+                var kept: [UInt8] = []
+                kept.reserveCapacity(transactionSizes.count - index + 9)
+                Self.appendSize(end - floor, to: &kept)
+                kept.append(contentsOf: transactionSizes[(index + 1)...])
+                transactionSizes = kept
+                return
+            }
+        }
+        transactionSizes = []
+        lastTransactionEnd = 0
     }
 
     /// The counters where recorded transactions ended, in order.
@@ -287,11 +321,8 @@ struct ReplicaLog: Sendable {
             default: runs[index].payload -= UInt32(droppedPayloads)
             }
         }
-        let ends = transactionEnds.filter { $0 > floor }
+        trimTransactionSizes(below: floor)
         base = floor
-        transactionSizes = []
-        lastTransactionEnd = 0
-        for end in ends { noteTransactionEnd(end) }
     }
 
     /// Makes run `index` start `count` operations later (its first ones are being dropped).
