@@ -4,27 +4,25 @@ import Testing
 
 @Suite("Transaction sizes")
 struct TransactionSizesTests {
-    /// The check one varint at a time, as the format defines it: complete varints, every end
-    /// within the limit.
+    /// The check as the format states it, in two steps: split the bytes into varints (all
+    /// complete, none longer than nine bytes), then add them up, every running end within the limit.
     static func model(_ sizes: [UInt8], base: UInt64, limit: UInt64) -> UInt64? {
-        var end = base
-        var value: UInt64 = 0, shift: UInt64 = 0
+        var varints: [[UInt8]] = [[]]
         for byte in sizes {
-            guard shift < 63 else { return nil }
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 != 0 {
-                shift += 7
-                continue
-            }
+            varints[varints.count - 1].append(byte)
+            if byte & 0x80 == 0 { varints.append([]) }
+        }
+        guard varints.removeLast().isEmpty, varints.allSatisfy({ $0.count <= 9 }) else { return nil }
+        var end = base
+        for varint in varints {
+            let value = varint.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element & 0x7F) << (7 * UInt64($1.offset)) }
             guard end <= limit, value <= limit - end else { return nil }
             end += value
-            value = 0
-            shift = 0
         }
-        return shift == 0 ? end : nil
+        return end
     }
 
-    @Test("the loading check (eight one-byte sizes at a time) agrees with the check one varint at a time, on sizes of every shape", arguments: testSeeds(300))
+    @Test("the loading check (eight one-byte sizes at a time) agrees with the check as the format states it, on sizes of every shape", arguments: testSeeds(300))
     func matchesTheModel(seed: UInt64) {
         var random = SeededRandom(seed: seed)
         var sizes: [UInt8] = []
