@@ -1,6 +1,7 @@
 import ZincProtocol
 
-/// The message envelope: up to three frames (lengths in the first bytes), topic, header.
+/// The message envelope: up to three frames (lengths in the first bytes), topic, header; and
+/// the whole input as one packed frame.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size >= 2 else { return 0 }
@@ -15,5 +16,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     _ = try? Beacon(frame: bytes)
     _ = try? Topic(decoding: bytes)
+    // The whole input as one frame: a packed frame of messages, re-packed exactly.
+    if let messages = try? WireMessage.unpacking(bytes, maxPayload: 1 << 20) {
+        precondition(!messages.isEmpty && WireMessage.packed(messages) == bytes)
+    }
+    _ = try? Inbound.decodingAll(frames: [bytes], via: .puller, maxPayload: 1 << 20)
     return 0
 }

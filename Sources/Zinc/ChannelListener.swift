@@ -244,24 +244,27 @@ final class ChannelListener: NodeShell {
                 reject("a message too large or malformed at the transport: \(error)", from: nil)
                 continue
             }
-            counters.messagesIn += 1
-            var inbound: Inbound
+            let inbounds: [Inbound]
             do {
-                inbound = try Inbound(frames: frames, via: channel, maxPayload: configuration.maxMessageSize)
+                inbounds = try Inbound.decodingAll(frames: frames, via: channel, maxPayload: configuration.maxMessageSize)
             } catch {
+                counters.messagesIn += 1
                 reject(error.problem, from: error.sender)
                 continue
             }
-            if identifiesPeers, let certified, case .message(let message) = inbound {
-                guard let admitted = admit(message, certified.inbound(message, from: certified.key(of: peer))) else { continue }
-                inbound = .message(admitted)
-            }
-            if case .message(let message) = inbound, message.header.type == .delta {
-                let start = clock.now
-                execute(machine.receive(inbound, via: channel, now: now))
-                metrics.recordDeltaApply(clock.now - start)
-            } else {
-                execute(machine.receive(inbound, via: channel, now: now))
+            for case var inbound in inbounds {
+                counters.messagesIn += 1
+                if identifiesPeers, let certified, case .message(let message) = inbound {
+                    guard let admitted = admit(message, certified.inbound(message, from: certified.key(of: peer))) else { continue }
+                    inbound = .message(admitted)
+                }
+                if case .message(let message) = inbound, message.header.type == .delta {
+                    let start = clock.now
+                    execute(machine.receive(inbound, via: channel, now: now))
+                    metrics.recordDeltaApply(clock.now - start)
+                } else {
+                    execute(machine.receive(inbound, via: channel, now: now))
+                }
             }
         }
     }

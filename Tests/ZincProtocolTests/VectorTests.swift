@@ -80,6 +80,11 @@ struct VectorTests {
                     MergeInvitation(root: host, endpoints: endpoints, term: 3).encoded),
             message("held", "up: every member of the sender's subtree holds at least this version", .document("notes"), .held,
                     HeldVersion(version: version).encoded),
+            Vector(name: "packed", note: "two messages of notes in one frame (§4): the topic once, then each header and payload (here alice's \"hi\", then a held report)",
+                   frames: [WireMessage.packed([
+                       try WireMessage(frames: message("", "", .document("notes"), .delta, try keystroke().encoded(omittingAuthor: alice), lamport: 2).frames, maxPayload: 1 << 20),
+                       try WireMessage(frames: message("", "", .document("notes"), .held, HeldVersion(version: version).encoded).frames, maxPayload: 1 << 20),
+                   ])]),
         ]
     }
 
@@ -249,14 +254,24 @@ struct VectorTests {
 
     /// Decodes one message vector's frames: the envelope and the payload by its type.
     static func decodeMessage(_ frames: [[UInt8]]) throws -> Any {
+        if let packed = try unpacked(frames) { return ["packed": try packed.map { try decodeMessage($0.frames) }] }
         if frames.count == 1 { return ["beacon": meaning(try Beacon(frame: frames[0]))] }
         let message = try WireMessage(frames: frames, maxPayload: 1 << 20)
         let decoded = try payload(message.header.type, message.payload, origin: message.header.origin)
         return ["topic": meaning(message.topic), "header": meaning(message.header), "payload": meaning(decoded.value)]
     }
 
+    /// The messages of a packed frame (one frame that is not a beacon), or nil.
+    static func unpacked(_ frames: [[UInt8]]) throws -> [WireMessage]? {
+        guard frames.count == 1, frames[0].first != Topic.welcome.bytes.first else { return nil }
+        return try WireMessage.unpacking(frames[0], maxPayload: 1 << 20)
+    }
+
     /// Re-encodes what `frames` decode to.
     static func reencodeMessage(_ frames: [[UInt8]]) throws -> [[UInt8]] {
+        if let packed = try unpacked(frames) {
+            return [WireMessage.packed(try packed.map { try WireMessage(frames: reencodeMessage($0.frames), maxPayload: 1 << 20) })]
+        }
         if frames.count == 1 { return [try Beacon(frame: frames[0]).frame] }
         let message = try WireMessage(frames: frames, maxPayload: 1 << 20)
         let decoded = try payload(message.header.type, message.payload, origin: message.header.origin)

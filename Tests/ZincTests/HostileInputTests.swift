@@ -27,38 +27,14 @@ struct HostileInputTests {
         // Mallory joins properly, then misbehaves.
         let context = try #require(host.configuration.context ?? SharedContext.context as Context?)
         let mallory = ReplicaID(deterministicFrom: "mallory")
-        let subscriber = try Socket(.sub, context: context)
-        let pusher = try Socket(.push, context: context)
+        let (subscriber, pusher, welcomed) = try Self.joinAsRawChild(mallory, publish: endpoints.publish, pull: endpoints.pull, context: context)
         defer { subscriber.close(); pusher.close() }
-        for prefix in [Topic.welcome.bytes, Topic.node(mallory).bytes, Topic.tree.bytes] { try subscriber.subscribe(prefix) }
-        try subscriber.connect(endpoints.publish)
-        try pusher.connect(endpoints.pull)
         func header(_ type: MessageType, origin: ReplicaID = mallory, sender: ReplicaID = mallory, lamport: UInt64 = 0) -> MessageHeader {
             MessageHeader(type: type, origin: origin, sender: sender, lamport: lamport, term: 0)
         }
         func send(_ frames: [[UInt8]]) throws { try pusher.send(message: frames) }
-        let join = WireMessage(topic: .node(mallory), header: header(.join), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
-        var welcomed = false
-        for _ in 0..<50 where !welcomed {
-            try send(join.frames)
-            while let frames = try subscriber.receiveMessage(timeout: .milliseconds(100)) {
-                if frames.count == 3, let message = try? WireMessage(frames: frames, maxPayload: 1 << 20), message.header.type == .welcome { welcomed = true }
-            }
-        }
         #expect(welcomed, "mallory is a child now")
-        // Mallory keeps her membership alive like any child, every 100 ms from a socket of its
-        // own (otherwise, on a busy machine, the host declares her dead and refuses everything
-        // she sends before the trust rule runs).
-        let beat = WireMessage(topic: .tree, header: header(.heartbeat), payload: Heartbeat(root: host.id, depth: 1).encoded).frames
-        let beating = Task.detached {
-            let beater = try Socket(.push, context: context)
-            defer { beater.close() }
-            try beater.connect(endpoints.pull)
-            while !Task.isCancelled {
-                try beater.send(message: beat)
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let beating = Self.keepAlive(mallory, root: host.id, pull: endpoints.pull, context: context)
         defer { beating.cancel() }
         let before = try await host.status().counters
 
@@ -117,6 +93,80 @@ struct HostileInputTests {
         // The forgery under the honest client's name is refused by the trust rule; the one under
         // the host's own name is dropped earlier, as the host's own echo.
         #expect(after[.operationsRejected] >= 7, "the forged operations were refused: \(after)")
+        await tree.shutdown()
+    }
+
+    /// Keeps a raw child's membership alive like any child's: a heartbeat every 100 ms from a
+    /// socket of its own (otherwise, on a busy machine, the host declares it dead and refuses
+    /// what it sends before the rule under test runs).
+    static func keepAlive(_ node: ReplicaID, root: ReplicaID, pull: String, context: Context) -> Task<Void, any Error> {
+        let beat = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: node, sender: node, lamport: 0, term: 0), payload: Heartbeat(root: root, depth: 1).encoded).frames
+        return Task.detached {
+            let beater = try Socket(.push, context: context)
+            defer { beater.close() }
+            try beater.connect(pull)
+            while !Task.isCancelled {
+                try beater.send(message: beat)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Joins a live host as `node` from raw sockets: a SUB on its PUB (the beacon, its own node
+    /// topic, tree control) and a PUSH to its PULL, sending joins until welcomed.
+    static func joinAsRawChild(_ node: ReplicaID, publish: String, pull: String, context: Context) throws -> (subscriber: Socket, pusher: Socket, welcomed: Bool) {
+        let subscriber = try Socket(.sub, context: context)
+        let pusher = try Socket(.push, context: context)
+        for prefix in [Topic.welcome.bytes, Topic.node(node).bytes, Topic.tree.bytes] { try subscriber.subscribe(prefix) }
+        try subscriber.connect(publish)
+        try pusher.connect(pull)
+        let join = WireMessage(topic: .node(node), header: MessageHeader(type: .join, origin: node, sender: node, lamport: 0, term: 0), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
+        var welcomed = false
+        for _ in 0..<50 where !welcomed {
+            try pusher.send(message: join.frames)
+            while let frames = try subscriber.receiveMessage(timeout: .milliseconds(100)) {
+                if frames.count == 3, let message = try? WireMessage(frames: frames, maxPayload: 1 << 20), message.header.type == .welcome { welcomed = true }
+            }
+        }
+        return (subscriber, pusher, welcomed)
+    }
+
+    @Test("a packed frame (several messages of one topic in one frame) is taken message by message; a damaged one is dropped whole and counted once")
+    func packedFrames() async throws {
+        let tree = TestTree()
+        let host = try tree.host(name: "target")
+        let endpoints = try #require(host.addresses)
+        let hostDocument = try await host.document("doc")
+        let context = try #require(host.configuration.context ?? SharedContext.context as Context?)
+        let packer = ReplicaID(deterministicFrom: "packer")
+        let (subscriber, pusher, welcomed) = try Self.joinAsRawChild(packer, publish: endpoints.publish, pull: endpoints.pull, context: context)
+        defer { subscriber.close(); pusher.close() }
+        #expect(welcomed, "the packer is a child")
+        let beating = Self.keepAlive(packer, root: host.id, pull: endpoints.pull, context: context)
+        defer { beating.cancel() }
+        var document = Document(replica: packer)
+        var lamport: UInt64 = 0
+        func delta(_ text: String) throws -> WireMessage {
+            try document.insert(text, at: document.length())
+            lamport += 1
+            let header = MessageHeader(type: .delta, origin: packer, sender: packer, lamport: lamport, term: 0)
+            return WireMessage(topic: .document("doc"), header: header, payload: document.commitFragment().encoded(omittingAuthor: packer))
+        }
+        let heartbeat = WireMessage(topic: .document("doc"), header: MessageHeader(type: .heartbeat, origin: packer, sender: packer, lamport: 0, term: 0), payload: Heartbeat(root: host.id, depth: 1).encoded)
+        let before = try await host.status().counters
+        // Two deltas in one frame: both land, in order.
+        try pusher.send(message: [WireMessage.packed([try delta("one "), try delta("two ")])])
+        #expect(try await eventually { try await hostDocument.text() == "one two " })
+        // A third delta packed with a damaged message: neither lands, and it counts once.
+        var damaged = WireMessage.packed([try delta("three "), heartbeat])
+        damaged[damaged.count - heartbeat.payload.count - MessageHeader.size] = 0x00
+        try pusher.send(message: [damaged])
+        #expect(try await eventually { try await host.status().counters[.badMessages] == before[.badMessages] + 1 })
+        // The node keeps serving: the next frame, with the third delta again and a fourth, lands.
+        let third = try WireMessage.unpacking(Array(damaged.prefix(damaged.count - heartbeat.payload.count - MessageHeader.size)), maxPayload: 1 << 20)
+        try pusher.send(message: [WireMessage.packed(third + [try delta("four")])])
+        #expect(try await eventually { try await hostDocument.text() == "one two three four" })
+        #expect(try await host.status().counters[.badMessages] == before[.badMessages] + 1)
         await tree.shutdown()
     }
 

@@ -27,6 +27,21 @@ package enum Inbound: Sendable, Hashable {
     }
 }
 
+extension Inbound {
+    /// What `frames` carry: a beacon, one message, or the messages of a packed frame (one frame
+    /// that is not a beacon; docs/protocol.md §4). A fault anywhere rejects them all.
+    package static func decodingAll(frames: [[UInt8]], via channel: Channel, maxPayload: Int) throws(InboundError) -> [Inbound] {
+        guard frames.count == 1, let kind = frames[0].first, kind != Topic.welcome.bytes[0] else {
+            return [try Inbound(frames: frames, via: channel, maxPayload: maxPayload)]
+        }
+        do throws(FormatError) {
+            return try WireMessage.unpacking(frames[0], maxPayload: maxPayload).map { .message($0) }
+        } catch {
+            throw InboundError(sender: nil, problem: "a malformed packed frame: \(error)")
+        }
+    }
+}
+
 /// Frames that are not a message: dropped, counted and logged by the shell.
 package struct InboundError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Who sent it, if its header could be read.
