@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { readMessage, writeMessage, readBeacon, writeBeacon, readDatagram, writeDatagram, readTopic, readGatewayFrame, writeGatewayFrame, Reader, WireError } from '../wire.mjs'
+import { readMessage, writeMessage, unpackFrame, packFrames, readBeacon, writeBeacon, readDatagram, writeDatagram, readTopic, readGatewayFrame, writeGatewayFrame, Reader, WireError } from '../wire.mjs'
 import '../presence.mjs'
 
 const vectors = name => JSON.parse(readFileSync(fileURLToPath(new URL(`../../../docs/vectors/${name}`, import.meta.url)), 'utf8')).vectors
@@ -26,6 +26,19 @@ test('every message of messages.json: topic and header as the vector says, known
   let decoded = 0
   for (const vector of vectors('messages.json')) {
     const frames = vector.frames.map(bytes)
+    if (frames.length === 1 && frames[0][0] !== 0x57) {
+      // A packed frame: each message as the three-frame ones.
+      const unpacked = unpackFrame(frames[0])
+      const messages = unpacked.map(readMessage)
+      assert.equal(messages.length, vector.meaning.packed.length, vector.name)
+      messages.forEach((message, index) => {
+        assert.equal(hex(unpacked[index][0]), vector.meaning.packed[index].topic, `${vector.name} ${index}: topic`)
+        assert.deepEqual(meaning(message.header), vector.meaning.packed[index].header, `${vector.name} ${index}: header`)
+        if (message.decoded) assert.deepEqual(meaning(message.payload), vector.meaning.packed[index].payload, `${vector.name} ${index}: payload`)
+      })
+      assert.equal(hex(packFrames(messages.map(writeMessage))), vector.frames[0], `${vector.name}: re-encoding`)
+      continue
+    }
     if (frames.length === 1) {
       const beacon = readBeacon(frames[0])
       assert.deepEqual(meaning(beacon), vector.meaning.beacon, vector.name)
@@ -62,7 +75,7 @@ test('hostile input: overlong and oversized varints, a topic without its termina
     const last = frames.length - 1
     for (let cut = 0; cut < frames[last].length; cut++) {
       const truncated = frames.map((frame, index) => index === last ? frame.subarray(0, cut) : frame)
-      for (const attempt of [() => readDatagram(truncated[0]), () => readMessage(truncated), () => readBeacon(truncated[0])]) {
+      for (const attempt of [() => readDatagram(truncated[0]), () => readMessage(truncated), () => readBeacon(truncated[0]), () => unpackFrame(truncated[0])]) {
         try { attempt() } catch (error) { assert.ok(error instanceof WireError, `${vector.name} cut at ${cut}: ${error}`) }
       }
     }

@@ -2378,6 +2378,47 @@ export function writeMessage (message) {
   return [writeTopic(message.topic), writeHeader({ ...message.header, payloadLength: payload.length }), payload]
 }
 
+/**
+ * Splits a packed frame (§4: the topic once, then each message's header and payload) into the
+ * three frames of each of its messages, in order. Any fault rejects the whole frame.
+ */
+export function unpackFrame (frame) {
+  const kind = frame[0]
+  let topicLength
+  if (kind === 0x44 || kind === 0x41) {
+    topicLength = frame.subarray(0, 257).indexOf(0) + 1
+    if (topicLength === 0) throw new WireError('packed frame: topic name without terminator')
+  } else if (kind === 0x4e) {
+    topicLength = 17
+  } else if (kind === 0x54) {
+    topicLength = 1
+  } else {
+    throw new WireError(`packed frame: topic kind ${kind}`)
+  }
+  if (frame.length < topicLength) throw new WireError('packed frame: topic cut short')
+  const topic = frame.slice(0, topicLength)
+  readTopic(topic)
+  const messages = []
+  let offset = topicLength
+  do {
+    if (frame.length - offset < HEADER_SIZE) throw new WireError('packed frame: header cut short')
+    const header = frame.slice(offset, offset + HEADER_SIZE)
+    const length = Number(readHeader(header).payloadLength)
+    offset += HEADER_SIZE
+    if (length > frame.length - offset) throw new WireError('packed frame: payload past its end')
+    messages.push([topic, header, frame.slice(offset, offset + length)])
+    offset += length
+  } while (offset < frame.length)
+  return messages
+}
+
+/** Packs the three frames of each message of one topic into one frame (§4). */
+export function packFrames (messages) {
+  const writer = new Writer().bytes(messages[0][0])
+  for (const [, header, payload] of messages) writer.bytes(header).bytes(payload)
+  return writer.finish()
+}
+
 // MARK: - The beacon (§5.1)
 
 export function readBeacon (frame) {
