@@ -252,20 +252,25 @@ final class ChannelListener: NodeShell {
                 reject(error.problem, from: error.sender)
                 continue
             }
-            for case var inbound in inbounds {
-                counters.messagesIn += 1
-                if identifiesPeers, let certified, case .message(let message) = inbound {
-                    guard let admitted = admit(message, certified.inbound(message, from: certified.key(of: peer))) else { continue }
-                    inbound = .message(admitted)
-                }
-                if case .message(let message) = inbound, message.header.type == .delta {
-                    let start = clock.now
-                    execute(machine.receive(inbound, via: channel, now: now))
-                    metrics.recordDeltaApply(clock.now - start)
-                } else {
-                    execute(machine.receive(inbound, via: channel, now: now))
-                }
-            }
+            for inbound in inbounds { receive(inbound, via: channel, peer: peer, identifiesPeers: identifiesPeers) }
+        }
+    }
+
+    /// One decoded message (or beacon) to the machine, past the access rules for the certified
+    /// link (`peer`) it came on when this socket identifies peers.
+    private func receive(_ inbound: Inbound, via channel: Channel, peer: Socket.Peer?, identifiesPeers: Bool) {
+        counters.messagesIn += 1
+        var inbound = inbound
+        if identifiesPeers, let certified, case .message(let message) = inbound {
+            guard let admitted = admit(message, certified.inbound(message, from: certified.key(of: peer))) else { return }
+            inbound = .message(admitted)
+        }
+        if case .message(let message) = inbound, message.header.type == .delta {
+            let start = clock.now
+            execute(machine.receive(inbound, via: channel, now: now))
+            metrics.recordDeltaApply(clock.now - start)
+        } else {
+            execute(machine.receive(inbound, via: channel, now: now))
         }
     }
 

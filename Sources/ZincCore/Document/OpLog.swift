@@ -100,6 +100,23 @@ struct ReplicaLog: Sendable {
     /// measures the first one kept from `floor`. The sizes after it are each measured from the
     /// end before it, so their bytes stay as they are: no decoding of the rest, no copy of the ends.
     private mutating func trimTransactionSizes(below floor: UInt64) {
+        var kept: [UInt8]?
+        forEachTransactionEnd { end, next in
+            guard end > floor else { return true }
+            var sizes: [UInt8] = []
+            sizes.reserveCapacity(transactionSizes.count - next + 10)
+            Self.appendSize(end - floor, to: &sizes)
+            sizes.append(contentsOf: transactionSizes[next...])
+            kept = sizes
+            return false
+        }
+        transactionSizes = kept ?? []
+        if kept == nil { lastTransactionEnd = 0 }
+    }
+
+    /// Calls `body` with each recorded transaction's end and the index of the byte after its
+    /// size, in order, while it returns true.
+    private func forEachTransactionEnd(_ body: (_ end: UInt64, _ next: Int) -> Bool) {
         var end = base
         var value: UInt64 = 0, shift: UInt64 = 0
         for index in transactionSizes.indices {
@@ -113,35 +130,16 @@ struct ReplicaLog: Sendable {
             end &+= value
             value = 0
             shift = 0
-            if end > floor {
-                var kept: [UInt8] = []
-                kept.reserveCapacity(transactionSizes.count - index + 9)
-                Self.appendSize(end - floor, to: &kept)
-                kept.append(contentsOf: transactionSizes[(index + 1)...])
-                transactionSizes = kept
-                return
-            }
+            guard body(end, index + 1) else { return }
         }
-        transactionSizes = []
-        lastTransactionEnd = 0
     }
 
     /// The counters where recorded transactions ended, in order.
     var transactionEnds: [UInt64] {
         var ends: [UInt64] = []
-        var end = base
-        var value: UInt64 = 0, shift: UInt64 = 0
-        for byte in transactionSizes {
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 != 0 {
-                shift = min(shift + 7, 63)
-                continue
-            }
-            // Wrapping: a hostile stream is caught by the caller's checks, never traps.
-            end &+= value
+        forEachTransactionEnd { end, _ in
             ends.append(end)
-            value = 0
-            shift = 0
+            return true
         }
         return ends
     }
