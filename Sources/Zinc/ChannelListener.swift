@@ -169,7 +169,6 @@ final class ChannelListener: NodeShell {
             if let discoveryToken, poller.isReadable(discoveryToken) { readDiscovery() }
             if let lobbyToken, poller.isReadable(lobbyToken) { certified?.serveLobby() }
             if let certified, certified.nextFetchWake(now: clock.now) != nil { certified.serviceFetches() }
-            flushOutboxes()
             if now >= nextTick {
                 let tickStart = clock.now
                 execute(machine.tick(now: now))
@@ -188,6 +187,9 @@ final class ChannelListener: NodeShell {
             }
             if !heldBack.isEmpty { releaseHeldEdits() }
             publishChanges(origin: .remote)
+            // Everything this turn sent leaves now (in packed frames when batching), before the
+            // store's writes.
+            flushOutboxes()
             saveChangedDocuments()
             // Sleep until the machine's next deadline (an idle node wakes for its heartbeats
             // only), but tick no more often than the cadence while it is busy.
@@ -334,11 +336,11 @@ final class ChannelListener: NodeShell {
 
     func publish(_ message: WireMessage) {
         guard let certified else {
-            transport.publish(message.frames)
+            transport.publish(message)
             return
         }
         let core = machine.core
-        for copy in certified.outbound(message, children: core.childIDs, isBrowser: core.isGatewayChild) { transport.publish(copy.frames) }
+        for copy in certified.outbound(message, children: core.childIDs, isBrowser: core.isGatewayChild) { transport.publish(copy) }
     }
 
     /// ``Endpoint/reloadTrust()`` on this thread.

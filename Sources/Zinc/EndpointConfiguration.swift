@@ -97,6 +97,13 @@ public struct EndpointConfiguration: Sendable {
     package var detector: FailureDetector.Settings { failureDetection.settings }
     /// Document synchronisation tunables (transfer chunks, repair timing).
     package var sync = SyncSettings()
+    /// Send the messages that leave on a socket in one turn of the endpoint's I/O loop as
+    /// packed frames (docs/protocol.md §4): one libzmq message per run of one topic, up to
+    /// 64 KiB, instead of one per message. It carries a burst in fewer messages and wake-ups
+    /// (docs/benchmarks.md). Every node of the cluster must accept packed frames, as every
+    /// node of this version does; turn it on once none runs an earlier one
+    /// (docs/deployment.md, "Batching").
+    public var batchesMessages = false
     /// The libzmq context; endpoints that talk over `inproc://` must share one (all endpoints
     /// share one unless a test gives its own).
     package var context: Context?

@@ -31,6 +31,9 @@ final class SocketTransport: Transport {
     /// node moved on connects nothing.
     private var generations = (subscriber: 0, pusher: 0, prober: 0)
     private(set) var messagesOut: UInt64 = 0
+    /// With ``EndpointConfiguration/batchesMessages``: the messages of one turn of the I/O loop
+    /// on each socket, sent as packed frames (docs/protocol.md §4) by ``flush()``.
+    private var batches: (publish: PackedFrameBuilder, push: PackedFrameBuilder)?
     /// Messages dropped because a peer's queues were full.
     private(set) var backpressureDrops: UInt64 = 0
 
@@ -59,6 +62,7 @@ final class SocketTransport: Transport {
         try prober.subscribe(Topic.welcome.bytes)
         publishOutbox = Outbox(limit: configuration.backlogLimit)
         pushOutbox = Outbox(limit: configuration.backlogLimit)
+        if configuration.batchesMessages { batches = (PackedFrameBuilder(), PackedFrameBuilder()) }
     }
 
     func connectSubscriber(to publish: String) {
@@ -69,6 +73,7 @@ final class SocketTransport: Transport {
     }
 
     func connectPusher(to pull: String) {
+        flushPushes()
         if let old = parentPull { try? pusher.disconnect(old) }
         pushOutbox.clear()
         parentPull = pull
@@ -94,6 +99,7 @@ final class SocketTransport: Transport {
     }
 
     func disconnectParent() {
+        flushPushes()
         if let old = parentPublish { try? subscriber.disconnect(old) }
         if let old = parentPull { try? pusher.disconnect(old) }
         parentPublish = nil
@@ -107,15 +113,28 @@ final class SocketTransport: Transport {
     func subscribe(_ prefix: [UInt8]) { try? subscriber.subscribe(prefix) }
     func unsubscribe(_ prefix: [UInt8]) { try? subscriber.unsubscribe(prefix) }
 
-    func publish(_ frames: [[UInt8]]) {
+    func publish(_ message: WireMessage) {
         messagesOut += 1
-        if !publishOutbox.send(frames, Self.sender(publisher)) { backpressure() }
-        gateway?.publish(frames)
+        // Browsers take each message on its own, in a WebSocket frame of its own.
+        gateway?.publish(message.frames)
+        guard batches != nil else { return send(message.frames, messages: 1, on: \.publishOutbox, publisher) }
+        if let full = batches?.publish.append(message) { send([full.frame], messages: full.messages, on: \.publishOutbox, publisher) }
     }
 
-    func push(_ frames: [[UInt8]]) {
+    func push(_ message: WireMessage) {
         messagesOut += 1
-        if !pushOutbox.send(frames, Self.sender(pusher)) { backpressure() }
+        guard batches != nil else { return send(message.frames, messages: 1, on: \.pushOutbox, pusher) }
+        if let full = batches?.push.append(message) { send([full.frame], messages: full.messages, on: \.pushOutbox, pusher) }
+    }
+
+    private func send(_ frames: [[UInt8]], messages: Int, on outbox: ReferenceWritableKeyPath<SocketTransport, Outbox>, _ socket: Socket) {
+        if !self[keyPath: outbox].send(frames, messages: messages, Self.sender(socket)) { backpressure() }
+    }
+
+    /// Sends the batch for the parent before its connection changes: unbatched, those
+    /// messages would have gone into the old connection's queue.
+    private func flushPushes() {
+        if let batch = batches?.push.finish() { send([batch.frame], messages: batch.messages, on: \.pushOutbox, pusher) }
     }
 
     func setWelcome(_ frame: [UInt8]) {
@@ -162,8 +181,10 @@ final class SocketTransport: Transport {
         discovery?.socket.send(datagram, to: destination)
     }
 
-    /// Sends what the sockets will take now.
+    /// Sends this turn's batches, and what the sockets will take now.
     func flush() {
+        if let batch = batches?.publish.finish() { send([batch.frame], messages: batch.messages, on: \.publishOutbox, publisher) }
+        flushPushes()
         if !publishOutbox.isEmpty { publishOutbox.flush(Self.sender(publisher)) }
         if !pushOutbox.isEmpty { pushOutbox.flush(Self.sender(pusher)) }
     }

@@ -9,12 +9,15 @@ import ZincProtocol
 /// Endpoints in this process for a benchmark, on one transport.
 final class BenchTree {
     let transport: String
+    /// Whether every node batches (``EndpointConfiguration/batchesMessages``).
+    let batching: Bool
     let context: Context
     var endpoints: [Endpoint] = []
     private let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
 
-    init(transport: String) throws {
+    init(transport: String, batching: Bool = false) throws {
         self.transport = transport
+        self.batching = batching
         context = try Context()
     }
 
@@ -36,6 +39,7 @@ final class BenchTree {
         configuration.interest = .all
         configuration.context = context
         configuration.logger.logLevel = Self.logLevel
+        configuration.batchesMessages = batching
         configure(&configuration)
         let endpoint = try Endpoint(configuration)
         endpoints.append(endpoint)

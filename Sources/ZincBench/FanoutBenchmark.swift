@@ -16,6 +16,8 @@ package struct FanoutBenchmark {
         package var count = 1_000_000
         package var size = 1024
         package var subscribers = 8
+        /// Zinc's nodes batch (packed frames).
+        package var batching = false
         package init() {}
     }
 
@@ -23,6 +25,7 @@ package struct FanoutBenchmark {
         package var count: Int
         package var size: Int
         package var subscribers: Int
+        package var batching: Bool
         /// Deltas per second the host produced.
         package var senderRate: Double
         /// Deltas per second until the last client held all of them.
@@ -65,7 +68,7 @@ package struct FanoutBenchmark {
         let rawUnlimited = try runRaw(highWaterMark: 0)
         progress("raw PUB/SUB, no HWM:      \(formatRate(rawUnlimited.rate)), \(fixed(rawUnlimited.fraction * 100, digits: 1))% delivered")
 
-        let tree = try BenchTree(transport: "tcp")
+        let tree = try BenchTree(transport: "tcp", batching: options.batching)
         let host = try tree.node(fanout: options.subscribers)
         var clients: [Endpoint] = []
         for _ in 0..<options.subscribers { clients.append(try tree.node(join: host)) }
@@ -111,7 +114,7 @@ package struct FanoutBenchmark {
         await tree.shutdown()
         let rate = Double(options.count) / (nanoseconds(delivered) / 1e9)
         return Result(
-            count: options.count, size: options.size, subscribers: options.subscribers,
+            count: options.count, size: options.size, subscribers: options.subscribers, batching: options.batching,
             senderRate: Double(options.count) / (nanoseconds(produced) / 1e9), deliveredRate: rate,
             completeSubscribers: complete, repairs: repairs,
             hostChildFailures: hostCounters[.childFailures], hostTransfers: hostCounters[.transfers],

@@ -12,6 +12,8 @@ package struct LatencyBenchmark {
         package var counts = [1_000, 5_000, 10_000, 50_000, 100_000]
         package var rate = 10_000
         package var size = 1024
+        /// Zinc's nodes batch (packed frames).
+        package var batching = false
         package init() {}
     }
 
@@ -26,6 +28,7 @@ package struct LatencyBenchmark {
     package struct Result: Codable, Sendable {
         package var rate: Int
         package var size: Int
+        package var batching: Bool
         /// Path name ("raw", "oneHop", "depth3") → one point per count.
         package var paths: [String: [Point]]
     }
@@ -41,7 +44,7 @@ package struct LatencyBenchmark {
             progress("raw      \(count): p50 \(fixed(raw.p50Microseconds, digits: 0)) µs, p99 \(fixed(raw.p99Microseconds, digits: 0)) µs")
         }
         for (name, depth) in [("oneHop", 1), ("depth3", 3)] {
-            let tree = try BenchTree(transport: "tcp")
+            let tree = try BenchTree(transport: "tcp", batching: options.batching)
             let (sender, receiver) = try await build(tree, depth: depth)
             let origin = ContinuousClock.now
             let handler = CountingHandler(channel: "latency", origin: origin, recordLatency: true)
@@ -56,7 +59,7 @@ package struct LatencyBenchmark {
             }
             await tree.shutdown()
         }
-        return Result(rate: options.rate, size: options.size, paths: paths)
+        return Result(rate: options.rate, size: options.size, batching: options.batching, paths: paths)
     }
 
     /// Depth 1: host with two clients. Depth 3: two chains of three under one root.

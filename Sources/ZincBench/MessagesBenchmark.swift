@@ -16,6 +16,8 @@ package struct MessagesBenchmark {
         package var size = 1024
         package var transport = "tcp"
         package var rounds = 3
+        /// Zinc's nodes batch (packed frames).
+        package var batching = false
         package init() {}
     }
 
@@ -24,6 +26,7 @@ package struct MessagesBenchmark {
         package var size: Int
         package var transport: String
         package var rounds: Int
+        package var batching: Bool
         /// Medians over the rounds, messages per second.
         package var senderRate: Double
         package var receiverRate: Double
@@ -58,7 +61,7 @@ package struct MessagesBenchmark {
         let receiver = percentile(zinc.map(\.1), 0.5)
         let rawReceiver = percentile(raw.map(\.1), 0.5)
         return Result(
-            count: options.count, size: options.size, transport: options.transport, rounds: options.rounds,
+            count: options.count, size: options.size, transport: options.transport, rounds: options.rounds, batching: options.batching,
             senderRate: percentile(zinc.map(\.0), 0.5), receiverRate: receiver,
             rawSenderRate: percentile(raw.map(\.0), 0.5), rawReceiverRate: rawReceiver, ratio: receiver / rawReceiver,
             senderRates: zinc.map(\.0), receiverRates: zinc.map(\.1), rawSenderRates: raw.map(\.0), rawReceiverRates: raw.map(\.1),
@@ -85,7 +88,7 @@ package struct MessagesBenchmark {
     }
 
     func runZinc() async throws -> (sender: Double, receiver: Double, lost: Int) {
-        let tree = try BenchTree(transport: options.transport)
+        let tree = try BenchTree(transport: options.transport, batching: options.batching)
         let host = try tree.node()
         let client = try tree.node(join: host)
         try await tree.waitForTree()

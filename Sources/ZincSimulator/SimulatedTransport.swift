@@ -6,10 +6,17 @@ import ZincProtocol
 final class SimulatedTransport: Transport {
     unowned let world: World
     let index: Int
+    /// Batching nodes (``SimulationConfiguration/batching``) send what one step of theirs
+    /// sends on a socket as packed frames, as the socket shell does with what one turn of its
+    /// loop sends.
+    let batches: Bool
+    private var publishBatch = PackedFrameBuilder()
+    private var pushBatch = PackedFrameBuilder()
 
     init(world: World, index: Int) {
         self.world = world
         self.index = index
+        batches = world.configuration.batching && index % 2 == 1 && !world.nodes[index].isBrowser
     }
 
     private var node: SimulatedNode {
@@ -25,10 +32,12 @@ final class SimulatedTransport: Transport {
     }
 
     func connectPusher(to pull: String) {
+        flushPushes()
         node.pushTo = world.indexOfPull[pull]
     }
 
     func disconnectParent() {
+        flushPushes()
         world.detach(index)
     }
 
@@ -48,19 +57,43 @@ final class SimulatedTransport: Transport {
         node.subscriptions.remove(prefix)
     }
 
-    func publish(_ frames: [[UInt8]]) {
+    func publish(_ message: WireMessage) {
+        guard batches else { return publish(frames: message.frames) }
+        if let full = publishBatch.append(message) { publish(frames: [full.frame]) }
+    }
+
+    func push(_ message: WireMessage) {
+        guard batches else { return push(frames: message.frames) }
+        if let full = pushBatch.append(message) { push(frames: [full.frame]) }
+    }
+
+    /// Sends what the node's step left in its batches.
+    func flush() {
+        if let batch = publishBatch.finish() { publish(frames: [batch.frame]) }
+        flushPushes()
+    }
+
+    private func flushPushes() {
+        if let batch = pushBatch.finish() { push(frames: [batch.frame]) }
+    }
+
+    private func publish(frames: [[UInt8]]) {
         let topic = frames[0]
         let certified = node.rules != nil
         for subscriber in node.subscribers.sorted() where world.nodes[subscriber].subscribedTo == index {
             // A certified publisher's XPUB applies only what its rules allowed each subscriber.
             let prefixes = certified ? node.applied[subscriber, default: []] : world.nodes[subscriber].subscriptions
-            if prefixes.contains(where: { topic.starts(with: $0) }) {
+            guard prefixes.contains(where: { topic.starts(with: $0) }) else { continue }
+            if world.nodes[subscriber].isBrowser, frames.count == 1, let messages = try? WireMessage.unpacking(topic, maxPayload: .max) {
+                // The gateway sends a browser each message of a packed frame on its own.
+                for message in messages { world.transmit(message.frames, from: index, to: subscriber, channel: .subscriber) }
+            } else {
                 world.transmit(frames, from: index, to: subscriber, channel: .subscriber)
             }
         }
     }
 
-    func push(_ frames: [[UInt8]]) {
+    private func push(frames: [[UInt8]]) {
         guard let target = node.pushTo else { return }
         world.transmit(frames, from: index, to: target, channel: node.isBrowser ? .gateway : .puller)
     }
@@ -104,10 +137,10 @@ final class SimulatedShell: NodeShell {
     func publish(_ message: WireMessage) {
         let world = transport.world, index = transport.index
         guard let rules = world.nodes[index].rules, let machine = world.nodes[index].machine else {
-            transport.publish(message.frames)
+            transport.publish(message)
             return
         }
-        for copy in rules.outbound(message, children: machine.core.childIDs, isBrowser: machine.core.isGatewayChild) { transport.publish(copy.frames) }
+        for copy in rules.outbound(message, children: machine.core.childIDs, isBrowser: machine.core.isGatewayChild) { transport.publish(copy) }
     }
 
     func report(_ event: MembershipEvent) {

@@ -101,6 +101,11 @@ package struct SimulationConfiguration: Sendable, Hashable {
     package var readers = 0
     /// Certificates without readers (every node a member of every document).
     package var certified = false
+    /// Odd-numbered nodes batch (docs/protocol.md §4): what one of their steps sends on a
+    /// socket leaves as packed frames, one per run of messages of one topic. The others send
+    /// three frames, so every kind of node receives both forms, as in a cluster turning
+    /// batching on node by node.
+    package var batching = false
 
     package init(seed: UInt64) {
         self.seed = seed

@@ -215,6 +215,8 @@ final class World {
             now = time
             result.events += 1
             handle(event)
+            // An event is one turn of the nodes it touched: their batches leave now.
+            if configuration.batching { for shell in shells { shell.transport.flush() } }
         }
         now = end
     }
@@ -331,23 +333,10 @@ final class World {
                 return
             }
             result.deliveries += 1
-            guard var inbound = try? Inbound(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
-            if channel != .subscriber, nodes[index].rules != nil, case .message(let message) = inbound {
-                // What came up from a child (or a browser, under the host's own certificate).
-                let key = channel == .puller ? nodes[sender].certificate?.nodeKey : nil
-                if channel == .puller { admit(sender, at: index) }
-                guard case .accept(let admitted)? = nodes[index].rules?.inbound(message, from: key) else {
-                    result.accessRefused += 1
-                    return
-                }
-                inbound = .message(admitted)
-            }
-            if let certificate = nodes[index].certificate, case .message(let message) = inbound, let leaked = Self.uncovered(message, by: certificate) {
-                result.failures.append("n\(index) was sent \(message.header.type) on \(message.topic) from n\(sender), naming \(leaked), which its certificate does not cover")
-            }
-            guard let directives = nodes[index].machine?.receive(inbound, via: channel, now: now) else { return }
-            execute(directives, for: index)
-            scheduleTick(index)
+            guard let inbounds = try? Inbound.decodingAll(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
+            var received = false
+            for inbound in inbounds where receive(inbound, at: index, via: channel, from: sender) { received = true }
+            if received { scheduleTick(index) }
         case .beacon(let index, let incarnation, let frame, let publisher):
             guard nodes[index].incarnation == incarnation, nodes[index].machine != nil else { return }
             guard reachable(publisher, index) else {
@@ -452,17 +441,17 @@ final class World {
             if subscribed { resetLink(subscriber: subscriber, publisher: publisher) }
             return
         }
-        if nodes[publisher].rules != nil {
-            guard let key = nodes[subscriber].certificate?.nodeKey, let topics = nodes[publisher].rules?.subscription(prefix, subscribed: subscribed, from: key) else { return }
-            if subscribed {
-                // Applied to a pipe that exists (a late subscription after a reset is lost with it).
-                guard nodes[publisher].subscribers.contains(subscriber) else { return }
-                nodes[publisher].applied[subscriber, default: []].formUnion(topics)
-            } else {
-                nodes[publisher].applied[subscriber]?.subtract(topics)
-            }
+        // Withdrawals come only from dropped pipes (`dropPipe`). libzmq dropped those pipes'
+        // subscriptions with them, so a certified publisher applies nothing, as the runtime does
+        // for a departed peer; above all it must not take the topic from the subscriber's next
+        // pipe, which may have subscribed by now. The machine hears of it either way.
+        if subscribed, nodes[publisher].rules != nil {
+            guard let key = nodes[subscriber].certificate?.nodeKey, let topics = nodes[publisher].rules?.subscription(prefix, subscribed: true, from: key) else { return }
+            // Applied to a pipe that exists (a late subscription after a reset is lost with it).
+            guard nodes[publisher].subscribers.contains(subscriber) else { return }
+            nodes[publisher].applied[subscriber, default: []].formUnion(topics)
             if topics.isEmpty {
-                if subscribed { result.subscriptionsRefused += 1 }
+                result.subscriptionsRefused += 1
                 return
             }
         }
@@ -639,6 +628,28 @@ final class World {
         nodes[index].subscribedTo = nil
         nodes[index].connecting = nil
         nodes[index].pushTo = nil
+    }
+
+    /// One message at a node, through its access rules (certified links) and its machine.
+    /// Returns false if the rules refused it.
+    private func receive(_ inbound: Inbound, at index: Int, via channel: Channel, from sender: Int) -> Bool {
+        var inbound = inbound
+        if channel != .subscriber, nodes[index].rules != nil, case .message(let message) = inbound {
+            // What came up from a child (or a browser, under the host's own certificate).
+            let key = channel == .puller ? nodes[sender].certificate?.nodeKey : nil
+            if channel == .puller { admit(sender, at: index) }
+            guard case .accept(let admitted)? = nodes[index].rules?.inbound(message, from: key) else {
+                result.accessRefused += 1
+                return false
+            }
+            inbound = .message(admitted)
+        }
+        if let certificate = nodes[index].certificate, case .message(let message) = inbound, let leaked = Self.uncovered(message, by: certificate) {
+            result.failures.append("n\(index) was sent \(message.header.type) on \(message.topic) from n\(sender), naming \(leaked), which its certificate does not cover")
+        }
+        guard let directives = nodes[index].machine?.receive(inbound, via: channel, now: now) else { return false }
+        execute(directives, for: index)
+        return true
     }
 
     /// Runs a node's directives through its shell (the same executor the runtime uses).

@@ -59,4 +59,27 @@ struct OutboxTests {
         outbox.clear()
         #expect(outbox.dropped == 3 && outbox.isEmpty)
     }
+
+    @Test("a packed frame counts as the messages it holds: in the limit, in what is parked, sent and dropped")
+    func packedFramesCountTheirMessages() {
+        let socket = Socket(room: 0)
+        var outbox = Outbox(limit: 5)
+        let kept = [outbox.send(message(0), messages: 3, socket.send), outbox.send(message(1), messages: 2, socket.send)]
+        #expect(kept == [true, true])
+        #expect(outbox.count == 5 && outbox.parked == 5)
+        let overflowed = outbox.send(message(2), messages: 1, socket.send)
+        #expect(!overflowed, "six messages over a limit of five drop the oldest frame, all three of its messages")
+        #expect(outbox.count == 3 && outbox.dropped == 3)
+        socket.room = 10
+        let flushed = outbox.flush(socket.send)
+        #expect(flushed == 3)
+        #expect(socket.sent == [message(1), message(2)] && outbox.count == 0)
+        socket.room = 0
+        _ = outbox.send(message(3), messages: 4, socket.send)
+        outbox.clear()
+        #expect(outbox.dropped == 7 && outbox.count == 0)
+        socket.failing = true
+        _ = outbox.send(message(4), messages: 2, socket.send)
+        #expect(outbox.dropped == 9)
+    }
 }

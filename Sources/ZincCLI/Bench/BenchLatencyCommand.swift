@@ -22,10 +22,12 @@ struct BenchLatencyCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated message counts.") var counts = "1000,5000,10000,50000,100000"
     @Option(help: "Messages per second.") var rate = 10_000
     @Option(help: "Bytes per message.") var size = 1024
+    @Flag(help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node --batch`.") var batch = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {
         var options = LatencyBenchmark.Options()
+        options.batching = batch
         options.counts = counts.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !options.counts.isEmpty, options.counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--counts must list positive numbers") }
         options.rate = rate

@@ -23,6 +23,7 @@ struct BenchMessagesCommand: AsyncParsableCommand {
     @Option(help: "Bytes per message.") var size = 1024
     @Option(help: "tcp, ipc or inproc.") var transport = "tcp"
     @Option(help: "Rounds (medians are reported).") var rounds = 3
+    @Flag(help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node --batch`.") var batch = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -32,6 +33,7 @@ struct BenchMessagesCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = MessagesBenchmark.Options()
+        options.batching = batch
         options.count = count
         options.size = size
         options.transport = transport

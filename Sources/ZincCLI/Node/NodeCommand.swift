@@ -91,6 +91,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Let --websocket listen on an address other than loopback (browsers are not authenticated: anyone who reaches it can read and edit).")
     var websocketPublic = false
 
+    @Flag(help: "Send what leaves a socket in one turn of the I/O loop as packed frames, one per run of a topic (docs/protocol.md §4). Every node of the cluster must run this version or later.")
+    var batch = false
+
     @Option(help: .hidden) var parentPid: Int32?
 
     func validate() throws {
@@ -138,6 +141,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.interest = .all
         configuration.logger = logger
         configuration.dataDirectory = dataDir
+        configuration.batchesMessages = batch
         configuration.durability = durability
         configuration.historyTrimming = historyTrimming
         configuration.failureDetection = failureDetection

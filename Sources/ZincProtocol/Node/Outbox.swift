@@ -12,62 +12,63 @@ package enum SendOutcome: Sendable, Hashable {
 /// Messages waiting for room in one socket's queue. Sends never block the I/O thread: a full
 /// queue parks messages here (in order) until the socket polls writable; past the limit the
 /// oldest are dropped and counted, and the document digests in the next heartbeats make the
-/// peers repair what they missed.
+/// peers repair what they missed. An entry is one libzmq message, which holds one Zinc message
+/// or a packed frame of several; the limit and the counters count Zinc messages.
 package struct Outbox: Sendable {
-    private var queue = Deque<[[UInt8]]>()
+    private var queue = Deque<(frames: [[UInt8]], messages: Int)>()
     package let limit: Int
+    /// Zinc messages parked now.
+    package private(set) var count = 0
     package private(set) var dropped: UInt64 = 0
     package private(set) var parked: UInt64 = 0
 
     package init(limit: Int) { self.limit = limit }
 
     package var isEmpty: Bool { queue.isEmpty }
-    package var count: Int { queue.count }
 
-    /// Sends now through `send` if nothing is parked, else parks. Returns false if something
-    /// had to be dropped.
-    package mutating func send(_ frames: [[UInt8]], _ send: ([[UInt8]]) -> SendOutcome) -> Bool {
+    /// Sends now through `send` if nothing is parked, else parks. `frames` hold `messages`
+    /// Zinc messages (more than one in a packed frame). Returns false if something had to be
+    /// dropped.
+    package mutating func send(_ frames: [[UInt8]], messages: Int = 1, _ send: ([[UInt8]]) -> SendOutcome) -> Bool {
         if queue.isEmpty {
             switch send(frames) {
             case .sent: return true
             case .failed:
-                dropped += 1
+                dropped += UInt64(messages)
                 return false
             case .wouldBlock: break
             }
         }
-        queue.append(frames)
-        parked += 1
-        if queue.count > limit {
-            queue.removeFirst()
-            dropped += 1
-            return false
+        queue.append((frames, messages))
+        count += messages
+        parked += UInt64(messages)
+        var keptAll = true
+        while count > limit, queue.count > 1, let oldest = queue.popFirst() {
+            count -= oldest.messages
+            dropped += UInt64(oldest.messages)
+            keptAll = false
         }
-        return true
+        return keptAll
     }
 
-    /// Sends what `send` will take now, oldest first. Returns how many left the outbox.
+    /// Sends what `send` will take now, oldest first. Returns how many messages left the outbox.
     @discardableResult
     package mutating func flush(_ send: ([[UInt8]]) -> SendOutcome) -> Int {
         var sent = 0
-        while let frames = queue.first {
-            switch send(frames) {
-            case .sent:
-                queue.removeFirst()
-                sent += 1
-            case .failed:
-                queue.removeFirst()
-                dropped += 1
-            case .wouldBlock:
-                return sent
-            }
+        while let entry = queue.first {
+            let outcome = send(entry.frames)
+            guard outcome != .wouldBlock else { return sent }
+            queue.removeFirst()
+            count -= entry.messages
+            if outcome == .sent { sent += entry.messages } else { dropped += UInt64(entry.messages) }
         }
         return sent
     }
 
     /// Forgets everything parked (the connection it was for is gone), counting it dropped.
     package mutating func clear() {
-        dropped += UInt64(queue.count)
+        dropped += UInt64(count)
         queue.removeAll()
+        count = 0
     }
 }

@@ -17,10 +17,11 @@ package protocol Transport: AnyObject {
     func subscribe(_ prefix: [UInt8])
     func unsubscribe(_ prefix: [UInt8])
     /// Sends one message to the children (PUB). Never blocks: a transport that cannot take it
-    /// now queues or drops it (``Outbox``).
-    func publish(_ frames: [[UInt8]])
+    /// now queues or drops it (``Outbox``). A batching transport may hold it until the end of
+    /// the shell's turn, to send it in a packed frame with the messages after it (§4).
+    func publish(_ message: WireMessage)
     /// Sends one message to the parent (PUSH). Never blocks, like ``publish(_:)``.
-    func push(_ frames: [[UInt8]])
+    func push(_ message: WireMessage)
     /// The frame every new subscriber of the PUB socket receives first.
     func setWelcome(_ frame: [UInt8])
     /// Points the probe socket at a PUB endpoint (nil: stop probing).
@@ -47,7 +48,7 @@ package protocol NodeShell: AnyObject {
 }
 
 extension NodeShell {
-    package func publish(_ message: WireMessage) { transport.publish(message.frames) }
+    package func publish(_ message: WireMessage) { transport.publish(message) }
 
     /// Runs `directives` in order.
     package func execute(_ directives: [NodeDirective]) {
@@ -59,7 +60,7 @@ extension NodeShell {
             case .subscribe(let prefix): transport.subscribe(prefix)
             case .unsubscribe(let prefix): transport.unsubscribe(prefix)
             case .publish(let message): publish(message)
-            case .push(let message): transport.push(message.frames)
+            case .push(let message): transport.push(message)
             case .setBeacon(let beacon): transport.setWelcome(beacon.frame)
             case .probe(let publish): transport.probe(publish)
             case .sendOnce(let pull, let message): transport.sendOnce(message.frames, toPull: pull)

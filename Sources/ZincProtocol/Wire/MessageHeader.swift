@@ -85,6 +85,12 @@ package struct MessageHeader: Hashable, Sendable {
 
     package var encoded: [UInt8] {
         var writer = ByteWriter(capacity: Self.size)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the 56 bytes to `writer` (a packed frame takes them in place).
+    package func write(to writer: inout ByteWriter) {
         writer.write(Self.magic)
         writer.write(Self.version)
         writer.write(type.rawValue)
@@ -94,24 +100,26 @@ package struct MessageHeader: Hashable, Sendable {
         writer.write(uint64: lamport)
         writer.write(uint64: term)
         writer.write(uint32: payloadLength)
-        return writer.bytes
     }
 
     package init(decoding bytes: [UInt8]) throws(FormatError) {
         guard bytes.count == Self.size else { throw FormatError(.invalid, "header of \(bytes.count) bytes, expected \(Self.size)") }
-        self = try withReader(bytes) { (reader) throws(FormatError) -> MessageHeader in
-            guard try reader.readByte("magic") == Self.magic else { throw FormatError(.invalid, "bad magic: not a Zinc message") }
-            let version = try reader.readByte("version")
-            guard version == Self.version else { throw FormatError(.unsupportedVersion, "protocol version \(version)") }
-            let raw = try reader.readByte("type")
-            guard let type = MessageType(rawValue: raw) else { throw FormatError(.invalid, "unknown message type \(raw)") }
-            let flags = try reader.readByte("flags")
-            let origin = try reader.readReplicaID("origin")
-            let sender = try reader.readReplicaID("sender")
-            let lamport = try reader.readUInt64("lamport")
-            let term = try reader.readUInt64("term")
-            let length = try reader.readUInt32("payload length")
-            return MessageHeader(type: type, flags: flags, origin: origin, sender: sender, lamport: lamport, term: term, payloadLength: length)
-        }
+        self = try withReader(bytes) { (reader) throws(FormatError) -> MessageHeader in try MessageHeader(reading: &reader) }
+    }
+
+    /// Reads the next 56 bytes of `reader` as a header.
+    package init(reading reader: inout ByteReader) throws(FormatError) {
+        guard try reader.readByte("magic") == Self.magic else { throw FormatError(.invalid, "bad magic: not a Zinc message") }
+        let version = try reader.readByte("version")
+        guard version == Self.version else { throw FormatError(.unsupportedVersion, "protocol version \(version)") }
+        let raw = try reader.readByte("type")
+        guard let type = MessageType(rawValue: raw) else { throw FormatError(.invalid, "unknown message type \(raw)") }
+        let flags = try reader.readByte("flags")
+        let origin = try reader.readReplicaID("origin")
+        let sender = try reader.readReplicaID("sender")
+        let lamport = try reader.readUInt64("lamport")
+        let term = try reader.readUInt64("term")
+        let length = try reader.readUInt32("payload length")
+        self.init(type: type, flags: flags, origin: origin, sender: sender, lamport: lamport, term: term, payloadLength: length)
     }
 }

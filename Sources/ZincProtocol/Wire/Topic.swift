@@ -33,26 +33,37 @@ package enum Topic: Hashable, Sendable, CustomStringConvertible {
     /// The prefix of every application channel.
     package static let allApplications: [UInt8] = [0x41]
 
+    /// Decodes a whole first frame: a message topic with nothing after it, or a beacon's `W`
+    /// (whose payload follows in the same frame).
     package init(decoding bytes: [UInt8]) throws(FormatError) {
+        let (topic, length) = try Self.decodingPrefix(of: bytes)
+        guard topic == .welcome || length == bytes.count else {
+            throw FormatError(.invalid, "\(bytes.count - length) bytes after the \(topic) topic")
+        }
+        self = topic
+    }
+
+    /// The topic at the start of `bytes` and how many bytes it takes (§4.1): through the
+    /// terminator of a document or channel name, 17 for a node, 1 for the tree or a beacon.
+    /// A packed frame's messages follow its topic (§4).
+    package static func decodingPrefix(of bytes: [UInt8]) throws(FormatError) -> (topic: Topic, length: Int) {
         guard let kind = bytes.first else { throw FormatError(.truncated, "empty topic") }
         switch kind {
         case 0x44, 0x41:
-            guard bytes.count >= 2, bytes.last == 0, bytes.count - 2 <= Self.maxNameBytes else {
-                throw FormatError(.invalid, "topic name not terminated or too long")
+            guard let terminator = bytes.prefix(maxNameBytes + 2).dropFirst().firstIndex(of: 0) else {
+                throw FormatError(.invalid, "topic name not terminated within \(maxNameBytes) bytes")
             }
-            let name = bytes[1..<bytes.count - 1]
-            let valid = name.withUnsafeBytes { isValidUTF8($0) }
-            guard !name.contains(0), valid else { throw FormatError(.invalid, "topic name is not valid UTF-8") }
+            let name = bytes[1..<terminator]
+            guard name.withUnsafeBytes({ isValidUTF8($0) }) else { throw FormatError(.invalid, "topic name is not valid UTF-8") }
             let text = String(decoding: name, as: UTF8.self)
-            self = kind == 0x44 ? .document(text) : .application(text)
+            return (kind == 0x44 ? .document(text) : .application(text), terminator + 1)
         case 0x4E:
-            guard bytes.count == 17, let id = ReplicaID(bytes: bytes[1...]) else { throw FormatError(.invalid, "node topic is not 17 bytes") }
-            self = .node(id)
+            guard bytes.count >= 17, let id = ReplicaID(bytes: bytes[1..<17]) else { throw FormatError(.invalid, "node topic of \(bytes.count) bytes, expected 17") }
+            return (.node(id), 17)
         case 0x54:
-            guard bytes.count == 1 else { throw FormatError(.invalid, "tree topic has extra bytes") }
-            self = .tree
+            return (.tree, 1)
         case 0x57:
-            self = .welcome
+            return (.welcome, 1)
         default:
             throw FormatError(.invalid, "unknown topic kind \(kind)")
         }

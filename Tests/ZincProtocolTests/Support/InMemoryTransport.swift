@@ -25,8 +25,8 @@ final class InMemoryTransport: Transport {
     func disconnectParent() { actions.append(.disconnectParent) }
     func subscribe(_ prefix: [UInt8]) { actions.append(.subscribe(prefix)) }
     func unsubscribe(_ prefix: [UInt8]) { actions.append(.unsubscribe(prefix)) }
-    func publish(_ frames: [[UInt8]]) { actions.append(.publish(frames)) }
-    func push(_ frames: [[UInt8]]) { actions.append(.push(frames)) }
+    func publish(_ message: WireMessage) { actions.append(.publish(message.frames)) }
+    func push(_ message: WireMessage) { actions.append(.push(message.frames)) }
     func setWelcome(_ frame: [UInt8]) { actions.append(.welcome(frame)) }
     func probe(_ publish: String?) { actions.append(.probe(publish)) }
     func sendOnce(_ frames: [[UInt8]], toPull pull: String) { actions.append(.sendOnce(frames, pull)) }
@@ -48,11 +48,12 @@ final class EmbeddedNode: NodeShell {
     func deliver(_ application: ApplicationMessage, origin: ReplicaID) { delivered.append((application, origin)) }
     func report(_ event: MembershipEvent) { events.append(event) }
 
-    /// Feeds raw frames as they would arrive on a socket; a malformed message throws, as the
-    /// socket shell would count it.
+    /// Feeds raw frames as they would arrive on a socket (three frames, a packed frame or a
+    /// beacon); a malformed message throws, as the socket shell would count it.
     func receive(_ frames: [[UInt8]], via channel: Channel, now: Duration) throws(InboundError) {
-        let inbound = try Inbound(frames: frames, via: channel, maxPayload: 1 << 20)
-        execute(machine.receive(inbound, via: channel, now: now))
+        for inbound in try Inbound.decodingAll(frames: frames, via: channel, maxPayload: 1 << 20) {
+            execute(machine.receive(inbound, via: channel, now: now))
+        }
     }
 
     func start(now: Duration) { execute(machine.start(now: now)) }
