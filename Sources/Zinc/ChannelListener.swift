@@ -102,6 +102,7 @@ final class ChannelListener: NodeShell {
         nodeConfiguration.interest = configuration.interest
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
         nodeConfiguration.detector = configuration.detector
+        nodeConfiguration.firstApplicationSequence = UInt64.random(in: 1...ApplicationRouter.firstSequenceBound)
         nodeConfiguration.discovery = configuration.discover.map { discover in
             var settings = DiscoveryView.Settings(cluster: discover.cluster)
             // Document names are for members only in a keyed or certified cluster.

@@ -88,6 +88,18 @@ struct NodePartsTests {
         }
         let echo = try ApplicationMessage(decoding: sent.payload)
         check(router.receive(echo, message: sent, from: .parent, at: node, isJoined: true, children: children).isEmpty)
+        // Its own keys take no room from other nodes' in the memory.
+        let before = router.remembered
+        _ = router.send(channel: "c", routing: .up, body: [], from: node, term: 0, isJoined: true, children: children)
+        #expect(router.remembered == before)
+        // A run's numbering starts where the shell says (at random, in the runtime).
+        var restarted = ApplicationRouter(memory: 2, firstSequence: 1 << 40)
+        let numbered = restarted.send(channel: "c", routing: .up, body: [], from: node, term: 0, isJoined: true, children: children)
+        guard case .push(let pushed) = numbered.first else {
+            Issue.record("an up message with a parent is pushed")
+            return
+        }
+        #expect(try ApplicationMessage(decoding: pushed.payload).sequence == 1 << 40)
     }
 
     @Test("split-brain probe: one address per interval, former parents every other time, never itself or its parent")

@@ -164,6 +164,27 @@ struct EndpointTests {
         await tree.shutdown()
     }
 
+    @Test("a node restarted under the same ID is heard at once: its new application messages are not taken for the ones it sent before")
+    func restartedSenderIsHeard() async throws {
+        let tree = TestTree()
+        let host = try tree.host(name: "app-host")
+        let address = try #require(host.addresses?.publish)
+        let inbox = Inbox()
+        try await host.register(inbox)
+        let before = try tree.host(join: [address], name: "restarter")
+        #expect(try await eventually { try await before.status().parent != nil })
+        for index in 0..<3 { try await before.send(channel: "jobs", routing: .up, body: Array("before-\(index)".utf8)) }
+        #expect(await eventually { inbox.bodies.count == 3 })
+        await before.shutdown()
+        let after = try tree.host(join: [address], name: "restarter")
+        #expect(after.id == before.id)
+        #expect(try await eventually { try await after.status().parent != nil })
+        for index in 0..<3 { try await after.send(channel: "jobs", routing: .up, body: Array("after-\(index)".utf8)) }
+        #expect(await eventually { inbox.bodies.count == 6 })
+        #expect(inbox.bodies == ["before-0", "before-1", "before-2", "after-0", "after-1", "after-2"])
+        await tree.shutdown()
+    }
+
     @Test("remote edits arrive as change batches a view can apply")
     func observation() async throws {
         let tree = TestTree()

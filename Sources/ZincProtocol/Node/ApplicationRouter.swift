@@ -7,16 +7,22 @@ package import ZincCore
 package struct ApplicationRouter: Sendable {
     /// Relays stop after this many hops (a cycle while the tree heals cannot loop for ever).
     package static let maxHops: UInt8 = 64
+    /// A run's first sequence number is drawn from 1 through this (2^48): a restarted node
+    /// lands on numbers its peers remember with odds of about 4096 in 2^48, and a varint of
+    /// the sequence stays within 7 bytes for years of messages.
+    package static let firstSequenceBound: UInt64 = 1 << 48
 
     private let memory: Int
-    private var sequence: UInt64 = 0
+    /// The last sequence number used.
+    private var sequence: UInt64
     private var seen: Set<MessageKey> = []
     /// The remembered keys in arrival order: the oldest is at `oldest` once full.
     private var order: [MessageKey] = []
     private var oldest = 0
 
-    package init(memory: Int) {
+    package init(memory: Int, firstSequence: UInt64 = 1) {
         self.memory = max(1, memory)
+        sequence = firstSequence &- 1
     }
 
     /// How many keys are remembered.
@@ -24,9 +30,10 @@ package struct ApplicationRouter: Sendable {
 
     /// Sends an application message from `node` into the tree.
     package mutating func send(channel: String, routing: Routing, body: [UInt8], from node: ReplicaID, term: UInt64, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
-        sequence += 1
+        sequence &+= 1
+        // Not remembered: `receive` drops the node's own messages by their origin, so its keys
+        // would only take the memory's room from other nodes'.
         let application = ApplicationMessage(channel: channel, routing: routing, sequence: sequence, body: body)
-        remember(MessageKey(origin: node, sequence: sequence))
         let message = WireMessage(
             topic: .application(channel),
             header: MessageHeader(type: .application, origin: node, sender: node, lamport: 0, term: term),

@@ -19,8 +19,10 @@ package struct ChildTable: Sendable {
     /// Browsers connected through this node's gateway.
     package private(set) var gatewayCount = 0
     /// True if `child` is a browser behind this node's gateway.
-    package func isGatewayClient(_ child: ReplicaID) -> Bool { children[child]?.viaGateway ?? false }
     package func contains(_ child: ReplicaID) -> Bool { children[child] != nil }
+    /// Whether `child` is linked through the gateway, or nil if it is not a child: one lookup
+    /// for what a message from below asks first.
+    package func isGatewayLinked(_ child: ReplicaID) -> Bool? { children[child]?.viaGateway }
     package subscript(child: ReplicaID) -> ChildState? { children[child] }
 
     /// The children's IDs, sorted.

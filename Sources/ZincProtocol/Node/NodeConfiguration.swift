@@ -37,6 +37,10 @@ package struct NodeConfiguration: Sendable, Hashable {
     package var discovery: DiscoveryView.Settings?
     /// Application messages remembered for de-duplication.
     package var applicationMemory = 4096
+    /// The sequence number of this run's first application message. The runtime starts at a
+    /// random one, so that a node restarted under the same ID does not repeat numbers its
+    /// peers still remember, and have them dropped as duplicates (docs/protocol.md §16).
+    package var firstApplicationSequence: UInt64 = 1
 
     package init(id: ReplicaID, endpoints: Endpoints? = nil, join: [String] = []) {
         self.id = id

@@ -51,7 +51,7 @@ package struct NodeCore: Sendable {
     package init(configuration: NodeConfiguration) {
         self.configuration = configuration
         root = configuration.id
-        applications = ApplicationRouter(memory: configuration.applicationMemory)
+        applications = ApplicationRouter(memory: configuration.applicationMemory, firstSequence: configuration.firstApplicationSequence)
         discovery = configuration.discovery.map { DiscoveryView(settings: $0, now: .zero) }
         for address in configuration.remembered { splitBrain.remember(address, own: configuration.endpoints?.publish) }
     }
@@ -117,7 +117,7 @@ package struct NodeCore: Sendable {
     /// Browsers connected through this node's gateway.
     package var gatewayChildIDs: [ReplicaID] { children.gatewayIDs }
     /// True if `child` is a browser behind this node's gateway.
-    package func isGatewayChild(_ child: ReplicaID) -> Bool { children.isGatewayClient(child) }
+    package func isGatewayChild(_ child: ReplicaID) -> Bool { children.isGatewayLinked(child) == true }
     package var isJoined: Bool { link.state.joinedID != nil }
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful
@@ -279,13 +279,13 @@ package struct NodeCore: Sendable {
 
     /// The gateway connection of browser `node` closed: it has left (§23).
     package mutating func gatewayClosed(_ node: ReplicaID) -> [CoreDirective] {
-        guard children.isGatewayClient(node) else { return [] }
+        guard children.isGatewayLinked(node) == true else { return [] }
         return removeChild(node, reason: .left)
     }
 
     /// A tree child whose connections the shell cut (docs/protocol.md §24.2 item 6).
     package mutating func childCut(_ node: ReplicaID) -> [CoreDirective] {
-        guard children.contains(node), !children.isGatewayClient(node) else { return [] }
+        guard children.isGatewayLinked(node) == false else { return [] }
         return removeChild(node, reason: .certificateWithdrawn)
     }
 
@@ -435,9 +435,10 @@ package struct NodeCore: Sendable {
 
     private mutating func receiveFromChild(_ message: WireMessage, viaGateway: Bool, now: Duration) -> [CoreDirective] {
         let sender = message.header.sender
+        let gatewayLinked = children.isGatewayLinked(sender)
         // A node speaks over one kind of link: a tree child never through the gateway, a
         // browser never through the PULL socket.
-        if children.contains(sender), children.isGatewayClient(sender) != viaGateway {
+        if let gatewayLinked, gatewayLinked != viaGateway {
             counters.rejected += 1
             return []
         }
@@ -451,9 +452,9 @@ package struct NodeCore: Sendable {
         }
         if message.header.type == .mergeInvitation {
             guard let invitation = decode(MergeInvitation.self, message) else { return [] }
-            return receiveMergeInvitation(invitation, fromChild: children.contains(sender), now: now)
+            return receiveMergeInvitation(invitation, fromChild: gatewayLinked != nil, now: now)
         }
-        guard children.contains(sender) else {
+        guard gatewayLinked != nil else {
             counters.rejected += 1
             return []
         }
