@@ -540,14 +540,10 @@ package struct DocumentSync: Sendable {
     }
 
     /// Where in each trim-check interval `node` looks at this document: a fixed fraction of the
-    /// interval from the node's ID and the document's (FNV-1a, not `Hasher`: replays must be exact).
+    /// interval from the node's ID and the document's (not `Hasher`: replays must be exact).
     func trimPhase(_ node: ReplicaID) -> Duration {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        for word in [node.high, node.low] { hash = (hash ^ word) &* 0x100_0000_01b3 }
-        hash = (hash ^ hash >> 30) &* 0xbf58_476d_1ce4_e5b9
-        hash = (hash ^ hash >> 27) &* 0x94d0_49bb_1331_11eb
-        hash ^= hash >> 31
+        let document = ReplicaID(deterministicFrom: id)
+        let hash = VersionVector.mix(VersionVector.mix(document.high ^ node.high) ^ document.low ^ node.low)
         return settings.trimCheckInterval * (Double(hash >> 11) / Double(UInt64(1) << 53))
     }
 
