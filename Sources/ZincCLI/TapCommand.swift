@@ -55,10 +55,9 @@ struct TapCommand: ParsableCommand {
         while count.map({ seen < $0 }) ?? true {
             if let deadline, ContinuousClock.now >= deadline { break }
             guard let frames = try socket.receiveMessage(timeout: .milliseconds(200)) else { continue }
-            seen += 1
-            let elapsed = ContinuousClock.now - start
-            let line = TapLine(frames: frames, at: elapsed)
-            print(json ? line.json : line.text)
+            let lines = TapLine.lines(frames: frames, at: ContinuousClock.now - start)
+            seen += lines.count
+            for line in lines { print(json ? line.json : line.text) }
             fflush(nil)
         }
     }
@@ -68,28 +67,36 @@ struct TapCommand: ParsableCommand {
 struct TapLine {
     var fields: [(String, String)] = []
 
-    init(frames: [[UInt8]], at elapsed: Duration) {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        fields.append(("time", String(format: "%.3f", seconds)))
-        if frames.count == 1, let beacon = try? Beacon(frame: frames[0]) {
-            fields += [("topic", "welcome"), ("type", "beacon"), ("node", beacon.node.shortDescription),
-                       ("root", beacon.root.shortDescription), ("term", "\(beacon.term)"), ("depth", "\(beacon.depth)")]
-            return
-        }
-        let message: WireMessage
+    /// A line per message: one for three frames or a beacon, one for each message of a packed
+    /// frame (docs/protocol.md §4), one saying what is wrong with anything else.
+    static func lines(frames: [[UInt8]], at elapsed: Duration) -> [TapLine] {
+        let inbounds: [Inbound]
         do {
-            message = try WireMessage(frames: frames, maxPayload: 256 << 20)
+            inbounds = try Inbound.decodingAll(frames: frames, via: .subscriber, maxPayload: 256 << 20)
         } catch {
-            fields += [("type", "malformed"), ("error", "\(error)"), ("frames", frames.map { "\($0.count)" }.joined(separator: "+"))]
-            return
+            return [TapLine(at: elapsed, [("type", "malformed"), ("error", "\(error)"), ("frames", frames.map { "\($0.count)" }.joined(separator: "+"))])]
         }
-        let header = message.header
-        fields += [
-            ("topic", message.topic.description), ("type", header.type.description),
-            ("origin", header.origin.shortDescription), ("sender", header.sender.shortDescription),
-            ("lamport", "\(header.lamport)"), ("term", "\(header.term)"), ("bytes", "\(message.payload.count)"),
-        ]
-        fields += Self.summary(message)
+        return inbounds.enumerated().map { index, inbound in
+            switch inbound {
+            case .beacon(let beacon):
+                return TapLine(at: elapsed, [("topic", "welcome"), ("type", "beacon"), ("node", beacon.node.shortDescription),
+                                             ("root", beacon.root.shortDescription), ("term", "\(beacon.term)"), ("depth", "\(beacon.depth)")])
+            case .message(let message):
+                let header = message.header
+                var fields = [
+                    ("topic", message.topic.description), ("type", header.type.description),
+                    ("origin", header.origin.shortDescription), ("sender", header.sender.shortDescription),
+                    ("lamport", "\(header.lamport)"), ("term", "\(header.term)"), ("bytes", "\(message.payload.count)"),
+                ]
+                if frames.count == 1 { fields.append(("packed", "\(index + 1)/\(inbounds.count)")) }
+                return TapLine(at: elapsed, fields + summary(message))
+            }
+        }
+    }
+
+    private init(at elapsed: Duration, _ described: [(String, String)]) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        fields = [("time", String(format: "%.3f", seconds))] + described
     }
 
     static func summary(_ message: WireMessage) -> [(String, String)] {

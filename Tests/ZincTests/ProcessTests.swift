@@ -163,7 +163,8 @@ struct ProcessTests {
     func commands() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let node = try await startNode("solo", directory: directory, port: freePort())
+        // The host batches, so what the tap overhears comes in packed frames (protocol §4).
+        let node = try await startNode("solo", directory: directory, port: freePort(), extra: ["--batch"])
         // A child, so the host has someone to publish deltas to (and the tap overhears them).
         let child = try await startNode("child", join: [node.publish], directory: directory, port: freePort())
         #expect(await eventually(.seconds(10)) { adminStatus(node.admin)?.children.count == 1 })
@@ -200,6 +201,7 @@ struct ProcessTests {
         // The tap saw the edit go out, decoded.
         #expect(await tap.wait(timeout: .seconds(15)) == 0)
         #expect(tap.output.contains("type=delta") && tap.output.contains("operations=11"), "\(tap.output)")
+        #expect(tap.output.contains("packed=1/") && !tap.output.contains("malformed"), "\(tap.output)")
         #expect(await eventually(.seconds(5)) { adminStatus(child.admin)?.documents.first?.length == 11 })
         for process in [child.process, node.process] { process.signal(SIGTERM) }
         for process in [child.process, node.process] { _ = await process.wait() }
