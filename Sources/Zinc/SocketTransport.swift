@@ -117,24 +117,30 @@ final class SocketTransport: Transport {
         messagesOut += 1
         // Browsers take each message on its own, in a WebSocket frame of its own.
         gateway?.publish(message.frames)
-        guard batches != nil else { return send(message.frames, messages: 1, on: \.publishOutbox, publisher) }
-        if let full = batches?.publish.append(message) { send([full.frame], messages: full.messages, on: \.publishOutbox, publisher) }
+        guard batches != nil else { return sendPublished(message.frames, messages: 1) }
+        if let full = batches?.publish.append(message) { sendPublished([full.frame], messages: full.messages) }
     }
 
     func push(_ message: WireMessage) {
         messagesOut += 1
-        guard batches != nil else { return send(message.frames, messages: 1, on: \.pushOutbox, pusher) }
-        if let full = batches?.push.append(message) { send([full.frame], messages: full.messages, on: \.pushOutbox, pusher) }
+        guard batches != nil else { return sendPushed(message.frames, messages: 1) }
+        if let full = batches?.push.append(message) { sendPushed([full.frame], messages: full.messages) }
     }
 
-    private func send(_ frames: [[UInt8]], messages: Int, on outbox: ReferenceWritableKeyPath<SocketTransport, Outbox>, _ socket: Socket) {
-        if !self[keyPath: outbox].send(frames, messages: messages, Self.sender(socket)) { backpressure() }
+    // One method per socket rather than one taking the outbox by key path: these run for every
+    // message, and a key path is looked up at run time.
+    private func sendPublished(_ frames: [[UInt8]], messages: Int) {
+        if !publishOutbox.send(frames, messages: messages, Self.sender(publisher)) { backpressure() }
+    }
+
+    private func sendPushed(_ frames: [[UInt8]], messages: Int) {
+        if !pushOutbox.send(frames, messages: messages, Self.sender(pusher)) { backpressure() }
     }
 
     /// Sends the batch for the parent before its connection changes: unbatched, those
     /// messages would have gone into the old connection's queue.
     private func flushPushes() {
-        if let batch = batches?.push.finish() { send([batch.frame], messages: batch.messages, on: \.pushOutbox, pusher) }
+        if let batch = batches?.push.finish() { sendPushed([batch.frame], messages: batch.messages) }
     }
 
     func setWelcome(_ frame: [UInt8]) {
@@ -183,7 +189,7 @@ final class SocketTransport: Transport {
 
     /// Sends this turn's batches, and what the sockets will take now.
     func flush() {
-        if let batch = batches?.publish.finish() { send([batch.frame], messages: batch.messages, on: \.publishOutbox, publisher) }
+        if let batch = batches?.publish.finish() { sendPublished([batch.frame], messages: batch.messages) }
         flushPushes()
         if !publishOutbox.isEmpty { publishOutbox.flush(Self.sender(publisher)) }
         if !pushOutbox.isEmpty { pushOutbox.flush(Self.sender(pusher)) }
