@@ -40,7 +40,7 @@ struct HistoryTests {
             case 2:
                 try replicas[index].merge(replicas[random.int(0..<replicas.count)])
             default:
-                try replicas[index].transact { document in
+                replicas[index].transact { document in
                     for _ in 0..<random.int(1..<4) { RandomEditing.edit(&document, choice: random.int(0..<15), random: &random) }
                 }
             }
@@ -368,7 +368,7 @@ extension TrimmingTests {
         var seen: [(VersionVector, String)] = []
         for round in 0..<20 {
             for _ in 0..<50 {
-                try document.transact { RandomEditing.edit(&$0, choice: random.int(0..<6), random: &random) }
+                document.transact { RandomEditing.edit(&$0, choice: random.int(0..<6), random: &random) }
                 seen.append((document.versionVector, document.text()))
             }
             let floor = document.version(keepingLast: UInt64(random.int(0..<40)))
@@ -406,7 +406,7 @@ extension TrimmingTests {
         if random.int(0..<mergeOneIn) == 0 {
             try replicas[index].merge(replicas[random.int(0..<replicas.count)])
         } else {
-            try replicas[index].transact { document in
+            replicas[index].transact { document in
                 for _ in 0..<random.int(1..<4) { RandomEditing.edit(&document, choice: choice(&random), random: &random) }
             }
         }

@@ -51,7 +51,7 @@ struct TrimmedSyncTests {
         }
 
         func text(_ index: Int) -> String {
-            var document = nodes[index].document
+            let document = nodes[index].document
             return document.text()
         }
 

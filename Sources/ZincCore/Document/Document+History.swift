@@ -106,11 +106,7 @@ extension Document {
         var version = VersionVector()
         for (index, log) in logs.enumerated() where versions[index] > 0 {
             // Lamport times grow with counters within one replica: find the last run at or below.
-            var low = 0, high = log.runs.count
-            while low < high {
-                let middle = (low + high) >> 1
-                if log.runs[middle].lamport <= lamport { low = middle + 1 } else { high = middle }
-            }
+            let low = log.runs.partitionPoint { $0.lamport <= lamport }
             guard low > 0 else { continue }
             let run = log.runs[low - 1]
             let within = min(UInt64(run.length), lamport - run.lamport + 1)

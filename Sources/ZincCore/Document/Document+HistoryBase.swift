@@ -197,12 +197,7 @@ extension Document {
 
     /// The index of the first of `ranges` (sorted, disjoint) that ends after `counter`.
     static func firstEnding(after counter: UInt64, in ranges: [Range<UInt64>]) -> Int {
-        var low = 0, high = ranges.count
-        while low < high {
-            let middle = (low + high) >> 1
-            if ranges[middle].upperBound > counter { high = middle } else { low = middle + 1 }
-        }
-        return low
+        ranges.partitionPoint { $0.upperBound <= counter }
     }
 
     /// Sorted, merged.

@@ -206,11 +206,7 @@ struct ReplicaLog: Sendable {
 
     /// The run holding `counter`.
     func runIndex(containing counter: UInt64) -> Int? {
-        var low = 0, high = runs.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if runs[mid].endCounter <= counter { low = mid + 1 } else { high = mid }
-        }
+        let low = runs.partitionPoint { $0.endCounter <= counter }
         return low < runs.count && runs[low].counter <= counter ? low : nil
     }
 

@@ -102,11 +102,7 @@ struct PendingOperations: Sendable {
     }
 
     private static func insert(_ op: ResolvedOp, into queue: inout Deque<ResolvedOp>) -> Bool {
-        var low = 0, high = queue.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if queue[mid].counter < op.counter { low = mid + 1 } else { high = mid }
-        }
+        let low = queue.partitionPoint { $0.counter < op.counter }
         if low < queue.count && queue[low].counter == op.counter && queue[low].length >= op.length { return false }
         queue.insert(op, at: low)
         return true

@@ -28,18 +28,9 @@ struct ChunkedList<Element: Sendable>: Sendable {
     /// The first position whose element is not `below` (the list is partitioned by it: every
     /// element for which it holds comes first).
     func firstPosition(where below: (Element) -> Bool) -> Position {
-        var low = 0, high = chunks.count
-        while low < high {
-            let middle = (low + high) >> 1
-            if let last = chunks[middle].last, below(last) { low = middle + 1 } else { high = middle }
-        }
-        guard low < chunks.count else { return endPosition }
-        var lower = 0, upper = chunks[low].count
-        while lower < upper {
-            let middle = (lower + upper) >> 1
-            if below(chunks[low][middle]) { lower = middle + 1 } else { upper = middle }
-        }
-        return Position(chunk: low, index: lower)
+        let chunk = chunks.partitionPoint { $0.last.map(below) ?? false }
+        guard chunk < chunks.count else { return endPosition }
+        return Position(chunk: chunk, index: chunks[chunk].partitionPoint(where: below))
     }
 
     func after(_ position: Position) -> Position {

@@ -25,12 +25,7 @@ struct CounterIntervalMap: Sendable {
         guard let chunk = chunkIndex(containing: counter) else { return nil }
         let entries = chunks[chunk]
         // Greatest start <= counter within the chunk.
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if entries[mid].start <= counter { low = mid + 1 } else { high = mid }
-        }
-        return entries[low - 1].value
+        return entries[entries.partitionPoint { $0.start <= counter } - 1].value
     }
 
     /// The value of the last interval.
@@ -159,23 +154,15 @@ struct CounterIntervalMap: Sendable {
 
     /// The chunk whose first start is the greatest one <= counter.
     private func chunkIndex(containing counter: UInt64) -> Int? {
-        var low = 0, high = chunkStarts.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if chunkStarts[mid] <= counter { low = mid + 1 } else { high = mid }
-        }
-        return low == 0 ? nil : low - 1
+        let after = chunkStarts.partitionPoint { $0 <= counter }
+        return after == 0 ? nil : after - 1
     }
 
     /// Position of the first entry with start >= counter, as (chunk, index); chunk == count at end.
     private func lowerBound(_ counter: UInt64) -> (chunk: Int, index: Int) {
         guard var chunk = chunkIndex(containing: counter) else { return (0, 0) }
         let entries = chunks[chunk]
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if entries[mid].start < counter { low = mid + 1 } else { high = mid }
-        }
+        let low = entries.partitionPoint { $0.start < counter }
         if low == entries.count {
             chunk += 1
             return (chunk, 0)

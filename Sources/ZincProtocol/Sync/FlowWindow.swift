@@ -89,11 +89,6 @@ package struct FlowWindow: Sendable {
 
     /// How many of the non-decreasing `values` are at most `total` (binary search).
     private static func countNotAbove(_ total: UInt64, in values: Deque<UInt64>) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if values[middle] <= total { low = middle + 1 } else { high = middle }
-        }
-        return low
+        values.partitionPoint { $0 <= total }
     }
 }
