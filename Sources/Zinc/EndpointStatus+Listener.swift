@@ -73,6 +73,7 @@ extension ChannelListener {
         var counters = EndpointStatus.Counters()
         counters[.messagesIn] = self.counters.messagesIn
         counters[.messagesOut] = transport.messagesOut
+        counters[.framesOut] = transport.framesOut
         counters[.badMessages] = self.counters.badMessages + core.counters.badMessages
         counters[.rejected] = core.counters.rejected
         counters[.staleTerm] = core.counters.staleTerm

@@ -57,6 +57,9 @@ public struct EndpointStatus: Sendable, Hashable {
             case messagesIn
             /// Messages sent.
             case messagesOut
+            /// libzmq messages sent: one per message, or one per packed frame of several when
+            /// batching (``EndpointConfiguration/batchesMessages``).
+            case framesOut
             /// Malformed or invalid messages dropped.
             case badMessages
             /// Protocol messages refused (wrong sender, a loop, ...).

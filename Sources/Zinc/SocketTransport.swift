@@ -31,6 +31,8 @@ final class SocketTransport: Transport {
     /// node moved on connects nothing.
     private var generations = (subscriber: 0, pusher: 0, prober: 0)
     private(set) var messagesOut: UInt64 = 0
+    /// libzmq messages handed to the PUB and PUSH sockets (a packed frame is one).
+    private(set) var framesOut: UInt64 = 0
     /// With ``EndpointConfiguration/batchesMessages``: the messages of one turn of the I/O loop
     /// on each socket, sent as packed frames (docs/protocol.md §4) by ``flush()``.
     private var batches: (publish: PackedFrameBuilder, push: PackedFrameBuilder)?
@@ -130,10 +132,12 @@ final class SocketTransport: Transport {
     // One method per socket rather than one taking the outbox by key path: these run for every
     // message, and a key path is looked up at run time.
     private func sendPublished(_ frames: [[UInt8]], messages: Int) {
+        framesOut += 1
         if !publishOutbox.send(frames, messages: messages, Self.sender(publisher)) { backpressure() }
     }
 
     private func sendPushed(_ frames: [[UInt8]], messages: Int) {
+        framesOut += 1
         if !pushOutbox.send(frames, messages: messages, Self.sender(pusher)) { backpressure() }
     }
 

@@ -64,6 +64,9 @@ struct BatchingTests {
         #expect(try await eventually { try await tree.converged("mixed", expectedOperations: 2 * 50 * 2) })
         let counters = try await host.status().counters
         #expect(counters[.badMessages] == 0)
+        #expect(counters[.framesOut] < counters[.messagesOut], "bursts went out packed: \(counters[.framesOut]) frames for \(counters[.messagesOut]) messages")
+        let plain = try await client.status().counters
+        #expect(plain[.framesOut] == plain[.messagesOut], "a node that does not batch sends a frame per message")
         await tree.shutdown()
     }
 
