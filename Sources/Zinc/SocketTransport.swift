@@ -35,7 +35,7 @@ final class SocketTransport: Transport {
     private(set) var framesOut: UInt64 = 0
     /// With ``EndpointConfiguration/batchesMessages``: the messages of one turn of the I/O loop
     /// on each socket, sent as packed frames (docs/protocol.md §4) by ``flush()``.
-    private var batches: (publish: PackedFrameBuilder, push: PackedFrameBuilder)?
+    private var batches: SocketBatches?
     /// Messages dropped because a peer's queues were full.
     private(set) var backpressureDrops: UInt64 = 0
 
@@ -64,7 +64,7 @@ final class SocketTransport: Transport {
         try prober.subscribe(Topic.welcome.bytes)
         publishOutbox = Outbox(limit: configuration.backlogLimit)
         pushOutbox = Outbox(limit: configuration.backlogLimit)
-        if configuration.batchesMessages { batches = (PackedFrameBuilder(), PackedFrameBuilder()) }
+        if configuration.batchesMessages { batches = SocketBatches() }
     }
 
     func connectSubscriber(to publish: String) {
@@ -120,13 +120,13 @@ final class SocketTransport: Transport {
         // Browsers take each message on its own, in a WebSocket frame of its own.
         gateway?.publish(message.frames)
         guard batches != nil else { return sendPublished(message.frames, messages: 1) }
-        if let full = batches?.publish.append(message) { sendPublished([full.frame], messages: full.messages) }
+        if let full = batches?.publish(message) { sendPublished([full.frame], messages: full.messages) }
     }
 
     func push(_ message: WireMessage) {
         messagesOut += 1
         guard batches != nil else { return sendPushed(message.frames, messages: 1) }
-        if let full = batches?.push.append(message) { sendPushed([full.frame], messages: full.messages) }
+        if let full = batches?.push(message) { sendPushed([full.frame], messages: full.messages) }
     }
 
     // One method per socket rather than one taking the outbox by key path: these run for every
@@ -144,7 +144,7 @@ final class SocketTransport: Transport {
     /// Sends the batch for the parent before its connection changes: unbatched, those
     /// messages would have gone into the old connection's queue.
     private func flushPushes() {
-        if let batch = batches?.push.finish() { sendPushed([batch.frame], messages: batch.messages) }
+        if let batch = batches?.finishPushes() { sendPushed([batch.frame], messages: batch.messages) }
     }
 
     func setWelcome(_ frame: [UInt8]) {
@@ -193,8 +193,10 @@ final class SocketTransport: Transport {
 
     /// Sends this turn's batches, and what the sockets will take now.
     func flush() {
-        if let batch = batches?.publish.finish() { sendPublished([batch.frame], messages: batch.messages) }
-        flushPushes()
+        if let batch = batches?.finish() {
+            if let frame = batch.publish { sendPublished([frame.frame], messages: frame.messages) }
+            if let frame = batch.push { sendPushed([frame.frame], messages: frame.messages) }
+        }
         if !publishOutbox.isEmpty { publishOutbox.flush(Self.sender(publisher)) }
         if !pushOutbox.isEmpty { pushOutbox.flush(Self.sender(pusher)) }
     }

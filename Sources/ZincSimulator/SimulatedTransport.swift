@@ -9,14 +9,12 @@ final class SimulatedTransport: Transport {
     /// Batching nodes (``SimulationConfiguration/batching``) send what one step of theirs
     /// sends on a socket as packed frames, as the socket shell does with what one turn of its
     /// loop sends.
-    let batches: Bool
-    private var publishBatch = PackedFrameBuilder()
-    private var pushBatch = PackedFrameBuilder()
+    private var batches: SocketBatches?
 
     init(world: World, index: Int) {
         self.world = world
         self.index = index
-        batches = world.configuration.batching && index % 2 == 1 && !world.nodes[index].isBrowser
+        if world.configuration.batching && index % 2 == 1 && !world.nodes[index].isBrowser { batches = SocketBatches() }
     }
 
     private var node: SimulatedNode {
@@ -58,23 +56,24 @@ final class SimulatedTransport: Transport {
     }
 
     func publish(_ message: WireMessage) {
-        guard batches else { return publish(frames: message.frames) }
-        if let full = publishBatch.append(message) { publish(frames: [full.frame]) }
+        guard batches != nil else { return publish(frames: message.frames) }
+        if let full = batches?.publish(message) { publish(frames: [full.frame]) }
     }
 
     func push(_ message: WireMessage) {
-        guard batches else { return push(frames: message.frames) }
-        if let full = pushBatch.append(message) { push(frames: [full.frame]) }
+        guard batches != nil else { return push(frames: message.frames) }
+        if let full = batches?.push(message) { push(frames: [full.frame]) }
     }
 
     /// Sends what the node's step left in its batches.
     func flush() {
-        if let batch = publishBatch.finish() { publish(frames: [batch.frame]) }
-        flushPushes()
+        guard let batch = batches?.finish() else { return }
+        if let frame = batch.publish { publish(frames: [frame.frame]) }
+        if let frame = batch.push { push(frames: [frame.frame]) }
     }
 
     private func flushPushes() {
-        if let batch = pushBatch.finish() { push(frames: [batch.frame]) }
+        if let batch = batches?.finishPushes() { push(frames: [batch.frame]) }
     }
 
     private func publish(frames: [[UInt8]]) {

@@ -18,7 +18,6 @@ package struct ChildTable: Sendable {
     package var treeCount: Int { children.count - gatewayCount }
     /// Browsers connected through this node's gateway.
     package private(set) var gatewayCount = 0
-    /// True if `child` is a browser behind this node's gateway.
     package func contains(_ child: ReplicaID) -> Bool { children[child] != nil }
     /// Whether `child` is linked through the gateway, or nil if it is not a child: one lookup
     /// for what a message from below asks first.
