@@ -52,11 +52,11 @@ struct NodePartsTests {
         #expect(table.dead(now: .seconds(60)) == [child(0), child(1), child(2)].sorted())
     }
 
-    @Test("application router: each message delivered once, relayed by its routing, and the memory is a ring")
+    @Test("application router: each message delivered once, relayed by its routing, and remembered within a window per origin")
     func applicationRouter() throws {
         var children = ChildTable()
         _ = children.admit(child(0), request: JoinRequest(endpoints: nil, interest: .all), detector: .init(), now: .zero)
-        var router = ApplicationRouter(memory: 2)
+        var router = ApplicationRouter(window: 64, origins: 2)
         let origin = ReplicaID(deterministicFrom: "origin")
         func message(_ sequence: UInt64, _ routing: Routing) -> (ApplicationMessage, WireMessage) {
             let application = ApplicationMessage(channel: "c", routing: routing, sequence: sequence, body: [])
@@ -72,8 +72,10 @@ struct NodePartsTests {
             let (next, nextWire) = message(sequence, .up)
             check(router.receive(next, message: nextWire, from: .parent, at: node, isJoined: true, children: children) == [.deliver(next, origin: origin)])
         }
-        #expect(router.remembered == 2)
-        // Message 1 was forgotten (memory 2): it is delivered again.
+        #expect(router.rememberedOrigins == 1)
+        // 64 numbers on, message 1 has left the window: it is delivered again.
+        let (later, laterWire) = message(65, .up)
+        check(router.receive(later, message: laterWire, from: .parent, at: node, isJoined: true, children: children) == [.deliver(later, origin: origin)])
         check(router.receive(first, message: wire, from: .parent, at: node, isJoined: false, children: children).contains(.deliver(first, origin: origin)))
         // Past the hop limit it is delivered but not relayed.
         var tired = first
@@ -88,12 +90,11 @@ struct NodePartsTests {
         }
         let echo = try ApplicationMessage(decoding: sent.payload)
         check(router.receive(echo, message: sent, from: .parent, at: node, isJoined: true, children: children).isEmpty)
-        // Its own keys take no room from other nodes' in the memory.
-        let before = router.remembered
+        // Its own numbers take no room from other nodes' in the memory.
         _ = router.send(channel: "c", routing: .up, body: [], from: node, term: 0, isJoined: true, children: children)
-        #expect(router.remembered == before)
+        #expect(router.rememberedOrigins == 1)
         // A run's numbering starts where the shell says (at random, in the runtime).
-        var restarted = ApplicationRouter(memory: 2, firstSequence: 1 << 40)
+        var restarted = ApplicationRouter(window: 64, origins: 2, firstSequence: 1 << 40)
         let numbered = restarted.send(channel: "c", routing: .up, body: [], from: node, term: 0, isJoined: true, children: children)
         guard case .push(let pushed) = numbered.first else {
             Issue.record("an up message with a parent is pushed")

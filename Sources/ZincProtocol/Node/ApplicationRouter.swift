@@ -1,9 +1,8 @@
 package import ZincCore
 
 /// Application messages (docs/protocol.md, "Application messages"): numbers this node's own,
-/// delivers and relays everyone's along their routing, and drops what it has seen before. The
-/// de-duplication memory is a ring of the last `memory` keys, so remembering is O(1) however
-/// large it is.
+/// delivers and relays everyone's along their routing, and drops what it has seen before
+/// (``SeenApplicationMessages``).
 package struct ApplicationRouter: Sendable {
     /// Relays stop after this many hops (a cycle while the tree heals cannot loop for ever).
     package static let maxHops: UInt8 = 64
@@ -12,27 +11,23 @@ package struct ApplicationRouter: Sendable {
     /// the sequence stays within 7 bytes for years of messages.
     package static let firstSequenceBound: UInt64 = 1 << 48
 
-    private let memory: Int
     /// The last sequence number used.
     private var sequence: UInt64
-    private var seen: Set<MessageKey> = []
-    /// The remembered keys in arrival order: the oldest is at `oldest` once full.
-    private var order: [MessageKey] = []
-    private var oldest = 0
+    private var seen: SeenApplicationMessages
 
-    package init(memory: Int, firstSequence: UInt64 = 1) {
-        self.memory = max(1, memory)
+    /// Remembers the last `window` sequence numbers of each of up to `origins` other nodes.
+    package init(window: Int, origins: Int, firstSequence: UInt64 = 1) {
+        seen = SeenApplicationMessages(width: window, maxOrigins: origins)
         sequence = firstSequence &- 1
     }
 
-    /// How many keys are remembered.
-    package var remembered: Int { seen.count }
+    /// How many other nodes' messages are remembered (by origin).
+    package var rememberedOrigins: Int { seen.origins }
 
     /// Sends an application message from `node` into the tree.
     package mutating func send(channel: String, routing: Routing, body: [UInt8], from node: ReplicaID, term: UInt64, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
         sequence &+= 1
-        // Not remembered: `receive` drops the node's own messages by their origin, so its keys
-        // would only take the memory's room from other nodes'.
+        // Not remembered: `receive` drops the node's own messages by their origin.
         let application = ApplicationMessage(channel: channel, routing: routing, sequence: sequence, body: body)
         let message = WireMessage(
             topic: .application(channel),
@@ -65,8 +60,7 @@ package struct ApplicationRouter: Sendable {
     /// An application message `node` received from `peer`: deliver it, relay it, or drop a
     /// duplicate (or its own message coming back).
     package mutating func receive(_ application: ApplicationMessage, message: WireMessage, from peer: Peer, at node: ReplicaID, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
-        let key = MessageKey(origin: message.header.origin, sequence: application.sequence)
-        guard message.header.origin != node, remember(key) else { return [] }
+        guard message.header.origin != node, seen.insert(origin: message.header.origin, sequence: application.sequence) else { return [] }
         var out: [NodeDirective] = []
         // The relayed copy (sender rewritten, one more hop) is built only if something relays it.
         func relayed(topic: Topic) -> WireMessage {
@@ -106,25 +100,4 @@ package struct ApplicationRouter: Sendable {
         }
         return out
     }
-
-    /// Remembers `key`, forgetting the oldest beyond the memory. False if it was remembered
-    /// already (one hash lookup for the test and the insert: this runs for every message).
-    @discardableResult
-    private mutating func remember(_ key: MessageKey) -> Bool {
-        guard seen.insert(key).inserted else { return false }
-        if order.count < memory {
-            order.append(key)
-            return true
-        }
-        seen.remove(order[oldest])
-        order[oldest] = key
-        oldest = (oldest + 1) % memory
-        return true
-    }
-}
-
-/// A message's identity for de-duplication.
-package struct MessageKey: Hashable, Sendable {
-    package let origin: ReplicaID
-    package let sequence: UInt64
 }

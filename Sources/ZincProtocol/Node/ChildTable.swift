@@ -20,8 +20,12 @@ package struct ChildTable: Sendable {
     package private(set) var gatewayCount = 0
     package func contains(_ child: ReplicaID) -> Bool { children[child] != nil }
     /// Whether `child` is linked through the gateway, or nil if it is not a child: one lookup
-    /// for what a message from below asks first.
-    package func isGatewayLinked(_ child: ReplicaID) -> Bool? { children[child]?.viaGateway }
+    /// for what a message from below asks first. The values are read by index because
+    /// `children[child]?.viaGateway` would copy (retain and release) the whole state.
+    package func isGatewayLinked(_ child: ReplicaID) -> Bool? {
+        guard let index = children.index(forKey: child) else { return nil }
+        return children.values[index].viaGateway
+    }
     package subscript(child: ReplicaID) -> ChildState? { children[child] }
 
     /// The children's IDs, sorted.
@@ -65,7 +69,9 @@ package struct ChildTable: Sendable {
 
     /// Anything arrived from `child`.
     package mutating func heard(from child: ReplicaID, at now: Duration) {
-        children[child]?.detector.heartbeat(at: now)
+        // In place, by index: the optional subscript moves the state out and back for every message.
+        guard let index = children.index(forKey: child) else { return }
+        children.values[index].detector.heartbeat(at: now)
     }
 
     /// A child's heartbeat reported its subtree.

@@ -35,8 +35,10 @@ package struct NodeConfiguration: Sendable, Hashable {
     package var detector = FailureDetector.Settings()
     /// UDP discovery by cluster name (docs/protocol.md, "Discovery"); nil when off.
     package var discovery: DiscoveryView.Settings?
-    /// Application messages remembered for de-duplication.
-    package var applicationMemory = 4096
+    /// For de-duplication: how many of each origin's latest application sequence numbers are
+    /// remembered, and for how many origins (docs/protocol.md §16).
+    package var applicationWindow = 4096
+    package var applicationOrigins = 1024
     /// The sequence number of this run's first application message. The runtime starts at a
     /// random one, so that a node restarted under the same ID does not repeat numbers its
     /// peers still remember, and have them dropped as duplicates (docs/protocol.md §16).

@@ -51,7 +51,7 @@ package struct NodeCore: Sendable {
     package init(configuration: NodeConfiguration) {
         self.configuration = configuration
         root = configuration.id
-        applications = ApplicationRouter(memory: configuration.applicationMemory, firstSequence: configuration.firstApplicationSequence)
+        applications = ApplicationRouter(window: configuration.applicationWindow, origins: configuration.applicationOrigins, firstSequence: configuration.firstApplicationSequence)
         discovery = configuration.discovery.map { DiscoveryView(settings: $0, now: .zero) }
         for address in configuration.remembered { splitBrain.remember(address, own: configuration.endpoints?.publish) }
     }
