@@ -1,10 +1,12 @@
 /// Reads what ``ByteWriter`` writes, validating every length against the input and the limits.
+@usableFromInline
 package struct ByteReader: ~Copyable {
     @usableFromInline let base: UnsafeRawBufferPointer
     package private(set) var offset: Int = 0
     package let limits: DecodingLimits
 
     /// Reads from `buffer`, which must outlive the reader (use ``withReader(_:limits:_:)``).
+    @usableFromInline
     package init(_ buffer: UnsafeRawBufferPointer, limits: DecodingLimits = .default) {
         base = buffer
         self.limits = limits
@@ -128,7 +130,10 @@ package struct ByteReader: ~Copyable {
     }
 }
 
-/// Runs `body` with a reader over `bytes`.
+/// Runs `body` with a reader over `bytes`. Inlinable so that each decoder gets a copy
+/// specialised to its own type: the generic one costs a metadata lookup and a boxed copy of
+/// the result per message.
+@inlinable
 package func withReader<R>(
     _ bytes: [UInt8], limits: DecodingLimits = .default,
     _ body: (inout ByteReader) throws(FormatError) -> R

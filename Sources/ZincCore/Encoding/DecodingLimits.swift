@@ -1,5 +1,6 @@
 /// Bounds every decoder checks before allocating, so hostile input cannot make a node allocate
 /// or loop without limit. The defaults suit interactive documents; raise them for bulk data.
+@usableFromInline
 package struct DecodingLimits: Sendable, Hashable {
     /// The most bytes of any one string, binary value or content run.
     package var maxBytes: Int = 64 << 20
@@ -14,5 +15,6 @@ package struct DecodingLimits: Sendable, Hashable {
 
     package init() {}
 
+    @usableFromInline
     package static let `default` = DecodingLimits()
 }

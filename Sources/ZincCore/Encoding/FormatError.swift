@@ -1,5 +1,6 @@
 /// Why an encoding could not be decoded. Every decoder in Zinc reports one of these instead of
 /// trapping, whatever the input.
+@usableFromInline
 package struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
     package enum Reason: String, Sendable, Hashable {
         /// The input ended in the middle of a value.
@@ -23,5 +24,6 @@ package struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
         self.context = context
     }
 
+    @usableFromInline
     package var description: String { "\(reason.rawValue): \(context)" }
 }

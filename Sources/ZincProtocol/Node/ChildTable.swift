@@ -68,10 +68,19 @@ package struct ChildTable: Sendable {
     }
 
     /// Anything arrived from `child`.
-    package mutating func heard(from child: ReplicaID, at now: Duration) {
-        // In place, by index: the optional subscript moves the state out and back for every message.
-        guard let index = children.index(forKey: child) else { return }
-        children.values[index].detector.heartbeat(at: now)
+    /// Records that `child` was heard, if it is a child linked as `viaGateway` says (either way
+    /// when nil): false if not. One lookup, in place, for every message from below: the
+    /// optional subscript would move the state out and back, and a read would copy it.
+    @discardableResult
+    package mutating func heard(from child: ReplicaID, viaGateway: Bool? = nil, at now: Duration) -> Bool {
+        guard let index = children.index(forKey: child) else { return false }
+        return Self.hear(&children.values[index], viaGateway: viaGateway, at: now)
+    }
+
+    private static func hear(_ state: inout ChildState, viaGateway: Bool?, at now: Duration) -> Bool {
+        if let viaGateway, state.viaGateway != viaGateway { return false }
+        state.detector.heartbeat(at: now)
+        return true
     }
 
     /// A child's heartbeat reported its subtree.

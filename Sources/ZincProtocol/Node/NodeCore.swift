@@ -440,30 +440,15 @@ package struct NodeCore: Sendable {
 
     private mutating func receiveFromChild(_ message: WireMessage, viaGateway: Bool, now: Duration) -> [CoreDirective] {
         let sender = message.header.sender
-        let gatewayLinked = children.isGatewayLinked(sender)
-        // A node speaks over one kind of link: a tree child never through the gateway, a
-        // browser never through the PULL socket.
-        if let gatewayLinked, gatewayLinked != viaGateway {
+        if message.header.type == .join || message.header.type == .mergeInvitation {
+            return receiveFromJoiner(message, viaGateway: viaGateway, now: now)
+        }
+        // Anything else comes from a child, over the kind of link it joined by: a tree child
+        // never through the gateway, a browser never through the PULL socket.
+        guard children.heard(from: sender, viaGateway: viaGateway, at: now) else {
             counters.rejected += 1
             return []
         }
-        if message.header.type == .join {
-            guard let request = decode(JoinRequest.self, message) else { return [] }
-            return receiveJoin(request, from: sender, viaGateway: viaGateway, now: now)
-        }
-        if viaGateway, message.header.type == .mergeInvitation {
-            counters.rejected += 1
-            return []
-        }
-        if message.header.type == .mergeInvitation {
-            guard let invitation = decode(MergeInvitation.self, message) else { return [] }
-            return receiveMergeInvitation(invitation, fromChild: gatewayLinked != nil, now: now)
-        }
-        guard gatewayLinked != nil else {
-            counters.rejected += 1
-            return []
-        }
-        children.heard(from: sender, at: now)
         switch message.header.type {
         case .heartbeat:
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
@@ -486,6 +471,26 @@ package struct NodeCore: Sendable {
             counters.rejected += 1
             return []
         }
+    }
+
+    /// A join or a merge invitation: from a joiner, or from a child over its own kind of link.
+    private mutating func receiveFromJoiner(_ message: WireMessage, viaGateway: Bool, now: Duration) -> [CoreDirective] {
+        let sender = message.header.sender
+        let gatewayLinked = children.isGatewayLinked(sender)
+        if let gatewayLinked, gatewayLinked != viaGateway {
+            counters.rejected += 1
+            return []
+        }
+        if message.header.type == .join {
+            guard let request = decode(JoinRequest.self, message) else { return [] }
+            return receiveJoin(request, from: sender, viaGateway: viaGateway, now: now)
+        }
+        if viaGateway {
+            counters.rejected += 1
+            return []
+        }
+        guard let invitation = decode(MergeInvitation.self, message) else { return [] }
+        return receiveMergeInvitation(invitation, fromChild: gatewayLinked != nil, now: now)
     }
 
     private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, viaGateway: Bool, now: Duration) -> [CoreDirective] {
