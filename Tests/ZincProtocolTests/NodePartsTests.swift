@@ -145,7 +145,7 @@ struct NodePartsTests {
         #expect(probe.formerParents.count == SplitBrainProbe.maxFormerParents && probe.formerParents.first == "p9")
     }
 
-    @Test("parent link: seeds in turn, a re-join after three heartbeats that do not list the node")
+    @Test("parent link: seeds in turn, a re-join after three heartbeats that do not list the node, joined as the state says")
     func parentLink() {
         var link = ParentLink()
         check(link.nextSeed(["a", "b"]) == "b")
@@ -158,9 +158,17 @@ struct NodePartsTests {
             Issue.record("connecting waits for the beacon")
             return
         }
+        #expect(!link.isJoined)
+        let parent = ReplicaID(deterministicFrom: "parent")
+        link.state = .joining(id: parent, endpoints: endpoints(0), since: .zero, lastSent: .zero)
+        #expect(!link.isJoined)
+        link.state = .joined(id: parent, endpoints: endpoints(0), detector: FailureDetector(settings: .init(), now: .zero))
+        #expect(link.isJoined)
+        link.disconnected(now: .seconds(1))
+        #expect(link.isJoined, "a closed connection shortens detection; the node is still joined")
         link.suspected = true
         link.drop()
-        #expect(link.state.peerID == nil && !link.suspected)
+        #expect(link.state.peerID == nil && !link.suspected && !link.isJoined)
     }
 }
 

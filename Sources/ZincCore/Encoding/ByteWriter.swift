@@ -10,6 +10,9 @@ package struct ByteWriter: Sendable {
 
     package var count: Int { bytes.count }
 
+    /// Makes room for `capacity` bytes in all, so that appending up to it does not reallocate.
+    package mutating func reserveCapacity(_ capacity: Int) { bytes.reserveCapacity(capacity) }
+
     @inline(__always) package mutating func write(_ byte: UInt8) { bytes.append(byte) }
 
     package mutating func write(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }

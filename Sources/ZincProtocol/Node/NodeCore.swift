@@ -118,12 +118,7 @@ package struct NodeCore: Sendable {
     package var gatewayChildIDs: [ReplicaID] { children.gatewayIDs }
     /// True if `child` is a browser behind this node's gateway.
     package func isGatewayChild(_ child: ReplicaID) -> Bool { children.isGatewayLinked(child) == true }
-    package var isJoined: Bool {
-        // Matched without binding: reading the ID would copy the whole state, endpoints and
-        // detector, on every message.
-        if case .joined = link.state { return true }
-        return false
-    }
+    package var isJoined: Bool { link.isJoined }
     /// Publish addresses of nodes this one has been linked with — its parent, former parents,
     /// family learned from heartbeats (newest first), children that can host — most useful
     /// first, without its own or duplicates. Worth keeping across a restart: a node whose only

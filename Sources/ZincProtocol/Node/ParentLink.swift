@@ -4,7 +4,12 @@ import ZincCore
 /// the parent told it about the tree around it, the seed it is on, and the failover in
 /// progress after the parent died. ``NodeCore`` decides what to do; this value remembers.
 struct ParentLink: Sendable {
-    var state: ParentState = .none
+    var state: ParentState = .none {
+        didSet { isJoined = state.joinedID != nil }
+    }
+    /// Kept beside the state because it is asked for every message sent or relayed, and
+    /// matching the state in place still copies its endpoints and detector.
+    private(set) var isJoined = false
     /// What the parent told us: its parent, our siblings, our rank.
     var family = Family()
     /// Set while re-attaching after the parent died: who to try, in order.

@@ -36,6 +36,11 @@ package struct PackedFrameBuilder: Sendable {
             writer = ByteWriter(capacity: min(limit, topicBytes.count + size))
             writer.write(topicBytes)
             topic = message.topic
+        } else if messages == 1 {
+            // A second message means a burst: room for the whole frame at once, rather than
+            // doubling (and copying) the buffer six times on the way to the limit. (Not beyond
+            // the default: `packed` builds without a limit.)
+            writer.reserveCapacity(min(limit, Self.defaultLimit))
         }
         message.header.write(to: &writer)
         writer.write(message.payload)
