@@ -85,14 +85,29 @@ final class CountingHandler: MessageHandler, Sendable {
     let origin: ContinuousClock.Instant
     private let state = Mutex<(count: Int, first: ContinuousClock.Instant?, last: ContinuousClock.Instant?, latencies: [Double])>((0, nil, nil, []))
     let recordLatency: Bool
+    /// When set (and latencies are not recorded), the clock is read only at the first message
+    /// and at this many, as the raw libzmq receiver reads it: the same work on both sides.
+    let expected: Int?
 
-    init(channel: String, origin: ContinuousClock.Instant, recordLatency: Bool = false) {
+    init(channel: String, origin: ContinuousClock.Instant, recordLatency: Bool = false, expected: Int? = nil) {
         channels = [channel]
         self.origin = origin
         self.recordLatency = recordLatency
+        self.expected = expected
     }
 
     func handle(_ message: Message, context: MessageContext) {
+        if !recordLatency, let expected {
+            state.withLock { state in
+                state.count += 1
+                if state.count == 1 || state.count == expected {
+                    let now = ContinuousClock.now
+                    if state.first == nil { state.first = now }
+                    state.last = now
+                }
+            }
+            return
+        }
         let now = ContinuousClock.now
         var latency: Double?
         if recordLatency, message.body.count >= 8 {
@@ -109,6 +124,15 @@ final class CountingHandler: MessageHandler, Sendable {
 
     var count: Int { state.withLock { $0.count } }
     var span: Duration? { state.withLock { state in state.first.flatMap { first in state.last.map { $0 - first } } } }
+    /// The span, or while fewer than `expected` arrived (the last was not timed) up to `end`: a
+    /// lower bound on the rate of an incomplete run.
+    func span(orUntil end: ContinuousClock.Instant) -> Duration? {
+        state.withLock { state in
+            guard let first = state.first else { return nil }
+            if let expected, state.count < expected { return end - first }
+            return state.last.map { $0 - first }
+        }
+    }
     func takeLatencies() -> [Double] { state.withLock { state in defer { state.latencies.removeAll() }; return state.latencies } }
     func reset() { state.withLock { $0 = (0, nil, nil, []) } }
 }

@@ -92,7 +92,7 @@ package struct MessagesBenchmark {
         let host = try tree.node()
         let client = try tree.node(join: host)
         try await tree.waitForTree()
-        let handler = CountingHandler(channel: "bench", origin: .now)
+        let handler = CountingHandler(channel: "bench", origin: .now, expected: options.count)
         try await host.register(handler)
         let body = [UInt8](repeating: 0x61, count: options.size)
         let batch = Array(repeating: body, count: 1000)
@@ -114,7 +114,7 @@ package struct MessagesBenchmark {
         let deadline = clock.now + .seconds(60)
         while handler.count < options.count && clock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         let received = handler.count
-        let span = handler.span ?? .seconds(1)
+        let span = handler.span(orUntil: clock.now) ?? .seconds(1)
         await tree.shutdown()
         return (Double(options.count) / (nanoseconds(sendTime) / 1e9), Double(max(received - 1, 1)) / (nanoseconds(span) / 1e9), options.count - received)
     }
