@@ -304,9 +304,29 @@ extension Socket {
     }
 
     private func receiveFrames(_ flags: ReceiveFlags, peer: inout Peer?, wantsPeer: Bool) throws(ZMQError) -> [[UInt8]] {
+        try withReceivedMessage(flags, peer: &peer, wantsPeer: wantsPeer) { received in
+            switch received {
+            case .single(let frame): [[UInt8](frame)]
+            case .multipart(let frames): frames
+            }
+        }
+    }
+
+    /// A message as ``withReceivedMessage(_:peer:wantsPeer:_:)`` lends it.
+    public enum ReceivedFrames {
+        /// A message of one frame, in libzmq's own buffer: valid only during the call.
+        case single(UnsafeRawBufferPointer)
+        /// The frames of a multipart message, copied out.
+        case multipart([[UInt8]])
+    }
+
+    /// Receives one whole message, as ``receiveMessage(_:)`` does, and hands it to `body`. A
+    /// message of one frame is lent without copying it, so a caller that decodes it (a packed
+    /// frame of many messages, say) copies out only what it keeps. `peer` is set, when
+    /// `wantsPeer`, to who sent it.
+    public func withReceivedMessage<R>(_ flags: ReceiveFlags = [], peer: inout Peer?, wantsPeer: Bool = false, _ body: (ReceivedFrames) -> R) throws(ZMQError) -> R {
         let handle = try openHandle("zmq_msg_recv")
         var frames: [[UInt8]] = []
-        frames.reserveCapacity(4)  // Zinc's messages are three frames: one allocation, not three
         var total = 0
         var frameCount = 0
         var oversized = false
@@ -328,18 +348,17 @@ extension Socket {
                 frames.removeAll()
                 continue
             }
-            if size == 0 {
-                frames.append([])
-            } else if let data = zmq_msg_data(slot) {
-                frames.append([UInt8](UnsafeRawBufferPointer(start: data, count: size)))
-            }
+            let frame = zmq_msg_data(slot).map { UnsafeRawBufferPointer(start: $0, count: size) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            if frameCount == 1 && !more { return body(.single(frame)) }
+            if frameCount == 1 { frames.reserveCapacity(4) }  // Zinc's messages are three frames
+            frames.append([UInt8](frame))
         }
         if oversized {
             throw ZMQError(
                 code: .messageTooLarge, operation: "receiveMessage(\(kind))",
                 message: "message of \(frameCount) frames and \(total) bytes exceeds the limit of \(maximumFrames) frames / \(maximumMessageBytes) bytes; dropped")
         }
-        return frames
+        return body(.multipart(frames))
     }
 
     /// Receives one multipart message, waiting at most `timeout`; `nil` if none arrived.

@@ -234,10 +234,14 @@ final class ChannelListener: NodeShell {
         let deadline = clock.now + Self.readBudget
         for _ in 0..<1024 {
             if clock.now >= deadline { return }
-            let frames: [[UInt8]]
+            let decoded: Result<[Inbound], InboundError>
             var peer: Socket.Peer?
             do {
-                frames = identifiesPeers ? try socket.receiveMessage(.dontWait, peer: &peer) : try socket.receiveMessage(.dontWait)
+                // A message of one frame (a packed frame, when the sender batches) is decoded
+                // where libzmq received it; only the payloads are copied out.
+                decoded = try socket.withReceivedMessage(.dontWait, peer: &peer, wantsPeer: identifiesPeers) { received in
+                    Self.decode(received, via: channel, maxPayload: configuration.maxMessageSize)
+                }
             } catch {
                 if error.isWouldBlock { return }
                 if error.isTerminated {
@@ -247,15 +251,24 @@ final class ChannelListener: NodeShell {
                 reject("a message too large or malformed at the transport: \(error)", from: nil)
                 continue
             }
-            let inbounds: [Inbound]
-            do {
-                inbounds = try Inbound.decodingAll(frames: frames, via: channel, maxPayload: configuration.maxMessageSize)
-            } catch {
+            switch decoded {
+            case .success(let inbounds):
+                for inbound in inbounds { receive(inbound, via: channel, peer: peer, identifiesPeers: identifiesPeers) }
+            case .failure(let error):
                 counters.messagesIn += 1
                 reject(error.problem, from: error.sender)
-                continue
             }
-            for inbound in inbounds { receive(inbound, via: channel, peer: peer, identifiesPeers: identifiesPeers) }
+        }
+    }
+
+    private static func decode(_ received: Socket.ReceivedFrames, via channel: Channel, maxPayload: Int) -> Result<[Inbound], InboundError> {
+        do throws(InboundError) {
+            switch received {
+            case .single(let frame): return .success(try Inbound.decodingAll(frame: frame, via: channel, maxPayload: maxPayload))
+            case .multipart(let frames): return .success(try Inbound.decodingAll(frames: frames, via: channel, maxPayload: maxPayload))
+            }
+        } catch {
+            return .failure(error)
         }
     }
 

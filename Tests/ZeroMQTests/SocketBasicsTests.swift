@@ -45,6 +45,40 @@ struct SocketBasicsTests {
         #expect(try pull.receiveMessage(timeout: .seconds(5)) == [bytes("second")])
     }
 
+    @Test("a received message is lent: one frame in place, several copied out; the limit still holds", arguments: Transport.allCases)
+    func lentMessages(transport: Transport) throws {
+        let context = try Context()
+        let pull = try Socket(.pull, context: context)
+        pull.maximumMessageBytes = 100_000
+        let push = try Socket(.push, context: context)
+        try push.connect(try pull.bindFresh(transport))
+        let multipart: [[UInt8]] = [bytes("topic"), [], Array(repeating: 7, count: 70_000)]
+        try push.send(message: [Array(repeating: 3, count: 70_000)])
+        try push.send(message: multipart)
+        try push.send(message: [[]])
+        try push.send(message: [Array(repeating: 1, count: 100_001)])
+        try push.send(message: [bytes("ok")])
+        /// What each message was lent as, with its bytes copied out for the checks.
+        func next() throws -> (single: Bool, frames: [[UInt8]]) {
+            _ = try #require(try pull.poll(.readable, timeout: .seconds(5)).contains(.readable))
+            var peer: Socket.Peer?
+            return try pull.withReceivedMessage(.dontWait, peer: &peer) { received in
+                switch received {
+                case .single(let frame): (true, [[UInt8](frame)])
+                case .multipart(let frames): (false, frames)
+                }
+            }
+        }
+        let first = try next(), second = try next(), empty = try next()
+        #expect(first.single && first.frames == [Array(repeating: 3, count: 70_000)])
+        #expect(!second.single && second.frames == multipart)
+        #expect(empty.single && empty.frames == [[]])
+        let error = #expect(throws: ZMQError.self) { try next() }
+        #expect(error?.code == .messageTooLarge)
+        let last = try next()
+        #expect(last.single && last.frames == [bytes("ok")])
+    }
+
     @Test("a 16 MiB frame arrives whole, copied and zero-copy", arguments: [Transport.inproc, .tcp])
     func largeFrame(transport: Transport) throws {
         let context = try Context()

@@ -138,10 +138,19 @@ package func withReader<R>(
     _ bytes: [UInt8], limits: DecodingLimits = .default,
     _ body: (inout ByteReader) throws(FormatError) -> R
 ) throws(FormatError) -> R {
-    let outcome: Result<R, FormatError> = bytes.withUnsafeBytes { raw in
+    try withRawBytes(bytes) { (raw) throws(FormatError) -> R in
         var reader = ByteReader(raw, limits: limits)
-        do throws(FormatError) {
-            return .success(try body(&reader))
+        return try body(&reader)
+    }
+}
+
+/// `bytes.withUnsafeBytes(body)`, keeping the body's error type: the standard library's
+/// rethrows it as `any Error`. Inlinable for the reason ``withReader(_:limits:_:)`` is.
+@inlinable
+package func withRawBytes<R, E: Error>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    let outcome: Result<R, E> = bytes.withUnsafeBytes { raw in
+        do throws(E) {
+            return .success(try body(raw))
         } catch {
             return .failure(error)
         }

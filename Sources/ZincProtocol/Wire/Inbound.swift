@@ -34,8 +34,17 @@ extension Inbound {
         guard frames.count == 1, let kind = frames[0].first, kind != Topic.welcome.bytes[0] else {
             return [try Inbound(frames: frames, via: channel, maxPayload: maxPayload)]
         }
+        return try withRawBytes(frames[0]) { (frame) throws(InboundError) in try decodingAll(frame: frame, via: channel, maxPayload: maxPayload) }
+    }
+
+    /// ``decodingAll(frames:via:maxPayload:)`` of a message of one frame, lent by the
+    /// transport: a packed frame is decoded in place, and only its payloads are copied out.
+    package static func decodingAll(frame: UnsafeRawBufferPointer, via channel: Channel, maxPayload: Int) throws(InboundError) -> [Inbound] {
+        guard let kind = frame.first, kind != Topic.welcome.bytes[0] else {
+            return [try Inbound(frames: [[UInt8](frame)], via: channel, maxPayload: maxPayload)]
+        }
         do throws(FormatError) {
-            return try WireMessage.unpacking(frames[0], maxPayload: maxPayload).map { .message($0) }
+            return try WireMessage.unpacking(frame, maxPayload: maxPayload).map { .message($0) }
         } catch {
             throw InboundError(sender: nil, problem: "a malformed packed frame: \(error)")
         }

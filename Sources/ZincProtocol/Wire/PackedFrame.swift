@@ -15,22 +15,27 @@ extension WireMessage {
     /// frame: a topic that is not a message topic, a header that does not decode, a payload over
     /// `maxPayload` or past the end, no message at all.
     package static func unpacking(_ frame: [UInt8], maxPayload: Int) throws(FormatError) -> [WireMessage] {
+        try withRawBytes(frame) { (raw) throws(FormatError) in try unpacking(raw, maxPayload: maxPayload) }
+    }
+
+    /// ``unpacking(_:maxPayload:)`` of a frame lent by the transport: only the payloads are
+    /// copied out.
+    package static func unpacking(_ frame: UnsafeRawBufferPointer, maxPayload: Int) throws(FormatError) -> [WireMessage] {
         let (topic, topicLength) = try Topic.decodingPrefix(of: frame)
         guard topic != .welcome else { throw FormatError(.invalid, "a packed frame cannot start with a beacon") }
-        return try withReader(frame) { (reader) throws(FormatError) -> [WireMessage] in
-            try reader.withBytes(topicLength, "topic") { _ in }
-            var messages: [WireMessage] = []
-            repeat {
-                guard reader.remaining >= MessageHeader.size else {
-                    throw FormatError(.truncated, "packed frame: a header of \(reader.remaining) bytes after \(messages.count) messages")
-                }
-                let header = try MessageHeader(reading: &reader)
-                let length = Int(header.payloadLength)
-                guard length <= maxPayload else { throw FormatError(.limitExceeded, "packed frame: a payload of \(length) bytes exceeds \(maxPayload)") }
-                guard length <= reader.remaining else { throw FormatError(.truncated, "packed frame: a payload of \(length) bytes, \(reader.remaining) left") }
-                messages.append(WireMessage(topic: topic, header: header, payload: try reader.readBytes(length, "payload")))
-            } while !reader.isAtEnd
-            return messages
-        }
+        var reader = ByteReader(frame)
+        try reader.withBytes(topicLength, "topic") { _ in }
+        var messages: [WireMessage] = []
+        repeat {
+            guard reader.remaining >= MessageHeader.size else {
+                throw FormatError(.truncated, "packed frame: a header of \(reader.remaining) bytes after \(messages.count) messages")
+            }
+            let header = try MessageHeader(reading: &reader)
+            let length = Int(header.payloadLength)
+            guard length <= maxPayload else { throw FormatError(.limitExceeded, "packed frame: a payload of \(length) bytes exceeds \(maxPayload)") }
+            guard length <= reader.remaining else { throw FormatError(.truncated, "packed frame: a payload of \(length) bytes, \(reader.remaining) left") }
+            messages.append(WireMessage(topic: topic, header: header, payload: try reader.readBytes(length, "payload")))
+        } while !reader.isAtEnd
+        return messages
     }
 }

@@ -47,14 +47,19 @@ package enum Topic: Hashable, Sendable, CustomStringConvertible {
     /// terminator of a document or channel name, 17 for a node, 1 for the tree or a beacon.
     /// A packed frame's messages follow its topic (§4).
     package static func decodingPrefix(of bytes: [UInt8]) throws(FormatError) -> (topic: Topic, length: Int) {
+        try withRawBytes(bytes) { (raw) throws(FormatError) in try decodingPrefix(of: raw) }
+    }
+
+    /// ``decodingPrefix(of:)`` of bytes lent by the transport.
+    package static func decodingPrefix(of bytes: UnsafeRawBufferPointer) throws(FormatError) -> (topic: Topic, length: Int) {
         guard let kind = bytes.first else { throw FormatError(.truncated, "empty topic") }
         switch kind {
         case 0x44, 0x41:
             guard let terminator = bytes.prefix(maxNameBytes + 2).dropFirst().firstIndex(of: 0) else {
                 throw FormatError(.invalid, "topic name not terminated within \(maxNameBytes) bytes")
             }
-            let name = bytes[1..<terminator]
-            guard name.withUnsafeBytes({ isValidUTF8($0) }) else { throw FormatError(.invalid, "topic name is not valid UTF-8") }
+            let name = UnsafeRawBufferPointer(rebasing: bytes[1..<terminator])
+            guard isValidUTF8(name) else { throw FormatError(.invalid, "topic name is not valid UTF-8") }
             let text = String(decoding: name, as: UTF8.self)
             return (kind == 0x44 ? .document(text) : .application(text), terminator + 1)
         case 0x4E:
