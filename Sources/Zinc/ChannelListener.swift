@@ -253,7 +253,9 @@ final class ChannelListener: NodeShell {
             }
             switch decoded {
             case .success(let inbounds):
-                for inbound in inbounds { receive(inbound, via: channel, peer: peer, identifiesPeers: identifiesPeers) }
+                // One clock reading for the messages of a packed frame: they arrived together.
+                let arrived = now
+                for inbound in inbounds { receive(inbound, via: channel, peer: peer, identifiesPeers: identifiesPeers, now: arrived) }
             case .failure(let error):
                 counters.messagesIn += 1
                 reject(error.problem, from: error.sender)
@@ -274,7 +276,7 @@ final class ChannelListener: NodeShell {
 
     /// One decoded message (or beacon) to the machine, past the access rules for the certified
     /// link (`peer`) it came on when this socket identifies peers.
-    private func receive(_ inbound: Inbound, via channel: Channel, peer: Socket.Peer?, identifiesPeers: Bool) {
+    private func receive(_ inbound: Inbound, via channel: Channel, peer: Socket.Peer?, identifiesPeers: Bool, now: Duration) {
         counters.messagesIn += 1
         var inbound = inbound
         if identifiesPeers, let certified, case .message(let message) = inbound {

@@ -288,6 +288,7 @@ package struct NodeMachine: Sendable {
     /// Runs the core's document events through the documents, leaving only shell work.
     private mutating func expand(_ directives: [CoreDirective], now: Duration) -> [NodeDirective] {
         var out: [NodeDirective] = []
+        out.reserveCapacity(directives.count)
         for directive in directives {
             let id: String, event: DocumentEvent
             switch directive {

@@ -44,7 +44,7 @@ extension Inbound {
             return [try Inbound(frames: [[UInt8](frame)], via: channel, maxPayload: maxPayload)]
         }
         do throws(FormatError) {
-            return try WireMessage.unpacking(frame, maxPayload: maxPayload).map { .message($0) }
+            return try WireMessage.unpacking(frame, maxPayload: maxPayload) { .message($0) }
         } catch {
             throw InboundError(sender: nil, problem: "a malformed packed frame: \(error)")
         }

@@ -21,11 +21,17 @@ extension WireMessage {
     /// ``unpacking(_:maxPayload:)`` of a frame lent by the transport: only the payloads are
     /// copied out.
     package static func unpacking(_ frame: UnsafeRawBufferPointer, maxPayload: Int) throws(FormatError) -> [WireMessage] {
+        try unpacking(frame, maxPayload: maxPayload) { $0 }
+    }
+
+    /// ``unpacking(_:maxPayload:)``, each message handed to `wrap` as it is read: the caller's
+    /// array is built at once, instead of copying every message out of a second one.
+    package static func unpacking<T>(_ frame: UnsafeRawBufferPointer, maxPayload: Int, _ wrap: (WireMessage) -> T) throws(FormatError) -> [T] {
         let (topic, topicLength) = try Topic.decodingPrefix(of: frame)
         guard topic != .welcome else { throw FormatError(.invalid, "a packed frame cannot start with a beacon") }
         var reader = ByteReader(frame)
         try reader.withBytes(topicLength, "topic") { _ in }
-        var messages: [WireMessage] = []
+        var messages: [T] = []
         repeat {
             guard reader.remaining >= MessageHeader.size else {
                 throw FormatError(.truncated, "packed frame: a header of \(reader.remaining) bytes after \(messages.count) messages")
@@ -34,7 +40,7 @@ extension WireMessage {
             let length = Int(header.payloadLength)
             guard length <= maxPayload else { throw FormatError(.limitExceeded, "packed frame: a payload of \(length) bytes exceeds \(maxPayload)") }
             guard length <= reader.remaining else { throw FormatError(.truncated, "packed frame: a payload of \(length) bytes, \(reader.remaining) left") }
-            messages.append(WireMessage(topic: topic, header: header, payload: try reader.readBytes(length, "payload")))
+            messages.append(wrap(WireMessage(topic: topic, header: header, payload: try reader.readBytes(length, "payload"))))
         } while !reader.isAtEnd
         return messages
     }
