@@ -76,9 +76,20 @@ extension ByteReader {
     }
 
     mutating func readDocumentName() throws(FormatError) -> String {
-        let name = try readString("document ID")
-        guard Topic.isValidName(name) else { throw FormatError(.invalid, "document ID must be 1–255 bytes without NUL") }
-        return name
+        try readName("document ID")
+    }
+
+    /// A document ID or channel: valid UTF-8, then 1–255 bytes without NUL (``Topic/isValidName(_:)``),
+    /// checked on the bytes before a `String` is made; this runs for every application message.
+    mutating func readName(_ what: String) throws(FormatError) -> String {
+        let count = try readVarint(max: limits.maxBytes, what)
+        return try withBytes(count, what) { (raw) throws(FormatError) -> String in
+            guard isValidUTF8(raw) else { throw FormatError(.invalid, what + ": not valid UTF-8") }
+            guard count > 0, count <= Topic.maxNameBytes, !raw.contains(0) else {
+                throw FormatError(.invalid, what + " must be 1–255 bytes without NUL")
+            }
+            return String(decoding: raw, as: UTF8.self)
+        }
     }
 }
 
@@ -645,8 +656,7 @@ package struct ApplicationMessage: WirePayload {
     }
 
     package init(decoding reader: inout ByteReader) throws(FormatError) {
-        channel = try reader.readString("channel")
-        guard Topic.isValidName(channel) else { throw FormatError(.invalid, "channel must be 1–255 bytes without NUL") }
+        channel = try reader.readName("channel")
         switch try reader.readByte("routing") {
         case 0: routing = .down
         case 1: routing = .up
