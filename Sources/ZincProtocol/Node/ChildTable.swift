@@ -20,8 +20,7 @@ package struct ChildTable: Sendable {
     package private(set) var gatewayCount = 0
     package func contains(_ child: ReplicaID) -> Bool { children[child] != nil }
     /// Whether `child` is linked through the gateway, or nil if it is not a child: one lookup
-    /// for what a message from below asks first. The values are read by index because
-    /// `children[child]?.viaGateway` would copy (retain and release) the whole state.
+    /// for what a join or a merge invitation from below asks first.
     package func isGatewayLinked(_ child: ReplicaID) -> Bool? {
         guard let index = children.index(forKey: child) else { return nil }
         return children.values[index].viaGateway
@@ -67,7 +66,6 @@ package struct ChildTable: Sendable {
         return existing.welcomed
     }
 
-    /// Anything arrived from `child`.
     /// Records that `child` was heard, if it is a child linked as `viaGateway` says (either way
     /// when nil): false if not. One lookup, in place, for every message from below: the
     /// optional subscript would move the state out and back, and a read would copy it.
