@@ -31,9 +31,7 @@ extension Inbound {
     /// What `frames` carry: a beacon, one message, or the messages of a packed frame (one frame
     /// that is not a beacon; docs/protocol.md §4). A fault anywhere rejects them all.
     package static func decodingAll(frames: [[UInt8]], via channel: Channel, maxPayload: Int) throws(InboundError) -> [Inbound] {
-        guard frames.count == 1, let kind = frames[0].first, kind != Topic.welcome.bytes[0] else {
-            return [try Inbound(frames: frames, via: channel, maxPayload: maxPayload)]
-        }
+        guard frames.count == 1 else { return [try Inbound(frames: frames, via: channel, maxPayload: maxPayload)] }
         return try withRawBytes(frames[0]) { (frame) throws(InboundError) in try decodingAll(frame: frame, via: channel, maxPayload: maxPayload) }
     }
 

@@ -85,7 +85,7 @@ extension ByteReader {
         let count = try readVarint(max: limits.maxBytes, what)
         return try withBytes(count, what) { (raw) throws(FormatError) -> String in
             guard isValidUTF8(raw) else { throw FormatError(.invalid, what + ": not valid UTF-8") }
-            guard count > 0, count <= Topic.maxNameBytes, !raw.contains(0) else {
+            guard Topic.isValidName(bytes: raw) else {
                 throw FormatError(.invalid, what + " must be 1–255 bytes without NUL")
             }
             return String(decoding: raw, as: UTF8.self)

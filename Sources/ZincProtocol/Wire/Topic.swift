@@ -76,8 +76,13 @@ package enum Topic: Hashable, Sendable, CustomStringConvertible {
 
     /// True if `name` can be used as a document ID or channel: 1–255 bytes of UTF-8, no NUL.
     package static func isValidName(_ name: String) -> Bool {
-        let count = name.utf8.count
-        return count > 0 && count <= maxNameBytes && !name.utf8.contains(0)
+        isValidName(bytes: name.utf8)
+    }
+
+    /// ``isValidName(_:)`` of a name's UTF-8 bytes, before a `String` is made of them.
+    package static func isValidName(bytes: some Collection<UInt8>) -> Bool {
+        let count = bytes.count
+        return count > 0 && count <= maxNameBytes && !bytes.contains(0)
     }
 
     package var description: String {
