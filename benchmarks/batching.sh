@@ -17,7 +17,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 for run in $(seq 1 "$runs"); do
   for batch in off on; do
-    flag=(); [ "$batch" = on ] && flag=(--batch)
+    flag=(--batch); [ "$batch" = off ] && flag=(--no-batch)
     printf '== run %s, batching %s\n' "$run" "$batch" >&2
     $zinc bench messages --count 1000000 --size 1024 --transport tcp --json "${flag[@]}" > "$scratch/messages-$run-$batch.json"
     $zinc bench latency --counts 10000 --json "${flag[@]}" > "$scratch/latency-$run-$batch.json"

@@ -100,10 +100,10 @@ public struct EndpointConfiguration: Sendable {
     /// Send the messages that leave on a socket in one turn of the endpoint's I/O loop as
     /// packed frames (docs/protocol.md §4): one libzmq message per run of one topic, up to
     /// 64 KiB, instead of one per message. It carries a burst in fewer messages and wake-ups
-    /// (docs/benchmarks.md). Every node of the cluster must accept packed frames, as every
-    /// node of this version does; turn it on once none runs an earlier one
-    /// (docs/deployment.md, "Batching").
-    public var batchesMessages = false
+    /// (docs/benchmarks.md). Packed frames go only to peers that said they accept them: to the
+    /// children while every child of the tree does, and to a parent that does; a node of an
+    /// earlier version gets three frames (docs/deployment.md, "Batching").
+    public var batchesMessages = true
     /// The libzmq context; endpoints that talk over `inproc://` must share one (all endpoints
     /// share one unless a test gives its own).
     package var context: Context?

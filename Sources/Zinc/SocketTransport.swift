@@ -34,7 +34,8 @@ final class SocketTransport: Transport {
     /// libzmq messages handed to the PUB and PUSH sockets (a packed frame is one).
     private(set) var framesOut: UInt64 = 0
     /// With ``EndpointConfiguration/batchesMessages``: the messages of one turn of the I/O loop
-    /// on each socket, sent as packed frames (docs/protocol.md §4) by ``flush()``.
+    /// on each socket where the peers accept them, sent as packed frames (docs/protocol.md §4)
+    /// by ``flush()``.
     private var batches: SocketBatches?
     /// Messages dropped because a peer's queues were full.
     private(set) var backpressureDrops: UInt64 = 0
@@ -119,13 +120,13 @@ final class SocketTransport: Transport {
         messagesOut += 1
         // Browsers take each message on its own, in a WebSocket frame of its own.
         gateway?.publish(message.frames)
-        guard batches != nil else { return sendPublished(message.frames, messages: 1) }
+        guard batches?.packing.toChildren == true else { return sendPublished(message.frames, messages: 1) }
         if let full = batches?.publish(message) { sendPublished([full.frame], messages: full.messages) }
     }
 
     func push(_ message: WireMessage) {
         messagesOut += 1
-        guard batches != nil else { return sendPushed(message.frames, messages: 1) }
+        guard batches?.packing.toParent == true else { return sendPushed(message.frames, messages: 1) }
         if let full = batches?.push(message) { sendPushed([full.frame], messages: full.messages) }
     }
 
@@ -145,6 +146,12 @@ final class SocketTransport: Transport {
     /// messages would have gone into the old connection's queue.
     private func flushPushes() {
         if let batch = batches?.finishPushes() { sendPushed([batch.frame], messages: batch.messages) }
+    }
+
+    func setPacking(_ packing: Packing) {
+        guard let waiting = batches?.setPacking(packing) else { return }
+        if let frame = waiting.publish { sendPublished([frame.frame], messages: frame.messages) }
+        if let frame = waiting.push { sendPushed([frame.frame], messages: frame.messages) }
     }
 
     func setWelcome(_ frame: [UInt8]) {

@@ -15,7 +15,7 @@ final class BenchTree {
     var endpoints: [Endpoint] = []
     private let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
 
-    init(transport: String, batching: Bool = false) throws {
+    init(transport: String, batching: Bool = true) throws {
         self.transport = transport
         self.batching = batching
         context = try Context()

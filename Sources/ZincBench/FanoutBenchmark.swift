@@ -17,7 +17,7 @@ package struct FanoutBenchmark {
         package var size = 1024
         package var subscribers = 8
         /// Zinc's nodes batch (packed frames).
-        package var batching = false
+        package var batching = true
         package init() {}
     }
 

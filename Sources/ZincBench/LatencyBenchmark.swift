@@ -13,7 +13,7 @@ package struct LatencyBenchmark {
         package var rate = 10_000
         package var size = 1024
         /// Zinc's nodes batch (packed frames).
-        package var batching = false
+        package var batching = true
         package init() {}
     }
 

@@ -17,7 +17,7 @@ package struct MessagesBenchmark {
         package var transport = "tcp"
         package var rounds = 3
         /// Zinc's nodes batch (packed frames).
-        package var batching = false
+        package var batching = true
         package init() {}
     }
 

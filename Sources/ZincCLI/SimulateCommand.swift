@@ -35,7 +35,7 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Give every node node 0 as its only seed (default: every other node).") var singleSeed = false
     @Flag(help: "Give nodes no seeds: they find each other by UDP discovery on one simulated segment.") var discovery = false
     @Flag(help: "Add one-way cuts to the faults (about 1.5 a run): one group of nodes cannot send to another, a third reaches both.") var oneWayCuts = false
-    @Flag(help: "Odd-numbered nodes batch: what one step sends on a socket leaves as packed frames (docs/protocol.md §4); the others send three frames.") var batching = false
+    @Flag(help: "Nodes batch where their peers accept packed frames (docs/protocol.md §4); every eighth node (from n2) is of a version that cannot read them, and every eighth (from n4) has batching off.") var batching = false
     @Flag(help: "Every node trims its documents' history every half second, as far as the whole tree holds.") var trimming = false
     @Flag(help: "Run every node's timers every 25 ms and fail a run in which a tick before the node's own deadline does anything (checks that idle nodes may sleep).") var auditDeadlines = false
     @Option(help: "Documents per run.") var documents = 2

@@ -18,5 +18,5 @@ struct ZincCommand: AsyncParsableCommand {
 }
 
 enum ZincVersion {
-    static let string = "0.2.0"
+    static let string = "0.3.0"
 }

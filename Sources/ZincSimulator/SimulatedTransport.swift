@@ -7,14 +7,14 @@ final class SimulatedTransport: Transport {
     unowned let world: World
     let index: Int
     /// Batching nodes (``SimulationConfiguration/batching``) send what one step of theirs
-    /// sends on a socket as packed frames, as the socket shell does with what one turn of its
-    /// loop sends.
+    /// sends on a socket as packed frames where the peers accept them, as the socket shell
+    /// does with what one turn of its loop sends.
     private var batches: SocketBatches?
 
     init(world: World, index: Int) {
         self.world = world
         self.index = index
-        if world.configuration.batching && index % 2 == 1 && !world.nodes[index].isBrowser { batches = SocketBatches() }
+        if world.configuration.batchingRole(of: index) == .batches { batches = SocketBatches() }
     }
 
     private var node: SimulatedNode {
@@ -56,20 +56,48 @@ final class SimulatedTransport: Transport {
     }
 
     func publish(_ message: WireMessage) {
-        guard batches != nil else { return publish(frames: message.frames) }
-        if let full = batches?.publish(message) { publish(frames: [full.frame]) }
+        guard batches?.packing.toChildren == true else { return publish(frames: message.frames) }
+        if let full = batches?.publish(message) { publishPacked(full.frame) }
     }
 
     func push(_ message: WireMessage) {
-        guard batches != nil else { return push(frames: message.frames) }
-        if let full = batches?.push(message) { push(frames: [full.frame]) }
+        guard batches?.packing.toParent == true else { return push(frames: message.frames) }
+        if let full = batches?.push(message) { pushPacked(full.frame) }
+    }
+
+    func setPacking(_ packing: Packing) {
+        // What a socket held when it stopped packing was packed while it was allowed: not checked.
+        guard let waiting = batches?.setPacking(packing) else { return }
+        if let frame = waiting.publish { publish(frames: [frame.frame]) }
+        if let frame = waiting.push { push(frames: [frame.frame]) }
     }
 
     /// Sends what the node's step left in its batches.
     func flush() {
         guard let batch = batches?.finish() else { return }
-        if let frame = batch.publish { publish(frames: [frame.frame]) }
-        if let frame = batch.push { push(frames: [frame.frame]) }
+        if let frame = batch.publish { publishPacked(frame.frame) }
+        if let frame = batch.push { pushPacked(frame.frame) }
+    }
+
+    /// A packed frame finished while packing to the children is allowed: the node must not
+    /// count a legacy node among its tree children now, nor address one (a redirect) (§4).
+    private func publishPacked(_ frame: [UInt8]) {
+        if let machine = node.machine {
+            let legacy = machine.core.treeChildIDs.filter { world.batchingRole(of: $0) == .legacy }
+            if !legacy.isEmpty { world.result.failures.append("n\(index) packed a frame for its children at \(world.now) although it counts legacy \(legacy.map(\.shortDescription)) among them") }
+        }
+        if case .node(let target)? = try? Topic.decodingPrefix(of: frame).topic, world.batchingRole(of: target) == .legacy {
+            world.result.failures.append("n\(index) packed a frame addressed to legacy \(target.shortDescription) at \(world.now)")
+        }
+        publish(frames: [frame])
+    }
+
+    /// A packed frame finished while packing to the parent is allowed: that parent must accept it.
+    private func pushPacked(_ frame: [UInt8]) {
+        if let target = node.pushTo, world.configuration.batchingRole(of: target) == .legacy {
+            world.result.failures.append("n\(index) packed a frame for n\(target), a legacy node, at \(world.now)")
+        }
+        push(frames: [frame])
     }
 
     private func flushPushes() {

@@ -101,11 +101,34 @@ package struct SimulationConfiguration: Sendable, Hashable {
     package var readers = 0
     /// Certificates without readers (every node a member of every document).
     package var certified = false
-    /// Odd-numbered nodes batch (docs/protocol.md §4): what one of their steps sends on a
-    /// socket leaves as packed frames, one per run of messages of one topic. The others send
-    /// three frames, so every kind of node receives both forms, as in a cluster turning
-    /// batching on node by node.
+    /// Batching with negotiation (docs/protocol.md §4): most nodes batch, packing what one of
+    /// their steps sends on a socket wherever the peers accept packed frames. Every eighth node
+    /// (from n2) plays a node of a version before 0.2.0 (``BatchingRole/legacy``), and every
+    /// eighth (from n4) one started with batching off, so every kind of node meets the others
+    /// as in a cluster being upgraded.
     package var batching = false
+
+    /// What a node does with packed frames in a ``batching`` run.
+    package enum BatchingRole: Sendable, Hashable {
+        /// Sends packed frames where its peers accept them (the default of this version).
+        case batches
+        /// Accepts packed frames and says so, but sends three frames (`--no-batch`).
+        case plain
+        /// A node of a version before 0.2.0: its joins and heartbeats say nothing of packed
+        /// frames, and it drops every packed frame it receives as malformed.
+        case legacy
+    }
+
+    /// Node `index`'s part in a ``batching`` run; nil when the run does not batch, or for a
+    /// browser (its gateway sends it each message on its own).
+    package func batchingRole(of index: Int) -> BatchingRole? {
+        guard batching, index < nodes else { return nil }
+        switch index % 8 {
+        case 2: return .legacy
+        case 4: return .plain
+        default: return .batches
+        }
+    }
 
     package init(seed: UInt64) {
         self.seed = seed
@@ -145,6 +168,9 @@ package struct SimulationResult: Sendable, Hashable {
     /// Certified runs: messages and subscriptions the access rules refused.
     package var accessRefused = 0
     package var subscriptionsRefused = 0
+    /// Batching runs: packed frames the legacy nodes dropped (sent to them before their host
+    /// learned what they accept, or after it stopped counting them as children).
+    package var packedDroppedByLegacy = 0
     /// Reader documents holding operations no member holds (their author died first; readers'
     /// operations are never taken, not even relayed ones).
     package var keptOnlyByReaders = 0
@@ -155,6 +181,7 @@ package struct SimulationResult: Sendable, Hashable {
         "seed \(seed): \(passed ? "ok" : "FAILED") — \(liveNodes) live nodes, \(edits) edits (\(editsLostWithAuthor) lost with their author), \(crashes) crashes, \(restarts) restarts, \(partitions) partitions, \(promotions) promotions, \(merges) merges, \(rebalances) rebalances, \(deliveries) deliveries (\(dropped) dropped), \(controlFaults) control-plane faults"
             + (trims > 0 ? ", \(trims) trims, \(statesMerged) states merged" : "")
             + (oneWayCutsEnded > 0 ? ", one tree at the end of \(oneWayCutsWhole) of \(oneWayCutsEnded) one-way cuts" : "")
+            + (packedDroppedByLegacy > 0 ? ", \(packedDroppedByLegacy) packed frames dropped by legacy nodes" : "")
             + (accessRefused + subscriptionsRefused > 0 ? ", \(accessRefused) messages and \(subscriptionsRefused) subscriptions refused by the access rules" : "")
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }

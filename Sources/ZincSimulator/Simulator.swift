@@ -99,6 +99,7 @@ final class World {
     var nodes: [SimulatedNode] = []
     var indexOfPublish: [String: Int] = [:]
     var indexOfPull: [String: Int] = [:]
+    var indexOfID: [ReplicaID: Int] = [:]
     /// Gateway closes on their way to a host, by (host, browser): until one arrives, the host
     /// may still count the browser as its child.
     var closesInFlight: [[Int]: Int] = [:]
@@ -134,6 +135,7 @@ final class World {
             nodes.append(SimulatedNode(index: index, id: id, endpoints: endpoints, join: seeds, canHost: index < firstClient))
             indexOfPublish[endpoints.publish] = index
             indexOfPull[endpoints.pull] = index
+            indexOfID[id] = index
         }
         // Browsers: two gateways each (a page given two URLs), among the nodes that can host.
         let hosts = configuration.nodes - min(configuration.clients, configuration.nodes - 1)
@@ -146,6 +148,11 @@ final class World {
         }
         shells = nodes.indices.map { SimulatedShell(world: self, index: $0) }
         if configuration.certified || configuration.readers > 0 { certify() }
+    }
+
+    /// The batching role (``SimulationConfiguration/batchingRole(of:)``) of the node `id`.
+    func batchingRole(of id: ReplicaID) -> SimulationConfiguration.BatchingRole? {
+        indexOfID[id].flatMap { configuration.batchingRole(of: $0) }
     }
 
     /// The cluster's trust: one authority, derived from the seed.
@@ -225,6 +232,7 @@ final class World {
         let join = RememberedPeers.seeds(configured: nodes[index].join, remembered: nodes[index].rememberedPeers, own: nodes[index].endpoints.publish)
         var configuration = NodeConfiguration(id: nodes[index].id, endpoints: nodes[index].canHost ? nodes[index].endpoints : nil, join: join)
         configuration.fanout = self.configuration.fanout
+        configuration.acceptsPackedFrames = self.configuration.batchingRole(of: index) != .legacy
         configuration.remembered = nodes[index].rememberedPeers
         if self.configuration.discovery { configuration.discovery = DiscoveryView.Settings(cluster: "sim") }
         // A node that lost its documents must edit under a new replica ID (counters restart).
@@ -333,6 +341,12 @@ final class World {
                 return
             }
             result.deliveries += 1
+            // A node before 0.2.0 takes a one-frame message for a beacon or nothing.
+            if self.configuration.batchingRole(of: index) == .legacy, frames.count == 1, frames[0].first != Topic.welcome.bytes.first {
+                result.packedDroppedByLegacy += 1
+                trace("n\(index) (legacy) dropped a packed frame from n\(sender)")
+                return
+            }
             guard let inbounds = try? Inbound.decodingAll(frames: frames, via: channel, maxPayload: 64 << 20) else { return }
             var received = false
             for inbound in inbounds where receive(inbound, at: index, via: channel, from: sender) { received = true }
@@ -838,7 +852,6 @@ final class World {
         for index in live where nodes[index].isReader && !(nodes[index].machine?.core.childIDs.isEmpty ?? true) {
             result.failures.append("n\(index) is a reader and hosts \(nodes[index].machine?.core.childIDs.count ?? 0) children")
         }
-        let indexOfID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.index) })
         // Balance: failover lets a successor adopt up to twice its fan-out; it must have moved the
         // excess under its other children unless its last child joined too recently for that (a
         // false suspicion late in the quiet phase, under heavy loss): the rebalance delay plus

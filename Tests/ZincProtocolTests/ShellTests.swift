@@ -31,7 +31,8 @@ struct ShellTests {
         let clientStart = client.transport.take()
         #expect(clientStart.first == .subscribe(Topic.welcome.bytes))
         #expect(clientStart.contains(.subscribe(Topic.node(clientID).bytes)))
-        #expect(clientStart.last == .connectSubscriber(hostEndpoints.publish))
+        #expect(clientStart.last(where: { if case .packing = $0 { false } else { true } }) == .connectSubscriber(hostEndpoints.publish))
+        #expect(clientStart.last == .packing(Packing(toChildren: true, toParent: false)), "no children yet: packed frames may go down; no parent to push to")
 
         // The XPUB's welcome frame reaches the client's SUB first.
         try client.receive([welcomeFrame], via: .subscriber, now: .milliseconds(1))

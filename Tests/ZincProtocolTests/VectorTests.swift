@@ -28,8 +28,10 @@ struct VectorTests {
 
     // MARK: - The cases
 
+    /// Join, welcome and heartbeat carry flag bit 0 (§4.2), as every node of this version sends them.
     static func header(_ type: MessageType, origin: ReplicaID = alice, sender: ReplicaID = alice, lamport: UInt64 = 0, term: UInt64 = 3) -> MessageHeader {
-        MessageHeader(type: type, origin: origin, sender: sender, lamport: lamport, term: term)
+        let flags = [.join, .welcome, .heartbeat].contains(type) ? MessageHeader.acceptsPackedFlag : 0
+        return MessageHeader(type: type, flags: flags, origin: origin, sender: sender, lamport: lamport, term: term)
     }
 
     static func message(_ name: String, _ note: String, _ topic: Topic, _ type: MessageType, _ payload: [UInt8], origin: ReplicaID = alice, lamport: UInt64 = 0) -> Vector {

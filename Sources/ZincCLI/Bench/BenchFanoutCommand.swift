@@ -22,7 +22,7 @@ struct BenchFanoutCommand: AsyncParsableCommand {
     @Option(help: "Deltas.") var count = 1_000_000
     @Option(help: "Characters per delta.") var size = 1024
     @Option(help: "Clients.") var subscribers = 8
-    @Flag(help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node --batch`.") var batch = false
+    @Flag(inversion: .prefixedNo, help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node` does unless given --no-batch.") var batch = true
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {

@@ -22,7 +22,7 @@ struct BenchLatencyCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated message counts.") var counts = "1000,5000,10000,50000,100000"
     @Option(help: "Messages per second.") var rate = 10_000
     @Option(help: "Bytes per message.") var size = 1024
-    @Flag(help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node --batch`.") var batch = false
+    @Flag(inversion: .prefixedNo, help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node` does unless given --no-batch.") var batch = true
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {

@@ -23,7 +23,7 @@ struct BenchMessagesCommand: AsyncParsableCommand {
     @Option(help: "Bytes per message.") var size = 1024
     @Option(help: "tcp, ipc or inproc.") var transport = "tcp"
     @Option(help: "Rounds (medians are reported).") var rounds = 3
-    @Flag(help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node --batch`.") var batch = false
+    @Flag(inversion: .prefixedNo, help: "Zinc's nodes batch: packed frames (docs/protocol.md §4), as `zinc node` does unless given --no-batch.") var batch = true
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {

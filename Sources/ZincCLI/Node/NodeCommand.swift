@@ -91,8 +91,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Let --websocket listen on an address other than loopback (browsers are not authenticated: anyone who reaches it can read and edit).")
     var websocketPublic = false
 
-    @Flag(help: "Send what leaves a socket in one turn of the I/O loop as packed frames, one per run of a topic (docs/protocol.md §4). Every node of the cluster must run this version or later.")
-    var batch = false
+    @Flag(inversion: .prefixedNo, help: "Send what leaves a socket in one turn of the I/O loop as packed frames, one per run of a topic, to peers that accept them (docs/protocol.md §4).")
+    var batch = true
 
     @Option(help: .hidden) var parentPid: Int32?
 

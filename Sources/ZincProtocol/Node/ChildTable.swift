@@ -18,6 +18,10 @@ package struct ChildTable: Sendable {
     package var treeCount: Int { children.count - gatewayCount }
     /// Browsers connected through this node's gateway.
     package private(set) var gatewayCount = 0
+    /// Tree children whose last join or heartbeat did not say they accept packed frames: while
+    /// there is one, nothing is packed on the PUB socket (§4). Browsers do not count: the
+    /// gateway sends them each message on its own.
+    package private(set) var nonPackingCount = 0
     package func contains(_ child: ReplicaID) -> Bool { children[child] != nil }
     /// Whether `child` is linked through the gateway, or nil if it is not a child: one lookup
     /// for what a join or a merge invitation from below asks first.
@@ -44,26 +48,41 @@ package struct ChildTable: Sendable {
 
     /// Admits a joiner with the next rank, not yet welcomed. Returns true if its node topic is
     /// already subscribed (so it can be welcomed at once).
-    package mutating func admit(_ joiner: ReplicaID, request: JoinRequest, viaGateway: Bool = false, detector: FailureDetector.Settings, now: Duration) -> Bool {
+    /// `acceptsPackedFrames` is what the join's header said (§4.2).
+    package mutating func admit(
+        _ joiner: ReplicaID, request: JoinRequest, acceptsPackedFrames: Bool = true, viaGateway: Bool = false, detector: FailureDetector.Settings, now: Duration
+    ) -> Bool {
         children[joiner] = ChildState(
             // A browser cannot host whatever its join says.
             endpoints: viaGateway ? nil : request.endpoints, rank: nextRank, interest: request.interest, subtreeSize: request.subtreeSize,
-            detector: FailureDetector(settings: detector, now: now), joinedAt: now, viaGateway: viaGateway)
-        if viaGateway { gatewayCount += 1 }
+            detector: FailureDetector(settings: detector, now: now), joinedAt: now, viaGateway: viaGateway,
+            acceptsPackedFrames: acceptsPackedFrames)
+        if viaGateway { gatewayCount += 1 } else if !acceptsPackedFrames { nonPackingCount += 1 }
         nextRank += 1
         return subscribed.contains(joiner)
     }
 
     /// A repeated join from a child (a late welcome, or an interest update). Returns true if the
     /// child was already welcomed.
-    package mutating func rejoin(_ child: ReplicaID, request: JoinRequest, now: Duration) -> Bool {
+    package mutating func rejoin(_ child: ReplicaID, request: JoinRequest, acceptsPackedFrames: Bool = true, now: Duration) -> Bool {
         guard var existing = children[child] else { return false }
         existing.interest = request.interest
         if !existing.viaGateway { existing.endpoints = request.endpoints }
         existing.subtreeSize = request.subtreeSize
         existing.detector.heartbeat(at: now)
         children[child] = existing
+        noteAcceptsPackedFrames(acceptsPackedFrames, of: child)
         return existing.welcomed
+    }
+
+    /// What a child's latest join or heartbeat said about packed frames: a node restarted at
+    /// another version says something else from then on.
+    package mutating func noteAcceptsPackedFrames(_ accepts: Bool, of child: ReplicaID) {
+        guard let index = children.index(forKey: child) else { return }
+        let state = children.values[index]
+        guard !state.viaGateway, state.acceptsPackedFrames != accepts else { return }
+        children.values[index].acceptsPackedFrames = accepts
+        nonPackingCount += accepts ? -1 : 1
     }
 
     /// Records that `child` was heard, if it is a child linked as `viaGateway` says (either way
@@ -129,7 +148,9 @@ package struct ChildTable: Sendable {
     package mutating func remove(_ child: ReplicaID) -> ChildState? {
         subscribed.remove(child)
         let removed = children.removeValue(forKey: child)
-        if removed?.viaGateway == true { gatewayCount -= 1 }
+        if let removed {
+            if removed.viaGateway { gatewayCount -= 1 } else if !removed.acceptsPackedFrames { nonPackingCount -= 1 }
+        }
         return removed
     }
 
@@ -179,6 +200,8 @@ package struct ChildState: Sendable {
     /// heartbeats, and not counted against the fan-out.
     package var viaGateway = false
     package var welcomed = false
+    /// Whether its last join or heartbeat said it accepts packed frames (§4.2).
+    package var acceptsPackedFrames = true
     /// When joiners were redirected to this child, until its heartbeats show them.
     var redirectedJoiners: [Duration] = []
 

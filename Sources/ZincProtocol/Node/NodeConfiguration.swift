@@ -43,6 +43,10 @@ package struct NodeConfiguration: Sendable, Hashable {
     /// random one, so that a node restarted under the same ID does not repeat numbers its
     /// peers still remember, and have them dropped as duplicates (docs/protocol.md §16).
     package var firstApplicationSequence: UInt64 = 1
+    /// Whether the node's joins, welcomes and heartbeats say that it accepts packed frames
+    /// (docs/protocol.md §4.2). Every node of this version does; the simulator turns it off to
+    /// play a node of a version before 0.2.0.
+    package var acceptsPackedFrames = true
 
     package init(id: ReplicaID, endpoints: Endpoints? = nil, join: [String] = []) {
         self.id = id

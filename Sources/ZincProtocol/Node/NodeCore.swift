@@ -111,6 +111,8 @@ package struct NodeCore: Sendable {
     }
     package var parentEndpoints: Endpoints? { link.state.endpoints }
     package var childIDs: [ReplicaID] { children.ids }
+    /// The children that are nodes of the tree (not browsers behind the gateway), sorted.
+    package var treeChildIDs: [ReplicaID] { children.ids.filter { children.isGatewayLinked($0) == false } }
     package var childEntries: [ChildEntry] { children.entries }
     /// Children that count against the fan-out (browsers behind the gateway do not).
     package var treeChildCount: Int { children.treeCount }
@@ -309,6 +311,7 @@ package struct NodeCore: Sendable {
             return redirected(to: redirect, now: now)
         case .heartbeat:
             guard let heartbeat = decode(Heartbeat.self, message), isJoined else { return [] }
+            link.parentAcceptsPackedFrames = message.header.acceptsPackedFrames
             return receiveParentHeartbeat(heartbeat, term: message.header.term, now: now)
         case .leave:
             guard let leave = decode(Leave.self, message) else { return [] }
@@ -334,6 +337,7 @@ package struct NodeCore: Sendable {
             return refuseDescendant(.ownSubtree(nil), now: now)
         }
         link.state = .joined(id: parentID, endpoints: endpoints, detector: FailureDetector(settings: configuration.detector, now: now))
+        link.parentAcceptsPackedFrames = message.header.acceptsPackedFrames
         // The parent's tree decides the epoch.
         term = message.header.term
         link.failover = nil
@@ -448,6 +452,7 @@ package struct NodeCore: Sendable {
         case .heartbeat:
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
             children.updateSubtreeSize(of: sender, to: heartbeat.subtreeSize)
+            children.noteAcceptsPackedFrames(message.header.acceptsPackedFrames, of: sender)
             trust.set(heartbeat.replicas, claimedBy: sender)
             learn(heartbeat.rumors, now: now)
             var out: [CoreDirective] = []
@@ -478,7 +483,7 @@ package struct NodeCore: Sendable {
         }
         if message.header.type == .join {
             guard let request = decode(JoinRequest.self, message) else { return [] }
-            return receiveJoin(request, from: sender, viaGateway: viaGateway, now: now)
+            return receiveJoin(request, from: sender, acceptsPackedFrames: message.header.acceptsPackedFrames, viaGateway: viaGateway, now: now)
         }
         if viaGateway {
             counters.rejected += 1
@@ -488,7 +493,9 @@ package struct NodeCore: Sendable {
         return receiveMergeInvitation(invitation, fromChild: gatewayLinked != nil, now: now)
     }
 
-    private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, viaGateway: Bool, now: Duration) -> [CoreDirective] {
+    private mutating func receiveJoin(_ request: JoinRequest, from joiner: ReplicaID, acceptsPackedFrames: Bool, viaGateway: Bool, now: Duration) -> [CoreDirective] {
+        // A browser's answers go through the gateway, which never packs.
+        if !acceptsPackedFrames && !viaGateway { answersUnpacked = true }
         // A node may not join itself, nor one of its own descendants (it is our ancestor).
         guard joiner != id, !ancestors.contains(joiner) else {
             counters.rejected += 1
@@ -496,7 +503,7 @@ package struct NodeCore: Sendable {
         }
         if children.contains(joiner) {
             // A repeated join (the welcome was late) or an interest update.
-            let welcomed = children.rejoin(joiner, request: request, now: now)
+            let welcomed = children.rejoin(joiner, request: request, acceptsPackedFrames: acceptsPackedFrames, now: now)
             var out = openInterest(request.interest, now: now)
             if welcomed { out.append(.publish(welcomeMessage(for: joiner))) }
             return out
@@ -522,7 +529,8 @@ package struct NodeCore: Sendable {
                 return [.publish(control(.redirect, Redirect(target: target.id, endpoints: target.endpoints).encoded, topic: .node(joiner)))]
             }
         }
-        let subscribed = children.admit(joiner, request: request, viaGateway: viaGateway, detector: configuration.detector, now: now)
+        let subscribed = children.admit(
+            joiner, request: request, acceptsPackedFrames: acceptsPackedFrames, viaGateway: viaGateway, detector: configuration.detector, now: now)
         // A child that can host is a place to look for this tree's other half after a split.
         if let endpoints = request.endpoints { rememberPeer(endpoints.publish) }
         var out: [CoreDirective] = [.event(.childJoined(joiner))]
@@ -783,7 +791,26 @@ package struct NodeCore: Sendable {
     }
 
     func control(_ type: MessageType, _ payload: [UInt8], topic: Topic) -> WireMessage {
-        WireMessage(topic: topic, header: MessageHeader(type: type, origin: id, sender: id, lamport: 0, term: term), payload: payload)
+        let flags = Self.advertisesPacking(type) && configuration.acceptsPackedFrames ? MessageHeader.acceptsPackedFlag : 0
+        return WireMessage(topic: topic, header: MessageHeader(type: type, flags: flags, origin: id, sender: id, lamport: 0, term: term), payload: payload)
+    }
+
+    /// The messages that set up and keep a link, on which a node says whether it accepts
+    /// packed frames (§4.2).
+    private static func advertisesPacking(_ type: MessageType) -> Bool {
+        type == .join || type == .welcome || type == .heartbeat
+    }
+
+    /// Set while an input answers a join that did not say it accepts packed frames: the answer
+    /// (a welcome, or a redirect to a joiner that never becomes a child) goes as three frames
+    /// even where this node packs otherwise. ``NodeMachine`` takes it after every input.
+    package var answersUnpacked = false
+
+    /// Where this node may send packed frames now (§4): to its children while every tree child's
+    /// last join or heartbeat said it accepts them, and to its parent while joined to one whose
+    /// welcome or last heartbeat said so.
+    package var packing: Packing {
+        Packing(toChildren: children.nonPackingCount == 0, toParent: link.isJoined && link.parentAcceptsPackedFrames)
     }
 
     private mutating func decode<P: WirePayload>(_ type: P.Type, _ message: WireMessage) -> P? {

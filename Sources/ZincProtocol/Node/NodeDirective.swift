@@ -16,6 +16,9 @@ package enum NodeDirective: Sendable, Hashable {
     case publish(WireMessage)
     /// Send to the parent (PUSH socket).
     case push(WireMessage)
+    /// Where packed frames may go from now on (§4). A change to fewer places comes before
+    /// anything the input that caused it sends; one to more places comes after.
+    case pack(Packing)
     /// The welcome frame new subscribers get.
     case setBeacon(Beacon)
     /// Connect the probe socket (a SUB that only takes welcome beacons) to a PUB endpoint,

@@ -22,6 +22,8 @@ package struct NodeMachine: Sendable {
 
     /// How close local transactions must be to form one undo step, in every document.
     package let undoCaptureWindow: Duration
+    /// Where the shell was last told it may pack (``NodeDirective/pack(_:)``).
+    private var announcedPacking = Packing.nowhere
 
     package init(
         configuration: NodeConfiguration, settings: SyncSettings = SyncSettings(), documentLimits: DocumentLimits = .default,
@@ -325,6 +327,27 @@ package struct NodeMachine: Sendable {
             documents[id] = consume sync
             out += produced.compactMap { core.route($0) }
         }
+        announcePacking(&out)
         return out
+    }
+
+    /// Tells the shell when the core's ``NodeCore/packing`` changed with this input. Whatever
+    /// packs in fewer places goes first, so nothing this input sends (the welcome to a joiner
+    /// that cannot read packed frames, say) is packed; whatever packs in more goes last. An
+    /// input that answered such a joiner without admitting it (a redirect) packs nothing down
+    /// while it lasts.
+    private mutating func announcePacking(_ out: inout [NodeDirective]) {
+        let packing = core.packing
+        var during = packing
+        if core.answersUnpacked {
+            core.answersUnpacked = false
+            during.toChildren = false
+        }
+        guard during != announcedPacking || packing != announcedPacking else { return }
+        let narrower = Packing(
+            toChildren: during.toChildren && announcedPacking.toChildren, toParent: during.toParent && announcedPacking.toParent)
+        if narrower != announcedPacking { out.insert(.pack(narrower), at: 0) }
+        if narrower != packing { out.append(.pack(packing)) }
+        announcedPacking = packing
     }
 }

@@ -5,11 +5,17 @@ import ZincCore
 /// progress after the parent died. ``NodeCore`` decides what to do; this value remembers.
 struct ParentLink: Sendable {
     var state: ParentState = .none {
-        didSet { isJoined = state.joinedID != nil }
+        didSet {
+            isJoined = state.joinedID != nil
+            if !isJoined { parentAcceptsPackedFrames = false }
+        }
     }
     /// Kept beside the state because it is asked for every message sent or relayed, and
     /// matching the state in place still copies its endpoints and detector.
     private(set) var isJoined = false
+    /// Whether the parent's welcome or last heartbeat said it accepts packed frames (§4.2);
+    /// false whenever the node is not joined, so a new parent is asked afresh.
+    var parentAcceptsPackedFrames = false
     /// What the parent told us: its parent, our siblings, our rank.
     var family = Family()
     /// Set while re-attaching after the parent died: who to try, in order.

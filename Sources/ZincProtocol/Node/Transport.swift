@@ -22,6 +22,9 @@ package protocol Transport: AnyObject {
     func publish(_ message: WireMessage)
     /// Sends one message to the parent (PUSH). Never blocks, like ``publish(_:)``.
     func push(_ message: WireMessage)
+    /// Where a batching transport may pack from now on; it sends what it holds for a socket
+    /// before that socket stops packing. A transport that does not batch ignores it.
+    func setPacking(_ packing: Packing)
     /// The frame every new subscriber of the PUB socket receives first.
     func setWelcome(_ frame: [UInt8])
     /// Points the probe socket at a PUB endpoint (nil: stop probing).
@@ -61,6 +64,7 @@ extension NodeShell {
             case .unsubscribe(let prefix): transport.unsubscribe(prefix)
             case .publish(let message): publish(message)
             case .push(let message): transport.push(message)
+            case .pack(let packing): transport.setPacking(packing)
             case .setBeacon(let beacon): transport.setWelcome(beacon.frame)
             case .probe(let publish): transport.probe(publish)
             case .sendOnce(let pull, let message): transport.sendOnce(message.frames, toPull: pull)

@@ -64,6 +64,8 @@ package struct MessageHeader: Hashable, Sendable {
     package static let size = 56
     package static let magic: UInt8 = 0x5A
     package static let version: UInt8 = 1
+    /// Flag bit 0, on join, welcome and heartbeat: the sender accepts packed frames (§4.2).
+    package static let acceptsPackedFlag: UInt8 = 0x01
 
     package var type: MessageType
     package var flags: UInt8
@@ -82,6 +84,10 @@ package struct MessageHeader: Hashable, Sendable {
         self.term = term
         self.payloadLength = payloadLength
     }
+
+    /// Whether the sender says it accepts packed frames (meaningful on join, welcome and
+    /// heartbeat; other bits are ignored, as §4.2 asks of unknown ones).
+    package var acceptsPackedFrames: Bool { flags & Self.acceptsPackedFlag != 0 }
 
     package var encoded: [UInt8] {
         var writer = ByteWriter(capacity: Self.size)

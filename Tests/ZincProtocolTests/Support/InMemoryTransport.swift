@@ -10,6 +10,7 @@ final class InMemoryTransport: Transport {
         case publish([[UInt8]]), push([[UInt8]])
         case welcome([UInt8]), probe(String?), sendOnce([[UInt8]], String)
         case broadcast([UInt8]), datagram([UInt8], DatagramSource)
+        case packing(Packing)
     }
 
     private(set) var actions: [Action] = []
@@ -27,6 +28,7 @@ final class InMemoryTransport: Transport {
     func unsubscribe(_ prefix: [UInt8]) { actions.append(.unsubscribe(prefix)) }
     func publish(_ message: WireMessage) { actions.append(.publish(message.frames)) }
     func push(_ message: WireMessage) { actions.append(.push(message.frames)) }
+    func setPacking(_ packing: Packing) { actions.append(.packing(packing)) }
     func setWelcome(_ frame: [UInt8]) { actions.append(.welcome(frame)) }
     func probe(_ publish: String?) { actions.append(.probe(publish)) }
     func sendOnce(_ frames: [[UInt8]], toPull pull: String) { actions.append(.sendOnce(frames, pull)) }
