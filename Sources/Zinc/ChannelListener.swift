@@ -36,7 +36,7 @@ final class ChannelListener: NodeShell {
     /// (and every later call) are failed with.
     private(set) var stopReason: EndpointError?
     var stopping: Bool { stopReason != nil }
-    var handlers: [any MessageHandler] = []
+    var handlers = HandlerTable()
     var observers: [String: [Int: AsyncStream<ChangeBatch>.Continuation]] = [:]
     /// Text bindings by document, by token.
     var textBindings: [String: [Int: WeakTextBinding]] = [:]
@@ -446,11 +446,11 @@ final class ChannelListener: NodeShell {
     // MARK: - Directives (run by NodeShell.execute)
 
     func deliver(_ application: ApplicationMessage, origin: ReplicaID) {
+        let targets = handlers.handlers(for: application.channel)
+        guard !targets.isEmpty else { return }
         let message = Message(channel: application.channel, origin: origin, routing: application.routing, body: application.body, sequence: application.sequence)
         let context = MessageContext(core: endpoint)
-        for handler in handlers where handler.channels.contains(application.channel) {
-            handler.handle(message, context: context)
-        }
+        for handler in targets { handler.handle(message, context: context) }
     }
 
     func report(_ event: MembershipEvent) {
@@ -469,9 +469,9 @@ final class ChannelListener: NodeShell {
             guard !changes.isEmpty else { continue }
             let batch = ChangeBatch(origin: origin, changes: changes, version: version)
             for continuation in observers[document, default: [:]].values { continuation.yield(batch) }
-            if !handlers.isEmpty {
+            if !handlers.all.isEmpty {
                 let context = MessageContext(core: endpoint)
-                for handler in handlers { handler.documentChanged(document, batch: batch, context: context) }
+                for handler in handlers.all { handler.documentChanged(document, batch: batch, context: context) }
             }
         }
     }

@@ -254,7 +254,7 @@ public final class Endpoint: Sendable {
     /// Registers a handler for application messages on its channels (and, if it wants them,
     /// document changes).
     public func register(_ handler: some MessageHandler) async throws(EndpointError) {
-        try await performTyped { listener in listener.handlers.append(handler) }
+        try await performTyped { listener in listener.handlers.register(handler) }
     }
 
     /// Sends an application message into the tree.

@@ -19,7 +19,8 @@ public struct Message: Sendable, Hashable {
 /// changes). Handlers run on the endpoint's I/O thread, one message at a time, in arrival
 /// order: keep them quick, and hand long work to a task.
 public protocol MessageHandler: Sendable {
-    /// The channels this handler receives.
+    /// The channels this handler receives, read once when it is registered
+    /// (``Endpoint/register(_:)``).
     var channels: Set<String> { get }
     /// A message on one of ``channels``.
     func handle(_ message: Message, context: MessageContext)

@@ -59,9 +59,10 @@ package struct ApplicationRouter: Sendable {
 
     /// An application message `node` received from `peer`: deliver it, relay it, or drop a
     /// duplicate (or its own message coming back).
-    package mutating func receive(_ application: ApplicationMessage, message: WireMessage, from peer: Peer, at node: ReplicaID, isJoined: Bool, children: ChildTable) -> [NodeDirective] {
+    /// Core directives (all of them shell work), so the core hands them on without another array.
+    package mutating func receive(_ application: ApplicationMessage, message: WireMessage, from peer: Peer, at node: ReplicaID, isJoined: Bool, children: ChildTable) -> [CoreDirective] {
         guard message.header.origin != node, seen.insert(origin: message.header.origin, sequence: application.sequence) else { return [] }
-        var out: [NodeDirective] = []
+        var out: [CoreDirective] = []
         // The relayed copy (sender rewritten, one more hop) is built only if something relays it.
         func relayed(topic: Topic) -> WireMessage {
             var relayed = message

@@ -663,7 +663,7 @@ package struct NodeCore: Sendable {
     }
 
     private mutating func receiveApplication(_ application: ApplicationMessage, message: WireMessage, from peer: Peer) -> [CoreDirective] {
-        applications.receive(application, message: message, from: peer, at: id, isJoined: isJoined, children: children).map(CoreDirective.node)
+        applications.receive(application, message: message, from: peer, at: id, isJoined: isJoined, children: children)
     }
 
     // MARK: - Timers
