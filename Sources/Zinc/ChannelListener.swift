@@ -37,6 +37,8 @@ final class ChannelListener: NodeShell {
     private(set) var stopReason: EndpointError?
     var stopping: Bool { stopReason != nil }
     var handlers = HandlerTable()
+    /// Per socket, the rest of a packed frame that a read budget cut short.
+    private var unfinished: [Channel: UnfinishedFrame] = [:]
     var observers: [String: [Int: AsyncStream<ChangeBatch>.Continuation]] = [:]
     /// Text bindings by document, by token.
     var textBindings: [String: [Int: WeakTextBinding]] = [:]
@@ -143,6 +145,8 @@ final class ChannelListener: NodeShell {
             var wait = max(.zero, nextTick - now)
             // A lobby's answer arrives on a socket made for it: look often while one is awaited.
             if let fetchWake = certified?.nextFetchWake(now: clock.now) { wait = min(wait, fetchWake) }
+            // A packed frame cut short by the read budget goes on at once, after the timers.
+            if !unfinished.isEmpty { wait = .zero }
             do {
                 try poller.poll(timeout: wait)
             } catch {
@@ -161,8 +165,8 @@ final class ChannelListener: NodeShell {
                 readGateway()
             }
             if poller.isReadable(tokens.publisher) { readSubscriptions() }
-            if poller.isReadable(tokens.subscriber) { read(transport.subscriber, via: .subscriber) }
-            if poller.isReadable(tokens.puller) { read(puller, via: .puller) }
+            if poller.isReadable(tokens.subscriber) || unfinished[.subscriber] != nil { read(transport.subscriber, via: .subscriber) }
+            if poller.isReadable(tokens.puller) || unfinished[.puller] != nil { read(puller, via: .puller) }
             if poller.isReadable(tokens.prober) { readProbe() }
             if poller.isReadable(tokens.monitor) { readMonitor() }
             if let admin, let adminToken, poller.isReadable(adminToken) { readAdmin(admin) }
@@ -232,6 +236,9 @@ final class ChannelListener: NodeShell {
     private func read(_ socket: Socket, via channel: Channel) {
         let identifiesPeers = certified != nil && channel == .puller
         let deadline = clock.now + Self.readBudget
+        if var frame = unfinished.removeValue(forKey: channel) {
+            guard handOn(&frame, via: channel, identifiesPeers: identifiesPeers, until: deadline) else { return }
+        }
         for _ in 0..<1024 {
             if clock.now >= deadline { return }
             let decoded: Result<[Inbound], InboundError>
@@ -253,14 +260,34 @@ final class ChannelListener: NodeShell {
             }
             switch decoded {
             case .success(let inbounds):
-                // One clock reading for the messages of a packed frame: they arrived together.
-                let arrived = now
-                for inbound in inbounds { receive(inbound, via: channel, peer: peer, identifiesPeers: identifiesPeers, now: arrived) }
+                var frame = UnfinishedFrame(inbounds: inbounds, peer: peer)
+                guard handOn(&frame, via: channel, identifiesPeers: identifiesPeers, until: deadline) else { return }
             case .failure(let error):
                 counters.messagesIn += 1
                 reject(error.problem, from: error.sender)
             }
         }
+    }
+
+    /// Hands `frame`'s messages to the machine until `deadline` (looking at the clock every few
+    /// messages, and handing on at least that many). False if time ran out first: the rest
+    /// waits in ``unfinished`` for the socket's next read.
+    private func handOn(_ frame: inout UnfinishedFrame, via channel: Channel, identifiesPeers: Bool, until deadline: ContinuousClock.Instant) -> Bool {
+        // One clock reading for the messages handed on together. A rest handed on later is heard
+        // then, as a message still queued in libzmq would be: with the frame's arrival time, a
+        // parent whose long frame takes seconds to handle would look silent to the detector.
+        let now = self.now
+        var handed = 0
+        while !frame.isFinished {
+            if handed > 0, handed % UnfinishedFrame.messagesPerClockReading == 0, clock.now >= deadline {
+                unfinished[channel] = frame
+                return false
+            }
+            receive(frame.inbounds[frame.next], via: channel, peer: frame.peer, identifiesPeers: identifiesPeers, now: now)
+            frame.next += 1
+            handed += 1
+        }
+        return true
     }
 
     private static func decode(_ received: Socket.ReceivedFrames, via channel: Channel, maxPayload: Int) -> Result<[Inbound], InboundError> {
