@@ -107,6 +107,33 @@ def fanout_million():
     print()
 
 
+def negotiated_batching():
+    r = load("negotiated-batching-issue17.json")
+    if not r:
+        return
+
+    def span(values, fmt):
+        return f"{fmt(min(values))}–{fmt(max(values))}"
+
+    thousands = lambda value: f"{value / 1e3:,.0f}"
+    print("| `zinc bench messages`, 1,000,000 × 1 KiB, tcp | Zinc receiver | raw receiver | ratio | Zinc sender |")
+    print("|---|---|---|---|---|")
+    for batching, name in ((True, "default (batching, "), (False, "`--no-batch` (")):
+        runs = [run for run in r["messages"] if run["batching"] == batching]
+        print(f"| {name}{len(runs)} runs) | {span([x['receiverRate'] for x in runs], thousands)} k/s | "
+              f"{span([x['rawReceiverRate'] for x in runs], thousands)} k/s | {span([x['ratio'] for x in runs], lambda v: f'{v:.2f}')}× | "
+              f"{span([x['senderRate'] for x in runs], thousands)} k/s |")
+    print()
+    whole = lambda value: f"{value:,.0f}"
+    print("| `zinc bench latency --counts 10000`, µs | raw p50 / p99 | one hop p50 / p99 | depth 3 p50 / p99 |")
+    print("|---|---|---|---|")
+    for batching, name in ((True, "default"), (False, "`--no-batch`")):
+        runs = [run["paths"] for run in r["latency"] if run["batching"] == batching]
+        cells = [f"{span([x[path]['p50'] for x in runs], whole)} / {span([x[path]['p99'] for x in runs], whole)}" for path in ("raw", "oneHop", "depth3")]
+        print(f"| {name} ({len(runs)} runs) | " + " | ".join(cells) + " |")
+    print()
+
+
 def failover():
     r = load("failover.json")
     if not r:
@@ -170,6 +197,7 @@ def editor():
 
 if __name__ == "__main__":
     for title, table in (("Binding", binding), ("Messages", messages), ("Latency", latency), ("Fan-out", fanout), ("Fan-out of 1,000,000", fanout_million),
+                         ("Batching by default", negotiated_batching),
                          ("Failover", failover), ("CRDT", crdt), ("Store", store), ("Editor", editor)):
         print(f"### {title}\n")
         table()
