@@ -3,7 +3,7 @@
 /// behind `link`) so the form decodes back losslessly.
 extension EndpointStatus: Codable {
     private enum CodingKeys: String, CodingKey {
-        case id, name, role, link, linkNode, parent, children, term, depth, root, lamport, versionVector, endpoints, webSocket, browsers, certificate, refusals, documents, counters
+        case id, name, role, link, linkNode, parent, children, term, depth, root, lamport, versionVector, endpoints, webSocket, browsers, certificate, refusals, packing, documents, counters
     }
 
     private struct AddressesJSON: Codable {
@@ -31,6 +31,8 @@ extension EndpointStatus: Codable {
         browsers = try container.decodeIfPresent([ReplicaID].self, forKey: .browsers) ?? []
         certificate = try container.decodeIfPresent(CertificateStatus.self, forKey: .certificate)
         refusals = try container.decodeIfPresent([String].self, forKey: .refusals) ?? []
+        // Absent from a node before 0.3.0, which packs only with --batch and then to everyone.
+        packing = try container.decodeIfPresent(Packing.self, forKey: .packing) ?? Packing()
         documents = try container.decode([DocumentStatus].self, forKey: .documents)
         counters = try container.decode(Counters.self, forKey: .counters)
     }
@@ -75,6 +77,7 @@ extension EndpointStatus: Codable {
         try container.encode(browsers, forKey: .browsers)
         try container.encode(certificate, forKey: .certificate)
         try container.encode(refusals, forKey: .refusals)
+        try container.encode(packing, forKey: .packing)
         try container.encode(documents, forKey: .documents)
         try container.encode(counters, forKey: .counters)
     }

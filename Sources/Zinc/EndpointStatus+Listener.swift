@@ -21,6 +21,7 @@ extension EndpointStatus {
         addresses = core.configuration.endpoints.map { Endpoint.Addresses(publish: $0.publish, pull: $0.pull) }
         webSocket = listener.gateway?.url
         browsers = core.gatewayChildIDs
+        if listener.configuration.batchesMessages { packing = Packing(toChildren: core.packing.toChildren, toParent: core.packing.toParent) }
         if let certified = listener.certified {
             let own = certified.identity.certificate
             var children: [String: String] = [:]

@@ -229,8 +229,26 @@ public struct EndpointStatus: Sendable, Hashable {
     public var certificate: CertificateStatus?
     /// A certified node's latest refusals (certificates, subscriptions, messages), oldest first.
     public var refusals: [String] = []
+    /// Where the node sends packed frames now (docs/protocol.md §4): neither with batching off
+    /// (``EndpointConfiguration/batchesMessages``), otherwise where the peers said they read them.
+    public var packing = Packing()
     /// The documents the node replicates, by ID.
     public var documents: [DocumentStatus]
     /// What the node has counted since it started.
     public var counters: Counters
+
+    /// Where a batching node packs: to its children while every child of the tree said it reads
+    /// packed frames, and to a parent that said so. A node of an earlier version among the
+    /// children turns ``toChildren`` off.
+    public struct Packing: Sendable, Hashable, Codable {
+        /// On the PUB socket, to every child.
+        public var toChildren = false
+        /// On the PUSH socket, to the parent.
+        public var toParent = false
+
+        public init(toChildren: Bool = false, toParent: Bool = false) {
+            self.toChildren = toChildren
+            self.toParent = toParent
+        }
+    }
 }

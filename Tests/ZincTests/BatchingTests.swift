@@ -69,6 +69,7 @@ struct BatchingTests {
         #expect(counters[.framesOut] < counters[.messagesOut], "bursts went out packed: \(counters[.framesOut]) frames for \(counters[.messagesOut]) messages")
         let plain = try await client.status().counters
         #expect(plain[.framesOut] == plain[.messagesOut], "a node that does not batch sends a frame per message")
+        #expect(try await client.status().packing == EndpointStatus.Packing(), "batching off: packs nowhere")
         await tree.shutdown()
     }
 
@@ -91,6 +92,8 @@ struct BatchingTests {
         let beating = HostileInputTests.keepAlive(legacy, root: host.id, pull: endpoints.pull, context: context)
         try subscriber.subscribe(Topic.application("jobs").bytes)
         #expect(try await eventually { try await host.status().children.count == 2 })
+        #expect(try await host.status().packing == EndpointStatus.Packing(toChildren: false, toParent: false), "zinc status shows why")
+        #expect(try await modern.status().packing == EndpointStatus.Packing(toChildren: true, toParent: true))
 
         var heard = false
         for attempt in 0..<100 where !heard {
@@ -126,6 +129,7 @@ struct BatchingTests {
         let leave = WireMessage(topic: .node(legacy), header: MessageHeader(type: .leave, origin: legacy, sender: legacy, lamport: 0, term: 0), payload: Leave(successor: nil).encoded)
         try pusher.send(message: leave.frames)
         #expect(try await eventually { try await host.status().children.count == 1 })
+        #expect(try await host.status().packing.toChildren)
         let again = try await host.status().counters
         let second = (0..<100).map { "modern-\($0)" }
         _ = try await host.send(channel: "jobs", routing: .down, bodies: second.map { Array($0.utf8) })

@@ -163,10 +163,12 @@ struct ProcessTests {
     func commands() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // The host batches, so what the tap overhears comes in packed frames (protocol §4).
+        // The host batches (the default; the flag still parses), so what the tap overhears comes
+        // in packed frames (protocol §4).
         let node = try await startNode("solo", directory: directory, port: freePort(), extra: ["--batch"])
-        // A child, so the host has someone to publish deltas to (and the tap overhears them).
-        let child = try await startNode("child", join: [node.publish], directory: directory, port: freePort())
+        // A child, so the host has someone to publish deltas to (and the tap overhears them). It
+        // does not batch, and still reads packed frames.
+        let child = try await startNode("child", join: [node.publish], directory: directory, port: freePort(), extra: ["--no-batch"])
         #expect(await eventually(.seconds(10)) { adminStatus(node.admin)?.children.count == 1 })
         let tap = try ZincProcess(["tap", node.publish, "--doc", "notes", "--seconds", "8"])
         // Its first line (the welcome beacon or a heartbeat) proves the subscription is live.
@@ -184,6 +186,10 @@ struct ProcessTests {
             #expect(json[key] != nil, "status JSON has \(key)")
         }
         #expect(json["role"] as? String == "root" && json["parent"] is NSNull)
+        let packing = try #require(json["packing"] as? [String: Bool])
+        #expect(packing == ["toChildren": true, "toParent": false], "the child said it reads packed frames")
+        result = try await runZinc(["status", child.admin])
+        #expect(result.status == 0 && result.output.contains("packing   to children no, to parent no"), "\(result.output)")
         let documents = try #require(json["documents"] as? [[String: Any]])
         #expect(documents.first?["id"] as? String == "notes" && documents.first?["length"] as? Int == 11)
         #expect((documents.first?["sha256"] as? String)?.count == 64)

@@ -60,6 +60,7 @@ enum StatusText {
             }
         }
         for refusal in status.refusals { lines.append("refused   \(refusal)") }
+        lines.append("packing   to children \(status.packing.toChildren ? "yes" : "no"), to parent \(status.packing.toParent ? "yes" : "no")")
         lines.append("documents \(status.documents.isEmpty ? "none" : "")")
         for document in status.documents {
             lines.append("  \(document.id)  length \(document.length)  operations \(document.operations)  sha256 \(document.sha256.prefix(16))…" + (document.pending > 0 ? "  (\(document.pending) held)" : ""))
