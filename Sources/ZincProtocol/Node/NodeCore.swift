@@ -804,7 +804,13 @@ package struct NodeCore: Sendable {
     /// Set while an input answers a join that did not say it accepts packed frames: the answer
     /// (a welcome, or a redirect to a joiner that never becomes a child) goes as three frames
     /// even where this node packs otherwise. ``NodeMachine`` takes it after every input.
-    package var answersUnpacked = false
+    private(set) var answersUnpacked = false
+
+    /// Whether this input answered such a join, clearing it for the next input.
+    mutating func takeAnswersUnpacked() -> Bool {
+        defer { answersUnpacked = false }
+        return answersUnpacked
+    }
 
     /// Where this node may send packed frames now (§4): to its children while every tree child's
     /// last join or heartbeat said it accepts them, and to its parent while joined to one whose

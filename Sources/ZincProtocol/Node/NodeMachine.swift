@@ -339,10 +339,7 @@ package struct NodeMachine: Sendable {
     private mutating func announcePacking(_ out: inout [NodeDirective]) {
         let packing = core.packing
         var during = packing
-        if core.answersUnpacked {
-            core.answersUnpacked = false
-            during.toChildren = false
-        }
+        if core.takeAnswersUnpacked() { during.toChildren = false }
         guard during != announcedPacking || packing != announcedPacking else { return }
         let narrower = Packing(
             toChildren: during.toChildren && announcedPacking.toChildren, toParent: during.toParent && announcedPacking.toParent)
