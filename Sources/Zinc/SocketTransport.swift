@@ -120,14 +120,20 @@ final class SocketTransport: Transport {
         messagesOut += 1
         // Browsers take each message on its own, in a WebSocket frame of its own.
         gateway?.publish(message.frames)
-        guard batches?.packing.toChildren == true else { return sendPublished(message.frames, messages: 1) }
-        if let full = batches?.publish(message) { sendPublished([full.frame], messages: full.messages) }
+        switch batches?.publish(message) ?? .alone {
+        case .alone: sendPublished(message.frames, messages: 1)
+        case .held: break
+        case .frame(let full): sendPublished([full.frame], messages: full.messages)
+        }
     }
 
     func push(_ message: WireMessage) {
         messagesOut += 1
-        guard batches?.packing.toParent == true else { return sendPushed(message.frames, messages: 1) }
-        if let full = batches?.push(message) { sendPushed([full.frame], messages: full.messages) }
+        switch batches?.push(message) ?? .alone {
+        case .alone: sendPushed(message.frames, messages: 1)
+        case .held: break
+        case .frame(let full): sendPushed([full.frame], messages: full.messages)
+        }
     }
 
     // One method per socket rather than one taking the outbox by key path: these run for every

@@ -56,13 +56,19 @@ final class SimulatedTransport: Transport {
     }
 
     func publish(_ message: WireMessage) {
-        guard batches?.packing.toChildren == true else { return publish(frames: message.frames) }
-        if let full = batches?.publish(message) { publishPacked(full.frame) }
+        switch batches?.publish(message) ?? .alone {
+        case .alone: publish(frames: message.frames)
+        case .held: break
+        case .frame(let full): publishPacked(full.frame)
+        }
     }
 
     func push(_ message: WireMessage) {
-        guard batches?.packing.toParent == true else { return push(frames: message.frames) }
-        if let full = batches?.push(message) { pushPacked(full.frame) }
+        switch batches?.push(message) ?? .alone {
+        case .alone: push(frames: message.frames)
+        case .held: break
+        case .frame(let full): pushPacked(full.frame)
+        }
     }
 
     func setPacking(_ packing: Packing) {
