@@ -10,6 +10,7 @@ new node packs exactly where its peers said they read packed frames (docs/deploy
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -117,3 +118,4 @@ finally:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+    shutil.rmtree(scratch, ignore_errors=True)
