@@ -155,9 +155,13 @@ final class SocketTransport: Transport {
     }
 
     func setPacking(_ packing: Packing) {
-        guard let waiting = batches?.setPacking(packing) else { return }
-        if let frame = waiting.publish { sendPublished([frame.frame], messages: frame.messages) }
-        if let frame = waiting.push { sendPushed([frame.frame], messages: frame.messages) }
+        if let waiting = batches?.setPacking(packing) { send(waiting) }
+    }
+
+    /// Sends finished packed frames, the children's first.
+    private func send(_ finished: (publish: PackedFrameBuilder.Packed?, push: PackedFrameBuilder.Packed?)) {
+        if let frame = finished.publish { sendPublished([frame.frame], messages: frame.messages) }
+        if let frame = finished.push { sendPushed([frame.frame], messages: frame.messages) }
     }
 
     func setWelcome(_ frame: [UInt8]) {
@@ -206,10 +210,7 @@ final class SocketTransport: Transport {
 
     /// Sends this turn's batches, and what the sockets will take now.
     func flush() {
-        if let batch = batches?.finish() {
-            if let frame = batch.publish { sendPublished([frame.frame], messages: frame.messages) }
-            if let frame = batch.push { sendPushed([frame.frame], messages: frame.messages) }
-        }
+        if let batch = batches?.finish() { send(batch) }
         if !publishOutbox.isEmpty { publishOutbox.flush(Self.sender(publisher)) }
         if !pushOutbox.isEmpty { pushOutbox.flush(Self.sender(pusher)) }
     }

@@ -89,7 +89,7 @@ final class SimulatedTransport: Transport {
     /// count a legacy node among its tree children now, nor address one (a redirect) (§4).
     private func publishPacked(_ frame: [UInt8]) {
         if let machine = node.machine {
-            let legacy = machine.core.treeChildIDs.filter { world.batchingRole(of: $0) == .legacy }
+            let legacy = machine.core.childEntries.map(\.id).filter { world.batchingRole(of: $0) == .legacy }
             if !legacy.isEmpty { world.result.failures.append("n\(index) packed a frame for its children at \(world.now) although it counts legacy \(legacy.map(\.shortDescription)) among them") }
         }
         if case .node(let target)? = try? Topic.decodingPrefix(of: frame).topic, world.batchingRole(of: target) == .legacy {

@@ -64,7 +64,7 @@ package struct ChildTable: Sendable {
 
     /// A repeated join from a child (a late welcome, or an interest update). Returns true if the
     /// child was already welcomed.
-    package mutating func rejoin(_ child: ReplicaID, request: JoinRequest, acceptsPackedFrames: Bool = true, now: Duration) -> Bool {
+    package mutating func rejoin(_ child: ReplicaID, request: JoinRequest, acceptsPackedFrames: Bool, now: Duration) -> Bool {
         guard var existing = children[child] else { return false }
         existing.interest = request.interest
         if !existing.viaGateway { existing.endpoints = request.endpoints }

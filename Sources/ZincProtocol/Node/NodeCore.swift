@@ -111,8 +111,6 @@ package struct NodeCore: Sendable {
     }
     package var parentEndpoints: Endpoints? { link.state.endpoints }
     package var childIDs: [ReplicaID] { children.ids }
-    /// The children that are nodes of the tree (not browsers behind the gateway), sorted.
-    package var treeChildIDs: [ReplicaID] { children.ids.filter { children.isGatewayLinked($0) == false } }
     package var childEntries: [ChildEntry] { children.entries }
     /// Children that count against the fan-out (browsers behind the gateway do not).
     package var treeChildCount: Int { children.treeCount }
