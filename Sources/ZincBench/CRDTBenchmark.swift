@@ -16,14 +16,19 @@ package struct CRDTBenchmark: Sendable {
         /// shallow snapshot at the current version holds).
         package let trimmedEncodingBytes: Int
         package let loadMs: Double
+        /// Loading, then reading the whole history (as serving a peer with nothing does).
+        package let loadThenHistoryMs: Double
         package let applyRemoteMs: Double
         package let applyRemoteMsRange: [Double]
         package let deltaP50Bytes: Int
         package let deltaP99Bytes: Int
         package let deltaTotalBytes: Int
         package let documentBytes: Int
-        /// What a loaded copy of the document holds from malloc (glibc's statistics).
+        /// What a loaded copy of the document holds from malloc (glibc's statistics), once its
+        /// history has been read (the logs are decoded when first read).
         package let documentMallocBytes: Int?
+        /// The same, straight after loading: the history still encoded.
+        package let loadedMallocBytes: Int?
         package let rounds: Int
     }
 
@@ -51,19 +56,14 @@ package struct CRDTBenchmark: Sendable {
 
         // Encoding and loading.
         let snapshot = document.encodedSnapshot()
-        var loadTimes: [Double] = []
-        for _ in 0..<max(rounds, 20) {
-            let start = clock.now
-            let loaded = try Document(snapshot: snapshot, replica: document.replica)
-            loadTimes.append(milliseconds(clock.now - start))
-            precondition(loaded.length() == document.length())
-        }
+        let (loadTimes, historyTimes) = try Self.loadTimes(snapshot, of: document, rounds: max(rounds, 20))
         progress("load: \(fixed(Summary(loadTimes).median, digits: 3)) ms, \(snapshot.count) bytes")
 
-        // Memory held by the replayed document and by a freshly loaded copy (the smaller), as
-        // estimated from the structures' capacities, and as the allocator counts it for the
-        // loaded copy.
-        let (loaded, documentMallocBytes) = try measuredAllocation { try Document(snapshot: snapshot, replica: document.replica) }
+        // Memory held by the replayed document and by a freshly loaded copy whose history was
+        // read (the smaller), as estimated from the structures' capacities, and as the
+        // allocator counts it for the loaded copy, before and after its history is read.
+        let (loaded, documentMallocBytes) = try measuredAllocation { try Self.loadedWithHistory(snapshot, replica: document.replica) }
+        let loadedMallocBytes = measuredAllocation { try? Document(snapshot: snapshot, replica: document.replica) }.bytes
         let documentBytes = min(document.memoryFootprint, loaded.memoryFootprint)
 
         // Per-transaction deltas as they would go on the wire (author in the envelope).
@@ -93,10 +93,10 @@ package struct CRDTBenchmark: Sendable {
             trace: trace.name, ops: trace.patchCount, transactions: trace.transactions.count,
             replayMs: replay.median, replayMsRange: [replay.min, replay.max],
             finalLength: document.length(), matchesEndContent: text == trace.endContent,
-            encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median,
+            encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median, loadThenHistoryMs: Summary(historyTimes).median,
             applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
             deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
-            deltaTotalBytes: deltas.reduce(0) { $0 + $1.count }, documentBytes: documentBytes, documentMallocBytes: documentMallocBytes, rounds: rounds)
+            deltaTotalBytes: deltas.reduce(0) { $0 + $1.count }, documentBytes: documentBytes, documentMallocBytes: documentMallocBytes, loadedMallocBytes: loadedMallocBytes, rounds: rounds)
     }
 }
 
@@ -123,12 +123,7 @@ extension CRDTBenchmark {
         progress("replay: \(fixed(Summary(replayTimes).median, digits: 1)) ms, \(agents.count) agents, \(matches ? "every agent matches" : "MISMATCH")")
         let document = agents.first ?? Document()
         let snapshot = document.encodedSnapshot()
-        var loadTimes: [Double] = []
-        for _ in 0..<max(rounds, 20) {
-            let start = clock.now
-            _ = try Document(snapshot: snapshot, replica: document.replica)
-            loadTimes.append(milliseconds(clock.now - start))
-        }
+        let (loadTimes, historyTimes) = try Self.loadTimes(snapshot, of: document, rounds: max(rounds, 20))
         var applyTimes: [Double] = []
         for round in 0..<rounds {
             var replica = Document(replica: ReplicaID(deterministicFrom: "remote-\(round)"))
@@ -143,11 +138,36 @@ extension CRDTBenchmark {
             trace: trace.name, ops: trace.patchCount, transactions: trace.transactions.count,
             replayMs: replay.median, replayMsRange: [replay.min, replay.max],
             finalLength: document.length(), matchesEndContent: matches,
-            encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median,
+            encodingBytes: snapshot.count, trimmedEncodingBytes: try Self.trimmedEncoding(document), loadMs: Summary(loadTimes).median, loadThenHistoryMs: Summary(historyTimes).median,
             applyRemoteMs: apply.median, applyRemoteMsRange: [apply.min, apply.max],
             deltaP50Bytes: Int(percentile(sizes, 0.5)), deltaP99Bytes: Int(percentile(sizes, 0.99)),
             deltaTotalBytes: deltas.reduce(0) { $0 + $1.bytes.count }, documentBytes: document.memoryFootprint,
-            documentMallocBytes: measuredAllocation { try? Document(snapshot: snapshot, replica: document.replica) }.bytes, rounds: rounds)
+            documentMallocBytes: measuredAllocation { try? Self.loadedWithHistory(snapshot, replica: document.replica) }.bytes,
+            loadedMallocBytes: measuredAllocation { try? Document(snapshot: snapshot, replica: document.replica) }.bytes, rounds: rounds)
+    }
+
+    /// Milliseconds to load `snapshot`, and to load it and then read its whole history (the
+    /// logs are decoded when first read), `rounds` times each.
+    private static func loadTimes(_ snapshot: [UInt8], of document: Document, rounds: Int) throws -> (load: [Double], thenHistory: [Double]) {
+        let clock = ContinuousClock()
+        var load: [Double] = [], thenHistory: [Double] = []
+        for _ in 0..<rounds {
+            var start = clock.now
+            let loaded = try Document(snapshot: snapshot, replica: document.replica)
+            load.append(milliseconds(clock.now - start))
+            precondition(loaded.length() == document.length())
+            start = clock.now
+            _ = try loadedWithHistory(snapshot, replica: document.replica)
+            thenHistory.append(milliseconds(clock.now - start))
+        }
+        return (load, thenHistory)
+    }
+
+    /// A loaded copy whose history has been read, as serving a peer that lacks it reads it.
+    private static func loadedWithHistory(_ snapshot: [UInt8], replica: ReplicaID) throws -> Document {
+        let document = try Document(snapshot: snapshot, replica: replica)
+        _ = document.lacksHistory(since: VersionVector())
+        return document
     }
 
     static func trimmedEncoding(_ document: Document) throws -> Int {
@@ -175,6 +195,7 @@ extension CRDTBenchmark {
             switch phase {
             case "replay": _ = try TraceReplay.replaySequential(trace)
             case "load": for _ in 0..<100 { _ = try Document(snapshot: snapshot, replica: document.replica) }
+            case "load-history": for _ in 0..<100 { _ = try Self.loadedWithHistory(snapshot, replica: document.replica) }
             case "encode": for _ in 0..<20 { _ = document.encodedSnapshot() }
             case "apply":
                 var replica = Document(replica: ReplicaID(deterministicFrom: "remote-\(round)"))

@@ -85,7 +85,11 @@ struct SnapshotTests {
             }
             if let loaded = try? Document(snapshot: mutated, replica: .random()) {
                 _ = loaded.canonicalContent()
+                _ = loaded.lacksHistory(since: VersionVector())
                 _ = loaded.fragment(since: VersionVector())
+                _ = loaded.history()
+                let saved = try? Document(snapshot: loaded.encodedSnapshot(), replica: .random())
+                #expect(saved?.canonicalContent() == loaded.canonicalContent(), "a document that loads saves to a snapshot that loads")
             }
             if let decoded = try? DocumentFragment(decoding: mutated) {
                 var target = Document(replica: .random())

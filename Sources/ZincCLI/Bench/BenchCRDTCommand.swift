@@ -54,9 +54,13 @@ struct BenchCRDTCommand: ParsableCommand {
         table.add(["matches endContent", result.matchesEndContent ? "yes" : "NO"])
         table.add(["encoding", "\(result.encodingBytes) bytes"])
         table.add(["load (median)", "\(fixed(result.loadMs, digits: 3)) ms"])
+        table.add(["load, then read the whole history", "\(fixed(result.loadThenHistoryMs, digits: 3)) ms"])
         table.add(["apply all remote deltas", "\(fixed(result.applyRemoteMs, digits: 1)) ms [\(fixed(result.applyRemoteMsRange[0], digits: 1))–\(fixed(result.applyRemoteMsRange[1], digits: 1))]"])
         table.add(["delta p50 / p99", "\(result.deltaP50Bytes) / \(result.deltaP99Bytes) bytes"])
         table.add(["document in memory", "\(result.documentBytes) bytes (from capacities)" + (result.documentMallocBytes.map { ", \($0) bytes allocated (malloc statistics)" } ?? "")])
+        if let loaded = result.loadedMallocBytes {
+            table.add(["loaded, history not read yet", "\(loaded) bytes allocated (malloc statistics)"])
+        }
         print(table.render())
     }
 }

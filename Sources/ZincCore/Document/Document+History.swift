@@ -86,8 +86,11 @@ extension Document {
         for (replica, count) in version.counters where count > versionVector[replica] {
             throw DocumentError(.historyUnavailable, "this replica holds \(versionVector[replica]) operations of \(replica.shortDescription), not \(count)")
         }
-        for (index, log) in logs.enumerated() where log.base > 0 && version[replicas[UInt32(index)]] < log.base {
-            throw DocumentError(.historyUnavailable, "the history of \(replicas[UInt32(index)].shortDescription) before operation \(log.base) has been trimmed")
+        guard logs.decodeAll() else {
+            throw DocumentError(.historyUnavailable, "this document's history failed its check when it was first read")
+        }
+        for index in logs.indices where logs.base(of: index) > 0 && version[replicas[UInt32(index)]] < logs.base(of: index) {
+            throw DocumentError(.historyUnavailable, "the history of \(replicas[UInt32(index)].shortDescription) before operation \(logs.base(of: index)) has been trimmed")
         }
         var past = try historyBaseDocument() ?? Document(replica: replica, limits: limits)
         let (fragment, complete) = self.fragment(since: past.versionVector, upTo: version)

@@ -36,7 +36,7 @@ extension Document {
             stripped.sequences[slot] = SequenceTree(measuresUTF16: id.type == .text)
             if id.type == .list { stripped.listValues[slot] = [] }
         }
-        for index in stripped.logs.indices { stripped.logs[index].trim(below: stripped.versions[index]) }
+        stripped.logs.forgetHistory(upTo: stripped.versions)
         stripped.historyBase = nil
         stripped.recordsChanges = false
         return stripped
@@ -159,7 +159,7 @@ extension Document {
     mutating func noteDeletedAgain(_ span: ItemSpan, in container: UInt32) {
         guard historyBase != nil else { return }
         let replica = span.start.replica
-        let floor = logs[Int(replica)].base
+        let floor = logs.base(of: Int(replica))
         guard span.start.counter < floor else { return }
         let existing = span.start.counter..<min(span.end.counter, floor)
         let slot = slot(of: container)

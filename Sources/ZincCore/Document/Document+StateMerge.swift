@@ -93,9 +93,7 @@ extension Document {
         }
         clock.advance(toAtLeast: other.clock.time)
         if aheadOn {
-            for index in logs.indices where logs[index].base < versions[index] {
-                logs[index].trim(below: versions[index])
-            }
+            logs.forgetHistory(upTo: versions)
             historyBase = historyBaseOfCurrentState()
         }
         var report = ApplyReport()

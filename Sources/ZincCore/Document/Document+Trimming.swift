@@ -19,6 +19,8 @@ extension Document {
     ///   the state at the floor is rebuilt by replay.
     @discardableResult
     package mutating func trim(below floor: VersionVector) throws(DocumentError) -> Bool {
+        // A history that failed its check cannot rebuild the state at a floor.
+        guard logs.decodeAll() else { return false }
         var effective = VersionVector()
         for (index, log) in logs.enumerated() {
             let bound = max(min(floor[replicas[UInt32(index)]], versions[index]), log.base)
@@ -51,18 +53,29 @@ extension Document {
         keep == 0 ? versionVector : cut(atLamport: lamport > keep ? lamport - keep : 0)
     }
 
-    /// True if a replica at `version` needs operations this document has trimmed: it must get
-    /// a snapshot instead of a fragment.
+    /// True if a replica at `version` needs operations this document has trimmed, or whose
+    /// log failed its check: it must get a snapshot instead of a fragment.
+    ///
+    /// Every log the replica lacks operations of is decoded here if it is still encoded
+    /// (``ReplicaLogs``), so a defect shows before anything is made from it: in a fragment,
+    /// or in the snapshot sent instead, whose receiver checks those same logs.
     package func lacksHistory(since version: VersionVector) -> Bool {
-        logs.indices.contains { index in
-            let id = replicas[UInt32(index)]
-            return version[id] < logs[index].base && version[id] < versions[index]
+        var lacks = false
+        for index in logs.indices {
+            let held = version[replicas[UInt32(index)]]
+            guard held < versions[index] else { continue }
+            if !logs.check(index) || held < logs.base(of: index) { lacks = true }
         }
+        return lacks
     }
+
+    /// True once a log of a loaded snapshot failed its check when first read (``ReplicaLogs``):
+    /// the state stands, the history does not.
+    package var historyFailedCheck: Bool { logs.isDefective }
 
     /// Operations the logs hold (the history since the floor).
     package var historyOperations: UInt64 {
-        logs.enumerated().reduce(0) { $0 + (versions[$1.offset] - $1.element.base) }
+        logs.indices.reduce(0) { $0 + (versions[$1] - logs.base(of: $1)) }
     }
 
     /// Visible items and entries: what the history is weighed against (a document rewritten
@@ -77,7 +90,7 @@ extension Document {
     /// Where each replica's history starts (zero for an untrimmed one).
     package var historyFloor: VersionVector {
         var floor = VersionVector()
-        for (index, log) in logs.enumerated() where log.base > 0 { floor[replicas[UInt32(index)]] = log.base }
+        for index in logs.indices where logs.base(of: index) > 0 { floor[replicas[UInt32(index)]] = logs.base(of: index) }
         return floor
     }
 }

@@ -36,7 +36,7 @@ public struct Document: Sendable {
     var counters: [CounterState] = []
     var sets: [SetState] = []
     /// Every operation, by replica index.
-    var logs: [ReplicaLog] = []
+    var logs = ReplicaLogs()
     /// Remote operations waiting for operations they depend on.
     var pending = PendingOperations()
 

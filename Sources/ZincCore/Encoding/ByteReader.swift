@@ -27,6 +27,11 @@ package struct ByteReader: ~Copyable {
         return [UInt8](UnsafeRawBufferPointer(rebasing: base[offset..<offset + count]))
     }
 
+    /// A copy of the bytes read since `start` (an earlier ``offset``).
+    package func bytes(from start: Int) -> [UInt8] {
+        [UInt8](UnsafeRawBufferPointer(rebasing: base[min(start, offset)..<offset]))
+    }
+
     /// Lends the next `count` bytes without copying.
     package mutating func withBytes<R>(_ count: Int, _ context: @autoclosure () -> String = "bytes", _ body: (UnsafeRawBufferPointer) throws(FormatError) -> R) throws(FormatError) -> R {
         guard count >= 0, count <= remaining else { throw FormatError(.truncated, context()) }

@@ -457,7 +457,11 @@ package struct DocumentSync: Sendable {
             switch transfer.kind {
             case .snapshot:
                 let loaded = try Document(snapshot: transfer.bytes, replica: replica, limits: document.limits)
-                if loaded.lacksHistory(since: document.versionVector) {
+                // Reading what this replica lacks decodes those logs (they stay encoded until
+                // read): a peer's snapshot whose history fails its check is refused whole.
+                let lacksHistory = loaded.lacksHistory(since: document.versionVector)
+                guard !loaded.historyFailedCheck else { throw DocumentError(.malformed, "the snapshot's history fails its check") }
+                if lacksHistory {
                     try mergeState(loaded, from: peer, context)
                 } else {
                     record(try document.merge(loaded, trusting: context.trusting(peer)))
