@@ -134,6 +134,21 @@ def negotiated_batching():
     print()
 
 
+def lazy_history():
+    r = load("lazy-history-issue17.json")
+    if not r:
+        return
+    runs = r["msPer100Loads"]
+    per_load = lambda values: f"{sorted(values)[len(values) // 2] / 100:.2f} ms"
+    print("| automerge-paper snapshot, ms per load (median of five, binaries alternated) | every log decoded at load | logs decoded when first read | ratio | load, then the whole history read |")
+    print("|---|---|---|---|---|")
+    for name, run in (("first alternation", runs["firstAlternation"]), ("second alternation", runs["secondAlternation"])):
+        ratio = sorted(run["after"])[2] / sorted(run["before"])[2]
+        history = per_load(run["afterThenHistory"]) if "afterThenHistory" in run else ""
+        print(f"| {name} | {per_load(run['before'])} | {per_load(run['after'])} | {ratio:.2f} | {history} |")
+    print()
+
+
 def failover():
     r = load("failover.json")
     if not r:
@@ -197,7 +212,7 @@ def editor():
 
 if __name__ == "__main__":
     for title, table in (("Binding", binding), ("Messages", messages), ("Latency", latency), ("Fan-out", fanout), ("Fan-out of 1,000,000", fanout_million),
-                         ("Batching by default", negotiated_batching),
+                         ("Batching by default", negotiated_batching), ("Lazy history", lazy_history),
                          ("Failover", failover), ("CRDT", crdt), ("Store", store), ("Editor", editor)):
         print(f"### {title}\n")
         table()
