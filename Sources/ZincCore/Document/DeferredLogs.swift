@@ -55,6 +55,14 @@ final class DeferredLogs: Sendable {
         }
     }
 
+    /// Log `index` if it has been decoded (and passed its check), without decoding it.
+    func cached(_ index: Int) -> ReplicaLog? {
+        decoded.withLock { decoded in
+            if case .log(let log) = decoded[index] { return log }
+            return nil
+        }
+    }
+
     /// True once log `index` was decoded, whatever came of it.
     func isDecoded(_ index: Int) -> Bool {
         decoded.withLock { $0[index] != nil }

@@ -23,7 +23,11 @@ extension Document {
         }
         parts.other += array(sequences) + array(listValues)
         for values in listValues { parts.other += array(values) }
-        for log in logs { parts.history += array(log.runs) + array(log.deleteSpans) + array(log.payloads) }
+        // Counting must not decode what is still encoded (``ReplicaLogs``): those logs count as their bytes.
+        for index in logs.indices {
+            guard let log = logs.held(index) else { continue }
+            parts.history += array(log.runs) + array(log.deleteSpans) + array(log.payloads)
+        }
         parts.history += logs.count * MemoryLayout<ReplicaLog>.stride + logs.deferredBytes + array(versions) + (historyBase.map { $0.state.count + $0.deletedAtFloor.count * 64 } ?? 0)
         parts.other += replicas.count * (MemoryLayout<ReplicaID>.stride * 3 + 8) + containers.count * 64
         parts.other += maps.reduce(0) { $0 + $1.entries.count * 96 } + sets.reduce(0) { $0 + $1.tags.count * 96 }

@@ -90,6 +90,12 @@ struct ReplicaLogs: RandomAccessCollection, Sendable {
         defectFound = false
     }
 
+    /// Log `index` as held in memory now, without decoding it: nil while it is only bytes.
+    func held(_ index: Int) -> ReplicaLog? {
+        guard let deferred, encoded[index] else { return storage[index] }
+        return deferred.cached(index)
+    }
+
     /// Bytes held for logs not decoded yet.
     var deferredBytes: Int { deferred?.bytes.reduce(0) { $0 + $1.count } ?? 0 }
 
