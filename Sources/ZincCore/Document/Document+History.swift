@@ -59,10 +59,12 @@ extension Document {
     /// What happened to the document, oldest first: each author's transactions as far as this
     /// replica saw them (a transaction made here, or a delta as it arrived; what arrived in one
     /// sync is one entry), with the version to pass to ``at(_:)`` to see the document right
-    /// after it.
+    /// after it. Empty if the history of a loaded snapshot failed its check when first read
+    /// (see ``init(snapshot:replica:)``).
     ///
     /// - Complexity: O(entries · replicas · log n).
     public func history() -> [HistoryEntry] {
+        guard logs.decodeAll() else { return [] }
         var entries: [(replica: Int, counters: Range<UInt64>, lamport: UInt64, last: UInt64)] = []
         for (index, log) in logs.enumerated() {
             var start = log.base

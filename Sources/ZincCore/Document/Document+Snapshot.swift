@@ -195,8 +195,13 @@ extension Document {
 
 extension Document {
     /// Loads a snapshot made by ``encodedSnapshot()``, to be edited as `replica` (usually the
-    /// replica that saved it, so its counters continue). Every field is validated; a corrupt
-    /// or foreign byte string throws ``DocumentError`` with reason `.malformed`.
+    /// replica that saved it, so its counters continue). Every field of the state is validated;
+    /// a corrupt or foreign byte string throws ``DocumentError`` with reason `.malformed`.
+    ///
+    /// Each author's operation log (the history behind ``history()`` and ``at(_:)``) is checked
+    /// for framing here and decoded, with every check, when first needed. If one fails then,
+    /// the state stands and the history is unusable: ``at(_:)`` throws `.historyUnavailable`,
+    /// and the next ``encodedSnapshot()`` holds the state with its history trimmed.
     public init(snapshot bytes: [UInt8], replica: ReplicaID) throws(DocumentError) {
         try self.init(snapshot: bytes, replica: replica, limits: .default)
     }
