@@ -43,6 +43,52 @@ struct LazyHistoryTests {
         }
     }
 
+    @Test("a copy with its logs left encoded and one with every log decoded, given the same edits and merges, stay identical in state, history, fragments and snapshot bytes")
+    func lazyMatchesEager() throws {
+        var savesWithEncodedLogs = 0
+        defer { #expect(savesWithEncodedLogs > 100, "most saves happen with some logs still encoded") }
+        for seed in testSeeds(20, base: 1300) {
+            var documents = try SnapshotTests.busyDocument(seed: seed, steps: 80)
+            var lazy = try Document(snapshot: documents[0].encodedSnapshot(), replica: documents[0].replica)
+            var eager = lazy
+            // A write to each log moves it out of the shared encoded store into this copy.
+            for index in eager.logs.indices { eager.logs[index].base = eager.logs.base(of: index) }
+            #expect(eager.logs.encodedCount == 0 && lazy.logs.encodedCount == lazy.logs.count)
+            var random = SeededRandom(seed: seed)
+            var versions = [VersionVector(), lazy.versionVector]
+            for _ in 0..<40 {
+                let actor = random.int(0..<3)
+                if actor == 0 {
+                    let choice = random.int(0..<1000)
+                    var first = random, second = random
+                    RandomEditing.edit(&lazy, choice: choice, random: &first)
+                    RandomEditing.edit(&eager, choice: choice, random: &second)
+                    random = first
+                    lazy.commit()
+                    eager.commit()
+                } else {
+                    RandomEditing.edit(&documents[actor], choice: random.int(0..<1000), random: &random)
+                    documents[actor].commit()
+                    if random.chance(0.3) {
+                        try lazy.merge(documents[actor])
+                        try eager.merge(documents[actor])
+                    }
+                }
+                versions.append(eager.versionVector)
+                // Saving while some logs are still encoded writes them as they came: the bytes
+                // must match what the decoded copy writes.
+                if lazy.logs.encodedCount > 0 { savesWithEncodedLogs += 1 }
+                #expect(lazy.encodedSnapshot() == eager.encodedSnapshot(), "seed \(seed)")
+            }
+            #expect(lazy.canonicalContent() == eager.canonicalContent(), "seed \(seed)")
+            #expect(lazy.history() == eager.history(), "seed \(seed)")
+            for version in versions {
+                #expect(lazy.fragment(since: version).encoded() == eager.fragment(since: version).encoded(), "seed \(seed)")
+                #expect(lazy.lacksHistory(since: version) == eager.lacksHistory(since: version), "seed \(seed)")
+            }
+        }
+    }
+
     @Test("an edit as a fresh replica, or an operation from one author, decodes only what it touches")
     func editsDecodeOnlyTheirLog() throws {
         let original = try Self.twoAuthors()
