@@ -39,7 +39,11 @@ struct HistoryBrowser {
         let before = index > 0 ? entries[index - 1].version : nil
         let (text, caret) = try await handle.read { document -> (String, Int) in
             let text = try document.at(version).text()
-            let changes = try before.map { try document.changes(from: $0, to: version) } ?? []
+            // Not `before.map { try … }`: in a debug build, that call through Optional.map with a
+            // typed-throws closure crashed here (a garbage `from` version, 2026-12-01, Swift 6.3.1),
+            // while an address-sanitized build of the same code ran it correctly.
+            var changes: [DocumentChange] = []
+            if let before { changes = try document.changes(from: before, to: version) }
             let caret = changes.lazy.compactMap { change -> Int? in
                 switch change {
                 case .textInserted(let container, let position, let inserted) where container == TextRef.main.id: position + inserted.unicodeScalars.count

@@ -109,7 +109,8 @@ package struct RewriteBenchmark {
             policy: trimming ? "automatic" : "never", snapshotBytes: document.encodedSnapshot().count, storeBytes: store.sizeOnDisk,
             peakStoreBytes: peak, trims: trims, historyOperations: document.historyOperations, seconds: seconds)
         progress("rewrites, trimming \(run.policy): snapshot \(run.snapshotBytes) B, store \(run.storeBytes) B (peak \(peak) B), \(trims) trims")
-        let travels = try probe.map { try document.at($0.0).text() == $0.1 } ?? false
+        var travels = false
+        if let (version, text) = probe { travels = try document.at(version).text() == text }
         return (run, document, travels)
     }
 }
