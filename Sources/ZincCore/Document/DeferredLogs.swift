@@ -29,29 +29,26 @@ final class DeferredLogs: Sendable {
 
     /// Log `index`, decoded and validated on first use; an empty log if it failed.
     func log(_ index: Int) -> ReplicaLog {
-        decoded.withLock { decoded in
-            let result = decoded[index] ?? decode(index)
-            decoded[index] = result
-            switch result {
-            case .log(let log): return log
-            case .defective: return ReplicaLog(base: bases[index])
-            }
-        }
+        decoded.withLock { resolve(index, in: &$0, keeping: true) }
     }
 
     /// Log `index` for a copy that will change it: the cached log is handed over rather than
     /// kept, so the copy owns its arrays and appends without copying them first. Another copy
     /// that reads it later decodes it again, to the same log.
     func take(_ index: Int) -> ReplicaLog {
-        decoded.withLock { decoded in
-            switch decoded[index] ?? decode(index) {
-            case .log(let log):
-                decoded[index] = nil
-                return log
-            case .defective(let error):
-                decoded[index] = .defective(error)
-                return ReplicaLog(base: bases[index])
-            }
+        decoded.withLock { resolve(index, in: &$0, keeping: false) }
+    }
+
+    /// A defect is always kept: it is what marks the history unusable.
+    private func resolve(_ index: Int, in decoded: inout [Decoded?], keeping: Bool) -> ReplicaLog {
+        let result = decoded[index] ?? decode(index)
+        switch result {
+        case .log(let log):
+            decoded[index] = keeping ? result : nil
+            return log
+        case .defective:
+            decoded[index] = result
+            return ReplicaLog(base: bases[index])
         }
     }
 

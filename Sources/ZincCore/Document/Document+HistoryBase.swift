@@ -27,6 +27,13 @@ extension Document {
         HistoryBase(state: Self.withoutSequences(self).encodedSnapshot())
     }
 
+    /// Drops every operation: the history starts at the current state (every log's base at its
+    /// version, the base state this one).
+    mutating func dropHistory() {
+        logs.forgetHistory(upTo: versions)
+        historyBase = historyBaseOfCurrentState()
+    }
+
     /// `document` with empty texts and lists, no history and no base: the part of a base that
     /// the document's own sequences cannot give back.
     static func withoutSequences(_ document: Document) -> Document {

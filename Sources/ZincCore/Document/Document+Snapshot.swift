@@ -22,8 +22,7 @@ extension Document {
             // What the history held cannot be written back: save the state, with the history
             // trimmed where it is now, so the snapshot loads whole.
             var trimmed = self
-            trimmed.historyBase = historyBaseOfCurrentState()
-            trimmed.logs.forgetHistory(upTo: versions)
+            trimmed.dropHistory()
             return trimmed.encodedSnapshot()
         }
         var writer = ByteWriter(capacity: 1024)
@@ -396,8 +395,7 @@ extension Document {
 
     /// Bytes written by ``writeBlock(_:into:)``.
     static func readBlock(_ reader: inout ByteReader, _ context: String) throws(FormatError) -> [UInt8] {
-        let size = try reader.readVarint(max: reader.limits.maxBytes, context + " size")
-        let compressedSize = try reader.readVarint(max: reader.limits.maxBytes, "compressed " + context + " size")
+        let (size, compressedSize) = try readBlockSizes(&reader, context)
         return try compressedSize == 0
             ? reader.readBytes(size, context)
             : reader.withBytes(compressedSize, "compressed " + context) { (raw) throws(FormatError) -> [UInt8] in try Deflate.decompress(raw, expectedSize: size) }
@@ -405,9 +403,14 @@ extension Document {
 
     /// Reads past a block written by ``writeBlock(_:into:)`` without inflating it.
     static func skipBlock(_ reader: inout ByteReader, _ context: String) throws(FormatError) {
-        let size = try reader.readVarint(max: reader.limits.maxBytes, context + " size")
-        let compressedSize = try reader.readVarint(max: reader.limits.maxBytes, "compressed " + context + " size")
+        let (size, compressedSize) = try readBlockSizes(&reader, context)
         try reader.withBytes(compressedSize == 0 ? size : compressedSize, context) { (_) throws(FormatError) in }
+    }
+
+    /// A block's size, and its deflated size (0: stored as it is).
+    private static func readBlockSizes(_ reader: inout ByteReader, _ context: String) throws(FormatError) -> (size: Int, compressed: Int) {
+        let size = try reader.readVarint(max: reader.limits.maxBytes, context + " size")
+        return (size, try reader.readVarint(max: reader.limits.maxBytes, "compressed " + context + " size"))
     }
 
     /// UTF-8 text written by ``writeBlock(_:into:)``, as scalars.

@@ -87,15 +87,10 @@ extension Document {
             let index = Int(map[otherIndex])
             guard count > versions[index] else { continue }
             versions[index] = count
-            logs[index] = ReplicaLog()
-            logs[index].base = count
             aheadOn = true
         }
         clock.advance(toAtLeast: other.clock.time)
-        if aheadOn {
-            logs.forgetHistory(upTo: versions)
-            historyBase = historyBaseOfCurrentState()
-        }
+        if aheadOn { dropHistory() }
         var report = ApplyReport()
         drainPending(report: &report)
         forgetCachedContainer()
