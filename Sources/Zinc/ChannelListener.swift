@@ -104,6 +104,8 @@ final class ChannelListener: NodeShell {
         nodeConfiguration.interest = configuration.interest
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
         nodeConfiguration.detector = configuration.detector
+        // Child IDs are bound to certified names: a replica claim binds a certified identity.
+        nodeConfiguration.exclusiveClaims = configuration.identity != nil
         nodeConfiguration.firstApplicationSequence = UInt64.random(in: 1...ApplicationRouter.firstSequenceBound)
         nodeConfiguration.discovery = configuration.discover.map { discover in
             var settings = DiscoveryView.Settings(cluster: discover.cluster)

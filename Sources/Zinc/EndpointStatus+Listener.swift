@@ -90,6 +90,7 @@ extension ChannelListener {
         counters[.parentFailures] = core.counters.parentFailures
         counters[.childFailures] = core.counters.childFailures
         counters[.merges] = core.counters.merges
+        counters[.claimsRefused] = core.counters.claimsRefused
         if let discovery = core.discovery?.counters {
             counters[.discoveryAnnounced] = discovery.announced
             counters[.discoveryHeard] = discovery.heard

@@ -134,6 +134,9 @@ public struct EndpointStatus: Sendable, Hashable {
             case readerWritesRefused
             /// Admitted peers cut when their certificate expired or was revoked.
             case peersCut
+            /// Replicas a child's heartbeat claimed that another child holds, or this node
+            /// owns (certified trees: a replica stays bound to the node that first claimed it).
+            case claimsRefused
         }
 
         private var values: [Name: UInt64] = [:]

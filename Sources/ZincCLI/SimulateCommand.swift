@@ -126,11 +126,13 @@ struct SimulateCommand: ParsableCommand {
                 object["accessRefused"] = all.reduce(0) { $0 + $1.accessRefused }
                 object["subscriptionsRefused"] = all.reduce(0) { $0 + $1.subscriptionsRefused }
                 object["keptOnlyByReaders"] = all.reduce(0) { $0 + $1.keptOnlyByReaders }
+                object["claimsRefused"] = all.reduce(0) { $0 + $1.claimsRefused }
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             if list.count == 1, let only = all.first { print(only.summary) }
             print("\(all.count - failed.count)/\(all.count) seeds passed in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) (\(nodes) nodes; \(all.reduce(0) { $0 + $1.crashes }) crashes, \(all.reduce(0) { $0 + $1.restarts }) restarts, \(all.reduce(0) { $0 + $1.partitions }) partitions, \(all.reduce(0) { $0 + $1.promotions }) promotions, \(all.reduce(0) { $0 + $1.merges }) merges, \(all.reduce(0) { $0 + $1.rebalances }) rebalances, \(all.reduce(0) { $0 + $1.controlFaults }) control-plane faults, \(all.reduce(0) { $0 + $1.edits }) edits" + (oneWayCuts ? ", one tree at the end of \(all.reduce(0) { $0 + $1.oneWayCutsWhole }) of \(all.reduce(0) { $0 + $1.oneWayCutsEnded }) one-way cuts" : "")
+                + (certified || readers > 0 ? ", \(all.reduce(0) { $0 + $1.claimsRefused }) replica claims refused" : "")
                 + (trimming ? ", \(all.reduce(0) { $0 + $1.trims }) trims, \(all.reduce(0) { $0 + $1.statesMerged }) states merged)" : ")"))
             if !failed.isEmpty { print("failing seeds: \(failed.map { String($0.seed) }.joined(separator: " "))") }
         }

@@ -168,6 +168,9 @@ package struct SimulationResult: Sendable, Hashable {
     /// Certified runs: messages and subscriptions the access rules refused.
     package var accessRefused = 0
     package var subscriptionsRefused = 0
+    /// Certified runs: replica claims the live nodes refused (held by another child: a subtree
+    /// that moved, claimed on its new route before its old one let go).
+    package var claimsRefused = 0
     /// Batching runs: packed frames the legacy nodes dropped (sent to them before their host
     /// learned what they accept, or after it stopped counting them as children).
     package var packedDroppedByLegacy = 0
@@ -183,6 +186,7 @@ package struct SimulationResult: Sendable, Hashable {
             + (oneWayCutsEnded > 0 ? ", one tree at the end of \(oneWayCutsWhole) of \(oneWayCutsEnded) one-way cuts" : "")
             + (packedDroppedByLegacy > 0 ? ", \(packedDroppedByLegacy) packed frames dropped by legacy nodes" : "")
             + (accessRefused + subscriptionsRefused > 0 ? ", \(accessRefused) messages and \(subscriptionsRefused) subscriptions refused by the access rules" : "")
+            + (claimsRefused > 0 ? ", \(claimsRefused) replica claims refused" : "")
             + (passed ? "" : "\n  " + failures.joined(separator: "\n  "))
     }
 }

@@ -234,6 +234,7 @@ final class World {
         configuration.fanout = self.configuration.fanout
         configuration.acceptsPackedFrames = self.configuration.batchingRole(of: index) != .legacy
         configuration.remembered = nodes[index].rememberedPeers
+        configuration.exclusiveClaims = nodes[index].certificate != nil
         if self.configuration.discovery { configuration.discovery = DiscoveryView.Settings(cluster: "sim") }
         // A node that lost its documents must edit under a new replica ID (counters restart).
         let replica = nodes[index].persisted.values.first?.replica ?? ReplicaID.random(using: &random)
@@ -750,6 +751,7 @@ final class World {
         // Documents: identical everywhere.
         let names = Set(live.flatMap { nodes[$0].machine.map { Array($0.documents.keys) } ?? [] })
         for index in live {
+            result.claimsRefused += Int(nodes[index].machine?.core.counters.claimsRefused ?? 0)
             for sync in nodes[index].machine?.documents.values ?? [:].values {
                 result.trims += Int(sync.counters.trims)
                 result.statesMerged += Int(sync.counters.statesMerged)

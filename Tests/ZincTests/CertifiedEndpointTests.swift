@@ -30,7 +30,7 @@ struct CertifiedEndpointTests {
         }
     }
 
-    @Test("a reader's endpoint receives what it covers, refuses its own edits and undo without changing anything, and cannot open an uncovered document")
+    @Test("a reader's endpoint receives what it covers, shares its presence, refuses its own edits and undo without changing anything, and cannot open an uncovered document")
     func readerEndpoint() async throws {
         let files = try Files()
         let tree = TestTree()
@@ -45,6 +45,10 @@ struct CertifiedEndpointTests {
         let read = try await reader.document("pub1")
         #expect(try await eventually(.seconds(10)) { try await read.text() == "hello" })
         #expect(reader.configuration.identity?.role == .reader)
+
+        // Its presence is still shared: the host sees the kiosk's name and colour.
+        try await read.updatePresence { $0.name = "kiosk"; $0.color = 0x3366_FFFF }
+        #expect(try await eventually(.seconds(10)) { try await written.presence().contains { $0.name == "kiosk" && $0.color == 0x3366_FFFF } })
 
         await #expect(throws: DocumentError.self) { try await read.edit { try $0.insert("x", at: 0) } }
         _ = try? await read.undo()

@@ -93,6 +93,40 @@ struct CertifiedProcessTests {
         #expect(shown.output.contains("refused   stranger: issued by an authority this node does not trust"), "\(shown.output)")
     }
 
+    @Test("a member that claims a sibling's replica is refused the claim, and its operations under that replica never land; its own do")
+    func replicaBoundToFirstClaimer() async throws {
+        let setup = try CertifiedSetup()
+        let ca = try await setup.authority("ca")
+        let root = try await setup.node("root", certificate: try await setup.issue("root", authority: ca), trust: [ca.pub], bind: true)
+        let alice = try await setup.node("alice", certificate: try await setup.issue("alice", authority: ca), trust: [ca.pub], join: [root.publish])
+        let admin = try await setup.adminIdentity(ca)
+        #expect(await eventually(.seconds(15)) { setup.status(alice, admin)?.link.isJoined == true })
+        try setup.admin(alice, admin).send(.insert("alice ", at: 0, in: "notes"))
+        #expect(await eventually(.seconds(10)) { setup.status(root, admin)?.documents.first?.length == 6 })
+        let aliceReplica = try #require(setup.status(alice, admin)?.documents.first?.versionVector.counters.keys.first)
+
+        // Mallory: a member's certificate on raw sockets, joined to root as a child, whose
+        // heartbeats claim alice's replica beside its own.
+        let mallory = ReplicaID(deterministicFrom: "mallory"), malloryReplica = ReplicaID(deterministicFrom: "mallory-replica")
+        let raw = try await setup.listener(on: root, certificate: try await setup.issue("mallory", authority: ca), trust: [ca.pub], nodeTopic: mallory)
+        defer { raw.close() }
+        #expect(try raw.join(root, as: mallory), "root welcomed mallory")
+        let heartbeats = try raw.keepAlive(root, as: mallory, claiming: [malloryReplica, aliceReplica])
+        defer { heartbeats.cancel() }
+        #expect(await eventually(.seconds(10)) { (setup.status(root, admin)?.counters[.claimsRefused] ?? 0) >= 1 }, "root refused the claim")
+
+        try raw.pushDelta(to: root, sender: mallory, document: "notes", text: "FORGED ", as: aliceReplica, after: 6)
+        try raw.pushDelta(to: root, sender: mallory, document: "notes", text: "mallory ", as: malloryReplica, after: 0)
+        #expect(await eventually(.seconds(10)) { setup.status(root, admin)?.documents.first?.length == 14 }, "mallory's own operations land")
+        try setup.admin(alice, admin).send(.insert("again ", at: 0, in: "notes"))
+        #expect(await eventually(.seconds(10)) { setup.status(root, admin)?.documents.first?.length == 20 }, "alice still writes under her replica")
+        let text = try setup.admin(root, admin).document("notes").text
+        // "mallory " and "alice " are concurrent inserts at the start: their order follows the replica IDs.
+        #expect(!text.contains("FORGED") && text.hasPrefix("again ") && text.contains("mallory ") && text.contains("alice "), "\(text)")
+        #expect((setup.status(root, admin)?.counters[.operationsRejected] ?? 0) >= 7, "the forged operations were refused")
+        #expect(try setup.admin(alice, admin).document("notes").text == text, "alice and root agree")
+    }
+
     @Test("revoking a joined node and sending SIGHUP cuts it and removes it at once; it receives nothing after")
     func revocationBySighup() async throws {
         let setup = try CertifiedSetup()
@@ -297,10 +331,14 @@ final class CertifiedListener: @unchecked Sendable {
     let pusher: Socket
     let identity: NodeIdentity
 
+    /// The host's certificate, from its lobby.
+    let server: NodeCertificate
+
     init(host: CertifiedNode, identity: NodeIdentity, nodeTopic: ReplicaID) throws {
         context = try Context()
         self.identity = identity
         let server = try identity.askLobby(try #require(LobbyAddress.ofHost(publish: host.publish)), context: context, timeout: .seconds(3))
+        self.server = server
         subscriber = try Socket(.sub, context: context)
         pusher = try Socket(.push, context: context)
         for socket in [subscriber, pusher] {
@@ -327,14 +365,49 @@ final class CertifiedListener: @unchecked Sendable {
         return heard
     }
 
-    /// Sends a real delta inserting `text`, as `sender` (the certificate's own node).
-    func pushDelta(to host: CertifiedNode, sender: ReplicaID, document: String, text: String) async throws {
-        var edit = Document(replica: ReplicaID(deterministicFrom: "\(sender)-replica"))
-        try edit.insert(text, at: 0)
-        let fragment = edit.fragment(of: edit.replica, counters: 0..<UInt64(text.unicodeScalars.count))
+    /// Sends a real delta inserting `text`, as `sender` (the certificate's own node), authored
+    /// by `replica` after its first `held` operations.
+    func pushDelta(to host: CertifiedNode, sender: ReplicaID, document: String, text: String, as replica: ReplicaID? = nil, after held: UInt64 = 0) throws {
+        var edit = Document(replica: replica ?? ReplicaID(deterministicFrom: "\(sender)-replica"))
+        try edit.insert(String(repeating: "x", count: Int(held)) + text, at: 0)
+        let fragment = edit.fragment(of: edit.replica, counters: held..<held + UInt64(text.unicodeScalars.count))
         let header = MessageHeader(type: .delta, origin: edit.replica, sender: sender, lamport: 1, term: 0)
         let message = WireMessage(topic: .document(document), header: header, payload: fragment.encoded(omittingAuthor: edit.replica))
         try pusher.send(message: message.frames)
+    }
+
+    /// Joins `host` as the child `node` (the certificate's own); true once welcomed.
+    func join(_ host: CertifiedNode, as node: ReplicaID) throws -> Bool {
+        let join = WireMessage(topic: .node(node), header: MessageHeader(type: .join, origin: node, sender: node, lamport: 0, term: 0), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
+        for _ in 0..<30 {
+            try pusher.send(message: join.frames)
+            let deadline = ContinuousClock.now + .milliseconds(300)
+            while ContinuousClock.now < deadline {
+                guard let frames = try subscriber.receiveMessage(timeout: .milliseconds(50)) else { continue }
+                if frames.count == 3, frames[0] == Topic.node(node).bytes, (try? MessageHeader(decoding: frames[1]))?.type == .welcome { return true }
+            }
+        }
+        return false
+    }
+
+    /// Heartbeats every 100 ms from a PUSH socket of its own, as `node`, claiming `replicas`
+    /// (otherwise the host declares the raw child dead before the rule under test runs).
+    func keepAlive(_ host: CertifiedNode, as node: ReplicaID, claiming replicas: [ReplicaID]) throws -> Task<Void, any Error> {
+        let beat = WireMessage(
+            topic: .tree, header: MessageHeader(type: .heartbeat, origin: node, sender: node, lamport: 0, term: 0),
+            payload: Heartbeat(root: host.id, depth: 1, subtreeSize: 1, replicas: replicas).encoded
+        ).frames
+        let beater = try Socket(.push, context: context)
+        try beater.setOption(.linger, .zero)
+        try identity.configureClient(beater, server: server)
+        try beater.connect("tcp://127.0.0.1:\(host.port + 1)")
+        return Task.detached {
+            defer { beater.close() }
+            while !Task.isCancelled {
+                try beater.send(message: beat)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     func close() {

@@ -47,6 +47,9 @@ package struct NodeConfiguration: Sendable, Hashable {
     /// (docs/protocol.md §4.2). Every node of this version does; the simulator turns it off to
     /// play a node of a version before 0.2.0.
     package var acceptsPackedFrames = true
+    /// Whether a replica one child claims is refused to the others (``TrustTable/exclusive``):
+    /// set in a certified tree, where child IDs are bound to certified names (§24.2 item 7).
+    package var exclusiveClaims = false
 
     package init(id: ReplicaID, endpoints: Endpoints? = nil, join: [String] = []) {
         self.id = id

@@ -51,6 +51,7 @@ package struct NodeCore: Sendable {
     package init(configuration: NodeConfiguration) {
         self.configuration = configuration
         root = configuration.id
+        trust = TrustTable(exclusive: configuration.exclusiveClaims)
         applications = ApplicationRouter(window: configuration.applicationWindow, origins: configuration.applicationOrigins, firstSequence: configuration.firstApplicationSequence)
         discovery = configuration.discovery.map { DiscoveryView(settings: $0, now: .zero) }
         for address in configuration.remembered { splitBrain.remember(address, own: configuration.endpoints?.publish) }
@@ -451,7 +452,14 @@ package struct NodeCore: Sendable {
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
             children.updateSubtreeSize(of: sender, to: heartbeat.subtreeSize)
             children.noteAcceptsPackedFrames(message.header.acceptsPackedFrames, of: sender)
-            trust.set(heartbeat.replicas, claimedBy: sender)
+            let children = self.children
+            let refused = trust.set(heartbeat.replicas, claimedBy: sender) { holder in
+                children[holder].map { $0.detector.status(at: now) != .alive } ?? true
+            }
+            if !refused.isEmpty {
+                counters.claimsRefused += UInt64(refused.count)
+                counters.lastProblem = "heartbeat from \(sender.shortDescription) claimed \(refused.count) replicas bound to another node, such as \(refused[0].shortDescription)"
+            }
             learn(heartbeat.rumors, now: now)
             var out: [CoreDirective] = []
             for digest in heartbeat.digests where documents.contains(digest.document) {
@@ -847,5 +855,8 @@ package struct NodeCounters: Sendable, Hashable {
     package var parentFailures: UInt64 = 0
     package var childFailures: UInt64 = 0
     package var merges: UInt64 = 0
+    /// Replica claims refused in a certified tree: held by another child, or this node's own
+    /// (``TrustTable/exclusive``).
+    package var claimsRefused: UInt64 = 0
     package var lastProblem: String?
 }

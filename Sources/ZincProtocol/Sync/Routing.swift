@@ -53,41 +53,6 @@ package struct RouteContext: Sendable, Hashable {
     }
 }
 
-/// The trust rule inside a cluster (docs/security.md): a host accepts new operations from a
-/// child only for authors that child's subtree claims, or that nobody else it knows claims.
-/// So no node can write under the replica ID of the host, of a sibling subtree, or of itself
-/// impersonating them.
-package struct TrustTable: Sendable, Hashable {
-    /// This node's own document replicas.
-    package var own: Set<ReplicaID> = []
-    /// Replica → the children whose subtrees claim it.
-    package var claimers: [ReplicaID: Set<ReplicaID>] = [:]
-
-    package init() {}
-
-    package var isEmpty: Bool { own.isEmpty && claimers.isEmpty }
-
-    package func accepts(_ replica: ReplicaID, fromChild child: ReplicaID) -> Bool {
-        if own.contains(replica) { return false }
-        if let claiming = claimers[replica], !claiming.contains(child) { return false }
-        return true
-    }
-
-    /// Replaces `child`'s claims.
-    package mutating func set(_ replicas: some Sequence<ReplicaID>, claimedBy child: ReplicaID) {
-        remove(child)
-        for replica in replicas { claimers[replica, default: []].insert(child) }
-    }
-
-    /// Forgets a child that left.
-    package mutating func remove(_ child: ReplicaID) {
-        for (replica, var set) in claimers where set.contains(child) {
-            set.remove(child)
-            claimers[replica] = set.isEmpty ? nil : set
-        }
-    }
-}
-
 /// Where a document's outgoing message goes.
 package enum Destination: Hashable, Sendable {
     case parent
