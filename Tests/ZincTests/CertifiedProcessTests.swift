@@ -49,6 +49,15 @@ struct CertifiedProcessTests {
         // Refused at mid, its only way up: nothing of it can reach root after this.
         #expect(await eventually(.seconds(5)) { (setup.status(mid, admin)?.counters[.readerWritesRefused] ?? 0) >= 1 })
         #expect(try setup.admin(root, admin).document("pub1").text.hasPrefix("hello 4"), "the reader's operations reached no member")
+        // An admin client holding the kiosk's certificate sees of mid what the kiosk may see.
+        let kioskAdmin = try NodeIdentity(certificate: kioskCertificate, trusting: [ca.pub])
+        let asKiosk = setup.status(mid, kioskAdmin)
+        #expect(asKiosk?.documents.map(\.id) == ["pub1"] && asKiosk?.refusals.isEmpty == true, "\(String(describing: asKiosk))")
+        #expect(asKiosk?.versionVector == asKiosk?.documents.first?.versionVector)
+        let shown = try await runZinc(["status", mid.admin, "--json", "--cert", kioskCertificate, "--trust", ca.pub])
+        #expect(shown.status == 0 && shown.output.contains("pub1") && !shown.output.contains("secret"), "\(shown.output)")
+        let asked = try await runZinc(["doc", mid.admin, "secret", "--cert", kioskCertificate, "--trust", ca.pub])
+        #expect(asked.status != 0 && asked.output.contains("does not cover"), "\(asked.output)")
         #expect(setup.status(kiosk, admin)?.certificate?.parent == "mid")
         #expect(setup.status(mid, admin)?.certificate?.children == [kiosk.id.description: "kiosk"], "each link knows the certified identity at its other end")
     }

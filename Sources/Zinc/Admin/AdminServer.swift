@@ -61,7 +61,8 @@ extension ChannelListener {
         if let refusal = Self.refusal(of: request, client: client, own: certified?.identity) { return .failure(refusal) }
         switch request.command {
         case "status":
-            return AdminReply(ok: true, status: EndpointStatus(self))
+            let status = EndpointStatus(self)
+            return AdminReply(ok: true, status: client.map(status.visible(to:)) ?? status)
         case "doc":
             guard let id = request.doc else { return .failure("doc: the request names no document") }
             do {
