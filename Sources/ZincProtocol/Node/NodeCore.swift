@@ -452,8 +452,7 @@ package struct NodeCore: Sendable {
             guard let heartbeat = decode(Heartbeat.self, message) else { return [] }
             children.updateSubtreeSize(of: sender, to: heartbeat.subtreeSize)
             children.noteAcceptsPackedFrames(message.header.acceptsPackedFrames, of: sender)
-            let children = self.children
-            let refused = trust.set(heartbeat.replicas, claimedBy: sender) { holder in
+            let refused = trust.set(heartbeat.replicas, claimedBy: sender) { [children] holder in
                 children[holder].map { $0.detector.status(at: now) != .alive } ?? true
             }
             if !refused.isEmpty {
