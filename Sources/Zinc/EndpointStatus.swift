@@ -135,7 +135,8 @@ public struct EndpointStatus: Sendable, Hashable {
             /// Admitted peers cut when their certificate expired or was revoked.
             case peersCut
             /// Replicas a child's heartbeat claimed that another child holds, or this node
-            /// owns (certified trees: a replica stays bound to the node that first claimed it).
+            /// owns, once per heartbeat (certified trees: a replica stays bound to the node that
+            /// first claimed it).
             case claimsRefused
         }
 

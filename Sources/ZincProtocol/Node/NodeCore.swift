@@ -457,7 +457,7 @@ package struct NodeCore: Sendable {
             }
             if !refused.isEmpty {
                 counters.claimsRefused += UInt64(refused.count)
-                counters.lastProblem = "heartbeat from \(sender.shortDescription) claimed \(refused.count) replicas bound to another node, such as \(refused[0].shortDescription)"
+                counters.lastProblem = "heartbeat from \(sender.shortDescription) claimed \(refused.count) replicas held by another child or owned here, such as \(refused[0].shortDescription)"
             }
             learn(heartbeat.rumors, now: now)
             var out: [CoreDirective] = []
@@ -854,8 +854,8 @@ package struct NodeCounters: Sendable, Hashable {
     package var parentFailures: UInt64 = 0
     package var childFailures: UInt64 = 0
     package var merges: UInt64 = 0
-    /// Replica claims refused in a certified tree: held by another child, or this node's own
-    /// (``TrustTable/exclusive``).
+    /// Replica claims refused in a certified tree, once per heartbeat that makes them: held by
+    /// another child, or this node's own (``TrustTable/exclusive``).
     package var claimsRefused: UInt64 = 0
     package var lastProblem: String?
 }
