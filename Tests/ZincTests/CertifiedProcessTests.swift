@@ -120,7 +120,7 @@ struct CertifiedProcessTests {
         let raw = try await setup.listener(on: root, certificate: try await setup.issue("mallory", authority: ca), trust: [ca.pub], nodeTopic: mallory)
         defer { raw.close() }
         #expect(try raw.join(root, as: mallory), "root welcomed mallory")
-        let heartbeats = try raw.keepAlive(root, as: mallory, claiming: [malloryReplica, aliceReplica])
+        let heartbeats = raw.keepAlive(root, as: mallory, claiming: [malloryReplica, aliceReplica])
         defer { heartbeats.cancel() }
         #expect(await eventually(.seconds(10)) { (setup.status(root, admin)?.counters[.claimsRefused] ?? 0) >= 1 }, "root refused the claim")
 
@@ -387,35 +387,15 @@ final class CertifiedListener: @unchecked Sendable {
 
     /// Joins `host` as the child `node` (the certificate's own); true once welcomed.
     func join(_ host: CertifiedNode, as node: ReplicaID) throws -> Bool {
-        let join = WireMessage(topic: .node(node), header: MessageHeader(type: .join, origin: node, sender: node, lamport: 0, term: 0), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
-        for _ in 0..<30 {
-            try pusher.send(message: join.frames)
-            let deadline = ContinuousClock.now + .milliseconds(300)
-            while ContinuousClock.now < deadline {
-                guard let frames = try subscriber.receiveMessage(timeout: .milliseconds(50)) else { continue }
-                if frames.count == 3, frames[0] == Topic.node(node).bytes, (try? MessageHeader(decoding: frames[1]))?.type == .welcome { return true }
-            }
-        }
-        return false
+        try HostileInputTests.sendJoins(as: node, pusher: pusher, subscriber: subscriber)
     }
 
-    /// Heartbeats every 100 ms from a PUSH socket of its own, as `node`, claiming `replicas`
-    /// (otherwise the host declares the raw child dead before the rule under test runs).
-    func keepAlive(_ host: CertifiedNode, as node: ReplicaID, claiming replicas: [ReplicaID]) throws -> Task<Void, any Error> {
-        let beat = WireMessage(
-            topic: .tree, header: MessageHeader(type: .heartbeat, origin: node, sender: node, lamport: 0, term: 0),
-            payload: Heartbeat(root: host.id, depth: 1, subtreeSize: 1, replicas: replicas).encoded
-        ).frames
-        let beater = try Socket(.push, context: context)
-        try beater.setOption(.linger, .zero)
-        try identity.configureClient(beater, server: server)
-        try beater.connect("tcp://127.0.0.1:\(host.port + 1)")
-        return Task.detached {
-            defer { beater.close() }
-            while !Task.isCancelled {
-                try beater.send(message: beat)
-                try await Task.sleep(for: .milliseconds(100))
-            }
+    /// Heartbeats as `node` from a PUSH socket of its own with this certificate, claiming
+    /// `replicas` (``HostileInputTests/keepAlive(_:root:pull:context:claiming:configure:)``).
+    func keepAlive(_ host: CertifiedNode, as node: ReplicaID, claiming replicas: [ReplicaID]) -> Task<Void, any Error> {
+        let (identity, server) = (self.identity, self.server)
+        return HostileInputTests.keepAlive(node, root: host.id, pull: "tcp://127.0.0.1:\(host.port + 1)", context: context, claiming: replicas) {
+            try identity.configureClient($0, server: server)
         }
     }
 

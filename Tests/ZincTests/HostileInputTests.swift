@@ -98,12 +98,18 @@ struct HostileInputTests {
 
     /// Keeps a raw child's membership alive like any child's: a heartbeat every 100 ms from a
     /// socket of its own (otherwise, on a busy machine, the host declares it dead and refuses
-    /// what it sends before the rule under test runs).
-    static func keepAlive(_ node: ReplicaID, root: ReplicaID, pull: String, context: Context) -> Task<Void, any Error> {
-        let beat = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: node, sender: node, lamport: 0, term: 0), payload: Heartbeat(root: root, depth: 1).encoded).frames
+    /// what it sends before the rule under test runs), claiming `replicas`; `configure` sets
+    /// the socket up before it connects (CURVE keys, for a certified host).
+    static func keepAlive(
+        _ node: ReplicaID, root: ReplicaID, pull: String, context: Context, claiming replicas: [ReplicaID] = [],
+        configure: @escaping @Sendable (Socket) throws -> Void = { _ in }
+    ) -> Task<Void, any Error> {
+        let beat = WireMessage(topic: .tree, header: MessageHeader(type: .heartbeat, origin: node, sender: node, lamport: 0, term: 0), payload: Heartbeat(root: root, depth: 1, replicas: replicas).encoded).frames
         return Task.detached {
             let beater = try Socket(.push, context: context)
             defer { beater.close() }
+            try beater.setOption(.linger, .zero)
+            try configure(beater)
             try beater.connect(pull)
             while !Task.isCancelled {
                 try beater.send(message: beat)
@@ -120,6 +126,12 @@ struct HostileInputTests {
         for prefix in [Topic.welcome.bytes, Topic.node(node).bytes, Topic.tree.bytes] { try subscriber.subscribe(prefix) }
         try subscriber.connect(publish)
         try pusher.connect(pull)
+        return (subscriber, pusher, try sendJoins(as: node, pusher: pusher, subscriber: subscriber))
+    }
+
+    /// Sends `node`'s join on `pusher` until a welcome arrives on `subscriber` (which must hear
+    /// the node's own topic), reading what came with it; false if none came.
+    static func sendJoins(as node: ReplicaID, pusher: Socket, subscriber: Socket) throws -> Bool {
         let join = WireMessage(topic: .node(node), header: MessageHeader(type: .join, origin: node, sender: node, lamport: 0, term: 0), payload: JoinRequest(endpoints: nil, interest: .all).encoded)
         var welcomed = false
         for _ in 0..<50 where !welcomed {
@@ -128,7 +140,7 @@ struct HostileInputTests {
                 if frames.count == 3, let message = try? WireMessage(frames: frames, maxPayload: 1 << 20), message.header.type == .welcome { welcomed = true }
             }
         }
-        return (subscriber, pusher, welcomed)
+        return welcomed
     }
 
     @Test("a packed frame (several messages of one topic in one frame) is taken message by message; a damaged one is dropped whole and counted once")
