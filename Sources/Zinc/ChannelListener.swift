@@ -312,11 +312,24 @@ final class ChannelListener: NodeShell {
             guard let admitted = admit(message, certified.inbound(message, from: certified.key(of: peer))) else { return }
             inbound = .message(admitted)
         }
-        if case .message(let message) = inbound, message.header.type == .delta {
+        guard case .message(let message) = inbound else {
+            execute(machine.receive(inbound, via: channel, now: now))
+            return
+        }
+        switch message.header.type {
+        case .delta:
             let start = clock.now
             execute(machine.receive(inbound, via: channel, now: now))
             metrics.recordDeltaApply(clock.now - start)
-        } else {
+        case .heartbeat where channel == .puller && certified != nil:
+            // A child's heartbeat may claim a replica another child holds (§24.2 item 7): the
+            // core refuses and counts it; the log says so.
+            let refusedBefore = machine.core.counters.claimsRefused
+            execute(machine.receive(inbound, via: channel, now: now))
+            if machine.core.counters.claimsRefused > refusedBefore {
+                warnOfHostileInput("refused a replica claim", metadata: ["reason": "\(machine.core.counters.lastProblem ?? "")", "refused": "\(machine.core.counters.claimsRefused)"])
+            }
+        default:
             execute(machine.receive(inbound, via: channel, now: now))
         }
     }
@@ -466,10 +479,14 @@ final class ChannelListener: NodeShell {
     func reject(_ reason: String, from sender: ReplicaID?) {
         counters.badMessages += 1
         counters.lastProblem = reason
-        // Hostile input must not flood the log: one line per second at most.
+        warnOfHostileInput("dropped a bad message", metadata: ["reason": "\(reason)", "sender": "\(sender?.description ?? "unknown")", "dropped": "\(counters.badMessages)"])
+    }
+
+    /// Hostile input must not flood the log: one line per second at most, whatever the kind.
+    private func warnOfHostileInput(_ message: Logger.Message, metadata: Logger.Metadata) {
         if let last = lastProblemLog, clock.now - last < .seconds(1) { return }
         lastProblemLog = clock.now
-        logger.warning("dropped a bad message", metadata: ["reason": "\(reason)", "sender": "\(sender?.description ?? "unknown")", "dropped": "\(counters.badMessages)"])
+        logger.warning(message, metadata: metadata)
     }
 
     // MARK: - Directives (run by NodeShell.execute)

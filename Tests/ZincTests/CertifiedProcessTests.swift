@@ -119,10 +119,11 @@ struct CertifiedProcessTests {
         let mallory = ReplicaID(deterministicFrom: "mallory"), malloryReplica = ReplicaID(deterministicFrom: "mallory-replica")
         let raw = try await setup.listener(on: root, certificate: try await setup.issue("mallory", authority: ca), trust: [ca.pub], nodeTopic: mallory)
         defer { raw.close() }
-        #expect(try raw.join(root, as: mallory), "root welcomed mallory")
+        #expect(try raw.join(as: mallory), "root welcomed mallory")
         let heartbeats = raw.keepAlive(root, as: mallory, claiming: [malloryReplica, aliceReplica])
         defer { heartbeats.cancel() }
         #expect(await eventually(.seconds(10)) { (setup.status(root, admin)?.counters[.claimsRefused] ?? 0) >= 1 }, "root refused the claim")
+        #expect(await eventually(.seconds(5)) { root.process.output.contains("refused a replica claim") }, "and logged it: \(root.process.output.suffix(2000))")
 
         try raw.pushDelta(to: root, sender: mallory, document: "notes", text: "FORGED ", as: aliceReplica, after: 6)
         try raw.pushDelta(to: root, sender: mallory, document: "notes", text: "mallory ", as: malloryReplica, after: 0)
@@ -385,8 +386,8 @@ final class CertifiedListener: @unchecked Sendable {
         try pusher.send(message: message.frames)
     }
 
-    /// Joins `host` as the child `node` (the certificate's own); true once welcomed.
-    func join(_ host: CertifiedNode, as node: ReplicaID) throws -> Bool {
+    /// Joins the host as the child `node` (the certificate's own); true once welcomed.
+    func join(as node: ReplicaID) throws -> Bool {
         try HostileInputTests.sendJoins(as: node, pusher: pusher, subscriber: subscriber)
     }
 

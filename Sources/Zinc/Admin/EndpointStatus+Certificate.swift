@@ -8,7 +8,7 @@ extension EndpointStatus {
     /// `pub*` asking a member's admin port for its status learns nothing of `secret`, not even
     /// its name (docs/security.md, "Roles and documents").
     func visible(to certificate: NodeCertificate) -> EndpointStatus {
-        guard !certificate.documents.contains(DocumentPattern.all) else { return self }
+        guard !certificate.coversEveryDocument else { return self }
         var status = self
         status.documents = documents.filter { certificate.covers($0.id) }
         status.versionVector = status.documents.reduce(into: VersionVector()) { $0.merge($1.versionVector) }

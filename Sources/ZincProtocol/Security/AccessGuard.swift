@@ -155,16 +155,16 @@ package struct AccessGuard: Sendable {
     package mutating func subscription(_ prefix: [UInt8], subscribed: Bool, from key: Key) -> [[UInt8]] {
         guard let certificate = admitted[key] else { return refused(subscribed, key: key, "a subscription from a key not admitted") }
         guard let kind = prefix.first else {
-            return covers(certificate, everything: ()) ? [prefix] : refused(subscribed, key: key, "\(certificate.name) asked for every topic")
+            return certificate.coversEveryDocument ? [prefix] : refused(subscribed, key: key, "\(certificate.name) asked for every topic")
         }
         switch kind {
         case 0x44: // D
             if prefix.count == 1 {
-                if covers(certificate, everything: ()) { return [prefix] }
+                if certificate.coversEveryDocument { return [prefix] }
                 return certificate.documents.map(Self.prefix(of:))
             }
             guard case .document(let name)? = try? Topic(decoding: prefix) else {
-                return covers(certificate, everything: ()) ? [prefix] : refused(subscribed, key: key, "\(certificate.name) asked for a partial document prefix")
+                return certificate.coversEveryDocument ? [prefix] : refused(subscribed, key: key, "\(certificate.name) asked for a partial document prefix")
             }
             return allows(certificate, name) ? [prefix] : refused(subscribed, key: key, "\(certificate.name) may not receive \(name)")
         case 0x4E: // N
@@ -174,7 +174,7 @@ package struct AccessGuard: Sendable {
         case 0x54: // T
             // Tree messages name every document the host holds (heartbeat digests): only for
             // certificates that cover every document. The others get their own copies (outbound).
-            return covers(certificate, everything: ()) ? [prefix] : []
+            return certificate.coversEveryDocument ? [prefix] : []
         case 0x57, 0x41: // W, A
             return [prefix]
         default:
@@ -193,10 +193,6 @@ package struct AccessGuard: Sendable {
     static func prefix(of pattern: DocumentPattern) -> [UInt8] {
         if pattern.text.utf8.last == UInt8(ascii: "*") { return Topic.allDocuments + Array(pattern.text.utf8.dropLast()) }
         return Topic.document(pattern.text).bytes
-    }
-
-    private func covers(_ certificate: NodeCertificate, everything: Void) -> Bool {
-        certificate.documents.contains(DocumentPattern.all)
     }
 
     /// True if `certificate`'s holder may receive `document` from this node.
@@ -284,7 +280,7 @@ package struct AccessGuard: Sendable {
             // `T` reaches only subscribers whose certificates cover every document (see
             // subscription): every other child gets its own copy, with the digests it may see.
             let restricted = children().filter { child in
-                !isBrowser(child) && !(self.certificate(ofNode: child).map { covers($0, everything: ()) } ?? false)
+                !isBrowser(child) && !(self.certificate(ofNode: child)?.coversEveryDocument ?? false)
             }
             guard !restricted.isEmpty else { return [message] }
             let heartbeat = message.header.type == .heartbeat ? try? Heartbeat(decoding: message.payload) : nil

@@ -127,6 +127,10 @@ package struct NodeCertificate: Sendable, Hashable {
         documents.contains { $0.matches(document) }
     }
 
+    /// True if the certificate covers every document (the pattern `*`): its holder may hear
+    /// what names them all, such as tree heartbeats and a node's whole status.
+    package var coversEveryDocument: Bool { documents.contains(DocumentPattern.all) }
+
     // MARK: - Encoding
 
     /// Every field before the signature, encoded: what the authority signs.

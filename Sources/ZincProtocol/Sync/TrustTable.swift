@@ -18,7 +18,7 @@ package struct TrustTable: Sendable, Hashable {
     /// Replica → the children whose subtrees claim it (one child at most when ``exclusive``).
     package private(set) var claimers: [ReplicaID: Set<ReplicaID>] = [:]
     /// Whether a replica claimed by one child is refused to the others.
-    package var exclusive: Bool
+    package let exclusive: Bool
 
     package init(exclusive: Bool = false) {
         self.exclusive = exclusive
